@@ -1,0 +1,1 @@
+"""Persistence: tables, repositories, uploaded files, audit. No UI."""
