@@ -1,0 +1,217 @@
+"""Checking one answer against its question: a clean value, warnings, or a FieldError in Chinese.
+
+Answers are kept as JSON-ready values: text and codes as str, dates as ISO str, a choice
+as str, several choices as a list, yes/no as bool, a region as {"prefecture", "county"},
+a roster as a list of row dicts, a filing reference as {"case_id", "number", ...}.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flows.errors import FieldError
+from flows.identifiers import check_mobile, check_resident_id, check_uscc
+from flows.regions import get_regions
+from flows.schema import Column, ColType, DateWindow, QType, Question
+
+JSON = Any
+PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1\d{10})$")
+EARLIEST = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Checked:
+    value: JSON
+    warnings: tuple[str, ...] = ()
+
+
+def clean_text(raw: object, *, max_length: int, label: str) -> str:
+    """Trim, normalise width and refuse control characters and over-long text."""
+    text = unicodedata.normalize("NFC", str(raw if raw is not None else "")).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in text):
+        raise FieldError(f"“{label}”中含有不可见的控制字符，请删除后重新输入。")
+    if len(text) > max_length:
+        raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(text)}个字，请精简。")
+    return text
+
+
+def parse_date(raw: object, label: str) -> date:
+    if isinstance(raw, date):
+        value = raw
+    else:
+        try:
+            value = date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise FieldError(f"“{label}”不是有效日期，请按“2026-01-31”的格式填写或从日历中选择。") from None
+    if value < EARLIEST or value.year > 2100:
+        raise FieldError(f"“{label}”的年份不合理，请核对。")
+    return value
+
+
+def window_warning(window: DateWindow, value: date, today: date) -> str | None:
+    """The warning a date window gives for this date today, if any."""
+    if window.rule == "within_days_after" and (today - value).days > window.days:
+        return window.warning
+    if window.rule == "not_after_today_plus" and (value - today).days > window.days:
+        return window.warning
+    if window.rule == "before_submission" and value < today:
+        return window.warning
+    return None
+
+
+def _check_cell(column: Column, raw: object, today: date) -> JSON:
+    if column.type == ColType.YES_NO:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw or "").strip()
+        if text in ("是", "Y", "y", "1", "true", "True"):
+            return True
+        if text in ("否", "N", "n", "0", "false", "False", ""):
+            return False
+        raise FieldError(f"“{column.label}”请填写“是”或“否”。")
+    text = clean_text(raw, max_length=column.max_length, label=column.label)
+    if not text:
+        if column.required:
+            raise FieldError(f"“{column.label}”未填写。")
+        return ""
+    if column.type == ColType.ID_NUMBER:
+        return check_resident_id(text, today=today).number
+    if column.type == ColType.MOBILE:
+        return check_mobile(text)
+    if column.type == ColType.DATE:
+        return parse_date(text, column.label).isoformat()
+    return text
+
+
+def _row_is_empty(row: dict[str, Any]) -> bool:
+    return all(v in (None, "", False) or (isinstance(v, float) and v != v) for v in row.values())
+
+
+def check_roster(question: Question, raw: object, today: date) -> Checked:
+    """Every row checked; every problem named with its row number, all at once."""
+    rows_in = [r for r in (raw if isinstance(raw, list) else []) if isinstance(r, dict) and not _row_is_empty(r)]
+    problems: list[str] = []
+    rows: list[dict[str, JSON]] = []
+    for index, row in enumerate(rows_in, start=1):
+        clean: dict[str, JSON] = {}
+        for column in question.columns:
+            try:
+                clean[column.id] = _check_cell(column, row.get(column.id), today)
+            except FieldError as error:
+                problems.append(f"第{index}行：{error.message}")
+        if "start" in clean and "end" in clean and clean["start"] and clean["end"] and clean["end"] < clean["start"]:
+            problems.append(f"第{index}行：截止日期早于起始日期。")
+        rows.append(clean)
+    if question.unique_column:
+        first_seen: dict[str, int] = {}
+        label = next(c.label for c in question.columns if c.id == question.unique_column)
+        for index, row in enumerate(rows, start=1):
+            key = str(row.get(question.unique_column) or "")
+            if not key:
+                continue
+            if key in first_seen:
+                problems.append(f"第{index}行：{label}与第{first_seen[key]}行重复。")
+            else:
+                first_seen[key] = index
+    if len(rows) < question.min_rows:
+        problems.append(f"“{question.label}”至少需要填写{question.min_rows}行。")
+    if len(rows) > question.max_rows:
+        problems.append(f"“{question.label}”最多{question.max_rows}行。")
+    if problems:
+        raise FieldError("\n".join(problems), field=question.id)
+    warnings: list[str] = []
+    if question.roster_rule == "qualifying_years_5":
+        days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
+                   for r in rows if r.get("qualifying"))
+        if days < 5 * 365:
+            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{days / 365:.1f}年，不足法定的5年。"
+                            "请核对；如确不足5年，申请可能不予通过。")
+    return Checked(rows, tuple(warnings))
+
+
+def check_region(question: Question, raw: object) -> Checked:
+    regions = get_regions()
+    if not isinstance(raw, dict) or not raw.get("prefecture"):
+        raise FieldError("请选择州、市、地。", field=question.id)
+    prefecture = regions.get(str(raw["prefecture"]))
+    if prefecture.level != "prefecture":
+        raise FieldError("请选择州、市、地。", field=question.id)
+    value: dict[str, str | None] = {"prefecture": prefecture.code, "county": None}
+    if question.county:
+        county_code = raw.get("county")
+        if not county_code:
+            raise FieldError("请选择县（市、区）。", field=question.id)
+        if not regions.contains(prefecture.code, str(county_code)) or str(county_code) == prefecture.code:
+            raise FieldError("所选县（市、区）不属于所选州、市、地，请重新选择。", field=question.id)
+        value["county"] = str(county_code)
+    return Checked(value)
+
+
+def check_answer(question: Question, raw: object, *, today: date) -> Checked:
+    """Check one answer; raise FieldError (field = question id) with a plain-Chinese message."""
+    try:
+        return _check(question, raw, today)
+    except FieldError as error:
+        if error.field is None:
+            error.field = question.id
+        raise
+
+
+def _check(q: Question, raw: object, today: date) -> Checked:
+    if q.type == QType.ROSTER:
+        return check_roster(q, raw, today)
+    if q.type == QType.REGION:
+        return check_region(q, raw)
+    if q.type == QType.FILING_REF:
+        if not isinstance(raw, dict) or not raw.get("case_id"):
+            raise FieldError("请选择要撤销的备案。")
+        return Checked(dict(raw))
+    if q.type == QType.MULTI_CHOICE:
+        chosen = [str(v) for v in (raw if isinstance(raw, list | tuple) else [])]
+        if not chosen and q.required:
+            raise FieldError(f"请至少选择一项“{q.label}”。")
+        unknown = [v for v in chosen if v not in q.options]
+        if unknown:
+            raise FieldError(f"“{unknown[0]}”不是可选项，请从列表中选择。")
+        return Checked([o for o in q.options if o in chosen])
+    if q.type == QType.YES_NO:
+        if not isinstance(raw, bool):
+            raise FieldError("请选择“是”或“否”。")
+        return Checked(raw)
+    if q.type == QType.DATE:
+        value = parse_date(raw, q.label)
+        warning = window_warning(q.window, value, today) if q.window else None
+        return Checked(value.isoformat(), (warning,) if warning else ())
+    text = clean_text(raw, max_length=q.max_length, label=q.label)
+    if not text:
+        if q.required:
+            raise FieldError(f"请填写“{q.label}”。")
+        return Checked("")
+    if q.type == QType.CHOICE:
+        if text not in q.options:
+            raise FieldError(f"“{text}”不是可选项，请从列表中选择。")
+        return Checked(text)
+    if q.type == QType.USCC:
+        return Checked(check_uscc(text))
+    if q.type == QType.ID_NUMBER:
+        return Checked(check_resident_id(text, today=today).number)
+    if q.type == QType.MOBILE:
+        return Checked(check_mobile(text))
+    if q.type == QType.PHONE:
+        compact = text.replace(" ", "")
+        if not PHONE.match(compact):
+            raise FieldError("电话号码格式不正确：手机填11位，固定电话填“区号-号码”，如 0991-5586122。")
+        return Checked(compact)
+    if q.type == QType.NUMBER:
+        try:
+            number = float(text)
+        except ValueError:
+            raise FieldError(f"“{q.label}”请填写数字。") from None
+        if number < 0:
+            raise FieldError(f"“{q.label}”不能为负数。")
+        return Checked(int(number) if number.is_integer() else number)
+    return Checked(text)

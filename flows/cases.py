@@ -1,0 +1,284 @@
+"""Use cases: each runs inside one unit of work and either commits all of it or nothing.
+
+Pages call these and turn `DomainError` into the message at the right place.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flows import clock, issuing
+from flows.answers import Checked, check_answer
+from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
+from flows.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
+from flows.kinds import get_filing
+from flows.ports import CaseChange, CaseView, FiledCase, MaterialView, ReturnItem, UnitOfWork
+from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Role, Stage, decide, in_jurisdiction
+from flows.schema import Filing, QType
+from flows.timelimits import clock_from_history
+from flows.uploads import CheckedFile, check_upload
+
+EDITABLE = frozenset({Stage.DRAFT, Stage.RETURNED})
+
+
+def case_number(kind: str, case_id: int, on: date) -> str:
+    """Kind letter, date, and the case id: unique without a counter to race on."""
+    return f"{kind}{on:%Y%m%d}{case_id:06d}"
+
+
+def filing_of(case: CaseView) -> Filing:
+    return get_filing(case.kind)
+
+
+def load_visible(uow: UnitOfWork, actor: Actor, case_id: int) -> CaseView:
+    """The case if this person may see it; otherwise NotFound (never say which)."""
+    case = uow.case(case_id)
+    if case.stage == Stage.DRAFT and actor.role != Role.APPLICANT:
+        raise NotFound()
+    if not in_jurisdiction(actor, case.at(filing_of(case).route)):
+        raise NotFound()
+    return case
+
+
+def _editable(uow: UnitOfWork, actor: Actor, case_id: int, item_id: str | None = None) -> CaseView:
+    case = load_visible(uow, actor, case_id)
+    if actor.role != Role.APPLICANT:
+        raise ActRefused("只有申请单位可以修改申请内容。")
+    if case.stage not in EDITABLE:
+        raise ActRefused(f"办件当前状态为“{STAGE_LABELS[case.stage]}”，不能修改。")
+    if case.stage == Stage.RETURNED and item_id is not None and item_id not in (case.open_items or ()):
+        raise ActRefused("此项不在补正告知书所列范围内，无需修改。")
+    return case
+
+
+def start_draft(uow: UnitOfWork, actor: Actor, kind: str, *, unit_name: str, credit_code: str,
+                contact: str, mobile: str) -> CaseView:
+    """A new draft with the answers already known from the account filled in."""
+    if actor.role != Role.APPLICANT or actor.unit_id is None:
+        raise ActRefused("只有申请单位可以发起申请。")
+    filing = get_filing(kind)
+    known = {"unit.name": unit_name, "unit.credit_code": credit_code, "account.contact": contact,
+             "account.mobile": mobile}
+    answers = {q.id: known[q.prefill] for q in filing.questions if q.prefill is not None}
+    with uow:
+        case = uow.new_draft(kind=kind, definition_version=filing.version, actor=actor, unit_name=unit_name,
+                             credit_code=credit_code, answers=answers)
+        uow.commit()
+        return case
+
+
+def confirm_instructions(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
+    with uow:
+        _editable(uow, actor, case_id)
+        uow.mark_instructions_read(case_id)
+        uow.commit()
+
+
+def _mark_corrected(uow: UnitOfWork, case: CaseView, item_id: str) -> None:
+    if case.stage == Stage.RETURNED:
+        done = list(uow.answers(case.id).get(CORRECTED_KEY) or [])
+        if item_id not in done:
+            uow.save_answer(case.id, CORRECTED_KEY, [*done, item_id])
+
+
+CORRECTED_KEY = "__corrected"
+
+
+def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, raw: object,
+                *, today: date) -> Checked:
+    """Check and keep one answer at once; FieldError leaves the stored answer as it was."""
+    with uow:
+        case = _editable(uow, actor, case_id, question_id)
+        question = filing_of(case).question(question_id)
+        if question.prefill is not None:
+            raise ActRefused("此项来自您的账户信息，无需填写。")
+        if question.type == QType.FILING_REF:
+            checked = Checked(_check_filing_ref(uow, case, raw))
+        else:
+            checked = check_answer(question, raw, today=today)
+        uow.save_answer(case_id, question_id, checked.value)
+        _mark_corrected(uow, case, question_id)
+        uow.commit()
+        return checked
+
+
+def _check_filing_ref(uow: UnitOfWork, case: CaseView, raw: object) -> dict[str, Any]:
+    wanted = raw.get("case_id") if isinstance(raw, dict) else raw
+    for filed in uow.filed_cases(case.unit_id):
+        if filed.case_id == wanted:
+            return {"case_id": filed.case_id, "number": filed.number, "prefecture": filed.prefecture_code,
+                    "county": filed.county_code}
+    raise FieldError("请从本单位已备案且未撤销的办件中选择。", field="filing_ref")
+
+
+def filing_choices(uow: UnitOfWork, actor: Actor) -> list[FiledCase]:
+    """The unit's filed, not cancelled kind-C cases (what a D case may cancel)."""
+    if actor.unit_id is None:
+        return []
+    with uow:
+        return uow.filed_cases(actor.unit_id)
+
+
+def skip_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: str) -> None:
+    with uow:
+        case = _editable(uow, actor, case_id, material_id)
+        material = filing_of(case).material(material_id)
+        if material.required:
+            raise ActRefused(f"“{material.label}”是必交材料，不能跳过。")
+        answers = uow.answers(case_id)
+        skipped = sorted(skipped_materials(answers) | {material_id})
+        uow.save_answer(case_id, SKIPPED_KEY, skipped)
+        uow.commit()
+
+
+def upload_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: str, *, filename: str,
+                    data: bytes) -> tuple[CheckedFile, MaterialView]:
+    """Check the bytes, store them, and make this file the material's current one."""
+    with uow:
+        case = _editable(uow, actor, case_id, material_id)
+        material = filing_of(case).material(material_id)
+        try:
+            checked = check_upload(data, filename, allowed=material.allowed, max_bytes=material.max_mb * 1024 * 1024)
+        except FieldError as error:
+            error.field = material_id
+            raise
+        view = uow.add_material(case_id, material_id, filename=filename, data=data, file_type=checked.file_type,
+                                pages=checked.pages, actor=actor)
+        _mark_corrected(uow, case, material_id)
+        uow.commit()
+        return checked, view
+
+
+def current_materials(uow: UnitOfWork, case_id: int) -> dict[str, MaterialView]:
+    return {m.material_id: m for m in uow.materials(case_id)}
+
+
+def _location(filing: Filing, answers: dict[str, Any]) -> tuple[str, str | None]:
+    value = answers.get(filing.location_field)
+    if not isinstance(value, dict) or not value.get("prefecture"):
+        raise FieldError("尚未选择办理地点。", field=filing.location_field)
+    county = value.get("county")
+    return str(value["prefecture"]), str(county) if county else None
+
+
+def _clock_updates(uow: UnitOfWork, case: CaseView, act: Act, today: date) -> dict[str, Any]:
+    history = [(e.act, clock.local_date(e.at)) for e in uow.events(case.id)] + [(act, today)]
+    running = clock_from_history(history)
+    if running is None:
+        return {"clock_started_on": None, "clock_days": None, "due_on": None}
+    due = uow.calendar().add_working_days(running.started_on, running.days)
+    return {"clock_started_on": running.started_on, "clock_days": running.days, "due_on": due}
+
+
+def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int,
+           now: datetime | None = None) -> CaseView:
+    """Validate the whole definition again, place the case, start the clock, send it on."""
+    now = now or clock.now()
+    today = clock.local_date(now)
+    with uow:
+        case = load_visible(uow, actor, case_id)
+        if case.version != expected_version:
+            raise StaleCase()
+        filing = filing_of(case)
+        act = Act.SUBMIT if case.stage == Stage.DRAFT else Act.RESUBMIT
+        target = decide(actor, case.at(filing.route), act)
+        answers = uow.answers(case_id)
+        uploaded = set(current_materials(uow, case_id))
+        problems = problems_before_submit(filing, answers, uploaded, today=today)
+        if problems:
+            raise problems[0]
+        if act == Act.RESUBMIT:
+            missing = [i for i in (case.open_items or ()) if i not in (answers.get(CORRECTED_KEY) or [])]
+            if missing:
+                labels = "、".join(_item_label(filing, i) for i in missing)
+                raise ActRefused(f"请先补正以下事项后再提交：{labels}。")
+        prefecture, county = _location(filing, answers)
+        updates: dict[str, Any] = {
+            "prefecture_code": prefecture, "county_code": county, "open_items": None,
+            "warnings": filing_warnings(filing, answers, today=today),
+            "submitted_at": now,
+            **_clock_updates(uow, case, act, today),
+        }
+        if act == Act.SUBMIT:
+            updates["number"] = case_number(case.kind, case.id, today)
+        if filing.location_field and filing.question(filing.location_field).type == QType.FILING_REF:
+            updates["ref_case_id"] = int(answers[filing.location_field]["case_id"])
+        number = updates.get("number", case.number)
+        change = CaseChange(act=act, to_stage=target, actor=actor, at=now, updates=updates,
+                            notify=f"您的办件{number}已提交，{STAGE_LABELS[target]}。")
+        uow.apply(case, change)
+        if act == Act.RESUBMIT:
+            uow.save_answer(case_id, CORRECTED_KEY, [])
+        uow.commit()
+        return uow.case(case_id)
+
+
+def _item_label(filing: Filing, item_id: str) -> str:
+    for q in filing.questions:
+        if q.id == item_id:
+            return q.label
+    for m in filing.materials:
+        if m.id == item_id:
+            return m.label
+    return item_id
+
+
+def correctable_items(case: CaseView) -> list[tuple[str, str]]:
+    """The case's own questions and materials an officer may name in a correction notice."""
+    filing = filing_of(case)
+    items = [(q.id, f"【填报】{q.label}") for q in filing.questions if q.prefill is None]
+    items += [(m.id, f"【材料】{m.label}") for m in filing.materials]
+    return items
+
+
+def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expected_version: int,
+                now: datetime | None = None, comment: str = "", internal_comment: str = "",
+                items: tuple[ReturnItem, ...] = ()) -> CaseView:
+    """An officer's act (or the applicant's withdrawal), with its notices, in one transaction."""
+    now = now or clock.now()
+    today = clock.local_date(now)
+    if act in (Act.SUBMIT, Act.RESUBMIT):
+        raise ActRefused("请使用提交功能。")
+    comment = comment.strip()
+    with uow:
+        case = load_visible(uow, actor, case_id)
+        if case.version != expected_version:
+            raise StaleCase()
+        filing = filing_of(case)
+        target = decide(actor, case.at(filing.route), act)
+        updates: dict[str, Any] = dict(_clock_updates(uow, case, act, today))
+        if act == Act.RETURN:
+            known = dict(correctable_items(case))
+            if not items and not comment:
+                raise FieldError("退回时请至少列出一项需要补正的内容或填写说明。", field="items")
+            for item in items:
+                if item.item_id not in known:
+                    raise FieldError("补正事项必须从本办件的填报项和材料中选择。", field="items")
+                if not item.reason.strip():
+                    raise FieldError(f"请填写“{item.label}”需要补正的原因。", field=item.item_id)
+            updates["open_items"] = [i.item_id for i in items]
+        if act in (Act.REJECT, Act.RETURN_TO_PREFECTURE) and not comment:
+            raise FieldError(f"“{ACT_LABELS[act]}”须写明理由。", field="comment")
+        if act == Act.ACCEPT:
+            updates["accepted_by"] = actor.user_id
+        answers = uow.answers(case_id)
+        documents = issuing.documents_for(act, case=case, filing=filing, answers=answers, actor=actor,
+                                          items=items, comment=comment, today=today)
+        cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None
+        notify = f"您的办件{case.number}：{ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
+        change = CaseChange(act=act, to_stage=target, actor=actor, at=now, comment=comment,
+                            internal_comment=internal_comment.strip(), items=items, updates=updates,
+                            notify=notify, documents=documents, cancel_case_id=cancel)
+        uow.apply(case, change)
+        uow.commit()
+        return uow.case(case_id)
+
+
+def withdraw(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int,
+             now: datetime | None = None) -> CaseView:
+    return act_on_case(uow, actor, case_id, Act.WITHDRAW, expected_version=expected_version, now=now,
+                       comment="申请单位撤回")
+
+
+__all__ = ["DomainError", "act_on_case", "submit", "start_draft", "save_answer", "upload_material"]

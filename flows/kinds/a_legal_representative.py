@@ -1,0 +1,93 @@
+"""A. 保安服务公司法定代表人变更: change of a security service company's legal representative."""
+
+from __future__ import annotations
+
+from flows.kinds.common import contact_questions, person_questions
+from flows.schema import Column, ColType, DateWindow, Filing, Instructions, Material, QType, Question, Route
+
+S_COMPANY = "公司信息"
+S_CURRENT = "现任法定代表人"
+S_PROPOSED = "拟任法定代表人"
+S_REASON = "变更事由"
+
+FILING = Filing(
+    kind="A",
+    title="保安服务公司法定代表人变更",
+    short_title="法定代表人变更",
+    summary="保安服务公司更换法定代表人时办理，经公安机关审核后再到市场监管部门办理变更登记。",
+    version=1,
+    route=Route(county_confirm=False, province_approval=True),
+    sections=(S_COMPANY, S_CURRENT, S_PROPOSED, S_REASON, "联系人"),
+    location_field="company_region",
+    result_document="审核意见书",
+    instructions=Instructions(
+        who="经公安机关许可设立的保安服务公司，拟变更法定代表人的，应当在办理市场监管变更登记前申请审核。",
+        when="在股东会或董事会作出变更决议后、到市场监管部门办理变更登记之前提出申请。",
+        materials_note=(
+            "需上传：变更申请书（加盖公司公章）；股东会或董事会决议；拟任法定代表人居民身份证（正反面）；"
+            "拟任法定代表人个人简历；5年以上军队、公安、国家安全、审判、检察、司法行政或者治安保卫、"
+            "保安经营管理工作经历的证明；保安服务许可证；营业执照。文件可为PDF或JPG、PNG图片，每个不超过10MB。"
+        ),
+        process=(
+            "网上提交后，由公司所在州、市、地公安局治安管理支队受理、审核并上报意见，"
+            "再由自治区公安厅治安管理总队受理、审批。材料不齐的，公安机关会一次性告知需要补正的全部内容。"
+            "系统会自动比对拟任法定代表人是否有刑事犯罪、收容收教、强制戒毒、网上逃犯、肇事肇祸精神病等情况。"
+        ),
+        time_limit=(
+            "州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内完成审核；"
+            "治安管理总队自收到上报意见之日起5个工作日内完成审批。"
+        ),
+        result="审批通过后，公司可在“我的办件”中下载审核意见书，持审核意见书到市场监管部门办理变更登记。",
+        basis="《保安服务管理条例》；《公安机关实施保安服务管理条例办法》第三条。",
+        faq=(
+            ("拟任法定代表人需要什么条件？",
+             "拟任法定代表人应当具有5年以上军队、公安、国家安全、审判、检察、司法行政或者治安保卫、保安经营管理"
+             "工作经历，且无被刑事处罚、劳动教养、收容教育、强制隔离戒毒或者被开除公职、开除军籍等不良记录。"),
+            ("申请书需要盖章吗？", "需要。变更申请书须由公司加盖公章，并由现任法定代表人签字后扫描或拍照上传。"),
+        ),
+    ),
+    questions=(
+        Question(id="company_name", section=S_COMPANY, label="公司名称", type=QType.TEXT, prefill="unit.name"),
+        Question(id="company_uscc", section=S_COMPANY, label="统一社会信用代码", type=QType.USCC,
+                 prefill="unit.credit_code"),
+        Question(id="licence_no", section=S_COMPANY, label="保安服务许可证编号", type=QType.TEXT,
+                 hint="见保安服务许可证右上角", example="新公保服20150001号", max_length=40),
+        Question(id="company_address", section=S_COMPANY, label="公司住所（地址）", type=QType.TEXT,
+                 hint="与营业执照上的住所一致", max_length=120),
+        Question(id="company_region", section=S_COMPANY, label="公司所在州、市、地", type=QType.REGION,
+                 county=False, hint="决定由哪个州、市、地公安局受理"),
+        *person_questions("current_rep", S_CURRENT, "现任法定代表人", mobile=False),
+        *person_questions("new_rep", S_PROPOSED, "拟任法定代表人"),
+        Question(id="new_rep_education", section=S_PROPOSED, label="拟任法定代表人文化程度", type=QType.CHOICE,
+                 options=("研究生", "大学本科", "大学专科", "高中或中专", "初中及以下")),
+        Question(
+            id="new_rep_history", section=S_PROPOSED, label="拟任法定代表人工作经历", type=QType.ROSTER,
+            min_rows=1, roster_rule="qualifying_years_5",
+            hint="按时间顺序逐段填写。在军队、公安、国家安全、审判、检察、司法行政或治安保卫、保安经营管理"
+                 "岗位工作的时段，请在“是否符合条件”一栏选“是”；合计应满5年。",
+            columns=(
+                Column(id="start", label="起始日期", type=ColType.DATE),
+                Column(id="end", label="截止日期", type=ColType.DATE, hint="至今的填今天的日期"),
+                Column(id="employer", label="工作单位", max_length=60),
+                Column(id="post", label="职务或岗位", max_length=40),
+                Column(id="qualifying", label="是否符合条件", type=ColType.YES_NO),
+            ),
+        ),
+        Question(id="reason", section=S_REASON, label="变更原因", type=QType.LONG_TEXT, max_length=500,
+                 hint="简要说明为什么变更法定代表人"),
+        Question(id="resolution_date", section=S_REASON, label="股东会或董事会决议日期", type=QType.DATE,
+                 window=DateWindow(rule="not_after_today_plus", days=0,
+                                   warning="决议日期晚于今天。请核对：应填写已经作出决议的日期。")),
+        *contact_questions(),
+    ),
+    materials=(
+        Material(id="application_letter", label="变更申请书", hint="加盖公司公章，现任法定代表人签字"),
+        Material(id="resolution", label="股东会或董事会决议"),
+        Material(id="new_rep_id_card", label="拟任法定代表人居民身份证（正反面）", allowed=("pdf", "jpeg", "png")),
+        Material(id="new_rep_cv", label="拟任法定代表人个人简历"),
+        Material(id="work_proof", label="5年以上相关工作经历证明", hint="原工作单位出具的证明或档案材料"),
+        Material(id="security_licence", label="保安服务许可证"),
+        Material(id="business_licence", label="营业执照"),
+        Material(id="other", label="其他材料", required=False),
+    ),
+)

@@ -1,0 +1,78 @@
+"""B. 保安服务公司跨省（自治区、直辖市）提供服务备案: cross-province service filing."""
+
+from __future__ import annotations
+
+from flows.kinds.common import PROVINCES, SERVICE_KINDS, contact_questions, guard_roster, person_questions
+from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route
+
+S_COMPANY = "公司信息"
+S_CLIENT = "服务对象"
+S_SERVICE = "服务内容"
+S_LEAD = "项目负责人"
+S_GUARDS = "派驻保安员"
+
+FILING = Filing(
+    kind="B",
+    title="保安服务公司跨省（自治区、直辖市）提供服务备案",
+    short_title="跨省提供服务备案",
+    summary="外省（区、市）的保安服务公司派保安员到本区提供服务时，在开始服务前向服务所在地公安机关备案。",
+    version=1,
+    route=Route(county_confirm=True, province_approval=False),
+    sections=(S_COMPANY, S_CLIENT, S_SERVICE, S_LEAD, S_GUARDS, "联系人"),
+    location_field="service_region",
+    result_document="备案证明",
+    instructions=Instructions(
+        who="经其他省（自治区、直辖市）公安机关许可的保安服务公司，派出保安员到本区为客户单位提供保安服务的。",
+        when="应当在开始提供保安服务之前备案（《保安服务管理条例》第二十三条）。",
+        materials_note=(
+            "需上传：保安服务许可证和营业执照；与客户单位签订的保安服务合同；项目负责人及保安员基本情况"
+            "（可不上传，系统会根据您填写的名单生成）。文件可为PDF或JPG、PNG图片，每个不超过10MB。"
+        ),
+        process=(
+            "网上提交后，先由服务所在地县（市、区）公安局确认，再由州、市、地公安局治安管理支队受理、审核并备案。"
+            "材料不齐的，公安机关会一次性告知需要补正的全部内容。"
+        ),
+        time_limit="州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内完成备案（含县级公安机关确认时间）。",
+        result="备案通过后，可在“我的办件”中下载备案证明。备案证明带有验证码和二维码，任何人可在线核验真伪。",
+        basis="《保安服务管理条例》第二十三条；《公安机关实施保安服务管理条例办法》第四条、第二十六条。",
+        faq=(
+            ("保安员名单怎么填？",
+             "在对话中的表格里逐行填写每名派驻保安员的姓名、身份证号码、保安员证编号和手机号码；"
+             "人数多时可以下载Excel模板，填好后上传。"),
+            ("服务合同需要盖章吗？", "需要。请上传双方签字盖章后的合同扫描件。"),
+        ),
+    ),
+    questions=(
+        Question(id="company_name", section=S_COMPANY, label="公司名称", type=QType.TEXT, prefill="unit.name"),
+        Question(id="company_uscc", section=S_COMPANY, label="统一社会信用代码", type=QType.USCC,
+                 prefill="unit.credit_code"),
+        Question(id="licence_no", section=S_COMPANY, label="保安服务许可证编号", type=QType.TEXT, max_length=40),
+        Question(id="licence_province", section=S_COMPANY, label="保安服务许可证发证机关所在省份",
+                 type=QType.CHOICE, options=PROVINCES),
+        Question(id="home_province", section=S_COMPANY, label="公司注册地所在省份", type=QType.CHOICE,
+                 options=PROVINCES),
+        Question(id="client_name", section=S_CLIENT, label="客户单位名称", type=QType.TEXT, max_length=80),
+        Question(id="client_uscc", section=S_CLIENT, label="客户单位统一社会信用代码", type=QType.USCC),
+        Question(id="service_region", section=S_SERVICE, label="服务所在地", type=QType.REGION,
+                 hint="先选州、市、地，再选县（市、区）；决定由哪个公安机关办理"),
+        Question(id="service_address", section=S_SERVICE, label="服务地点详细地址", type=QType.TEXT,
+                 max_length=120),
+        Question(id="service_kinds", section=S_SERVICE, label="服务类型（可多选）", type=QType.MULTI_CHOICE,
+                 options=SERVICE_KINDS),
+        Question(id="contract_start", section=S_SERVICE, label="合同约定的服务开始日期", type=QType.DATE,
+                 window=DateWindow(rule="before_submission",
+                                   warning="跨省提供保安服务应当在开始服务之前备案，您填写的开始日期已过。"
+                                           "仍可继续提交，审核人员会看到这一提示。")),
+        Question(id="contract_end", section=S_SERVICE, label="合同约定的服务结束日期", type=QType.DATE),
+        *person_questions("lead", S_LEAD, "项目负责人"),
+        guard_roster("guards", S_GUARDS, certificate_required=True),
+        *contact_questions(),
+    ),
+    materials=(
+        Material(id="licences", label="保安服务许可证和营业执照", hint="两证可合并为一个PDF，或分别拍照"),
+        Material(id="contract", label="保安服务合同", hint="双方签字盖章后的扫描件"),
+        Material(id="roster_doc", label="项目负责人及保安员基本情况", required=False,
+                 hint="可不上传：系统会根据您填写的名单生成"),
+        Material(id="other", label="其他材料", required=False),
+    ),
+)

@@ -1,0 +1,45 @@
+"""D. 自行招用保安员单位撤销备案: cancellation of a self-recruiting unit's filing."""
+
+from __future__ import annotations
+
+from flows.kinds.common import contact_questions
+from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route
+
+S_FILING = "撤销事项"
+
+FILING = Filing(
+    kind="D",
+    title="自行招用保安员单位撤销备案",
+    short_title="撤销备案",
+    summary="已备案的自行招用保安员单位不再招用保安员的，停止保安服务后30日内撤销备案。",
+    version=1,
+    route=Route(county_confirm=True, province_approval=False),
+    sections=(S_FILING, "联系人"),
+    location_field="filing_ref",
+    result_document="撤销备案证明",
+    instructions=Instructions(
+        who="已经备案、现在不再自行招用保安员的单位。",
+        when="应当自停止保安服务之日起30日内，向原备案的公安机关撤销备案。",
+        materials_note="需上传：撤销备案申请书（加盖单位公章）。其他材料可选。文件可为PDF或JPG、PNG图片，每个不超过10MB。",
+        process="网上提交后，先由所在地县（市、区）公安局确认，再由原备案的州、市、地公安局治安管理支队受理、审核并办结。",
+        time_limit="州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内办结（含县级公安机关确认时间）。",
+        result="办结后可在“我的办件”中下载撤销备案证明；原备案证明在核验页面显示为“已撤销”。",
+        basis="《保安服务管理条例》；《公安机关实施保安服务管理条例办法》。",
+        faq=(("撤销申请书需要盖章吗？", "需要。撤销备案申请书应加盖单位公章后扫描或拍照上传。"),),
+    ),
+    questions=(
+        Question(id="filing_ref", section=S_FILING, label="要撤销的备案", type=QType.FILING_REF,
+                 hint="从本单位已经备案的办件中选择"),
+        Question(id="stop_date", section=S_FILING, label="停止保安服务的日期", type=QType.DATE,
+                 window=DateWindow(rule="within_days_after", days=30,
+                                   warning="应当自停止保安服务之日起30日内撤销备案，您已超过30日。"
+                                           "仍可继续提交，审核人员会看到逾期提示。")),
+        Question(id="reason", section=S_FILING, label="撤销原因", type=QType.LONG_TEXT, max_length=300,
+                 example="单位已改为聘用保安服务公司提供服务"),
+        *contact_questions(),
+    ),
+    materials=(
+        Material(id="cancel_letter", label="撤销备案申请书", hint="加盖单位公章"),
+        Material(id="other", label="其他材料", required=False),
+    ),
+)

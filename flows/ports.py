@@ -1,0 +1,171 @@
+"""What the use cases need from storage, as plain records and one Protocol.
+
+`store/` implements `UnitOfWork`; flows/ never imports it. Records are frozen snapshots:
+a use case reads them, decides, and hands one `CaseChange` back to be written at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from flows.deadlines import WorkCalendar
+from flows.review import Act, Actor, CaseAt, Stage
+from flows.schema import Route
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    number: str | None
+    kind: str
+    definition_version: int
+    stage: Stage
+    version: int
+    unit_id: int
+    applicant_user_id: int
+    unit_name: str
+    credit_code: str
+    prefecture_code: str | None
+    county_code: str | None
+    ref_case_id: int | None = None
+    created_at: datetime | None = None
+    submitted_at: datetime | None = None
+    instructions_read: bool = False
+    clock_started_on: date | None = None
+    clock_days: int | None = None
+    due_on: date | None = None
+    warnings: tuple[str, ...] = ()
+    open_items: tuple[str, ...] | None = None
+    cancelled: bool = False
+    accepted_by: int | None = None
+
+    def at(self, route: Route) -> CaseAt:
+        return CaseAt(stage=self.stage, route=route, unit_id=self.unit_id,
+                      prefecture_code=self.prefecture_code or "", county_code=self.county_code)
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    """One thing the applicant must correct: a question or material of the case, and why."""
+
+    item_id: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    act: Act
+    from_stage: Stage
+    to_stage: Stage
+    actor_id: int
+    actor_role: str
+    actor_name: str
+    at: datetime
+    comment: str = ""
+    internal_comment: str = ""
+    items: tuple[ReturnItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaterialView:
+    id: int
+    material_id: str
+    filename: str
+    sha256: str
+    size: int
+    file_type: str
+    pages: int | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    case_id: int
+    doc_type: str
+    title: str
+    number: str
+    sha256: str
+    verification_code: str | None
+    status: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    doc_type: str
+    title: str
+    number: str
+    data: bytes
+    verification_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """Everything one act writes, in one transaction: the case, the event, audit, message, documents."""
+
+    act: Act
+    to_stage: Stage
+    actor: Actor
+    at: datetime
+    comment: str = ""
+    internal_comment: str = ""
+    items: tuple[ReturnItem, ...] = ()
+    updates: dict[str, Any] = field(default_factory=dict)
+    notify: str = ""
+    documents: tuple[NewDocument, ...] = ()
+    cancel_case_id: int | None = None  # a D case filed: the original filing becomes cancelled
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    """A case of the unit that a cancellation (D) may refer to."""
+
+    case_id: int
+    number: str
+    unit_name: str
+    prefecture_code: str
+    county_code: str | None
+    approved_on: date | None
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the store."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def case(self, case_id: int) -> CaseView: ...
+
+    def new_draft(self, *, kind: str, definition_version: int, actor: Actor, unit_name: str,
+                  credit_code: str, answers: dict[str, Any]) -> CaseView: ...
+
+    def mark_instructions_read(self, case_id: int) -> None: ...
+
+    def answers(self, case_id: int) -> dict[str, Any]: ...
+
+    def save_answer(self, case_id: int, question_id: str, value: Any) -> None: ...
+
+    def materials(self, case_id: int) -> list[MaterialView]: ...
+
+    def add_material(self, case_id: int, material_id: str, *, filename: str, data: bytes, file_type: str,
+                     pages: int | None, actor: Actor) -> MaterialView: ...
+
+    def events(self, case_id: int) -> list[EventView]: ...
+
+    def documents(self, case_id: int) -> list[DocumentView]: ...
+
+    def filed_cases(self, unit_id: int) -> list[FiledCase]: ...
+
+    def apply(self, case: CaseView, change: CaseChange) -> EventView: ...
+
+    def calendar(self) -> WorkCalendar: ...

@@ -1,0 +1,220 @@
+"""SQLModel tables: one place for every table the product keeps."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.mutable import MutableDict, MutableList
+from sqlmodel import Field, SQLModel
+
+from flows.clock import now
+
+def json_type() -> Any:
+    """A fresh JSON type (JSONB on PostgreSQL); each mutable column needs its own instance."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_dumps(value: Any) -> str:
+    """Keep Chinese readable in SQLite's JSON text."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def utcnow() -> datetime:
+    return now()
+
+
+class Unit(SQLModel, table=True):
+    """An applicant organisation, known by its unified social credit code."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    credit_code: str = Field(max_length=18, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=40, unique=True, index=True)
+    display_name: str = Field(max_length=60)
+    role: str = Field(max_length=20, index=True)
+    region_code: str | None = Field(default=None, max_length=6, index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    mobile: str | None = Field(default=None, max_length=11)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's login, found by the hash of the token in its cookie."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+    ended: bool = False
+
+
+_CASE_VERSION = Column("version", Integer, nullable=False, default=1)
+
+
+class Case(SQLModel, table=True):
+    """A filing (办件). `version` guards against two people changing it at once."""
+
+    __table_args__ = (
+        Index("ix_case_queue", "stage", "prefecture_code", "county_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=20, unique=True)
+    kind: str = Field(max_length=1, index=True)
+    definition_version: int
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    applicant_user_id: int = Field(foreign_key="user.id")
+    unit_name: str = Field(max_length=120)
+    credit_code: str = Field(max_length=18, index=True)
+    stage: str = Field(max_length=20, index=True)
+    prefecture_code: str | None = Field(default=None, max_length=6, index=True)
+    county_code: str | None = Field(default=None, max_length=6, index=True)
+    ref_case_id: int | None = Field(default=None, foreign_key="case.id")
+    instructions_read_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = Field(default=None, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    clock_started_on: date | None = None  # start day of the current stage's time limit
+    clock_days: int | None = None
+    due_on: date | None = Field(default=None, index=True)  # cached from the history; recomputed on change
+    accepted_by: int | None = Field(default=None, foreign_key="user.id")
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(MutableList.as_mutable(json_type())))
+    open_items: list[str] | None = Field(default=None, sa_column=Column(MutableList.as_mutable(json_type())))
+    cancelled: bool = False  # a filed case later cancelled by a D case
+    version: int = Field(default=1, sa_column=_CASE_VERSION)
+
+    __mapper_args__ = {"version_id_col": _CASE_VERSION}
+
+
+class Answer(SQLModel, table=True):
+    """One answer of one case; saved as soon as it is given."""
+
+    __table_args__ = (UniqueConstraint("case_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    question_id: str = Field(max_length=60)
+    value: Any = Field(default=None, sa_column=Column(json_type()))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseMaterial(SQLModel, table=True):
+    """An uploaded file of a case: bytes in the blob store by sha256, facts here."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    material_id: str = Field(max_length=60)
+    filename: str = Field(max_length=120)
+    sha256: str = Field(max_length=64)
+    size: int
+    file_type: str = Field(max_length=8)
+    pages: int | None = None
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    uploaded_by: int = Field(foreign_key="user.id")
+    current: bool = True  # False once replaced; kept for the history
+
+
+class CaseEvent(SQLModel, table=True):
+    """One act on a case: who, when, from which stage to which, with what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    act: str = Field(max_length=30)
+    from_stage: str = Field(max_length=20)
+    to_stage: str = Field(max_length=20)
+    actor_id: int = Field(foreign_key="user.id")
+    actor_role: str = Field(max_length=20)
+    actor_name: str = Field(max_length=80)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    comment: str = ""  # shown to the applicant
+    internal_comment: str = ""  # officers only
+    items: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(MutableList.as_mutable(json_type())))
+
+
+class Document(SQLModel, table=True):
+    """A notice or certificate issued on a case; generated once, served as stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="caseevent.id")
+    doc_type: str = Field(max_length=30)
+    title: str = Field(max_length=40)
+    number: str = Field(max_length=40)
+    sha256: str = Field(max_length=64)
+    verification_code: str | None = Field(default=None, max_length=64, unique=True)
+    status: str = Field(default="valid", max_length=12)
+    issued_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained record of every change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = None
+    action: str = Field(max_length=40)
+    subject: str = Field(max_length=60)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MutableDict.as_mutable(json_type())))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An administrator's correction of the official calendar: this day is (not) a working day."""
+
+    day: date = Field(primary_key=True)
+    is_working: bool
+    note: str = Field(default="", max_length=100)
+    updated_by: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """Pilot feedback and service ratings (好差评)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    page: str = Field(default="", max_length=40)
+    step: str = Field(default="", max_length=80)
+    kind: str = Field(default="", max_length=1)
+    category: str = Field(default="feedback", max_length=10)  # feedback | rating
+    rating: str | None = Field(default=None, max_length=10)
+    text: str = Field(default="", max_length=2000)
+    status: str = Field(default="new", max_length=10)
+    reply: str = Field(default="", max_length=1000)
+
+
+class Notification(SQLModel, table=True):
+    """A message to a user about a case; also the outbox a sender delivers from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    text: str = Field(max_length=400)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+
+
+class Setting(SQLModel, table=True):
+    """Configuration an administrator changes without a code change."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: Any = Field(default=None, sa_column=Column(json_type()))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,275 @@
+"""The SQL unit of work: the store side of flows.ports.UnitOfWork."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from flows.clock import local_date
+from flows.deadlines import WorkCalendar
+from flows.errors import NotFound, StaleCase
+from flows.ports import (
+    CaseChange,
+    CaseView,
+    DocumentView,
+    EventView,
+    FiledCase,
+    MaterialView,
+    ReturnItem,
+)
+from flows.review import Act, Actor, Stage
+from flows.uploads import safe_filename
+from store import audit, blobs
+from store.models import (
+    Answer,
+    CalendarOverride,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    Document,
+    Notification,
+    utcnow,
+)
+
+
+def case_view(row: Case) -> CaseView:
+    assert row.id is not None
+    return CaseView(
+        id=row.id, number=row.number, kind=row.kind, definition_version=row.definition_version,
+        stage=Stage(row.stage), version=row.version, unit_id=row.unit_id,
+        applicant_user_id=row.applicant_user_id, unit_name=row.unit_name, credit_code=row.credit_code,
+        prefecture_code=row.prefecture_code, county_code=row.county_code, ref_case_id=row.ref_case_id,
+        created_at=row.created_at, submitted_at=row.submitted_at,
+        instructions_read=row.instructions_read_at is not None, clock_started_on=row.clock_started_on,
+        clock_days=row.clock_days, due_on=row.due_on, warnings=tuple(row.warnings or ()),
+        open_items=tuple(row.open_items) if row.open_items is not None else None, cancelled=row.cancelled,
+        accepted_by=row.accepted_by,
+    )
+
+
+def event_view(row: CaseEvent) -> EventView:
+    assert row.id is not None
+    return EventView(
+        id=row.id, act=Act(row.act), from_stage=Stage(row.from_stage), to_stage=Stage(row.to_stage),
+        actor_id=row.actor_id, actor_role=row.actor_role, actor_name=row.actor_name, at=row.at,
+        comment=row.comment, internal_comment=row.internal_comment,
+        items=tuple(ReturnItem(i["item_id"], i["label"], i["reason"]) for i in row.items or ()),
+    )
+
+
+def material_view(row: CaseMaterial) -> MaterialView:
+    assert row.id is not None
+    return MaterialView(id=row.id, material_id=row.material_id, filename=row.filename, sha256=row.sha256,
+                        size=row.size, file_type=row.file_type, pages=row.pages, uploaded_at=row.uploaded_at)
+
+
+def document_view(row: Document) -> DocumentView:
+    assert row.id is not None
+    return DocumentView(id=row.id, case_id=row.case_id, doc_type=row.doc_type, title=row.title,
+                        number=row.number, sha256=row.sha256, verification_code=row.verification_code,
+                        status=row.status, issued_at=row.issued_at)
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    overrides = {o.day: o.is_working for o in session.exec(select(CalendarOverride))}
+    return WorkCalendar(overrides)
+
+
+class SqlUnitOfWork:
+    """One database transaction; leaving without commit rolls everything back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = Session(self.engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        session = self.session
+        session.rollback()
+        session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleCase() from None
+
+    def _row(self, case_id: int) -> Case:
+        row = self.session.get(Case, case_id)
+        if row is None:
+            raise NotFound()
+        return row
+
+    def case(self, case_id: int) -> CaseView:
+        return case_view(self._row(case_id))
+
+    def new_draft(self, *, kind: str, definition_version: int, actor: Actor, unit_name: str,
+                  credit_code: str, answers: dict[str, Any]) -> CaseView:
+        assert actor.unit_id is not None
+        row = Case(kind=kind, definition_version=definition_version, unit_id=actor.unit_id,
+                   applicant_user_id=actor.user_id, unit_name=unit_name, credit_code=credit_code,
+                   stage=Stage.DRAFT)
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        for qid, value in answers.items():
+            self.session.add(Answer(case_id=row.id, question_id=qid, value=value))
+        audit.append(self.session, actor_id=actor.user_id, action="start_draft", subject=f"case:{row.id}",
+                     detail={"kind": kind})
+        self.session.flush()
+        return case_view(row)
+
+    def mark_instructions_read(self, case_id: int) -> None:
+        row = self._row(case_id)
+        if row.instructions_read_at is None:
+            row.instructions_read_at = utcnow()
+
+    def answers(self, case_id: int) -> dict[str, Any]:
+        rows = self.session.exec(select(Answer).where(Answer.case_id == case_id))
+        return {a.question_id: a.value for a in rows}
+
+    def save_answer(self, case_id: int, question_id: str, value: Any) -> None:
+        row = self.session.exec(
+            select(Answer).where(Answer.case_id == case_id, Answer.question_id == question_id)
+        ).first()
+        if row is None:
+            self.session.add(Answer(case_id=case_id, question_id=question_id, value=value))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+            self.session.add(row)
+        self.session.flush()
+
+    def materials(self, case_id: int) -> list[MaterialView]:
+        rows = self.session.exec(select(CaseMaterial).where(CaseMaterial.case_id == case_id,
+                                                            col(CaseMaterial.current).is_(True))
+                                 .order_by(col(CaseMaterial.id)))
+        return [material_view(r) for r in rows]
+
+    def add_material(self, case_id: int, material_id: str, *, filename: str, data: bytes, file_type: str,
+                     pages: int | None, actor: Actor) -> MaterialView:
+        sha256 = blobs.put(data)  # the file first, then the row that points to it
+        for old in self.session.exec(select(CaseMaterial).where(CaseMaterial.case_id == case_id,
+                                                                CaseMaterial.material_id == material_id,
+                                                                col(CaseMaterial.current).is_(True))):
+            old.current = False
+            self.session.add(old)
+        row = CaseMaterial(case_id=case_id, material_id=material_id, filename=safe_filename(filename),
+                           sha256=sha256, size=len(data), file_type=file_type, pages=pages,
+                           uploaded_by=actor.user_id)
+        self.session.add(row)
+        self.session.flush()
+        audit.append(self.session, actor_id=actor.user_id, action="upload", subject=f"case:{case_id}",
+                     detail={"material": material_id, "sha256": sha256, "size": len(data)})
+        return material_view(row)
+
+    def events(self, case_id: int) -> list[EventView]:
+        rows = self.session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                 .order_by(col(CaseEvent.id)))
+        return [event_view(r) for r in rows]
+
+    def documents(self, case_id: int) -> list[DocumentView]:
+        rows = self.session.exec(select(Document).where(Document.case_id == case_id).order_by(col(Document.id)))
+        return [document_view(r) for r in rows]
+
+    def filed_cases(self, unit_id: int) -> list[FiledCase]:
+        open_cancellations = select(Case.ref_case_id).where(
+            Case.kind == "D", col(Case.stage).not_in([Stage.REJECTED, Stage.WITHDRAWN, Stage.DRAFT]),
+            col(Case.ref_case_id).is_not(None))
+        rows = self.session.exec(select(Case).where(
+            Case.unit_id == unit_id, Case.kind == "C", Case.stage == Stage.APPROVED,
+            col(Case.cancelled).is_(False), col(Case.id).not_in(open_cancellations)).order_by(col(Case.id)))
+        result = []
+        for row in rows:
+            assert row.id is not None and row.number is not None and row.prefecture_code is not None
+            approved = self.session.exec(select(CaseEvent.at).where(
+                CaseEvent.case_id == row.id, CaseEvent.act == Act.APPROVE)).first()
+            result.append(FiledCase(case_id=row.id, number=row.number, unit_name=row.unit_name,
+                                    prefecture_code=row.prefecture_code, county_code=row.county_code,
+                                    approved_on=local_date(approved) if approved else None))
+        return result
+
+    def apply(self, case: CaseView, change: CaseChange) -> EventView:
+        """Write the case, its event, the audit entry, the applicant's message and documents at once."""
+        row = self._row(case.id)
+        if row.version != case.version or row.stage != case.stage:
+            raise StaleCase()
+        now = change.at
+        event = CaseEvent(case_id=case.id, act=change.act, from_stage=row.stage, to_stage=change.to_stage,
+                          actor_id=change.actor.user_id, actor_role=change.actor.role,
+                          actor_name=change.actor.name, at=now, comment=change.comment,
+                          internal_comment=change.internal_comment,
+                          items=[{"item_id": i.item_id, "label": i.label, "reason": i.reason}
+                                 for i in change.items])
+        row.stage = change.to_stage
+        row.updated_at = now
+        for key, value in change.updates.items():
+            setattr(row, key, value)
+        self.session.add(row)
+        self.session.add(event)
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleCase() from None
+        assert event.id is not None
+        for doc in change.documents:
+            sha256 = blobs.put(doc.data)
+            self.session.add(Document(case_id=case.id, event_id=event.id, doc_type=doc.doc_type, title=doc.title,
+                                      number=doc.number, sha256=sha256, verification_code=doc.verification_code,
+                                      issued_at=now))
+        if change.cancel_case_id is not None:
+            original = self._row(change.cancel_case_id)
+            original.cancelled = True
+            self.session.add(original)
+            for doc_row in self.session.exec(select(Document).where(
+                    Document.case_id == change.cancel_case_id, col(Document.verification_code).is_not(None))):
+                doc_row.status = "cancelled"
+                self.session.add(doc_row)
+        if change.notify:
+            self.session.add(Notification(user_id=row.applicant_user_id, case_id=case.id, text=change.notify))
+        audit.append(self.session, actor_id=change.actor.user_id, action=change.act, subject=f"case:{case.id}",
+                     detail={"from": case.stage, "to": change.to_stage, "event": event.id,
+                             "items": [i.item_id for i in change.items]})
+        self.session.flush()
+        return event_view(event)
+
+    def calendar(self) -> WorkCalendar:
+        return load_calendar(self.session)
+
+
+def recompute_due_dates(engine: Engine, *, today: date | None = None) -> int:
+    """After a calendar correction: recompute every running clock's due date from its start day."""
+    del today
+    with Session(engine) as session:
+        calendar = load_calendar(session)
+        count = 0
+        for row in session.exec(select(Case).where(col(Case.clock_started_on).is_not(None))):
+            assert row.clock_started_on is not None and row.clock_days is not None
+            due = calendar.add_working_days(row.clock_started_on, row.clock_days)
+            if due != row.due_on:
+                row.due_on = due
+                session.add(row)
+                count += 1
+        session.commit()
+        return count
+
+
+__all__ = ["SqlUnitOfWork", "recompute_due_dates", "datetime"]

@@ -1,0 +1,201 @@
+"""Every use case on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from flows import cases
+from flows.clock import CHINA
+from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
+from flows.ports import ReturnItem
+from flows.review import Act, Stage
+from store import audit
+from store.models import AuditEntry, CaseEvent, Notification
+from tests.support import World, filled_draft, make_world, submitted
+
+TODAY = date(2026, 11, 27)  # a Friday
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=CHINA)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return make_world(engine)
+
+
+def act(world: World, who: str, case_id: int, what: Act, **kwargs: object):  # type: ignore[no-untyped-def]
+    actor = getattr(world, who).actor
+    with world.uow() as uow:
+        version = uow.case(case_id).version
+    return cases.act_on_case(world.uow(), actor, case_id, what, expected_version=version, now=NOW,
+                             **kwargs)  # type: ignore[arg-type]
+
+
+def test_submission_places_case_in_its_county_with_a_number_and_a_five_day_deadline(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    assert case.stage == Stage.COUNTY_CONFIRM
+    assert case.number is not None and case.number.startswith("C20261127")
+    assert (case.prefecture_code, case.county_code) == ("650100", "650102")
+    assert case.due_on == date(2026, 12, 4)  # Fri + 5 working days
+
+
+def test_a_draft_missing_a_material_cannot_be_submitted(world: World) -> None:
+    draft = filled_draft(world, "C", today=TODAY)
+    with world.uow() as uow:
+        uow.session.exec  # noqa: B018 (the uow is usable)
+    from store.models import CaseMaterial
+
+    with Session(world.engine) as session:
+        row = session.exec(select(CaseMaterial).where(CaseMaterial.case_id == draft.id)).first()
+        assert row is not None
+        row.current = False
+        session.add(row)
+        session.commit()
+    with pytest.raises(FieldError) as refused:
+        cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=draft.version, now=NOW)
+    assert "尚未上传" in refused.value.message
+
+
+def test_kind_c_travels_county_prefecture_return_resubmit_and_is_filed(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    act(world, "county", case.id, Act.CONFIRM)
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    items = (ReturnItem("guard_rules", "【材料】保安员管理制度", "未加盖公章"),
+             ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"))
+    returned = act(world, "prefecture", case.id, Act.RETURN, items=items, comment="请一并改正")
+    assert returned.stage == Stage.RETURNED and returned.open_items == ("guard_rules", "area_size")
+    assert returned.due_on is None
+
+    # Only the named items may be changed; both must be corrected before resubmitting.
+    with pytest.raises(ActRefused):
+        cases.save_answer(world.uow(), world.applicant.actor, case.id, "unit_address", "别处", today=TODAY)
+    with pytest.raises(ActRefused, match="请先补正"):
+        cases.submit(world.uow(), world.applicant.actor, case.id, expected_version=returned.version, now=NOW)
+    cases.save_answer(world.uow(), world.applicant.actor, case.id, "area_size", "约4万平方米", today=TODAY)
+    from store.demo import demo_pdf
+
+    cases.upload_material(world.uow(), world.applicant.actor, case.id, "guard_rules", filename="rules.pdf",
+                          data=demo_pdf("rules v2"))
+    with world.uow() as uow:
+        version = uow.case(case.id).version
+    later = datetime(2026, 12, 1, 9, 30, tzinfo=CHINA)
+    again = cases.submit(world.uow(), world.applicant.actor, case.id, expected_version=version, now=later)
+    assert again.number == case.number
+    assert again.stage == Stage.COUNTY_CONFIRM
+    assert again.due_on == date(2026, 12, 8)  # the count restarts from the resubmission
+
+    act(world, "county", case.id, Act.CONFIRM)
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    filed = act(world, "prefecture", case.id, Act.APPROVE)
+    assert filed.stage == Stage.APPROVED
+    with world.uow() as uow:
+        history = [e.act for e in uow.events(case.id)]
+        return_event = next(e for e in uow.events(case.id) if e.act == Act.RETURN)
+    assert history == [Act.SUBMIT, Act.CONFIRM, Act.ACCEPT, Act.RETURN, Act.RESUBMIT, Act.CONFIRM, Act.ACCEPT,
+                       Act.APPROVE]
+    assert [i.item_id for i in return_event.items] == ["guard_rules", "area_size"]
+    with Session(world.engine) as session:
+        assert audit.verify_chain(session) is None
+        messages = session.exec(select(Notification).where(Notification.user_id == world.applicant.user_id)).all()
+        assert len(messages) == len(history)
+
+
+def test_kind_a_goes_through_the_province_and_can_be_sent_back_to_the_prefecture(world: World) -> None:
+    case = submitted(world, "A", today=TODAY)
+    assert case.stage == Stage.PREFECTURE_ACCEPT and case.county_code is None
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    reported = act(world, "prefecture", case.id, Act.REPORT, comment="同意变更")
+    assert reported.stage == Stage.PROVINCE_ACCEPT
+    with pytest.raises(FieldError):
+        act(world, "province", case.id, Act.RETURN_TO_PREFECTURE)
+    back = act(world, "province", case.id, Act.RETURN_TO_PREFECTURE, comment="请补充工作经历核查意见")
+    assert back.stage == Stage.PREFECTURE_REVIEW
+    act(world, "prefecture", case.id, Act.REPORT, comment="已核查")
+    act(world, "province", case.id, Act.ACCEPT)
+    assert act(world, "province", case.id, Act.APPROVE).stage == Stage.APPROVED
+
+
+def test_kind_d_cancels_the_original_filing_when_filed(world: World) -> None:
+    original = submitted(world, "C", today=TODAY)
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, original.id, what)
+    choices = cases.filing_choices(world.uow(), world.applicant.actor)
+    assert [c.case_id for c in choices] == [original.id]
+    cancel = submitted(world, "D", today=TODAY, filing_ref={"case_id": original.id})
+    assert (cancel.prefecture_code, cancel.county_code) == ("650100", "650102")
+    assert cases.filing_choices(world.uow(), world.applicant.actor) == []  # already being cancelled
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, cancel.id, what)
+    with world.uow() as uow:
+        assert uow.case(original.id).cancelled
+
+
+def test_reject_needs_reasons_and_withdraw_only_before_acceptance(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    act(world, "county", case.id, Act.CONFIRM)
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    with pytest.raises(ActRefused, match="不能“撤回申请”"):
+        act(world, "applicant", case.id, Act.WITHDRAW)
+    with pytest.raises(FieldError):
+        act(world, "prefecture", case.id, Act.REJECT)
+    assert act(world, "prefecture", case.id, Act.REJECT, comment="守护区域不属于本单位").stage == Stage.REJECTED
+    other = submitted(world, "C", today=TODAY)
+    assert act(world, "applicant", other.id, Act.WITHDRAW).stage == Stage.WITHDRAWN
+
+
+def test_officers_outside_the_jurisdiction_cannot_see_or_act(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    for who in ("sibling_county", "other_prefecture", "other_applicant"):
+        with pytest.raises(NotFound):
+            act(world, who, case.id, Act.CONFIRM)
+    with pytest.raises(ActRefused, match="应由县级公安机关办理"):
+        act(world, "prefecture", case.id, Act.CONFIRM)
+    with pytest.raises(ActRefused, match="不能“受理”"):
+        act(world, "prefecture", case.id, Act.ACCEPT)
+    with pytest.raises(ActRefused):
+        act(world, "province", case.id, Act.CONFIRM)
+
+
+def test_stale_view_is_refused_with_the_changed_by_someone_else_message(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    act(world, "county", case.id, Act.CONFIRM)
+    with pytest.raises(StaleCase) as stale:
+        cases.act_on_case(world.uow(), world.prefecture.actor, case.id, Act.ACCEPT,
+                          expected_version=case.version, now=NOW)
+    assert "此办件已被他人处理" in stale.value.message
+
+
+def test_twenty_officers_accepting_at_once_exactly_one_wins(world: World) -> None:
+    case = submitted(world, "C", today=TODAY)
+    act(world, "county", case.id, Act.CONFIRM)
+    with world.uow() as uow:
+        version = uow.case(case.id).version
+    results: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            cases.act_on_case(world.uow(), world.prefecture.actor, case.id, Act.ACCEPT,
+                              expected_version=version, now=NOW)
+            results.append("won")
+        except DomainError as error:
+            results.append(type(error).__name__)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("won") == 1, results
+    assert len(results) == 20
+    with Session(world.engine) as session:
+        accepts = session.exec(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.act == Act.ACCEPT)).one()
+        assert accepts == 1
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() > 0
+        assert audit.verify_chain(session) is None
