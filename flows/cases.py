@@ -263,7 +263,7 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
         answers = uow.answers(case_id)
-        documents = issuing.documents_for(act, case=case, filing=filing, answers=answers, actor=actor,
+        documents = issuing.documents_for(uow, act, case=case, filing=filing, answers=answers, actor=actor,
                                           items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None
         notify = f"您的办件{case.number}：{ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"

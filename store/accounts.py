@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,7 @@ from flows.accounts import Registration
 from flows.errors import DomainError, FieldError
 from flows.review import Actor, Role
 from store import audit
+from store.db import write_session
 from store.models import Unit, User, WebSession, utcnow
 
 HASHER = PasswordHasher()
@@ -56,9 +58,15 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
-def register_applicant(engine: Engine, reg: Registration) -> Account:
+@cache
+def demo_password_hash(password: str) -> str:
+    """One salted hash reused for many demo or test accounts sharing a password (hashing costs ~0.1-0.4 s)."""
+    return hash_password(password)
+
+
+def register_applicant(engine: Engine, reg: Registration, *, password_hash: str | None = None) -> Account:
     """Create the unit (or join an existing one by credit code) and its first user; login is the mobile."""
-    with Session(engine) as session:
+    with write_session(engine) as session:
         if session.exec(select(User).where(User.login == reg.mobile)).first():
             raise FieldError("该手机号码已注册，请直接登录。", field="mobile")
         unit = session.exec(select(Unit).where(Unit.credit_code == reg.credit_code)).first()
@@ -70,7 +78,7 @@ def register_applicant(engine: Engine, reg: Registration) -> Account:
             raise FieldError(f"该统一社会信用代码已由“{unit.name}”注册，单位名称不一致，请核对。",
                              field="unit_name")
         user = User(login=reg.mobile, display_name=reg.contact, role=Role.APPLICANT, unit_id=unit.id,
-                    mobile=reg.mobile, password_hash=hash_password(reg.password))
+                    mobile=reg.mobile, password_hash=password_hash or hash_password(reg.password))
         session.add(user)
         session.flush()
         audit.append(session, actor_id=user.id, action="register", subject=f"unit:{unit.id}")
@@ -80,13 +88,13 @@ def register_applicant(engine: Engine, reg: Registration) -> Account:
 
 def create_user(engine: Engine, *, login: str, password: str, display_name: str, role: Role,
                 region_code: str | None = None, unit_id: int | None = None, mobile: str | None = None,
-                actor_id: int | None = None) -> int:
+                actor_id: int | None = None, password_hash: str | None = None) -> int:
     """An officer or administrator account bound to its jurisdiction (used by the seed and the admin)."""
-    with Session(engine) as session:
+    with write_session(engine) as session:
         if session.exec(select(User).where(User.login == login)).first():
             raise FieldError("该登录名已存在。", field="login")
         user = User(login=login, display_name=display_name, role=role, region_code=region_code, unit_id=unit_id,
-                    mobile=mobile, password_hash=hash_password(password))
+                    mobile=mobile, password_hash=password_hash or hash_password(password))
         session.add(user)
         session.flush()
         assert user.id is not None
@@ -100,7 +108,7 @@ def authenticate(engine: Engine, login: str, password: str, *, now: datetime | N
     """Check the password; five failures lock the account for 15 minutes."""
     now = now or utcnow()
     refusal = DomainError("登录名或密码不正确。")
-    with Session(engine) as session:
+    with write_session(engine) as session:
         user = session.exec(select(User).where(User.login == login.strip())).first()
         if user is None or not user.active:
             raise refusal
@@ -135,7 +143,7 @@ def _token_hash(token: str) -> str:
 def start_session(engine: Engine, user_id: int) -> str:
     """A new random token for the browser's cookie; only its hash is stored."""
     token = secrets.token_urlsafe(32)
-    with Session(engine) as session:
+    with write_session(engine) as session:
         session.add(WebSession(token_hash=_token_hash(token), user_id=user_id))
         session.commit()
     return token
@@ -146,7 +154,7 @@ def resume_session(engine: Engine, token: str, *, now: datetime | None = None) -
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
-    with Session(engine) as session:
+    with write_session(engine) as session:
         web = session.get(WebSession, _token_hash(token))
         if web is None or web.ended or now - web.last_seen > SESSION_IDLE:
             return None
@@ -160,7 +168,7 @@ def resume_session(engine: Engine, token: str, *, now: datetime | None = None) -
 
 
 def end_session(engine: Engine, token: str) -> None:
-    with Session(engine) as session:
+    with write_session(engine) as session:
         web = session.get(WebSession, _token_hash(token))
         if web is not None:
             web.ended = True

@@ -10,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
 
 from store.models import json_dumps
 
@@ -39,9 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # Take the write lock at the start: a deferred transaction that reads, then writes after
-    # another commit, fails at once with "database is locked" instead of waiting its turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the lock at the start (see write_session): a deferred transaction that reads,
+    # then writes after another commit, fails at once with "database is locked" instead of waiting.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def write_session(engine: Engine) -> Session:
+    """A session for a transaction that will write: on SQLite it queues for the write lock up front."""
+    return Session(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
 
 
 def make_engine(url: str | None = None) -> Engine:

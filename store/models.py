@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from flows.clock import now
 
+
 def json_type() -> Any:
     """A fresh JSON type (JSONB on PostgreSQL); each mutable column needs its own instance."""
     return JSON().with_variant(JSONB(), "postgresql")
@@ -218,3 +219,10 @@ class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=60)
     value: Any = Field(default=None, sa_column=Column(json_type()))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Counter(SQLModel, table=True):
+    """A sequence per key, e.g. certificate numbers per organ and year; taken inside the act's transaction."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: int = 0

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -25,12 +26,14 @@ from flows.ports import (
 from flows.review import Act, Actor, Stage
 from flows.uploads import safe_filename
 from store import audit, blobs
+from store.db import write_session
 from store.models import (
     Answer,
     CalendarOverride,
     Case,
     CaseEvent,
     CaseMaterial,
+    Counter,
     Document,
     Notification,
     utcnow,
@@ -94,7 +97,7 @@ class SqlUnitOfWork:
         return self._session
 
     def __enter__(self) -> Self:
-        self._session = Session(self.engine, expire_on_commit=False)
+        self._session = write_session(self.engine)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -254,11 +257,27 @@ class SqlUnitOfWork:
     def calendar(self) -> WorkCalendar:
         return load_calendar(self.session)
 
+    def next_number(self, key: str) -> int:
+        """The next value of a named sequence, locked until this transaction ends."""
+        query = select(Counter).where(Counter.key == key).with_for_update()
+        row = self.session.exec(query).first()
+        if row is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(Counter(key=key, value=0))
+            except IntegrityError:
+                pass  # another transaction created it first; lock theirs
+            row = self.session.exec(query).one()
+        row.value += 1
+        self.session.add(row)
+        self.session.flush()
+        return row.value
+
 
 def recompute_due_dates(engine: Engine, *, today: date | None = None) -> int:
     """After a calendar correction: recompute every running clock's due date from its start day."""
     del today
-    with Session(engine) as session:
+    with write_session(engine) as session:
         calendar = load_calendar(session)
         count = 0
         for row in session.exec(select(Case).where(col(Case.clock_started_on).is_not(None))):

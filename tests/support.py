@@ -8,12 +8,12 @@ from datetime import date, datetime, time
 from sqlalchemy import Engine
 
 from flows import cases
-from flows.clock import CHINA
 from flows.accounts import Registration
+from flows.clock import CHINA
 from flows.kinds import get_filing
 from flows.ports import CaseView
 from flows.review import Role
-from store.accounts import Account, create_user, get_account, register_applicant
+from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.demo import DEMO_CODES, DEMO_PASSWORD, demo_answers, demo_pdf
 from store.uow import SqlUnitOfWork
 
@@ -34,7 +34,7 @@ class World:
 
 
 def _officer(engine: Engine, login: str, role: Role, region: str) -> Account:
-    user_id = create_user(engine, login=login, password=DEMO_PASSWORD, display_name=login, role=role,
+    user_id = create_user(engine, login=login, password=DEMO_PASSWORD, password_hash=demo_password_hash(DEMO_PASSWORD), display_name=login, role=role,
                           region_code=region)
     account = get_account(engine, user_id)
     assert account is not None
@@ -44,9 +44,11 @@ def _officer(engine: Engine, login: str, role: Role, region: str) -> Account:
 def make_world(engine: Engine) -> World:
     applicant = register_applicant(engine, Registration(unit_name="乌鲁木齐幸福物业服务有限公司",
                                                         credit_code=DEMO_CODES[0], contact="马丽",
-                                                        mobile="13899990001", password=DEMO_PASSWORD))
+                                                        mobile="13899990001", password=DEMO_PASSWORD),
+                                   password_hash=demo_password_hash(DEMO_PASSWORD))
     other = register_applicant(engine, Registration(unit_name="克拉玛依安泰物业有限公司", credit_code=DEMO_CODES[1],
-                                                    contact="孙洁", mobile="13899990002", password=DEMO_PASSWORD))
+                                                    contact="孙洁", mobile="13899990002", password=DEMO_PASSWORD),
+                               password_hash=demo_password_hash(DEMO_PASSWORD))
     return World(
         engine=engine, applicant=applicant, other_applicant=other,
         county=_officer(engine, "county650102", Role.COUNTY, "650102"),
@@ -76,7 +78,9 @@ def filled_draft(world: World, kind: str, *, today: date, applicant: Account | N
         return uow.case(draft.id)
 
 
-def submitted(world: World, kind: str, *, today: date, **options: object) -> CaseView:
-    draft = filled_draft(world, kind, today=today, **options)
+def submitted(world: World, kind: str, *, today: date, applicant: Account | None = None,
+              **options: object) -> CaseView:
+    applicant = applicant or world.applicant
+    draft = filled_draft(world, kind, today=today, applicant=applicant, **options)
     at = datetime.combine(today, time(10, 0), tzinfo=CHINA)
-    return cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=draft.version, now=at)
+    return cases.submit(world.uow(), applicant.actor, draft.id, expected_version=draft.version, now=at)

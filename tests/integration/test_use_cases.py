@@ -199,3 +199,49 @@ def test_twenty_officers_accepting_at_once_exactly_one_wins(world: World) -> Non
         assert accepts == 1
         assert session.exec(select(func.count()).select_from(AuditEntry)).one() > 0
         assert audit.verify_chain(session) is None
+
+
+def _pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages).replace(" ", "")
+
+
+def test_the_correction_notice_lists_exactly_the_items_chosen(world: World) -> None:
+    from store import blobs
+
+    case = submitted(world, "C", today=TODAY)
+    act(world, "county", case.id, Act.CONFIRM)
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    items = (ReturnItem("guard_rules", "【材料】保安员管理制度", "未加盖公章"),
+             ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"))
+    act(world, "prefecture", case.id, Act.RETURN, items=items, comment="请一并改正")
+    with world.uow() as uow:
+        docs = {d.doc_type: d for d in uow.documents(case.id)}
+    assert set(docs) == {"acceptance_notice", "correction_notice"}
+    text = _pdf_text(blobs.get(docs["correction_notice"].sha256))
+    assert "补正材料告知书" in text and "保安员管理制度" in text and "未加盖公章" in text
+    assert "守护区域面积" in text and "与平面图不符" in text and "请一并改正" in text
+    assert "保安员岗位职责" not in text  # a material that was not named
+
+
+def test_filing_issues_a_certificate_with_a_verification_code_and_cancellation_marks_it(world: World) -> None:
+    from store import blobs
+
+    original = submitted(world, "C", today=TODAY)
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, original.id, what)
+    with world.uow() as uow:
+        certificate = next(d for d in uow.documents(original.id) if d.doc_type == "filing_certificate")
+    assert certificate.verification_code and len(certificate.verification_code) >= 26
+    text = _pdf_text(blobs.get(certificate.sha256))
+    assert "备案证明" in text and world.applicant.unit_name in text and certificate.number in text
+    cancel = submitted(world, "D", today=TODAY, filing_ref={"case_id": original.id})
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, cancel.id, what)
+    with world.uow() as uow:
+        assert next(d for d in uow.documents(original.id) if d.doc_type == "filing_certificate").status == "cancelled"
+        cancel_doc = next(d for d in uow.documents(cancel.id) if d.doc_type == "cancellation_certificate")
+    assert certificate.number in _pdf_text(blobs.get(cancel_doc.sha256))

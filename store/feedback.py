@@ -1,0 +1,65 @@
+"""Pilot feedback and service ratings."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from store import audit
+from store.db import write_session
+from store.models import Feedback
+
+RATINGS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+STATUSES = {"new": "新提交", "accepted": "已采纳", "done": "已完成", "declined": "未采纳"}
+
+
+def add_feedback(engine: Engine, *, user_id: int | None, page: str, step: str, kind: str, text: str,
+                 rating: str | None = None, case_id: int | None = None, category: str = "feedback") -> int:
+    with write_session(engine) as session:
+        row = Feedback(user_id=user_id, page=page[:40], step=step[:80], kind=kind[:1], text=text[:2000],
+                       rating=rating, case_id=case_id, category=category)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        audit.append(session, actor_id=user_id, action=f"add_{category}", subject=f"feedback:{row.id}")
+        session.commit()
+        return row.id
+
+
+def list_feedback(engine: Engine, *, category: str | None = None, status: str | None = None,
+                  page: str | None = None, rating: str | None = None, user_id: int | None = None,
+                  limit: int = 200) -> list[Feedback]:
+    with Session(engine) as session:
+        query = select(Feedback).order_by(col(Feedback.id).desc()).limit(limit)
+        if category:
+            query = query.where(Feedback.category == category)
+        if status:
+            query = query.where(Feedback.status == status)
+        if page:
+            query = query.where(Feedback.page == page)
+        if rating:
+            query = query.where(Feedback.rating == rating)
+        if user_id is not None:
+            query = query.where(Feedback.user_id == user_id)
+        return list(session.exec(query))
+
+
+def triage(engine: Engine, feedback_id: int, *, status: str, reply: str, actor_id: int) -> None:
+    if status not in STATUSES:
+        raise ValueError(status)
+    with write_session(engine) as session:
+        row = session.get(Feedback, feedback_id)
+        if row is None:
+            return
+        row.status = status
+        row.reply = reply[:1000]
+        session.add(row)
+        audit.append(session, actor_id=actor_id, action="triage", subject=f"feedback:{feedback_id}",
+                     detail={"status": status})
+        session.commit()
+
+
+def rating_for_case(engine: Engine, case_id: int) -> Feedback | None:
+    with Session(engine) as session:
+        return session.exec(select(Feedback).where(Feedback.case_id == case_id,
+                                                   Feedback.category == "rating")).first()

@@ -1,0 +1,79 @@
+"""Read-side queries: which cases a person may see, and what lists show of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, func, true
+from sqlmodel import Session, col, select
+
+from flows.clock import show
+from flows.kinds import get_filing
+from flows.review import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
+from store.models import Case
+
+
+def visible(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the cases this person may see (drafts only by their own unit)."""
+    submitted = col(Case.stage) != Stage.DRAFT
+    if actor.role == Role.APPLICANT:
+        return col(Case.unit_id) == (actor.unit_id if actor.unit_id is not None else -1)
+    if actor.role == Role.COUNTY:
+        return and_(submitted, col(Case.county_code) == actor.region_code)
+    if actor.role == Role.PREFECTURE:
+        return and_(submitted, col(Case.prefecture_code) == actor.region_code)
+    if actor.role == Role.PROVINCE:
+        return and_(submitted, true())
+    return col(Case.id) == -1
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    counts: list[tuple[str, int]]
+    rows: list[dict[str, Any]]
+
+
+def case_row(case: Case) -> dict[str, Any]:
+    """What a list shows of a case: nothing personal."""
+    return {"办件编号": case.number or "（未提交）", "业务": get_filing(case.kind).short_title,
+            "单位": case.unit_name, "状态": STAGE_LABELS[Stage(case.stage)],
+            "提交时间": show(case.submitted_at), "办结期限": case.due_on.isoformat() if case.due_on else ""}
+
+
+def home_summary(engine: Engine, actor: Actor) -> HomeSummary:
+    with Session(engine) as session:
+        where = visible(actor)
+        by_stage = dict(session.exec(select(Case.stage, func.count()).where(where).group_by(Case.stage)).all())
+        open_count = sum(n for s, n in by_stage.items() if Stage(s) not in FINAL_STAGES and s != Stage.DRAFT)
+        counts = [("办理中", open_count), ("已办结", sum(by_stage.get(s, 0) for s in FINAL_STAGES))]
+        if actor.role == Role.APPLICANT:
+            counts.insert(0, ("填写中", by_stage.get(Stage.DRAFT, 0)))
+            counts.insert(2, ("待补正", by_stage.get(Stage.RETURNED, 0)))
+        rows = session.exec(select(Case).where(where).order_by(col(Case.updated_at).desc()).limit(10)).all()
+        return HomeSummary(counts, [case_row(r) for r in rows])
+
+
+def unit_cases(engine: Engine, unit_id: int) -> list[Case]:
+    """Every case of one applicant unit, newest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(Case).where(Case.unit_id == unit_id).order_by(col(Case.id).desc())))
+
+
+def open_draft(engine: Engine, unit_id: int, kind: str | None = None) -> Case | None:
+    """The unit's most recent unfinished draft (of a kind), to continue where it stopped."""
+    with Session(engine) as session:
+        query = select(Case).where(Case.unit_id == unit_id, Case.stage == Stage.DRAFT)
+        if kind:
+            query = query.where(Case.kind == kind)
+        return session.exec(query.order_by(col(Case.updated_at).desc()).limit(1)).first()
+
+
+def overdue_counts(engine: Engine, actor: Actor, today: date) -> tuple[int, int]:
+    """(overdue, due today) among open cases this officer may see."""
+    with Session(engine) as session:
+        base = and_(visible(actor), col(Case.due_on).is_not(None))
+        overdue = session.exec(select(func.count()).where(base, col(Case.due_on) < today)).one()
+        due_today = session.exec(select(func.count()).where(base, col(Case.due_on) == today)).one()
+        return int(overdue), int(due_today)

@@ -1,0 +1,163 @@
+"""Demo accounts (one per role, plus every prefecture) and demo cases. Idempotent: `python -m store.seed`."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from flows import cases
+from flows.accounts import Registration
+from flows.clock import CHINA, today
+from flows.config import get_config
+from flows.kinds import get_filing
+from flows.ports import ReturnItem
+from flows.regions import get_regions
+from flows.review import Act, Role
+from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
+from store.db import default_engine
+from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
+from store.models import Case, User
+from store.uow import SqlUnitOfWork
+
+# The accounts the README lists: one per role.
+DEMO_ACCOUNTS = {
+    "applicant": "13800000001",  # 乌鲁木齐安居物业服务有限公司 (self-recruiting unit)
+    "company": "13800000002",  # 新疆盾安保安服务有限公司 (security service company)
+    "county": "xian650102",  # 天山区
+    "prefecture": "zhou650100",  # 乌鲁木齐市
+    "province": "ting",
+    "admin": "admin",
+}
+
+
+def _uscc(seed: int) -> str:
+    """A valid unified social credit code made from a number (demo units only)."""
+    from stdnum.cn import uscc
+
+    from flows.identifiers import organisation_check_char
+
+    body = f"MA{seed:05d}X"[:8].replace("X", "Y")
+    head = "91650100" + body + organisation_check_char(body)
+    return head + str(uscc.calc_check_digit(head + "0"))
+
+
+def _user(engine: Engine, login: str) -> Account | None:
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.login == login)).first()
+        user_id = user.id if user else None
+    return get_account(engine, user_id) if user_id else None
+
+
+def _officers(engine: Engine) -> dict[str, Account]:
+    regions = get_regions()
+    config = get_config()
+    officers: dict[str, Account] = {}
+
+    def add(login: str, name: str, role: Role, region: str) -> None:
+        account = _user(engine, login)
+        if account is None:
+            create_user(engine, login=login, password=DEMO_PASSWORD, password_hash=demo_password_hash(DEMO_PASSWORD), display_name=name, role=role,
+                        region_code=region)
+            account = _user(engine, login)
+        assert account is not None
+        officers[login] = account
+
+    add("ting", config.corps, Role.PROVINCE, config.province_code)
+    add("admin", "系统管理员", Role.ADMIN, config.province_code)
+    for prefecture in regions.prefectures():
+        add(f"zhou{prefecture.code}", config.organ_for(prefecture.code), Role.PREFECTURE, prefecture.code)
+        for county in regions.counties(prefecture.code)[:2]:
+            add(f"xian{county.code}", config.organ_for(county.code), Role.COUNTY, county.code)
+    return officers
+
+
+def _applicant(engine: Engine, mobile: str, name: str, code: str, contact: str) -> Account:
+    account = _user(engine, mobile)
+    if account is None:
+        account = register_applicant(engine, Registration(unit_name=name, credit_code=code, contact=contact,
+                                                          mobile=mobile, password=DEMO_PASSWORD),
+                                     password_hash=demo_password_hash(DEMO_PASSWORD))
+    return account
+
+
+def _case(engine: Engine, applicant: Account, kind: str, *, prefecture: str, county: str, acts: list[tuple[Account, Act]],
+          submitted_days_ago: int) -> None:
+    uow = SqlUnitOfWork(engine)
+    assert applicant.unit_name and applicant.credit_code and applicant.mobile
+    draft = cases.start_draft(uow, applicant.actor, kind, unit_name=applicant.unit_name,
+                              credit_code=applicant.credit_code, contact=applicant.display_name, mobile=applicant.mobile)
+    cases.confirm_instructions(uow, applicant.actor, draft.id)
+    day = today() - timedelta(days=submitted_days_ago)
+    for qid, value in demo_answers(kind, today=day, prefecture=prefecture, county=county).items():
+        cases.save_answer(uow, applicant.actor, draft.id, qid, value, today=day)
+    for material in get_filing(kind).materials:
+        if material.required:
+            cases.upload_material(uow, applicant.actor, draft.id, material.id, filename=f"{material.label}.pdf",
+                                  data=demo_pdf(material.id))
+    at = datetime.combine(day, time(10, 0), tzinfo=CHINA)
+    with uow:
+        version = uow.case(draft.id).version
+    case = cases.submit(uow, applicant.actor, draft.id, expected_version=version, now=at)
+    for step, (officer, act) in enumerate(acts, start=1):
+        items: tuple[ReturnItem, ...] = ()
+        comment = ""
+        if act == Act.RETURN:
+            items = (ReturnItem("guards", "【填报】保安员名单", "请补充保安员证编号"),)
+        if act in (Act.REJECT, Act.REPORT, Act.RETURN_TO_PREFECTURE):
+            comment = "演示数据：审核意见"
+        case = cases.act_on_case(uow, officer.actor, case.id, act, expected_version=case.version,
+                                 now=at + timedelta(hours=step), comment=comment, items=items)
+
+
+def seed(engine: Engine) -> None:
+    """Create what is missing; demo cases only into an empty database."""
+    officers = _officers(engine)
+    applicant = _applicant(engine, DEMO_ACCOUNTS["applicant"], "乌鲁木齐安居物业服务有限公司", _uscc(1), "马丽")
+    _applicant(engine, DEMO_ACCOUNTS["company"], "新疆盾安保安服务有限公司", _uscc(2), "赵刚")
+    with Session(engine) as session:
+        if session.exec(select(Case)).first() is not None:
+            return
+    rng = random.Random(2019)
+    regions = get_regions()
+    for index, prefecture in enumerate(regions.prefectures()):
+        county = regions.counties(prefecture.code)[0]
+        county_officer = officers[f"xian{county.code}"]
+        pref_officer = officers[f"zhou{prefecture.code}"]
+        histories: list[list[tuple[Account, Act]]] = [
+            [(county_officer, Act.CONFIRM)],
+            [(county_officer, Act.CONFIRM), (pref_officer, Act.ACCEPT)],
+            [(county_officer, Act.CONFIRM), (pref_officer, Act.ACCEPT), (pref_officer, Act.APPROVE)],
+            [(county_officer, Act.CONFIRM), (pref_officer, Act.ACCEPT), (pref_officer, Act.RETURN)],
+        ]
+        # The demo applicant's own county (天山区) is left empty for the walkthroughs.
+        if index == 0:
+            unit = _applicant(engine, "13900000100", "乌鲁木齐示范物业服务有限公司", _uscc(100), "联系人")
+            county = regions.counties(prefecture.code)[1]
+            county_officer = officers[f"xian{county.code}"]
+            histories = [[(county_officer, a) if o is histories[0][0][0] else (o, a) for o, a in h]
+                         for h in histories]
+        else:
+            unit = _applicant(engine, f"139000001{index:02d}", f"{prefecture.name}示范物业服务有限公司",
+                              _uscc(100 + index), "联系人")
+        for acts in rng.sample(histories, k=3):
+            _case(engine, unit, "C", prefecture=prefecture.code, county=county.code, acts=acts,
+                  submitted_days_ago=rng.randint(1, 12))
+        if index < 3:
+            company = _applicant(engine, f"139000002{index:02d}", f"{prefecture.name}卫士保安服务有限公司",
+                                 _uscc(200 + index), "负责人")
+            _case(engine, company, "A", prefecture=prefecture.code, county="", submitted_days_ago=3,
+                  acts=[(pref_officer, Act.ACCEPT), (pref_officer, Act.REPORT)] if index else [])
+    del applicant
+
+
+def main() -> None:
+    engine = default_engine()
+    seed(engine)
+    print("演示数据已就绪。演示账号见 README.md（密码均为 " + DEMO_PASSWORD + "）。")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Home: log in, and see the cases you may see."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from flows.errors import DomainError
+from flows.kinds import all_filings
+from flows.review import Role
+from store.accounts import authenticate
+from store.queries import home_summary
+from ui.layout import APP_TITLE, page_setup, set_feedback_context, show_error
+from ui.session import engine, log_in
+
+account = page_setup(APP_TITLE, page_id="home", public=True)
+set_feedback_context(step="首页")
+st.title(APP_TITLE)
+
+if account is None:
+    intro, login = st.columns([3, 2], gap="large")
+    with intro:
+        st.subheader("不用跑腿，网上办理")
+        st.write("保安服务公司和自行招用保安员的单位，可以在这里网上办理以下业务，"
+                 "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
+        for filing in all_filings().values():
+            st.markdown(f"**{filing.title}**  \n{filing.summary}")
+        st.page_link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
+        st.page_link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
+        st.page_link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
+    with login:
+        st.subheader("登录")
+        with st.form("login"):
+            login_name = st.text_input("登录名", placeholder="申请单位填注册时的手机号码")
+            password = st.text_input("密码", type="password")
+            submitted = st.form_submit_button("登录", type="primary")
+        if submitted:
+            try:
+                log_in(authenticate(engine(), login_name, password))
+            except DomainError as error:
+                show_error(error.message)
+            else:
+                st.rerun()
+    st.stop()
+
+summary = home_summary(engine(), account.actor)
+st.subheader(f"您好，{account.display_name}")
+cols = st.columns(len(summary.counts) or 1)
+for col, (label, count) in zip(cols, summary.counts, strict=False):
+    col.metric(label, count)
+if account.role == Role.APPLICANT:
+    st.page_link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
+    st.page_link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
+elif account.role in (Role.COUNTY, Role.PREFECTURE, Role.PROVINCE):
+    st.page_link("pages/queue.py", label="进入待办队列", icon=":material/inbox:")
+elif account.role == Role.ADMIN:
+    st.page_link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
+if summary.rows:
+    st.markdown("**最近的办件**")
+    st.dataframe(summary.rows, hide_index=True, use_container_width=True)
+else:
+    st.caption("暂无可查看的办件。")

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: login session, layout, menus, common widgets."""

@@ -1,0 +1,111 @@
+"""Every page starts here: title, who is logged in, the role's menu, pilot notice, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from flows import clock
+from flows.config import get_config
+from flows.review import ROLE_LABELS, Role
+from store.accounts import Account
+from store.feedback import RATINGS, add_feedback
+from ui.session import current_account, engine, log_out, sync_cookie
+from ui.text import md_escape
+
+APP_TITLE = "保安业务网上自助办理"
+
+# (page file, label, icon, roles that see it; None = everyone, including visitors)
+MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
+    ("streamlit_app.py", "首页", ":material/home:", None),
+    ("pages/assistant.py", "申请办理", ":material/edit_note:", frozenset({Role.APPLICANT})),
+    ("pages/my_cases.py", "我的办件", ":material/folder_open:", frozenset({Role.APPLICANT})),
+    ("pages/queue.py", "待办队列", ":material/inbox:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
+    ("pages/feedback_inbox.py", "意见反馈处理", ":material/forum:", frozenset({Role.PROVINCE})),
+    ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
+    ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),
+    ("pages/verify.py", "证书核验", ":material/verified:", None),
+)
+
+
+def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
+               public: bool = False) -> Account | None:
+    """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
+    st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=":material/shield:", layout="wide")
+    account = current_account()
+    sync_cookie()
+    st.session_state["page_id"] = page_id
+    _sidebar(account)
+    _pilot_notice()
+    allowed = set(roles) if roles is not None else None
+    if not public and account is None:
+        st.title(title)
+        st.warning("请先登录后再使用此功能。")
+        st.page_link("streamlit_app.py", label="前往登录", icon=":material/login:")
+        st.stop()
+    if allowed is not None and (account is None or account.role not in allowed):
+        st.title(title)
+        st.error("您无权访问此页面。")
+        st.page_link("streamlit_app.py", label="返回首页", icon=":material/home:")
+        st.stop()
+    return account
+
+
+def _sidebar(account: Account | None) -> None:
+    with st.sidebar:
+        st.markdown(f"**{APP_TITLE}**")
+        st.caption(get_config().department)
+        for path, label, icon, roles in MENU:
+            if roles is None or (account is not None and account.role in roles):
+                st.page_link(path, label=label, icon=icon)
+        st.divider()
+        if account is not None:
+            st.caption(f"{ROLE_LABELS[account.role]}：{account.unit_name or account.display_name}")
+            if st.button("退出登录", key="logout", icon=":material/logout:"):
+                log_out()
+                st.switch_page("streamlit_app.py")
+        _feedback_control(account)
+
+
+def pilot_active() -> bool:
+    return get_config().pilot_active(clock.today())
+
+
+def _pilot_notice() -> None:
+    if pilot_active():
+        pilot = get_config().pilot
+        st.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
+                icon=":material/campaign:")
+
+
+def set_feedback_context(*, step: str = "", kind: str = "") -> None:
+    """Tell the feedback control where the user is, so a report names the page, step and kind."""
+    st.session_state["feedback_step"] = step
+    st.session_state["feedback_kind"] = kind
+
+
+def _feedback_control(account: Account | None) -> None:
+    if not pilot_active():
+        return
+    with st.popover("意见反馈", icon=":material/rate_review:", use_container_width=True):
+        with st.form("pilot_feedback", clear_on_submit=True, border=False):
+            text = st.text_area("您遇到的问题或建议", max_chars=2000, key="feedback_text",
+                                placeholder="例如：这里不知道填什么")
+            rating = st.selectbox("本页使用感受（可选）", ("不评价", *RATINGS), key="feedback_rating")
+            sent = st.form_submit_button("提交反馈")
+        if sent:
+            if not text.strip():
+                st.error("请填写反馈内容。")
+            else:
+                add_feedback(engine(), user_id=account.user_id if account else None,
+                             page=str(st.session_state.get("page_id", "")),
+                             step=str(st.session_state.get("feedback_step", "")),
+                             kind=str(st.session_state.get("feedback_kind", "")), text=text.strip(),
+                             rating=None if rating == "不评价" else rating)
+                st.success("感谢您的反馈，我们会尽快处理。")
+
+
+def show_error(message: str) -> None:
+    """A refusal or problem, as plain text (never rendered as Markdown or HTML)."""
+    st.error(md_escape(message), icon=":material/error:")

@@ -1,0 +1,62 @@
+"""Who is logged in: kept in session state, restored after a refresh from a cookie checked in the database."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from store.accounts import Account, end_session, resume_session, start_session
+from store.db import default_engine
+
+COOKIE = "baoan_session"
+
+
+def engine() -> Engine:
+    return default_engine()
+
+
+def current_account() -> Account | None:
+    """The logged-in account, from this session or from the browser's session cookie."""
+    account = st.session_state.get("account")
+    if isinstance(account, Account):
+        return account
+    if st.session_state.get("logged_out"):
+        return None
+    token = st.context.cookies.get(COOKIE)
+    if token:
+        account = resume_session(engine(), token)
+        if account is not None:
+            st.session_state["account"] = account
+            st.session_state["token"] = token
+            return account
+    return None
+
+
+def log_in(account: Account) -> None:
+    """Start a server-side session; the browser gets its token as a cookie on the next draw."""
+    st.session_state["token"] = start_session(engine(), account.user_id)
+    st.session_state["account"] = account
+    st.session_state.pop("logged_out", None)
+
+
+def log_out() -> None:
+    token = st.session_state.get("token") or st.context.cookies.get(COOKIE)
+    if token:
+        end_session(engine(), token)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["logged_out"] = True
+
+
+def sync_cookie() -> None:
+    """Make the browser's cookie match this session (set after login, cleared after logout)."""
+    token = st.session_state.get("token")
+    browser = st.context.cookies.get(COOKIE)
+    if token and token != browser:
+        value = json.dumps(f"{COOKIE}={token}; path=/; SameSite=Strict")
+        st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True)
+    elif not token and browser and st.session_state.get("logged_out"):
+        value = json.dumps(f"{COOKIE}=; path=/; max-age=0; SameSite=Strict")
+        st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True)
