@@ -16,7 +16,7 @@ from typing import Any
 from flows.errors import FieldError
 from flows.identifiers import check_mobile, check_resident_id, check_uscc
 from flows.regions import get_regions
-from flows.schema import Column, ColType, DateWindow, QType, Question
+from flows.schema import ColType, Column, DateWindow, QType, Question
 
 JSON = Any
 PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1\d{10})$")

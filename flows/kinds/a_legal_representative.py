@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.kinds.common import contact_questions, person_questions
-from flows.schema import Column, ColType, DateWindow, Filing, Instructions, Material, QType, Question, Route
+from flows.schema import ColType, Column, DateWindow, Filing, Instructions, Material, QType, Question, Route
 
 S_COMPANY = "公司信息"
 S_CURRENT = "现任法定代表人"
