@@ -9,7 +9,7 @@ from flows.kinds import all_filings
 from flows.review import Role
 from store.accounts import authenticate
 from store.queries import home_summary
-from ui.layout import APP_TITLE, page_setup, set_feedback_context, show_error
+from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
 from ui.session import engine, log_in
 
 account = page_setup(APP_TITLE, page_id="home", public=True)
@@ -24,9 +24,9 @@ if account is None:
                  "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
         for filing in all_filings().values():
             st.markdown(f"**{filing.title}**  \n{filing.summary}")
-        st.page_link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
-        st.page_link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
-        st.page_link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
+        link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
+        link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
+        link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
     with login:
         st.subheader("登录")
         with st.form("login"):
@@ -48,12 +48,12 @@ cols = st.columns(len(summary.counts) or 1)
 for col, (label, count) in zip(cols, summary.counts, strict=False):
     col.metric(label, count)
 if account.role == Role.APPLICANT:
-    st.page_link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
-    st.page_link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
+    link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
+    link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
 elif account.role in (Role.COUNTY, Role.PREFECTURE, Role.PROVINCE):
-    st.page_link("pages/queue.py", label="进入待办队列", icon=":material/inbox:")
+    link("pages/queue.py", label="进入待办队列", icon=":material/inbox:")
 elif account.role == Role.ADMIN:
-    st.page_link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
+    link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
 if summary.rows:
     st.markdown("**最近的办件**")
     st.dataframe(summary.rows, hide_index=True, use_container_width=True)

@@ -215,3 +215,27 @@ def _check(q: Question, raw: object, today: date) -> Checked:
             raise FieldError(f"“{q.label}”不能为负数。")
         return Checked(int(number) if number.is_integer() else number)
     return Checked(text)
+
+
+def describe_answer(question: Question, value: JSON) -> str:
+    """An answer as one line of plain text, as the applicant gave it."""
+    if value is None or value == "":
+        return "（未填写）"
+    if question.type == QType.YES_NO:
+        return "是" if value else "否"
+    if question.type == QType.MULTI_CHOICE and isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if question.type == QType.REGION and isinstance(value, dict):
+        code = value.get("county") or value.get("prefecture")
+        return get_regions().full_name(str(code)) if code else "（未选择）"
+    if question.type == QType.ROSTER and isinstance(value, list):
+        return f"共{len(value)}行"
+    if question.type == QType.FILING_REF and isinstance(value, dict):
+        return f"办件{value.get('number', '')}"
+    if question.type == QType.DATE:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return f"{day.year}年{day.month}月{day.day}日"
+    return str(value)

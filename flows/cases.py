@@ -5,6 +5,7 @@ Pages call these and turn `DomainError` into the message at the right place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +14,16 @@ from flows.answers import Checked, check_answer
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
 from flows.kinds import get_filing
-from flows.ports import CaseChange, CaseView, FiledCase, MaterialView, ReturnItem, UnitOfWork
+from flows.ports import (
+    CaseChange,
+    CaseView,
+    DocumentView,
+    EventView,
+    FiledCase,
+    MaterialView,
+    ReturnItem,
+    UnitOfWork,
+)
 from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Role, Stage, decide, in_jurisdiction
 from flows.schema import Filing, QType
 from flows.timelimits import clock_from_history
@@ -152,6 +162,41 @@ def upload_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: st
 
 def current_materials(uow: UnitOfWork, case_id: int) -> dict[str, MaterialView]:
     return {m.material_id: m for m in uow.materials(case_id)}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything the assistant needs to redraw a case the applicant is working on."""
+
+    case: CaseView
+    answers: dict[str, Any]
+    materials: dict[str, MaterialView]
+    events: list[EventView]
+    documents: list[DocumentView]
+
+    @property
+    def filing(self) -> Filing:
+        return filing_of(self.case)
+
+    @property
+    def corrected(self) -> frozenset[str]:
+        return frozenset(str(i) for i in self.answers.get(CORRECTED_KEY) or [])
+
+    @property
+    def correction(self) -> EventView | None:
+        """The return event whose notice the applicant is answering (when returned)."""
+        if self.case.stage != Stage.RETURNED:
+            return None
+        returns = [e for e in self.events if e.act == Act.RETURN]
+        return returns[-1] if returns else None
+
+
+def load_draft(uow: UnitOfWork, actor: Actor, case_id: int) -> Draft:
+    """A case with its answers, current materials, history and documents, if the actor may see it."""
+    with uow:
+        case = load_visible(uow, actor, case_id)
+        return Draft(case=case, answers=uow.answers(case_id), materials=current_materials(uow, case_id),
+                     events=uow.events(case_id), documents=uow.documents(case_id))
 
 
 def _location(filing: Filing, answers: dict[str, Any]) -> tuple[str, str | None]:

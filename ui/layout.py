@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from ui.session import current_account, engine, log_out, sync_cookie
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
+ROOT = Path(__file__).resolve().parent.parent
 
 # (page file, label, icon, roles that see it; None = everyone, including visitors)
 MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
@@ -57,6 +59,8 @@ def _sidebar(account: Account | None) -> None:
         st.markdown(f"**{APP_TITLE}**")
         st.caption(get_config().department)
         for path, label, icon, roles in MENU:
+            if not (ROOT / path).exists():
+                continue  # a page not shipped in this build
             if roles is None or (account is not None and account.role in roles):
                 st.page_link(path, label=label, icon=icon)
         st.divider()
@@ -66,6 +70,12 @@ def _sidebar(account: Account | None) -> None:
                 log_out()
                 st.switch_page("streamlit_app.py")
         _feedback_control(account)
+
+
+def link(path: str, label: str, icon: str) -> None:
+    """A link to another page of the app (left out when that page is not part of this build)."""
+    if (ROOT / path).exists():
+        st.page_link(path, label=label, icon=icon)
 
 
 def pilot_active() -> bool:

@@ -1,0 +1,89 @@
+"""申请办理: the guided conversation. One question at a time; every answer saved as it is given."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from flows import cases
+from flows.errors import DomainError, FieldError
+from flows.kinds import all_filings, get_filing
+from flows.review import Role
+from store.queries import open_draft
+from store.uow import SqlUnitOfWork
+from ui import conversation
+from ui.layout import page_setup, set_feedback_context, show_error
+from ui.registration import register_or_log_in
+from ui.session import engine
+
+account = page_setup("申请办理", page_id="assistant", public=True)
+if account is not None and account.role != Role.APPLICANT:
+    st.title("申请办理")
+    st.info("此页面供申请单位办理业务使用。公安机关工作人员请使用“待办队列”。")
+    st.stop()
+st.title("申请办理")
+
+
+def uow() -> SqlUnitOfWork:
+    return SqlUnitOfWork(engine())
+
+
+# Which case: one asked for by link (My cases → correct), the one in this session, or the unit's open draft.
+if account is not None:
+    wanted = st.query_params.get("case")
+    if wanted and wanted.isdigit():
+        st.session_state["case_id"] = int(wanted)
+        del st.query_params["case"]
+    if "case_id" not in st.session_state and not st.session_state.get("choosing"):
+        draft_row = open_draft(engine(), account.unit_id or -1)
+        if draft_row is not None:
+            st.session_state["case_id"] = draft_row.id
+            st.session_state["resumed"] = True
+
+case_id = st.session_state.get("case_id")
+if account is not None and case_id is not None:
+    try:
+        draft = cases.load_draft(uow(), account.actor, int(case_id))
+    except DomainError as error:
+        show_error(error.message)
+        st.session_state.pop("case_id", None)
+        st.stop()
+    conversation.run(draft, account, uow)
+    st.stop()
+
+# No case yet: choose the business, read its instructions, then register or log in.
+conversation.greeting()
+kind = st.session_state.get("kind")
+if kind is None:
+    set_feedback_context(step="选择业务")
+    chosen = conversation.choose_kind(all_filings())
+    if chosen:
+        st.session_state["kind"] = chosen
+        st.rerun()
+    st.stop()
+
+filing = get_filing(kind)
+set_feedback_context(step="阅读须知", kind=kind)
+if not st.session_state.get("instructions_read") == kind:
+    if conversation.instructions(filing):
+        st.session_state["instructions_read"] = kind
+        st.rerun()
+    st.stop()
+conversation.instructions_done(filing)
+
+if account is None:
+    set_feedback_context(step="注册账号", kind=kind)
+    register_or_log_in()
+    st.stop()
+
+assert account.unit_name and account.credit_code
+try:
+    new = cases.start_draft(uow(), account.actor, kind, unit_name=account.unit_name,
+                            credit_code=account.credit_code, contact=account.display_name,
+                            mobile=account.mobile or "")
+    cases.confirm_instructions(uow(), account.actor, new.id)
+except (DomainError, FieldError) as error:
+    show_error(error.message)
+    st.stop()
+st.session_state["case_id"] = new.id
+st.session_state.pop("choosing", None)
+st.rerun()

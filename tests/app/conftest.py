@@ -1,0 +1,45 @@
+"""AppTest fixtures: a world of accounts in a private SQLite database, and a page opener."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from store.accounts import Account
+from store.db import default_engine
+from tests.support import World, make_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_world(data_dir: object) -> Iterator[World]:
+    """Accounts and an empty case store in this test's DATA_DIR, used by the app's own engine."""
+    default_engine.cache_clear()
+    yield make_world(default_engine())
+    default_engine().dispose()
+    default_engine.cache_clear()
+
+
+def open_page(page: str, account: Account | None, **query: str) -> AppTest:
+    """Run the app's entry point logged in as `account`, then switch to `page` (e.g. pages/assistant.py)."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    if account is not None:
+        at.session_state["account"] = account
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page != "streamlit_app.py":
+        at.switch_page(page).run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text, joined (for 'sees' assertions)."""
+    parts: list[str] = []
+    for kind in ("markdown", "text", "caption", "error", "warning", "success", "info", "title", "subheader"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    return "\n".join(parts)

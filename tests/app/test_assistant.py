@@ -1,0 +1,139 @@
+"""The guided assistant page, driven through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from streamlit.testing.v1 import AppTest
+
+from flows import cases, clock
+from flows.kinds import get_filing
+from store.demo import demo_answers, demo_pdf
+from tests.app.conftest import open_page, texts
+from tests.support import World
+
+
+def _start_c(world: World) -> AppTest:
+    at = open_page("pages/assistant.py", world.applicant)
+    at.button(key="kind-C").click().run()
+    assert "自行招用保安员单位备案网上操作须知" in texts(at)
+    assert at.button(key="start-C").disabled  # cannot go on before confirming the instructions
+    at.checkbox(key="read-C").check().run()
+    at.button(key="start-C").click().run()
+    return at
+
+
+def _draft_id(world: World) -> int:
+    from store.queries import open_draft
+
+    row = open_draft(world.engine, world.applicant.unit_id or -1)
+    assert row is not None and row.id is not None
+    return row.id
+
+
+def _fill(world: World, case_id: int, upto: str) -> None:
+    """Answer the C questions through the use cases up to (not including) `upto`."""
+    for qid, value in demo_answers("C", today=clock.today()).items():
+        if qid == upto:
+            return
+        cases.save_answer(world.uow(), world.applicant.actor, case_id, qid, value, today=clock.today())
+
+
+def test_known_answers_are_never_asked_and_the_first_question_is_unit_type(app_world: World) -> None:
+    at = _start_c(app_world)
+    shown = texts(at)
+    assert "单位类型" in shown
+    assert "单位名称" not in shown and "统一社会信用代码" not in shown  # known from the account
+    assert not at.exception
+
+
+def test_a_choice_is_answered_by_a_button_and_saved_at_once(app_world: World) -> None:
+    at = _start_c(app_world)
+    next(b for b in at.button if b.label == "物业服务企业").click().run()
+    with app_world.uow() as uow:
+        assert uow.answers(_draft_id(app_world))["unit_type"] == "物业服务企业"
+    assert "单位所在地" in texts(at)
+
+
+def test_a_mistyped_id_number_names_the_position_and_keeps_the_question(app_world: World) -> None:
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "principal_id")
+    at.run()
+    assert "法定代表人（主要负责人）居民身份证号码" in texts(at)
+    at.text_input[0].input("110105194912310021")
+    form_button = next(b for b in at.button if b.label == "确定")
+    form_button.click().run()
+    assert "第18位" in texts(at)
+    with app_world.uow() as uow:
+        assert "principal_id" not in uow.answers(case_id)
+
+
+def test_a_late_service_start_date_warns_but_lets_the_applicant_go_on(app_world: World) -> None:
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "service_start")
+    at.run()
+    at.date_input[0].set_value(clock.today() - timedelta(days=40))
+    next(b for b in at.button if b.label == "确定").click().run()
+    shown = texts(at)
+    assert "已超过30日" in shown
+    assert "保安员名单" in shown  # the next question
+
+
+def test_a_new_session_resumes_at_the_same_step(app_world: World) -> None:
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "area_description")
+    fresh = open_page("pages/assistant.py", app_world.applicant)  # a refresh: new session, same account
+    shown = texts(fresh)
+    assert "欢迎回来" in shown and "守护区域基本情况" in shown
+    del at
+
+
+def test_summary_groups_answers_and_a_change_link_returns_to_the_summary(app_world: World) -> None:
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "__end__")
+    for m in get_filing("C").materials:
+        if m.required:
+            cases.upload_material(app_world.uow(), app_world.applicant.actor, case_id, m.id,
+                                  filename=f"{m.id}.pdf", data=demo_pdf(m.id))
+    cases.skip_material(app_world.uow(), app_world.applicant.actor, case_id, "other")
+    at.run()
+    shown = texts(at)
+    assert "请核对" in shown and "守护区域" in shown and "上传的材料" in shown
+    at.button(key="edit-area_size").click().run()
+    at.text_input[0].input("约5万平方米")
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert "请核对" in texts(at)
+    with app_world.uow() as uow:
+        assert uow.answers(case_id)["area_size"] == "约5万平方米"
+    at.button(key="submit").click().run()
+    shown = texts(at)
+    assert "提交成功" in shown and "办件编号" in shown and "办结期限" in shown
+    assert "天山区" in shown  # the receiving organ: the county confirms first
+    assert not at.exception
+
+
+def test_a_renamed_jpeg_is_refused_with_its_reason_and_a_real_pdf_is_accepted(app_world: World) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "__end__")
+    at.run()
+    assert "法人资格证明" in texts(at)
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, "JPEG")
+    at.get("file_uploader")[0].set_value(("licence.pdf", buffer.getvalue(), "application/pdf")).run()
+    shown = texts(at)
+    assert "JPEG" in shown and "法人资格证明" in shown  # refused, the same question again
+    with app_world.uow() as uow:
+        assert uow.materials(case_id) == []
+    at.get("file_uploader")[0].set_value(("licence.pdf", demo_pdf("licence"), "application/pdf")).run()
+    assert "保安服务管理制度" in texts(at)  # accepted: on to the next material
+    with app_world.uow() as uow:
+        assert [m.material_id for m in uow.materials(case_id)] == ["legal_person_proof"]

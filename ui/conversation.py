@@ -1,0 +1,354 @@
+"""The assistant's conversation: transcript from the database, the current question, the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from flows import cases, clock
+from flows.answers import describe_answer, window_warning
+from flows.config import get_config
+from flows.errors import DomainError, FieldError
+from flows.guide import Step, asked_questions, next_step, relevant_materials, skipped_materials
+from flows.review import STAGE_LABELS, Stage
+from flows.schema import Filing, Material, QType, Question
+from flows.uploads import CheckedFile
+from store.accounts import Account
+from store.uow import SqlUnitOfWork
+from ui.ask import NOTHING, ask
+from ui.layout import link, set_feedback_context
+from ui.text import md_escape
+
+UowFactory = Callable[[], SqlUnitOfWork]
+EXTENSIONS = {"pdf": ["pdf"], "jpeg": ["jpg", "jpeg"], "png": ["png"]}
+
+
+def say(text: str) -> None:
+    with st.chat_message("assistant"):
+        st.markdown(text)
+
+
+def greeting() -> None:
+    say("您好！我是保安业务网上办理助手。我会一步一步引导您完成申请，每一步填写的内容都会自动保存，"
+        "随时可以离开，回来后从中断的地方继续。")
+
+
+def choose_kind(filings: dict[str, Filing]) -> str | None:
+    """Ask which business; one sentence on who needs each."""
+    with st.chat_message("assistant"):
+        st.markdown("请问您要办理哪项业务？")
+        for kind, filing in filings.items():
+            with st.container(border=True):
+                st.markdown(f"**{filing.title}**")
+                st.caption(filing.summary)
+                if st.button(f"办理：{filing.short_title}", key=f"kind-{kind}"):
+                    return kind
+    return None
+
+
+def instructions(filing: Filing) -> bool:
+    """Show the online instructions; True once the applicant confirms reading them."""
+    text = filing.instructions
+    with st.chat_message("assistant"):
+        st.markdown(f"办理前请先阅读《{filing.title}网上操作须知》：")
+        with st.container(border=True):
+            for label, body in (("谁需要办理", text.who), ("什么时候办", text.when), ("需要哪些材料", text.materials_note),
+                                ("办理流程", text.process), ("办理时限", text.time_limit), ("办理结果", text.result),
+                                ("办理依据", text.basis)):
+                st.markdown(f"**{label}**")
+                st.write(body)
+        read = st.checkbox("我已阅读并知晓以上须知", key=f"read-{filing.kind}")
+        go = st.button("开始办理", type="primary", disabled=not read, key=f"start-{filing.kind}")
+        if st.button("选择其他业务", key="other-kind"):
+            st.session_state.pop("kind", None)
+            st.rerun()
+    return bool(read and go)
+
+
+def instructions_done(filing: Filing) -> None:
+    with st.chat_message("user"):
+        st.write(f"我要办理：{filing.title}。须知已阅读。")
+
+
+def _answered_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -> None:
+    """The transcript: earlier questions with their answers; finished sections folded away."""
+    today = clock.today()
+    questions = [q for q in asked_questions(filing, draft.answers) if q.id in draft.answers and q.id != current]
+    by_section: dict[str, list[Question]] = {}
+    for q in questions:
+        by_section.setdefault(q.section, []).append(q)
+    current_section = filing.question(current).section if current in {q.id for q in filing.questions} else None
+    for section, items in by_section.items():
+        folded = section != current_section
+        box = st.expander(f"{section}（已填写{len(items)}项）", expanded=False) if folded else st.container()
+        with box:
+            for q in items:
+                _answer_bubble(q, draft.answers[q.id], today)
+
+
+def _answer_bubble(q: Question, value: Any, today: date) -> None:
+    with st.chat_message("assistant"):
+        st.write(q.label)
+    with st.chat_message("user"):
+        st.text(describe_answer(q, value))
+        if q.type == QType.ROSTER and isinstance(value, list) and value:
+            st.dataframe([{c.label: row.get(c.id, "") for c in q.columns} for row in value], hide_index=True)
+        if q.type == QType.DATE and q.window is not None and isinstance(value, str):
+            warning = window_warning(q.window, date.fromisoformat(value), today)
+            if warning:
+                st.warning(warning, icon=":material/schedule:")
+
+
+def _material_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -> None:
+    skipped = skipped_materials(draft.answers)
+    for m in relevant_materials(filing, draft.answers):
+        if m.id == current:
+            continue
+        if m.id in draft.materials:
+            f = draft.materials[m.id]
+            with st.chat_message("user"):
+                st.text(f"已上传“{m.label}”：{f.filename}（{_size(f.size)}{f'，{f.pages}页' if f.pages else ''}）")
+        elif m.id in skipped:
+            with st.chat_message("user"):
+                st.text(f"“{m.label}”不提供。")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
+    """The whole conversation for one case, redrawn from the database on every run."""
+    filing = draft.filing
+    case = draft.case
+    if st.session_state.pop("resumed", False) and case.stage == Stage.DRAFT:
+        say(f"欢迎回来！您上次填写的《{filing.title}》已为您保存，我们从中断的地方继续。")
+    else:
+        say(f"正在办理：**{filing.title}**。")
+    if case.stage not in (Stage.DRAFT, Stage.RETURNED):
+        _submitted(draft)
+        return
+    if case.stage == Stage.DRAFT and st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
+        _choose_again()
+    correction = draft.correction
+    if correction is not None:
+        _correction_notice(draft)
+    editing = st.session_state.get("editing")
+    only = set(case.open_items or ()) if correction is not None else None
+    step = next_step(filing, draft.answers, set(draft.materials), only=only, done_items=draft.corrected)
+    current = editing or step.item_id
+    if correction is None:
+        _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
+        _material_bubbles(filing, draft, current)
+    _helpdesk_bubbles()
+    if editing:
+        _ask_item(filing, draft, editing, account, uow, returning=True)
+    elif step.kind == "summary":
+        set_feedback_context(step="核对并提交", kind=filing.kind)
+        _summary(filing, draft, account, uow)
+    else:
+        assert step.item_id is not None
+        _progress(step)
+        _ask_item(filing, draft, step.item_id, account, uow, returning=False)
+    _chat_box(filing, case.prefecture_code)
+
+
+def _progress(step: Step) -> None:
+    if step.progress.total:
+        st.progress(step.progress.done / step.progress.total,
+                    text=f"已完成 {step.progress.done}/{step.progress.total} 项")
+
+
+def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account, uow: UowFactory, *,
+              returning: bool) -> None:
+    number = [q.id for q in filing.questions] + [m.id for m in filing.materials]
+    step_no = number.index(item_id) + 1 if item_id in number else 0
+    if item_id in {m.id for m in filing.materials}:
+        material = filing.material(item_id)
+        set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind)
+        _ask_material(filing, draft, material, account, uow, returning=returning)
+        return
+    q = filing.question(item_id)
+    set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind)
+    filed = cases.filing_choices(uow(), account.actor) if q.type == QType.FILING_REF else None
+    with st.chat_message("assistant"):
+        st.markdown(f"**{q.label}**" + ("（可不填）" if not q.required else ""))
+        if q.hint:
+            st.caption(q.hint)
+        raw = ask(q, draft.answers.get(q.id), draft.case.id, filed=filed)
+        error_key = f"error-{draft.case.id}-{q.id}"
+        if raw is not NOTHING:
+            try:
+                checked = cases.save_answer(uow(), account.actor, draft.case.id, q.id, raw, today=clock.today())
+            except FieldError as error:
+                st.session_state[error_key] = error.message
+            except DomainError as error:
+                st.session_state[error_key] = error.message
+            else:
+                st.session_state.pop(error_key, None)
+                st.session_state["ask_nonce"] = st.session_state.get("ask_nonce", 0) + 1
+                st.session_state["last_warnings"] = list(checked.warnings)
+                if returning:
+                    st.session_state.pop("editing", None)
+                st.rerun()
+        if error_key in st.session_state:
+            st.error(md_escape(st.session_state[error_key]), icon=":material/error:")
+        for warning in st.session_state.pop("last_warnings", []):
+            st.warning(warning, icon=":material/warning:")
+        if returning and st.button("取消修改，返回核对页", key=f"cancel-edit-{q.id}"):
+            st.session_state.pop("editing", None)
+            st.rerun()
+
+
+def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Account, uow: UowFactory, *,
+                  returning: bool) -> None:
+    allowed = [ext for t in m.allowed for ext in EXTENSIONS[t]]
+    with st.chat_message("assistant"):
+        st.markdown(f"请上传：**{m.label}**" + ("（可选）" if not m.required else ""))
+        st.caption(f"{m.hint + '。' if m.hint else ''}支持 {'、'.join(t.upper() for t in m.allowed)} 格式，"
+                   f"不超过 {m.max_mb} MB。")
+        existing = draft.materials.get(m.id)
+        if existing is not None:
+            st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
+        nonce = st.session_state.get("ask_nonce", 0)
+        upload = st.file_uploader(m.label, type=allowed, key=f"up-{draft.case.id}-{m.id}-{nonce}",
+                                  label_visibility="collapsed")
+        message_key = f"upload-msg-{draft.case.id}-{m.id}"
+        if upload is not None:
+            try:
+                checked, _view = cases.upload_material(uow(), account.actor, draft.case.id, m.id,
+                                                       filename=upload.name, data=upload.getvalue())
+            except DomainError as error:
+                st.session_state[message_key] = ("error", error.message)
+            else:
+                st.session_state[message_key] = ("ok", _accepted(upload.name, checked))
+                if returning:
+                    st.session_state.pop("editing", None)
+            st.session_state["ask_nonce"] = nonce + 1
+            st.rerun()
+        kind_text = st.session_state.get(message_key)
+        if kind_text:
+            level, text = kind_text
+            (st.error if level == "error" else st.success)(md_escape(text))
+        if not m.required and existing is None and st.button("不提供此项材料", key=f"skip-{m.id}"):
+            cases.skip_material(uow(), account.actor, draft.case.id, m.id)
+            st.rerun()
+        if returning and st.button("返回核对页", key=f"cancel-edit-{m.id}"):
+            st.session_state.pop("editing", None)
+            st.rerun()
+
+
+def _accepted(name: str, checked: CheckedFile) -> str:
+    return f"已收到“{name}”：{checked.describe()}。"
+
+
+def _correction_notice(draft: cases.Draft) -> None:
+    event = draft.correction
+    assert event is not None
+    with st.chat_message("assistant"):
+        st.markdown("您的申请已被退回，需要补正以下事项（一次性告知）。只需修改这些内容，其他内容保持不变：")
+        for item in event.items:
+            done = "（已补正）" if item.item_id in draft.corrected else ""
+            st.markdown(f"- **{md_escape(item.label)}**：{md_escape(item.reason)}{done}")
+        if event.comment:
+            st.markdown(f"补充说明：{md_escape(event.comment)}")
+
+
+def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFactory) -> None:
+    """Check your answers: grouped, each with a change link; then submit."""
+    returned = draft.case.stage == Stage.RETURNED
+    with st.chat_message("assistant"):
+        st.markdown("全部内容已填写完毕，请核对。如需修改，点击该项右侧的“修改”。" if not returned
+                    else "需要补正的事项已全部修改，请核对后重新提交。")
+        for section in filing.sections:
+            questions = [q for q in asked_questions(filing, draft.answers) if q.section == section]
+            if not questions:
+                continue
+            with st.container(border=True):
+                st.markdown(f"**{section}**")
+                for q in questions:
+                    _summary_row(q.label, describe_answer(q, draft.answers.get(q.id)), q.id, draft, returned)
+        with st.container(border=True):
+            st.markdown("**上传的材料**")
+            skipped = skipped_materials(draft.answers)
+            for m in relevant_materials(filing, draft.answers):
+                f = draft.materials.get(m.id)
+                text = f"{f.filename}（{_size(f.size)}）" if f else ("不提供" if m.id in skipped else "未上传")
+                _summary_row(m.label, text, m.id, draft, returned)
+        problems = [w for w in _warnings(filing, draft)]
+        for warning in problems:
+            st.warning(warning, icon=":material/warning:")
+        label = "确认无误，重新提交" if returned else "确认无误，提交申请"
+        if st.button(label, type="primary", key="submit"):
+            try:
+                submitted = cases.submit(uow(), account.actor, draft.case.id, expected_version=draft.case.version)
+            except DomainError as error:
+                st.error(md_escape(error.message), icon=":material/error:")
+                if isinstance(error, FieldError) and error.field:
+                    st.session_state["editing"] = error.field
+            else:
+                st.session_state["just_submitted"] = submitted.id
+                st.rerun()
+
+
+def _warnings(filing: Filing, draft: cases.Draft) -> list[str]:
+    from flows.guide import filing_warnings
+
+    return filing_warnings(filing, draft.answers, today=clock.today())
+
+
+def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, returned: bool) -> None:
+    left, mid, right = st.columns([3, 6, 1.2])
+    left.text(label)
+    mid.text(text)
+    editable = not returned or item_id in (draft.case.open_items or ())
+    if editable and right.button("修改", key=f"edit-{item_id}"):
+        st.session_state["editing"] = item_id
+        st.rerun()
+
+
+def _submitted(draft: cases.Draft) -> None:
+    case = draft.case
+    config = get_config()
+    organ = config.organ_for(case.county_code if case.stage == Stage.COUNTY_CONFIRM and case.county_code
+                             else case.prefecture_code or config.province_code)
+    with st.chat_message("assistant"):
+        if st.session_state.get("just_submitted") == case.id:
+            st.success("提交成功！", icon=":material/check_circle:")
+        st.markdown(f"办件编号：**{case.number}**")
+        st.markdown(f"当前状态：{STAGE_LABELS[case.stage]}")
+        st.markdown(f"接收机关：{organ}")
+        if case.due_on:
+            st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前（5个工作日，自提交次日起算，含县级确认时间）")
+        st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。")
+        link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
+        if st.button("办理其他业务", key="new-business"):
+            _choose_again()
+
+
+def _choose_again() -> None:
+    for key in ("case_id", "kind", "instructions_read", "just_submitted", "editing"):
+        st.session_state.pop(key, None)
+    st.session_state["choosing"] = True
+    st.rerun()
+
+
+def _helpdesk_bubbles() -> None:
+    for question, reply in st.session_state.get("helpdesk", []):
+        with st.chat_message("user"):
+            st.text(question)
+        with st.chat_message("assistant"):
+            st.text(reply)
+
+
+def _chat_box(filing: Filing, region_code: str | None) -> None:
+    asked = st.chat_input("有疑问可以直接问我，例如：需要盖章吗？")
+    if asked:
+        from flows.helpdesk import get_helpdesk
+
+        reply = get_helpdesk().answer(asked[:500], kind=filing.kind, region_code=region_code)
+        st.session_state.setdefault("helpdesk", []).append((asked[:500], reply.text))
+        st.rerun()
