@@ -1,0 +1,181 @@
+"""办件审核: one case for an officer: everything in it, and the acts they may do on it now.
+
+The case id comes from the URL (`?id=`). A case outside the officer's jurisdiction gets the same
+answer as a missing one. Each act has a confirmation step; it is carried out in a button callback
+so the page that follows is drawn from the fresh case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from flows.cases import act_on_case
+from flows.clock import today
+from flows.dossier import Dossier, open_dossier
+from flows.errors import DomainError, NotFound, StaleCase
+from flows.ports import ReturnItem
+from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, decide
+from store.uow import SqlUnitOfWork
+from ui.case_view import (
+    draw_answers,
+    draw_documents,
+    draw_dossier_download,
+    draw_header,
+    draw_history,
+    draw_materials,
+)
+from ui.layout import page_setup, set_feedback_context, show_error
+from ui.session import engine
+from ui.text import md_escape
+
+PENDING = "case_pending"  # the act being confirmed: {"case_id", "act", "version"}
+OUTCOME = "case_outcome"  # ("success" | "error", message) from the last act, shown once
+PANEL_ERROR = "case_act_error"
+INPUTS = ("act_comment", "act_internal", "act_items")
+REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
+
+account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
+assert account is not None
+actor = account.actor
+st.page_link("pages/queue.py", label="返回待办队列", icon=":material/arrow_back:")
+
+
+def requested_id() -> int | None:
+    raw = str(st.query_params.get("id", "")).strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+
+
+def clear_inputs() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("act_reason_") or k in INPUTS]:
+        del st.session_state[key]
+    st.session_state.pop(PANEL_ERROR, None)
+
+
+def begin(case_id: int, act: Act, version: int) -> None:
+    clear_inputs()
+    st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version}
+
+
+def cancel() -> None:
+    st.session_state.pop(PENDING, None)
+    clear_inputs()
+
+
+def perform(who: Actor, labels: dict[str, str]) -> None:
+    """Carry out the pending act with what was typed into the confirmation step."""
+    pending = st.session_state.get(PENDING)
+    if not pending:
+        return
+    act = Act(pending["act"])
+    state = st.session_state
+    items = tuple(ReturnItem(item_id, labels.get(item_id, item_id), str(state.get(f"act_reason_{item_id}", "")))
+                  for item_id in state.get("act_items", []) if act == Act.RETURN)
+    try:
+        case = act_on_case(SqlUnitOfWork(engine()), who, pending["case_id"], act,
+                           expected_version=pending["version"], comment=str(state.get("act_comment", "")),
+                           internal_comment=str(state.get("act_internal", "")), items=items)
+    except StaleCase as error:
+        cancel()
+        state[OUTCOME] = ("error", error.message)
+    except DomainError as error:
+        state[PANEL_ERROR] = error.message
+    else:
+        cancel()
+        state[OUTCOME] = ("success", f"已办理“{ACT_LABELS[act]}”。办件当前状态：{STAGE_LABELS[case.stage]}。")
+
+
+def act_inputs(dossier: Dossier, act: Act) -> None:
+    """What the confirmation step asks for, by act."""
+    if act == Act.ACCEPT:
+        st.caption("受理后将向申请单位出具受理通知书，办结时限继续计算。")
+    elif act == Act.APPROVE:
+        st.caption(f"办理后将向申请单位出具{dossier.filing.result_document}。")
+    elif act == Act.RETURN:
+        labels = dict(dossier.correctable)
+        st.caption("退回后向申请单位出具补正材料告知书，一次性告知需要补正的全部内容。申请单位只需改正所列事项。")
+        chosen = st.multiselect("需要补正的事项（从本办件的填报项和材料中选择）", list(labels),
+                                format_func=labels.__getitem__, key="act_items", placeholder="选择一项或多项")
+        for item_id in chosen:
+            st.text_input(f"{labels[item_id]}：存在的问题和补正要求（必填）", key=f"act_reason_{item_id}",
+                          max_chars=200)
+        st.text_area("其他说明（告知申请单位，可不填）", key="act_comment", max_chars=1000, height=80)
+    elif act == Act.REJECT:
+        st.caption("不予通过为最终决定。决定书将告知申请单位：可自收到之日起60日内申请行政复议，或6个月内提起行政诉讼。")
+        st.text_area("不予通过的理由（告知申请单位，必填）", key="act_comment", max_chars=1000)
+    elif act == Act.RETURN_TO_PREFECTURE:
+        st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment", max_chars=1000)
+    elif act == Act.REPORT:
+        st.text_area("审核意见（上报公安厅）", key="act_comment", max_chars=1000, value=REPORT_OPINION)
+    st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", max_chars=1000, height=80)
+
+
+def draw_acts(dossier: Dossier) -> None:
+    case = dossier.case
+    pending: dict[str, Any] | None = st.session_state.get(PENDING)
+    if pending and pending["case_id"] != case.id:
+        cancel()
+        pending = None
+    if pending and (pending["version"] != case.version or Act(pending["act"]) not in dossier.acts):
+        cancel()
+        show_error(StaleCase().message)
+        pending = None
+    with st.container(border=True):
+        st.markdown("**办理**")
+        if not dossier.acts:
+            st.caption("当前环节无需您办理。")
+            return
+        row = st.container(horizontal=True)
+        for act in dossier.acts:
+            row.button(ACT_LABELS[act], key=f"act-{act.value}", on_click=begin, args=(case.id, act, case.version),
+                       type="primary" if pending and pending["act"] == act.value else "secondary")
+        if not pending:
+            return
+        act = Act(pending["act"])
+        target = decide(actor, case.at(dossier.filing.route), act)
+        st.markdown(f"**确认办理：{ACT_LABELS[act]}**　办理后状态：{STAGE_LABELS[target]}")
+        act_inputs(dossier, act)
+        if message := st.session_state.get(PANEL_ERROR):
+            show_error(message)
+        buttons = st.container(horizontal=True)
+        buttons.button("确定办理", key="act_do", type="primary", on_click=perform, args=(actor, dict(dossier.correctable)))
+        buttons.button("取消", key="act_cancel", on_click=cancel)
+
+
+case_id = requested_id()
+try:
+    if case_id is None:
+        raise NotFound()
+    dossier = open_dossier(SqlUnitOfWork(engine()), actor, case_id, today=today())
+except NotFound as refusal:
+    st.title("办件审核")
+    show_error(refusal.message)
+    st.stop()
+
+case = dossier.case
+set_feedback_context(step=f"办件审核：{STAGE_LABELS[case.stage]}", kind=case.kind)
+if outcome := st.session_state.pop(OUTCOME, None):
+    tone, message = outcome
+    if tone == "success":
+        st.success(md_escape(message), icon=":material/check_circle:")
+    else:
+        show_error(message)
+draw_header(case, dossier.filing, dossier.time_left)
+draw_acts(dossier)
+
+open_items = case.open_items or ()
+answers_tab, materials_tab, history_tab, documents_tab = st.tabs([
+    "申请内容", f"材料（{len(dossier.materials)}）", f"办理记录（{len(dossier.events)}）",
+    f"文书（{len(dossier.documents)}）"])
+with answers_tab:
+    draw_answers(dossier.filing, dossier.answers, mask_personal=False, highlight=open_items)
+with materials_tab:
+    if missing := dossier.missing_materials():
+        st.warning("以下必交材料没有文件：" + "、".join(missing))
+    draw_dossier_download(case, dossier.filing, dossier.materials)
+    draw_materials(dossier.filing, dossier.materials, highlight=open_items)
+with history_tab:
+    draw_history(dossier.events, internal=True)
+with documents_tab:
+    draw_documents(dossier.documents)

@@ -1,0 +1,256 @@
+"""Drawing one case: header, answers, materials, history, documents.
+
+Shared by the officers' case page and the applicant's "My cases": each helper takes what to
+show (masked or full personal data, internal comments or not) as a parameter. Applicant text
+is always escaped or shown in tables, never rendered as Markdown.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from flows.clock import show
+from flows.config import get_config
+from flows.errors import DomainError
+from flows.guide import relevant_questions
+from flows.identifiers import check_resident_id, mask_id, mask_mobile
+from flows.ports import CaseView, DocumentView, EventView, MaterialView
+from flows.regions import get_regions
+from flows.review import ACT_LABELS, ROLE_LABELS, STAGE_LABELS, Role, Stage, holder_of
+from flows.schema import ColType, Filing, QType, Question
+from flows.timelimits import TimeLeft
+from store import blobs
+from ui.preview import draw_material, merged_pdf
+from ui.text import md_escape
+
+EMPTY = "（未填写）"
+
+
+# ------------------------------------------------------------------ header
+def holder_text(case: CaseView) -> str:
+    """Who holds the case now, by organ name where known."""
+    role = holder_of(case.stage)
+    if role is None:
+        return "已办结"
+    if role == Role.APPLICANT:
+        return f"申请单位（{case.unit_name}）"
+    config = get_config()
+    code = {Role.COUNTY: case.county_code, Role.PREFECTURE: case.prefecture_code}.get(role)
+    try:
+        return config.organ_for(code) if code else config.corps
+    except KeyError:
+        return ROLE_LABELS[role]
+
+
+def time_left_badge(left: TimeLeft | None) -> None:
+    """The due date with the working days left: red when overdue, amber on the last day."""
+    if left is None:
+        st.markdown("**办结期限**：不计时")
+        return
+    color = "red" if left.overdue else "orange" if left.last_day else "blue"
+    st.markdown(f"**办结期限**：{left.due.due:%Y-%m-%d}")
+    st.badge(left.label(), color=color)
+    if left.due.estimated:
+        st.caption("该年度法定节假日安排尚未录入，期限按推定日历计算。")
+
+
+def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None) -> None:
+    """Number, kind, unit, stage, holder, due date and the filing's warnings (amber)."""
+    st.title(f"办件 {case.number or '（未提交）'}")
+    st.caption(filing.title)
+    unit, stage, due = st.columns([2, 2, 1.4])
+    with unit:
+        st.markdown(f"**申请单位**：{md_escape(case.unit_name)}")
+        st.markdown(f"**统一社会信用代码**：{md_escape(case.credit_code)}")
+        st.markdown(f"**提交时间**：{show(case.submitted_at) or '—'}")
+    with stage:
+        st.markdown(f"**当前状态**：{STAGE_LABELS[case.stage]}")
+        st.markdown(f"**当前办理**：{md_escape(holder_text(case))}")
+        if case.cancelled:
+            st.markdown("**备案状态**：已撤销")
+    with due:
+        time_left_badge(left)
+    for warning in case.warnings:
+        st.warning(md_escape(warning), icon=":material/schedule:")
+
+
+# ------------------------------------------------------------------ answers
+def _region(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    code = value.get("county") or value.get("prefecture")
+    try:
+        return get_regions().full_name(str(code)) if code else EMPTY
+    except KeyError:
+        return str(code)
+
+
+def _person_id(number: str, mask: bool) -> str:
+    if mask:
+        return mask_id(number)
+    try:
+        person = check_resident_id(number)
+    except DomainError:
+        return number
+    return f"{number}（{person.sex}，{person.birth_date:%Y-%m-%d}出生）"
+
+
+def answer_text(question: Question, value: Any, *, mask: bool) -> str:
+    """One answer as plain text (not for rosters); personal identifiers masked when asked."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    kind = question.type
+    if kind == QType.REGION:
+        return _region(value)
+    if kind == QType.YES_NO:
+        return "是" if value else "否"
+    if kind == QType.MULTI_CHOICE and isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if kind == QType.FILING_REF and isinstance(value, dict):
+        return str(value.get("number") or value.get("case_id") or EMPTY)
+    if kind == QType.ID_NUMBER:
+        return _person_id(str(value), mask)
+    if kind == QType.MOBILE and mask:
+        return mask_mobile(str(value))
+    return str(value)
+
+
+def roster_frame(question: Question, rows: Any, *, mask: bool) -> pd.DataFrame:
+    """A roster as a table with the definition's column labels."""
+    records = []
+    for row in rows if isinstance(rows, list) else []:
+        record = {}
+        for column in question.columns:
+            cell = row.get(column.id) if isinstance(row, dict) else None
+            if column.type == ColType.YES_NO:
+                text = "是" if cell else "否"
+            elif cell in (None, ""):
+                text = ""
+            elif mask and column.type == ColType.ID_NUMBER:
+                text = mask_id(str(cell))
+            elif mask and column.type == ColType.MOBILE:
+                text = mask_mobile(str(cell))
+            else:
+                text = str(cell)
+            record[column.label] = text
+        records.append(record)
+    return pd.DataFrame(records, columns=[c.label for c in question.columns])
+
+
+def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: bool,
+                 sections: Sequence[str] | None = None, highlight: Collection[str] = (),
+                 key: str = "answers") -> None:
+    """Every relevant answer grouped by section; rosters as tables. `highlight`: items to mark as to be corrected."""
+    questions = relevant_questions(filing, answers)
+    for section in sections or filing.sections:
+        in_section = [q for q in questions if q.section == section]
+        if not in_section:
+            continue
+        st.markdown(f"#### {section}")
+        lines = []
+        for question in in_section:
+            mark = " :orange-badge[待补正]" if question.id in highlight else ""
+            if question.type == QType.ROSTER:
+                if lines:
+                    st.markdown("\n".join(lines))
+                    lines = []
+                rows = answers.get(question.id)
+                count = len(rows) if isinstance(rows, list) else 0
+                st.markdown(f"**{question.label}**（共{count}人）{mark}")
+                st.dataframe(roster_frame(question, rows, mask=mask_personal), hide_index=True,
+                             width="stretch", key=f"{key}-{question.id}")
+                continue
+            value = answer_text(question, answers.get(question.id), mask=mask_personal)
+            lines.append(f"- **{question.label}**：{md_escape(value)}{mark}")
+        if lines:
+            st.markdown("\n".join(lines))
+
+
+# ------------------------------------------------------------------ materials
+def draw_materials(filing: Filing, materials: Sequence[MaterialView], *, preview: bool = True,
+                   highlight: Collection[str] = (), key: str = "material") -> None:
+    """Every current material in the definition's order, previewed in the page, each downloadable."""
+    order = {m.id: i for i, m in enumerate(filing.materials)}
+    labels = {m.id: m.label for m in filing.materials}
+    if not materials:
+        st.caption("未上传材料。")
+    for material in sorted(materials, key=lambda m: (order.get(m.material_id, len(order)), m.id)):
+        label = labels.get(material.material_id, material.material_id)
+        if material.material_id in highlight:
+            label += " :orange-badge[待补正]"
+        draw_material(material, label, key=f"{key}-{material.id}", preview=preview)
+
+
+def dossier_parts(filing: Filing, materials: Sequence[MaterialView]) -> tuple[tuple[str, str, str], ...]:
+    """(label, file type, sha256) of every current material, in the definition's order."""
+    order = {m.id: i for i, m in enumerate(filing.materials)}
+    labels = {m.id: m.label for m in filing.materials}
+    ordered = sorted(materials, key=lambda m: (order.get(m.material_id, len(order)), m.id))
+    return tuple((labels.get(m.material_id, m.material_id), m.file_type, m.sha256) for m in ordered)
+
+
+def draw_dossier_download(case: CaseView, filing: Filing, materials: Sequence[MaterialView]) -> None:
+    """One button: all current materials merged into one PDF, built when clicked."""
+    parts = dossier_parts(filing, materials)
+    st.download_button("下载全部材料（合并为一个PDF）", data=functools.partial(merged_pdf, parts),
+                       file_name=f"{case.number or case.id}-全部材料.pdf", mime="application/pdf",
+                       key="dossier-download", on_click="ignore", icon=":material/picture_as_pdf:",
+                       disabled=not parts)
+
+
+# ------------------------------------------------------------------ history and documents
+def _event_line(event: EventView, *, actor_names: bool) -> str:
+    try:
+        who = ROLE_LABELS[Role(event.actor_role)]
+    except ValueError:
+        who = event.actor_role
+    if actor_names and event.actor_name:
+        who = f"{who} {event.actor_name}".strip()
+    move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
+    return f"**{show(event.at)}**　{md_escape(who)}　**{ACT_LABELS[event.act]}**　:gray[:small[{move}]]"
+
+
+def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bool = True,
+                 newest_first: bool = False) -> None:
+    """Every act on the case: who, when, from which stage to which, the comment and itemised returns.
+
+    `internal`: also show officers' internal comments (never for applicants).
+    """
+    if not events:
+        st.caption("暂无办理记录。")
+        return
+    for event in reversed(events) if newest_first else events:
+        with st.container(border=True):
+            st.markdown(_event_line(event, actor_names=actor_names))
+            if event.items:
+                st.markdown("需要补正的事项：\n" + "\n".join(
+                    f"{n}. **{md_escape(item.label)}**：{md_escape(item.reason)}"
+                    for n, item in enumerate(event.items, start=1)))
+            if event.comment:
+                st.markdown(f"说明：{md_escape(event.comment)}")
+            if internal and event.internal_comment:
+                st.caption(f"内部意见（仅公安机关可见）：{md_escape(event.internal_comment)}")
+
+
+def draw_documents(documents: Sequence[DocumentView], *, key: str = "document") -> None:
+    """The notices and certificates issued on the case, each downloadable."""
+    if not documents:
+        st.caption("尚未出具文书。")
+        return
+    for document in documents:
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        status = "（已作废）" if document.status != "valid" else ""
+        text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
+                      f":gray[:small[{show(document.issued_at)}]]")
+        button.download_button("下载", data=functools.partial(blobs.get, document.sha256),
+                               file_name=f"{document.title}-{document.number}.pdf", mime="application/pdf",
+                               key=f"{key}-{document.id}", on_click="ignore", icon=":material/download:")
+
+
+def stage_is_final(stage: Stage) -> bool:
+    return holder_of(stage) is None
