@@ -1,0 +1,112 @@
+"""意见反馈处理 (province only): pilot feedback and service ratings in one inbox, triaged with a reply."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import streamlit as st
+
+from flows.clock import show
+from flows.review import Role
+from store.accounts import get_account
+from store.feedback import RATINGS, STATUSES, list_feedback, triage
+from store.models import Feedback
+from store.uow import SqlUnitOfWork
+from ui import applicant_view as view
+from ui.layout import MENU, page_setup, set_feedback_context, show_error
+from ui.session import engine
+from ui.text import md_escape
+
+ALL = "全部"
+CATEGORIES = {ALL: None, "意见反馈": "feedback", "服务评价": "rating"}
+PAGE_LABELS = {("home" if Path(path).stem == "streamlit_app" else Path(path).stem): label
+               for path, label, _icon, _roles in MENU}
+ACTIONS = {k: v for k, v in STATUSES.items() if k != "new"}
+
+account = page_setup("意见反馈处理", page_id="feedback_inbox", roles=[Role.PROVINCE])
+assert account is not None
+set_feedback_context(step="意见反馈处理")
+st.title("意见反馈处理")
+st.caption("试运行期间各页面提交的意见反馈和办件“好差评”。处理结果和回复会显示在提交人的“我的办件”中。")
+
+done = st.session_state.pop("inbox_flash", None)
+if done:
+    st.success(done)
+
+page_col, category_col, rating_col, status_col = st.columns(4)
+page_choice = page_col.selectbox("页面", [ALL, *PAGE_LABELS], key="inbox-page",
+                                 format_func=lambda p: PAGE_LABELS.get(p, p))
+category_choice = category_col.selectbox("类别", list(CATEGORIES), key="inbox-category")
+rating_choice = rating_col.selectbox("评价", [ALL, *RATINGS], key="inbox-rating")
+status_choice = status_col.selectbox("处理状态", [ALL, *STATUSES], key="inbox-status",
+                                     format_func=lambda s: STATUSES.get(s, s))
+
+items = list_feedback(engine(), category=CATEGORIES[category_choice],
+                      status=None if status_choice == ALL else status_choice,
+                      page=None if page_choice == ALL else page_choice,
+                      rating=None if rating_choice == ALL else rating_choice, limit=200)
+st.markdown(f"共 **{len(items)}** 条" + ("（最多显示200条）" if len(items) >= 200 else ""))
+
+
+@functools.cache
+def case_number(case_id: int | None) -> str:
+    if case_id is None:
+        return ""
+    try:
+        with SqlUnitOfWork(engine()) as uow:
+            return uow.case(case_id).number or f"（草稿{case_id}）"
+    except Exception:  # noqa: BLE001 - a missing case only loses the label
+        return str(case_id)
+
+
+@functools.cache
+def sender(user_id: int | None) -> str:
+    if user_id is None:
+        return "未登录访客"
+    who = get_account(engine(), user_id)
+    if who is None:
+        return "—"
+    return f"{who.unit_name}（{who.display_name}）" if who.unit_name else who.display_name
+
+
+def draw_item(item: Feedback) -> None:
+    assert item.id is not None
+    with st.container(border=True, key=f"feedback-{item.id}"):
+        what = "服务评价" if item.category == "rating" else "意见反馈"
+        status = STATUSES.get(item.status, item.status)
+        color = "gray" if item.status in ("done", "declined") else "orange" if item.status == "new" else "blue"
+        st.markdown(f"**{what}**　:{color}-badge[{status}]　:gray[{show(item.created_at)}]　"
+                    f"{md_escape(sender(item.user_id))}")
+        facts = [f"页面：{md_escape(PAGE_LABELS.get(item.page, item.page) or '—')}",
+                 f"步骤：{md_escape(item.step or '—')}", f"业务：{md_escape(view.kind_title(item.kind))}"]
+        if item.rating:
+            facts.append(f"评价：**{md_escape(item.rating)}**")
+        if item.case_id is not None:
+            facts.append(f"办件：{md_escape(case_number(item.case_id))}")
+        st.markdown("　|　".join(facts))
+        st.text(item.text or "（无文字内容）")
+        if item.reply:
+            st.markdown(f"**已回复**：{md_escape(item.reply)}")
+        with st.form(f"triage-{item.id}", border=False):
+            choose, reply_col = st.columns([1, 3])
+            current = item.status if item.status in ACTIONS else "accepted"
+            status_value = choose.selectbox("处理结果", list(ACTIONS), index=list(ACTIONS).index(current),
+                                            format_func=lambda s: ACTIONS[s], key=f"triage-status-{item.id}")
+            reply = reply_col.text_area("回复提交人", value=item.reply, max_chars=1000, height=68,
+                                        key=f"triage-reply-{item.id}")
+            saved = st.form_submit_button("保存处理结果")
+        if saved:
+            try:
+                triage(engine(), item.id, status=status_value, reply=reply.strip(), actor_id=account.user_id)
+            except ValueError:
+                show_error("处理结果无效。")
+            else:
+                st.session_state["inbox_flash"] = f"已标记为“{ACTIONS[status_value]}”。"
+                st.rerun()
+
+
+if not items:
+    st.caption("没有符合条件的反馈。")
+for feedback_item in items:
+    draw_item(feedback_item)

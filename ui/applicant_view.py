@@ -1,0 +1,396 @@
+"""What applicants and the public see: case cards for "My cases", the service guides, the
+verification answer, and the feedback inbox items.
+
+Every text typed by an applicant or officer is escaped (`md_escape`) or shown with `st.text`;
+officers' internal comments never reach these helpers' output.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from flows import cases
+from flows.cases import Draft
+from flows.clock import show
+from flows.config import ProvinceConfig, get_config
+from flows.deadlines import WorkCalendar
+from flows.errors import DomainError
+from flows.kinds import all_filings
+from flows.ports import CaseView, DocumentView, EventView
+from flows.regions import get_regions
+from flows.review import (
+    ACT_LABELS,
+    FINAL_STAGES,
+    STAGE_LABELS,
+    Act,
+    Role,
+    Stage,
+    available_acts,
+    holder_of,
+)
+from flows.schema import Filing, QType
+from flows.timelimits import Clock, TimeLeft, time_left
+from store import blobs
+from store.accounts import Account
+from store.feedback import RATINGS, STATUSES, add_feedback, rating_for_case
+from store.models import Feedback
+from store.uow import SqlUnitOfWork
+from store.verification import VerificationResult
+from ui.text import md_escape
+
+UowFactory = Callable[[], SqlUnitOfWork]
+ASSISTANT = "pages/assistant.py"
+FLASH = "my_cases_flash"
+STAGE_COLORS = {Stage.RETURNED: "orange", Stage.APPROVED: "green", Stage.REJECTED: "red",
+                Stage.WITHDRAWN: "gray", Stage.DRAFT: "gray"}
+FILE_TYPES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG"}
+
+
+# ------------------------------------------------------------------ who and when
+def _organ(code: str | None, config: ProvinceConfig) -> str | None:
+    if not code:
+        return None
+    try:
+        return config.organ_for(code)
+    except KeyError:
+        return None
+
+
+def organ_of(role: Role, case: CaseView) -> str:
+    """The organ (or the applicant unit) acting in a role on this case."""
+    config = get_config()
+    if role == Role.APPLICANT:
+        return "申请单位"
+    if role == Role.COUNTY:
+        return _organ(case.county_code, config) or "县级公安机关"
+    if role == Role.PREFECTURE:
+        return _organ(case.prefecture_code, config) or "州、市、地公安机关"
+    if role == Role.PROVINCE:
+        return config.corps
+    return "系统管理员"
+
+
+def holder_text(case: CaseView) -> str:
+    role = holder_of(case.stage)
+    if role is None:
+        return "已办结"
+    if role == Role.APPLICANT:
+        return "本单位（待您处理）"
+    return organ_of(role, case)
+
+
+def time_left_of(case: CaseView, calendar: WorkCalendar, today: date) -> TimeLeft | None:
+    """The running time limit of the case, if one runs."""
+    if case.clock_started_on is None or case.clock_days is None or case.stage in FINAL_STAGES:
+        return None
+    return time_left(Clock(case.clock_started_on, case.clock_days), calendar, today)
+
+
+def _due_line(left: TimeLeft | None) -> str:
+    if left is None:
+        return "不计时"
+    color = "red" if left.overdue else "orange" if left.last_day else "blue"
+    return f"{left.due.due:%Y-%m-%d}　:{color}-badge[{left.label()}]"
+
+
+# ------------------------------------------------------------------ the case card
+def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory, calendar: WorkCalendar,
+              today: date) -> None:
+    """One case of the unit: header, what to do next, correction notice, history, documents, rating."""
+    case, filing = draft.case, draft.filing
+    with st.container(border=True, key=f"case-{case.id}"):
+        title, status = st.columns([3, 2], vertical_alignment="center")
+        number = case.number or f"草稿（未提交，编号 {case.id}）"
+        title.markdown(f"#### {md_escape(number)}")
+        title.markdown(f"**{filing.title}**")
+        color = STAGE_COLORS.get(case.stage, "blue")
+        status.markdown(f":{color}-badge[{STAGE_LABELS[case.stage]}]"
+                        + ("　:red-badge[备案已撤销]" if case.cancelled else ""))
+        facts = [f"**当前办理**：{md_escape(holder_text(case))}",
+                 f"**办结期限**：{_due_line(time_left_of(case, calendar, today))}"]
+        if case.submitted_at:
+            facts.append(f"**提交时间**：{show(case.submitted_at)}")
+        st.markdown("　　".join(facts))
+        correction = draft.correction
+        if correction is not None:
+            correction_notice(correction)
+        _actions(draft, account=account, uow=uow)
+        docs = draft.documents
+        with st.expander(f"办理记录（{len(draft.events)}）", expanded=case.stage == Stage.RETURNED):
+            history(draft.events, case)
+        if docs:
+            st.markdown("**文书下载**")
+            documents(case, docs)
+        if case.stage in FINAL_STAGES:
+            rating(case, account=account, engine=engine)
+
+
+def correction_notice(event: EventView) -> None:
+    """The itemised correction notice (一次性告知) of the last return."""
+    with st.container(border=True, key=f"correction-{event.id}"):
+        st.markdown(f":orange[**补正告知**]　:gray[:small[{show(event.at)}]]")
+        if event.items:
+            st.markdown("请补正以下事项：\n" + "\n".join(
+                f"{n}. **{md_escape(item.label)}**：{md_escape(item.reason)}"
+                for n, item in enumerate(event.items, start=1)))
+        if event.comment:
+            st.markdown(f"说明：{md_escape(event.comment)}")
+        st.caption("只需修改以上所列事项，其他内容无需重新填写；修改后重新提交，办结期限重新计算。")
+
+
+def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
+    case = draft.case
+    key = f"confirm-withdraw-{case.id}"
+    can_withdraw = Act.WITHDRAW in available_acts(account.actor, case.at(draft.filing.route))
+    with st.container(horizontal=True, key=f"actions-{case.id}"):
+        if case.stage == Stage.RETURNED:
+            if st.button("去补正", key=f"correct-{case.id}", type="primary", icon=":material/edit:"):
+                st.switch_page(ASSISTANT, query_params={"case": str(case.id)})
+        elif case.stage == Stage.DRAFT:
+            if st.button("继续填写", key=f"continue-{case.id}", type="primary", icon=":material/edit_note:"):
+                st.switch_page(ASSISTANT, query_params={"case": str(case.id)})
+        if can_withdraw and not st.session_state.get(key):
+            if st.button("撤回申请", key=f"withdraw-{case.id}", icon=":material/undo:"):
+                st.session_state[key] = True
+                st.rerun()
+    if can_withdraw and st.session_state.get(key):
+        with st.container(border=True):
+            st.warning("确定撤回此申请吗？撤回后本办件即告结束，不能恢复；如仍需办理，须重新提交申请。")
+            yes, no, _ = st.columns([1, 1, 3])
+            if yes.button("确认撤回", key=f"withdraw-yes-{case.id}", type="primary"):
+                st.session_state.pop(key, None)
+                try:
+                    cases.withdraw(uow(), account.actor, case.id, expected_version=case.version)
+                except DomainError as error:
+                    st.session_state[FLASH] = ("error", error.message)
+                else:
+                    st.session_state[FLASH] = ("success", f"办件{case.number or case.id}已撤回。")
+                st.rerun()
+            if no.button("取消", key=f"withdraw-no-{case.id}"):
+                st.session_state.pop(key, None)
+                st.rerun()
+
+
+def history(events: Sequence[EventView], case: CaseView) -> None:
+    """Every act: when, who (the organ), what, from which stage to which, the public comment only."""
+    if not events:
+        st.caption("尚未提交，暂无办理记录。")
+        return
+    lines = []
+    for event in events:
+        try:
+            who = organ_of(Role(event.actor_role), case)
+        except ValueError:
+            who = "—"
+        move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
+        line = (f"- {show(event.at)}　{md_escape(who)}　**{ACT_LABELS[event.act]}**　"
+                f":gray[:small[{move}]]")
+        for item in event.items:
+            line += f"\n    - {md_escape(item.label)}：{md_escape(item.reason)}"
+        if event.comment:
+            line += f"\n    - 说明：{md_escape(event.comment)}"
+        lines.append(line)
+    st.markdown("\n".join(lines))
+
+
+def download_name(case: CaseView, document: DocumentView, ordinal: int) -> str:
+    """`C20261127000012-补正材料告知书.pdf`; a second notice of the same title gets `-2`."""
+    base = f"{case.number or case.id}-{document.title}"
+    return f"{base}-{ordinal}.pdf" if ordinal > 1 else f"{base}.pdf"
+
+
+def documents(case: CaseView, docs: Sequence[DocumentView]) -> None:
+    """The notices and certificates issued on the case, each downloadable as stored."""
+    seen: Counter[str] = Counter()
+    for document in docs:
+        seen[document.title] += 1
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        status = "　:red-badge[已撤销]" if document.status == "cancelled" else ""
+        text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
+                      f":gray[:small[{show(document.issued_at)}]]")
+        button.download_button("下载", data=functools.partial(blobs.get, document.sha256),
+                               file_name=download_name(case, document, seen[document.title]),
+                               mime="application/pdf", key=f"doc-{document.id}", on_click="ignore",
+                               icon=":material/download:")
+
+
+# ------------------------------------------------------------------ rating (好差评)
+def rate_case(engine: Engine, *, account: Account, case: CaseView, rating_value: str, comment: str) -> None:
+    """Record the unit's one rating of an ended case."""
+    if case.stage not in FINAL_STAGES:
+        raise DomainError("办件办结后才能评价。")
+    if rating_value not in RATINGS:
+        raise DomainError("请选择评价等级。")
+    if rating_for_case(engine, case.id) is not None:
+        raise DomainError("该办件已评价，每个办件只能评价一次。")
+    add_feedback(engine, user_id=account.user_id, page="my_cases", step="办件评价", kind=case.kind,
+                 text=comment.strip(), rating=rating_value, case_id=case.id, category="rating")
+
+
+def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
+    given = rating_for_case(engine, case.id)
+    if given is not None:
+        st.markdown(f"**您的评价**：:blue-badge[{given.rating or ''}]　:gray[:small[{show(given.created_at)}]]")
+        if given.text:
+            st.markdown(f"评价意见：{md_escape(given.text)}")
+        if given.reply:
+            st.markdown(f"回复：{md_escape(given.reply)}")
+        return
+    with st.form(f"rate-{case.id}", border=True):
+        st.markdown("**请对本次办理服务进行评价（好差评）**")
+        choice = st.radio("评价等级", RATINGS, index=None, horizontal=True, key=f"rating-{case.id}")
+        comment = st.text_area("评价意见（可选）", max_chars=500, key=f"rating-text-{case.id}")
+        sent = st.form_submit_button("提交评价")
+    if sent:
+        try:
+            rate_case(engine, account=account, case=case, rating_value=choice or "", comment=comment)
+        except DomainError as error:
+            st.error(md_escape(error.message))
+        else:
+            st.session_state[FLASH] = ("success", "感谢您的评价！")
+            st.rerun()
+
+
+def own_feedback(items: Sequence[Feedback]) -> None:
+    """The applicant's own feedback and ratings, with the province's reply."""
+    if not items:
+        st.caption("您还没有提交过意见反馈。")
+        return
+    for item in items:
+        with st.container(border=True):
+            what = "服务评价" if item.category == "rating" else "意见反馈"
+            head = f"**{what}**　:gray[:small[{show(item.created_at)}]]　:blue-badge[{STATUSES.get(item.status, item.status)}]"
+            if item.rating:
+                head += f"　评价：{md_escape(item.rating)}"
+            st.markdown(head)
+            if item.text:
+                st.text(item.text)
+            if item.reply:
+                st.markdown(f"**回复**：{md_escape(item.reply)}")
+
+
+# ------------------------------------------------------------------ service guide (办事指南)
+def route_steps(filing: Filing) -> list[str]:
+    """Who does what, in order, for this filing's route."""
+    steps = ["申请单位在网上填写信息、上传材料并提交"]
+    if filing.route.county_confirm:
+        steps.append("所在地县（市、区）公安机关确认（或退回补正）")
+    if filing.route.province_approval:
+        steps.append("州、市、地公安机关受理、审核，提出意见后报公安厅")
+        steps.append("公安厅治安管理总队受理、审批（通过、不予通过或退回州、市、地公安机关）")
+    else:
+        steps.append("州、市、地公安机关受理、审核并备案（或退回补正、不予通过）")
+    steps.append(f"办结后在“我的办件”中下载{filing.result_document}")
+    return steps
+
+
+def materials_table(filing: Filing) -> pd.DataFrame:
+    rows = []
+    for material in filing.materials:
+        needed = "必交" if material.required and material.when is None else (
+            "视情况提交" if material.when is not None else "选交")
+        rows.append({"材料名称": material.label, "是否必交": needed, "说明": material.hint or "—",
+                     "文件格式": "、".join(FILE_TYPES[t] for t in material.allowed),
+                     "大小上限": f"{material.max_mb}MB"})
+    return pd.DataFrame(rows)
+
+
+_SELF_EXPLAINING = frozenset({QType.ID_NUMBER, QType.MOBILE, QType.USCC, QType.PHONE})
+
+
+def _questions_text(filing: Filing) -> str:
+    lines = []
+    for section in filing.sections:
+        asked = [q for q in filing.questions if q.section == section and q.prefill is None]
+        if not asked:
+            continue
+        parts = []
+        for q in asked:
+            extra = "" if q.type in _SELF_EXPLAINING else q.hint or (f"例如：{q.example}" if q.example else "")
+            if q.type == QType.ROSTER:
+                extra = "每人一行：" + "、".join(c.label for c in q.columns)
+            parts.append(f"{q.label}（{extra}）" if extra else q.label)
+        lines.append(f"- **{section}**：" + "；".join(parts))
+    return "\n".join(lines)
+
+
+def contacts_table(config: ProvinceConfig) -> pd.DataFrame:
+    regions = get_regions()
+    rows = []
+    for code, contact in config.contacts.items():
+        if code == "province":
+            area = config.province_name
+        else:
+            try:
+                area = regions.get(code).name
+            except KeyError:
+                area = code
+        rows.append({"地区": area, "办公室": contact.name, "咨询电话": contact.phone})
+    return pd.DataFrame(rows)
+
+
+def guide(filing: Filing) -> None:
+    """The service guide of one filing, from the same definition the assistant uses."""
+    text = filing.instructions
+    st.subheader(filing.title)
+    st.caption(filing.summary)
+    st.markdown("##### 办理对象")
+    st.markdown(text.who)
+    st.markdown("##### 办理时间要求")
+    st.markdown(text.when)
+    st.markdown("##### 申请材料")
+    st.markdown(text.materials_note)
+    st.table(materials_table(filing), hide_index=True)
+    st.markdown("##### 网上填写的内容")
+    st.markdown(_questions_text(filing))
+    st.markdown("##### 办理流程")
+    st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(route_steps(filing), start=1)))
+    st.markdown(text.process)
+    st.markdown("##### 办结时限")
+    st.markdown(text.time_limit)
+    st.markdown("##### 办理结果")
+    st.markdown(text.result)
+    st.markdown("##### 设定依据")
+    st.markdown(text.basis)
+    if text.faq:
+        st.markdown("##### 常见问题")
+        for question, answer in text.faq:
+            with st.expander(question):
+                st.markdown(answer)
+
+
+# ------------------------------------------------------------------ verification
+def verification(result: VerificationResult | None) -> None:
+    if result is None:
+        st.error("未找到该证明，请核对验证码。", icon=":material/search_off:")
+        st.caption("验证码不区分大小写，空格和短横线可省略。仍查不到的，请向发证机关核实。")
+        return
+    if result.status == "cancelled":
+        st.warning(f"证明真实，但已撤销：该{result.title}已失效。", icon=":material/block:")
+    else:
+        st.success(f"真实有效：该{result.title}由公安机关出具，当前有效。", icon=":material/verified:")
+    with st.container(border=True, key="verify-summary"):
+        st.markdown("\n".join(f"- **{label}**：{md_escape(value)}" for label, value in (
+            ("证明名称", result.title),
+            ("证明编号", result.number),
+            ("单位名称", result.unit_name),
+            ("业务类别", result.kind_title),
+            ("出具日期", f"{result.issued_on:%Y年%m月%d日}"),
+            ("状态", result.status_label),
+        )))
+
+
+# ------------------------------------------------------------------ feedback inbox
+def kind_title(kind: str) -> str:
+    filing = all_filings().get(kind)
+    return filing.short_title if filing else "—"
+
+
+__all__ = ["case_card", "guide", "verification", "own_feedback", "kind_title"]
