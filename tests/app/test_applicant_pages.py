@@ -1,0 +1,332 @@
+"""The applicant's and the public's pages (My cases, service guide, verification) and the
+province's feedback inbox, driven through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from flows import cases, clock
+from flows.ports import CaseView, ReturnItem
+from flows.review import Act
+from store.accounts import Account
+from store.feedback import add_feedback, list_feedback, rating_for_case, triage
+from store.uow import SqlUnitOfWork
+from store.verification import FREE_FAILURES
+from tests.app.conftest import open_page as _open_page
+from tests.app.conftest import texts
+from tests.support import World, filled_draft, submitted
+
+ROOT = Path(__file__).resolve().parents[2]
+INTERNAL = "内部意见：电话核实过，不要告诉申请人"
+
+
+def open_page(page: str, account: Account | None, **query: str) -> AppTest:
+    """Open a page as `account`, or as a visitor (AppTest has no cookie jar: mark the session logged out)."""
+    if account is not None:
+        return _open_page(page, account, **query)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["logged_out"] = True
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    return at
+
+
+def _act(world: World, case: CaseView, *steps: tuple[str, Act], **options: object) -> CaseView:
+    officers = {"county": world.county, "prefecture": world.prefecture, "province": world.province}
+    for who, act in steps:
+        case = cases.act_on_case(world.uow(), officers[who].actor, case.id, act, expected_version=case.version,
+                                 **options)  # type: ignore[arg-type]
+    return case
+
+
+def _returned(world: World) -> CaseView:
+    case = submitted(world, "C", today=clock.today())
+    case = _act(world, case, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT))
+    return _act(world, case, ("prefecture", Act.RETURN), comment="请一并改正后重新提交", internal_comment=INTERNAL,
+                items=(ReturnItem("guard_duties", "【材料】保安员岗位职责", "未加盖单位公章"),
+                       ReturnItem("area_size", "【填报】守护区域面积", "面积与实际不符")))
+
+
+def _approved(world: World) -> CaseView:
+    case = submitted(world, "C", today=clock.today())
+    return _act(world, case, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE))
+
+
+def _code(world: World, case: CaseView) -> str:
+    with world.uow() as uow:
+        codes = [d.verification_code for d in uow.documents(case.id) if d.verification_code]
+    assert len(codes) == 1
+    return codes[0]
+
+
+def _everything(at: AppTest) -> str:
+    """Every text on the page, including expanders' and containers' contents and widget labels."""
+    parts = [texts(at)]
+    parts.extend(str(b.label) for b in at.button)
+    parts.extend(str(e.label) for e in at.expander)
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ My cases
+def test_my_cases_lists_only_the_own_units_cases(app_world: World) -> None:
+    own = submitted(app_world, "C", today=clock.today())
+    other = submitted(app_world, "C", today=clock.today(), applicant=app_world.other_applicant)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    shown = texts(at)
+    assert not at.exception
+    assert own.number and own.number in shown
+    assert other.number and other.number not in shown
+    assert "乌鲁木齐市公安局天山区分局" in shown  # the county organ holds it
+    assert "剩余5个工作日" in shown or "剩余" in shown  # due date with working days left
+
+
+def test_a_returned_case_shows_every_item_and_never_the_internal_comment(app_world: World) -> None:
+    case = _returned(app_world)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    shown = _everything(at)
+    assert not at.exception
+    assert "保安员岗位职责" in shown and "未加盖单位公章" in shown
+    assert "守护区域面积" in shown and "面积与实际不符" in shown
+    assert "请一并改正后重新提交" in shown
+    assert "补正材料告知书" in shown  # the notice is listed for download
+    assert INTERNAL not in shown and "不要告诉申请人" not in shown
+    assert at.button(key=f"correct-{case.id}").label == "去补正"
+
+
+def test_correct_opens_the_assistant_on_that_case(app_world: World) -> None:
+    case = _returned(app_world)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    at.button(key=f"correct-{case.id}").click().run()
+    assert not at.exception
+    assert at.session_state["case_id"] == case.id  # the assistant took the case from ?case=<id>
+    assert "补正" in texts(at)
+
+
+def test_a_draft_offers_continue(app_world: World) -> None:
+    draft = filled_draft(app_world, "C", today=clock.today())
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    at.button(key=f"continue-{draft.id}").click().run()
+    assert not at.exception
+    assert at.session_state["case_id"] == draft.id
+
+
+def test_withdraw_asks_for_confirmation_first(app_world: World) -> None:
+    case = submitted(app_world, "C", today=clock.today())
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    at.button(key=f"withdraw-{case.id}").click().run()
+    with app_world.uow() as uow:
+        assert uow.case(case.id).stage == "county_confirm"  # nothing happens before confirming
+    assert "确定撤回此申请吗" in texts(at)
+    at.button(key=f"withdraw-yes-{case.id}").click().run()
+    assert not at.exception
+    with app_world.uow() as uow:
+        assert uow.case(case.id).stage == "withdrawn"
+    assert "已撤回" in texts(at)
+
+
+def test_no_withdraw_after_acceptance(app_world: World) -> None:
+    case = _act(app_world, submitted(app_world, "C", today=clock.today()), ("county", Act.CONFIRM),
+                ("prefecture", Act.ACCEPT))
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    assert not [b for b in at.button if b.key == f"withdraw-{case.id}"]
+
+
+def test_an_ended_case_is_rated_once_and_the_rating_is_shown(app_world: World) -> None:
+    case = _approved(app_world)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    assert "备案证明" in texts(at)
+    at.radio(key=f"rating-{case.id}").set_value("满意")
+    at.text_area(key=f"rating-text-{case.id}").input("网上办理很方便")
+    next(b for b in at.button if b.label == "提交评价").click().run()
+    assert not at.exception
+    given = rating_for_case(app_world.engine, case.id)
+    assert given is not None and given.rating == "满意" and given.text == "网上办理很方便"
+    shown = texts(at)
+    assert "您的评价" in shown and "满意" in shown
+    assert not [r for r in at.radio if r.key == f"rating-{case.id}"]  # no second rating form
+    assert len(list_feedback(app_world.engine, category="rating")) == 1
+
+
+def test_an_open_case_cannot_be_rated(app_world: World) -> None:
+    case = submitted(app_world, "C", today=clock.today())
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    assert not [r for r in at.radio if r.key == f"rating-{case.id}"]
+
+
+def test_unread_messages_are_counted_and_marked_read(app_world: World) -> None:
+    submitted(app_world, "C", today=clock.today())
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    assert "1条未读" in _everything(at)
+    at.button(key="read-all").click().run()
+    assert "条未读" not in _everything(at)
+
+
+def test_the_applicant_sees_the_provinces_reply_to_its_feedback(app_world: World) -> None:
+    item = add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="assistant", step="保安员名单",
+                        kind="C", text="这里不知道填什么")
+    triage(app_world.engine, item, status="accepted", reply="已在表格下方增加填写示例", actor_id=app_world.province.user_id)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    shown = texts(at)
+    assert "这里不知道填什么" in shown and "已在表格下方增加填写示例" in shown and "已采纳" in shown
+
+
+@pytest.mark.parametrize("who", ["county", "prefecture", "province", "visitor"])
+def test_my_cases_refuses_officers_and_visitors(app_world: World, who: str) -> None:
+    account = None if who == "visitor" else getattr(app_world, who)
+    at = open_page("pages/my_cases.py", account)
+    assert not at.exception
+    shown = texts(at)
+    assert "您无权访问此页面" in shown or "请先登录" in shown
+    assert not at.button.len or all(not str(b.key or "").startswith("withdraw") for b in at.button)
+
+
+def test_applicant_text_is_shown_as_typed_not_as_markdown(app_world: World) -> None:
+    case = submitted(app_world, "C", today=clock.today())
+    case = _act(app_world, case, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT))
+    _act(app_world, case, ("prefecture", Act.RETURN), comment="[点此](http://evil.example) **粗体**")
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    shown = texts(at)
+    assert "\\[点此\\]\\(http" in shown  # escaped: shown as typed, never a link
+    assert "\\*\\*粗体\\*\\*" in shown
+
+
+# ------------------------------------------------------------------ service guide
+def test_the_service_guide_opens_without_login_and_shows_the_c_materials(app_world: World) -> None:
+    at = open_page("pages/service_guide.py", None)
+    assert not at.exception
+    shown = texts(at)
+    tables = "\n".join(t.value.to_string() for t in at.table)
+    for label in ("法人资格证明", "保安服务管理制度", "岗位责任制度", "保安员管理制度", "保安员岗位职责"):
+        assert label in tables
+    assert "营业执照、事业单位法人证书或社会团体法人登记证书" in tables  # the material's hint
+    assert "自行招用保安员单位备案" in shown
+    assert "开始保安服务之日起30日内" in shown  # when, from the same instructions the assistant uses
+    assert "县（市、区）公安机关确认" in shown  # the route
+    assert "0991-5586122" in tables  # the contacts from configuration
+    assert "请先登录" not in shown
+
+
+# ------------------------------------------------------------------ verification
+def _verify(code: str | None = None, typed: str | None = None, at: AppTest | None = None) -> AppTest:
+    if at is None:
+        at = open_page("pages/verify.py", None, **({"code": code} if code is not None else {}))
+    if typed is not None:
+        at.text_input(key="verify_code").input(typed)
+        next(b for b in at.button if b.label == "核验").click().run()
+    return at
+
+
+def _changed(code: str) -> str:
+    index = len(code) // 2
+    return code[:index] + ("A" if code[index] != "A" else "B") + code[index + 1:]
+
+
+def test_verify_a_genuine_valid_certificate_from_the_qr_link(app_world: World) -> None:
+    case = _approved(app_world)
+    at = _verify(code=_code(app_world, case))
+    shown = texts(at)
+    assert not at.exception
+    assert "真实有效" in shown and "有效" in shown
+    assert "乌鲁木齐幸福物业服务有限公司" in shown and "自行招用保安员单位备案" in shown
+    assert "备〔" in shown  # the certificate number
+
+
+def test_verify_by_typing_the_code_loosely(app_world: World) -> None:
+    code = _code(app_world, _approved(app_world))
+    loose = " " + "-".join(code[i:i + 4] for i in range(0, len(code), 4)).lower() + " "
+    at = _verify(typed=loose)
+    assert "真实有效" in texts(at)
+
+
+def test_verify_one_changed_character_is_not_found(app_world: World) -> None:
+    code = _code(app_world, _approved(app_world))
+    at = _verify(typed=_changed(code))
+    shown = texts(at)
+    assert "未找到该证明，请核对验证码" in shown and "真实有效" not in shown
+
+
+def test_verify_an_unknown_code_is_not_found(app_world: World) -> None:
+    at = _verify(code="AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    assert "未找到该证明" in texts(at)
+
+
+def test_verify_a_cancelled_filing_shows_cancelled(app_world: World) -> None:
+    filed = _approved(app_world)
+    code = _code(app_world, filed)
+    today = clock.today()
+    cancel = submitted(app_world, "D", today=today,
+                       filing_ref={"case_id": filed.id})
+    _act(app_world, cancel, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE))
+    at = _verify(code=code)
+    shown = texts(at)
+    assert "已撤销" in shown and "真实有效" not in shown
+
+
+def test_repeated_failures_slow_the_visitor_down(app_world: World) -> None:
+    code = _code(app_world, _approved(app_world))
+    at = _verify(typed="ZZZZZZZZZZZZZZZZZZZZZZZZZ1")
+    for _ in range(FREE_FAILURES - 1):
+        at = _verify(typed="ZZZZZZZZZZZZZZZZZZZZZZZZZ1", at=at)
+    assert at.session_state["verify_failures"] == FREE_FAILURES
+    at = _verify(typed=code, at=at)  # even a right code waits
+    shown = texts(at)
+    assert "请" in shown and "秒后再试" in shown and "真实有效" not in shown
+
+
+# ------------------------------------------------------------------ feedback inbox
+@pytest.mark.parametrize("who", ["applicant", "county", "prefecture", "visitor"])
+def test_the_feedback_inbox_refuses_everyone_but_the_province(app_world: World, who: str) -> None:
+    account = None if who == "visitor" else getattr(app_world, who)
+    add_feedback(app_world.engine, user_id=None, page="assistant", step="x", kind="C", text="秘密反馈内容")
+    at = open_page("pages/feedback_inbox.py", account)
+    shown = texts(at)
+    assert "您无权访问此页面" in shown or "请先登录" in shown
+    assert "秘密反馈内容" not in shown
+
+
+def test_the_province_marks_feedback_accepted_with_a_reply_the_sender_sees(app_world: World) -> None:
+    item = add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="assistant",
+                        step="第4步：守护区域", kind="C", text="这里不知道填什么")
+    at = open_page("pages/feedback_inbox.py", app_world.province)
+    shown = texts(at)
+    assert not at.exception
+    assert "这里不知道填什么" in shown and "申请办理" in shown and "第4步：守护区域" in shown
+    assert "自行招用保安员单位备案" in shown
+    at.selectbox(key=f"triage-status-{item}").set_value("accepted")
+    at.text_area(key=f"triage-reply-{item}").input("感谢，已增加填写示例")
+    next(b for b in at.button if b.label == "保存处理结果").click().run()
+    assert not at.exception
+    row = list_feedback(app_world.engine)[0]
+    assert row.status == "accepted" and row.reply == "感谢，已增加填写示例"
+    mine = open_page("pages/my_cases.py", app_world.applicant)
+    assert "感谢，已增加填写示例" in texts(mine)
+
+
+def test_the_inbox_filters_ratings(app_world: World) -> None:
+    case = _approved(app_world)
+    add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="my_cases", step="办件评价", kind="C",
+                 text="办得快", rating="满意", case_id=case.id, category="rating")
+    add_feedback(app_world.engine, user_id=None, page="home", step="首页", kind="", text="首页文字太小")
+    at = open_page("pages/feedback_inbox.py", app_world.province)
+    at.selectbox(key="inbox-category").set_value("服务评价").run()
+    shown = texts(at)
+    assert "办得快" in shown and "首页文字太小" not in shown
+    assert case.number is not None and case.number in shown
+    at.selectbox(key="inbox-rating").set_value("不满意").run()
+    assert "办得快" not in texts(at)
+
+
+def test_download_names_follow_the_case_number(app_world: World) -> None:
+    from ui.applicant_view import download_name
+
+    case = _returned(app_world)
+    with SqlUnitOfWork(app_world.engine) as uow:
+        docs = uow.documents(case.id)
+    notice = next(d for d in docs if d.doc_type == "correction_notice")
+    assert download_name(case, notice, 1) == f"{case.number}-补正材料告知书.pdf"
+    assert download_name(case, notice, 2) == f"{case.number}-补正材料告知书-2.pdf"
