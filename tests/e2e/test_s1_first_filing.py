@@ -13,13 +13,12 @@ from playwright.sync_api import Page
 from pypdf import PdfWriter
 
 from flows import clock
-from flows.kinds import get_filing
 from store.demo import demo_pdf
 from tests.e2e.helpers import (
+    MAIN,
     assert_no_exception,
     click_button,
     expect_rerun,
-    MAIN,
     fill_text,
     goto,
     main_text,
