@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
@@ -137,3 +138,73 @@ def test_a_renamed_jpeg_is_refused_with_its_reason_and_a_real_pdf_is_accepted(ap
     assert "保安服务管理制度" in texts(at)  # accepted: on to the next material
     with app_world.uow() as uow:
         assert [m.material_id for m in uow.materials(case_id)] == ["legal_person_proof"]
+
+
+def test_a_question_typed_in_the_chat_is_answered_from_the_instructions_naming_the_passage(app_world: World) -> None:
+    at = _start_c(app_world)
+    at.chat_input[0].set_value("制度文件需要盖章吗？").run()
+    shown = texts(at)
+    assert "《自行招用保安员单位备案网上操作须知》" in shown and "公章" in shown
+    at.chat_input[0].set_value("今天天气怎么样").run()
+    shown = texts(at)
+    assert "没有找到" in shown and "乌鲁木齐" in shown or "0991" in shown
+
+
+def test_a_returned_case_reopens_only_the_named_items_then_resubmits(app_world: World) -> None:
+    from datetime import datetime
+
+    from flows.ports import ReturnItem
+    from flows.review import Act, Stage
+    from tests.support import submitted
+
+    case = submitted(app_world, "C", today=clock.today())
+    for officer, act in ((app_world.county, Act.CONFIRM), (app_world.prefecture, Act.ACCEPT)):
+        with app_world.uow() as uow:
+            version = uow.case(case.id).version
+        cases.act_on_case(app_world.uow(), officer.actor, case.id, act, expected_version=version,
+                          now=datetime.now(clock.CHINA))
+    with app_world.uow() as uow:
+        version = uow.case(case.id).version
+    cases.act_on_case(app_world.uow(), app_world.prefecture.actor, case.id, Act.RETURN, expected_version=version,
+                      items=(ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"),), comment="请改正")
+    at = open_page("pages/assistant.py", app_world.applicant, case=str(case.id))
+    shown = texts(at)
+    assert "一次性告知" in shown and "与平面图不符" in shown and "守护区域面积" in shown
+    assert "单位类型" not in shown  # nothing else is asked again
+    at.text_input[0].input("约6万平方米")
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert "已补正" in texts(at)
+    at.button(key="submit").click().run()
+    with app_world.uow() as uow:
+        again = uow.case(case.id)
+        assert uow.answers(case.id)["area_size"] == "约6万平方米"
+    assert again.stage == Stage.COUNTY_CONFIRM and again.number == case.number
+    assert "提交成功" in texts(at)
+
+
+HOSTILE = ("<script>alert(1)</script>", "[点我](javascript:alert(1))", "x" * 600, "\u202egnp.exe", "' OR 1=1 --")
+
+
+@pytest.mark.parametrize("kind", ["A", "B", "C"])
+def test_broken_input_at_every_typed_step_gives_a_chinese_message_never_a_traceback(app_world: World,
+                                                                                     kind: str) -> None:
+    from flows.guide import asked_questions
+    from flows.schema import QType
+
+    at = open_page("pages/assistant.py", app_world.applicant)
+    at.button(key=f"kind-{kind}").click().run()
+    at.checkbox(key=f"read-{kind}").check().run()
+    at.button(key=f"start-{kind}").click().run()
+    case_id = _draft_id(app_world)
+    answers = demo_answers(kind, today=clock.today())
+    typed = (QType.TEXT, QType.LONG_TEXT, QType.USCC, QType.ID_NUMBER, QType.MOBILE, QType.PHONE, QType.NUMBER)
+    for index, q in enumerate(asked_questions(get_filing(kind), answers)):
+        if q.type in typed:
+            at.run()
+            field = at.text_area[0] if q.type == QType.LONG_TEXT else at.text_input[0]
+            field.input(HOSTILE[index % len(HOSTILE)])
+            next(b for b in at.button if b.label == "确定").click().run()
+            assert not at.exception, q.id
+            assert "Traceback" not in texts(at)
+        cases.save_answer(app_world.uow(), app_world.applicant.actor, case_id, q.id, answers[q.id],
+                          today=clock.today())
