@@ -1,0 +1,234 @@
+"""S2 steps 1-2 — the officers' side: the county confirms, the prefecture accepts and returns with
+two itemised deficiencies; in headless Chromium against the running app.
+
+The case is filed into the app's own database through the use cases (the applicant's side of S2
+is driven in its own test); everything the officers do and see goes through the browser.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page
+from pypdf import PdfReader
+from sqlalchemy import Engine
+from stdnum.cn import uscc
+
+from flows import cases, clock
+from flows.accounts import Registration
+from flows.identifiers import organisation_check_char
+from flows.kinds import get_filing
+from store.accounts import Account, demo_password_hash, register_applicant
+from store.db import make_engine
+from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
+from store.uow import SqlUnitOfWork
+from tests.e2e.conftest import AppServer
+from tests.e2e.helpers import (
+    MAIN,
+    assert_no_exception,
+    click_button,
+    expect_rerun,
+    fill_text,
+    goto,
+    main_text,
+)
+
+pytestmark = pytest.mark.e2e
+
+UNIT = "乌鲁木齐明月物业服务有限公司"
+MOBILE = "13877770042"
+COUNTY, SIBLING, PREFECTURE = "xian650102", "xian650103", "zhou650100"
+NOT_FOUND = "未找到该办件，或您无权查看。"
+
+
+def credit_code(seed: int) -> str:
+    """A valid unified social credit code of our own (both check characters hold)."""
+    body = f"MB{seed:05d}Y"
+    head = "91650100" + body + organisation_check_char(body)
+    return head + str(uscc.calc_check_digit(head + "0"))
+
+
+def photo() -> bytes:
+    image = Image.new("RGB", (1200, 800), (235, 238, 245))
+    for x in range(100, 1100):
+        for y in (100, 700):
+            image.putpixel((x, y), (30, 60, 150))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+@dataclass
+class Filed:
+    case_id: int
+    number: str
+    engine: Engine
+
+
+def file_c_case(engine: Engine, applicant: Account) -> Filed:
+    """A complete kind-C filing in 天山区, the legal-person proof as a photo, submitted yesterday."""
+    uow = SqlUnitOfWork(engine)
+    actor = applicant.actor
+    assert applicant.unit_name and applicant.credit_code and applicant.mobile
+    day = clock.today() - timedelta(days=1)
+    draft = cases.start_draft(uow, actor, "C", unit_name=applicant.unit_name, credit_code=applicant.credit_code,
+                              contact=applicant.display_name, mobile=applicant.mobile)
+    cases.confirm_instructions(uow, actor, draft.id)
+    for qid, value in demo_answers("C", today=day).items():
+        cases.save_answer(uow, actor, draft.id, qid, value, today=day)
+    for material in get_filing("C").materials:
+        if material.id == "legal_person_proof":
+            cases.upload_material(uow, actor, draft.id, material.id, filename="营业执照.jpg", data=photo())
+        elif material.required:
+            cases.upload_material(uow, actor, draft.id, material.id, filename=f"{material.label}.pdf",
+                                  data=demo_pdf(material.id))
+    with uow:
+        version = uow.case(draft.id).version
+    case = cases.submit(uow, actor, draft.id, expected_version=version,
+                        now=datetime.combine(day, time(10), tzinfo=clock.CHINA))
+    assert case.number is not None
+    return Filed(case.id, case.number, engine)
+
+
+@pytest.fixture
+def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filed]:
+    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
+    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
+    applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(4242),
+                                                        contact="周明", mobile=MOBILE, password=DEMO_PASSWORD),
+                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+    yield file_c_case(engine, applicant)
+    engine.dispose()
+
+
+# ------------------------------------------------------------------ browser steps
+def see(page: Page, text: str, timeout: float = 30_000) -> str:
+    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
+    return main_text(page)
+
+
+def log_in(page: Page, url: str, login: str) -> None:
+    goto(page, url)
+    page.get_by_label("登录名").fill(login)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    click_button(page, "登录")
+    see(page, "您好")
+
+
+def open_queue(page: Page) -> str:
+    with expect_rerun(page):
+        page.get_by_role("link", name="待办队列").first.click()
+    return see(page, "等待您办理的办件")
+
+
+def open_from_queue(page: Page, number: str) -> str:
+    fill_text(page, "搜索", number)
+    click_button(page, "办理")
+    return see(page, f"办件 {number}")
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(f"^{name}")).click()
+    page.wait_for_timeout(300)
+
+
+def act(page: Page, label: str) -> None:
+    click_button(page.locator(MAIN), label)
+    see(page, f"确认办理：{label}")
+
+
+def pick(page: Page, label: str, option: str) -> None:
+    """Add `option` to the multiselect labelled `label` (typed to filter: the list shows only ten at once)."""
+    box = page.get_by_label(label, exact=False).first
+    box.click()
+    box.fill(option[4:])
+    with expect_rerun(page):
+        page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+# ------------------------------------------------------------------ the scenario
+def test_s2_county_confirms_and_prefecture_returns_with_two_items(
+    app_server: AppServer, filed: Filed, new_page: Callable[[], Page], shot: Callable[[Page, str], Path]
+) -> None:
+    url, number = app_server.url, filed.number
+
+    # Step 1: the county officer sees the case in the queue with its deadline ...
+    county = new_page()
+    log_in(county, url, COUNTY)
+    queue = open_queue(county)
+    assert number in queue and UNIT in queue
+    assert re.search(r"剩余\d个工作日|今天到期", queue)
+    shot(county, "county-queue")
+
+    # ... opens it, previews the materials, and confirms it.
+    page_text = open_from_queue(county, number)
+    assert "待县级公安机关确认" in page_text
+    open_tab(county, "材料")
+    see(county, "法人资格证明")
+    images = county.locator(f'{MAIN} [data-testid="stImage"] img')
+    images.first.wait_for()
+    assert images.count() >= 2  # the photo and the first page of a PDF, drawn in the page
+    assert "第1页 / 共1页" in main_text(county)
+    with county.expect_download() as download:
+        county.get_by_role("button", name=re.compile("下载全部材料")).click()
+    merged = PdfReader(download.value.path())
+    assert len(merged.pages) == len([m for m in get_filing("C").materials if m.required])
+    shot(county, "county-materials")
+    act(county, "确认")
+    click_button(county, "确定办理")
+    text = see(county, "已办理“确认”")
+    assert "待州、市、地公安机关受理" in text
+    assert_no_exception(county)
+    shot(county, "county-confirmed")
+
+    # An officer of another county does not see it at all: not in the queue, not by URL.
+    sibling = new_page()
+    log_in(sibling, url, SIBLING)
+    assert number not in open_queue(sibling)
+    goto(sibling, url, f"case?id={filed.case_id}")
+    text = see(sibling, NOT_FOUND)
+    assert number not in text and UNIT not in text
+
+    # Step 2: the prefecture officer accepts it ...
+    prefecture = new_page()
+    log_in(prefecture, url, PREFECTURE)
+    open_queue(prefecture)
+    open_from_queue(prefecture, number)
+    act(prefecture, "受理")
+    click_button(prefecture, "确定办理")
+    see(prefecture, "已办理“受理”")
+    see(prefecture, "州、市、地公安机关审核中")
+
+    # ... then returns it: one material and one field, each with its reason, and a comment, in one notice.
+    act(prefecture, "退回补正")
+    items_label = "需要补正的事项"
+    pick(prefecture, items_label, "【材料】保安员管理制度")
+    pick(prefecture, items_label, "【填报】守护区域面积")
+    fill_text(prefecture, "【材料】保安员管理制度：存在的问题和补正要求（必填）", "未加盖单位公章")
+    fill_text(prefecture, "【填报】守护区域面积：存在的问题和补正要求（必填）", "与平面图标注的面积不符")
+    fill_text(prefecture, "其他说明（告知申请单位，可不填）", "请一并改正后重新提交")
+    fill_text(prefecture, "内部意见（仅公安机关内部可见，可不填）", "面积与现场核查不符")
+    shot(prefecture, "prefecture-return-form")
+    click_button(prefecture, "确定办理")
+
+    # The case shows as returned, with both items and the comment in its history.
+    text = see(prefecture, "已办理“退回补正”")
+    assert "已退回，待补正" in text
+    open_tab(prefecture, "办理记录")
+    history = see(prefecture, "需要补正的事项")
+    for expected in ("保安员管理制度", "未加盖单位公章", "守护区域面积", "与平面图标注的面积不符",
+                     "请一并改正后重新提交", "面积与现场核查不符"):
+        assert expected in history, expected
+    assert_no_exception(prefecture)
+    shot(prefecture, "prefecture-returned")
+
+    # The queue no longer holds it: it now waits on the applicant.
+    assert number not in open_queue(prefecture)
