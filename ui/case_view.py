@@ -52,9 +52,8 @@ def time_left_badge(left: TimeLeft | None) -> None:
     if left is None:
         st.markdown("**办结期限**：不计时")
         return
-    color = "red" if left.overdue else "orange" if left.last_day else "blue"
     st.markdown(f"**办结期限**：{left.due.due:%Y-%m-%d}")
-    st.badge(left.label(), color=color)
+    st.badge(left.label(), color="red" if left.overdue else "orange" if left.last_day else "blue")
     if left.due.estimated:
         st.caption("该年度法定节假日安排尚未录入，期限按推定日历计算。")
 
@@ -152,7 +151,7 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
         if not in_section:
             continue
         st.markdown(f"#### {section}")
-        lines = []
+        lines: list[str] = []
         for question in in_section:
             mark = " :orange-badge[待补正]" if question.id in highlight else ""
             if question.type == QType.ROSTER:

@@ -22,6 +22,7 @@ from store import blobs
 
 PREVIEW_WIDTH_PX = 1000
 FIRST_PAGES = 2
+IMAGE_WIDTH_PX = 640
 MAX_IMAGE_PIXELS = 60_000_000
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
@@ -51,6 +52,7 @@ def pdf_page_png(sha256: str, page: int, width_px: int = PREVIEW_WIDTH_PX) -> by
             pdf_page.close()
         finally:
             document.close()
+    image = ImageOps.expand(image.convert("RGB"), border=2, fill=(180, 188, 200))  # white pages need an edge
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()
@@ -101,7 +103,7 @@ def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES
 
 def draw_image(material: MaterialView) -> None:
     try:
-        st.image(image_preview(material.sha256), width="stretch")
+        st.image(image_preview(material.sha256), width=IMAGE_WIDTH_PX)
     except Exception:  # noqa: BLE001 - a picture Pillow cannot open is still downloadable
         st.warning("无法预览此图片，请下载后查看。")
 
