@@ -5,6 +5,7 @@ Pages call these and turn `DomainError` into the message at the right place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from flows.ports import (
 )
 from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Role, Stage, decide, in_jurisdiction
 from flows.schema import Filing, QType
+from flows.screening import ScreeningResult, ScreeningSource, approval_blocker, run_screening
 from flows.timelimits import clock_from_history
 from flows.uploads import CheckedFile, check_upload
 
@@ -217,7 +219,7 @@ def _clock_updates(uow: UnitOfWork, case: CaseView, act: Act, today: date) -> di
 
 
 def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int,
-           now: datetime | None = None) -> CaseView:
+           now: datetime | None = None, sources: Sequence[ScreeningSource] = ()) -> CaseView:
     """Validate the whole definition again, place the case, start the clock, send it on."""
     now = now or clock.now()
     today = clock.local_date(now)
@@ -256,7 +258,50 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
         if act == Act.RESUBMIT:
             uow.save_answer(case_id, CORRECTED_KEY, [])
         uow.commit()
+    if filing.screening_field:
+        # After the submission is safe: a slow or failing source must never lose it.
+        _screen(uow, case_id, str(answers.get(filing.screening_field, "")), sources, requested_by=None, now=now)
+    with uow:
         return uow.case(case_id)
+
+
+def _screen(uow: UnitOfWork, case_id: int, id_number: str, sources: Sequence[ScreeningSource], *,
+            requested_by: int | None, now: datetime) -> ScreeningResult:
+    result = run_screening(sources, id_number, at=now)
+    with uow:
+        uow.save_screening(case_id, result, requested_by=requested_by)
+        uow.commit()
+    return result
+
+
+def rescreen(uow: UnitOfWork, actor: Actor, case_id: int, sources: Sequence[ScreeningSource], *,
+             now: datetime | None = None) -> ScreeningResult:
+    """An officer of the case's jurisdiction runs the comparison again."""
+    with uow:
+        case = load_visible(uow, actor, case_id)
+        if actor.role not in (Role.PREFECTURE, Role.PROVINCE):
+            raise ActRefused("只有州、市、地公安机关和公安厅可以重新比对。")
+        field = filing_of(case).screening_field
+        if field is None:
+            raise ActRefused("此类业务不需要自动比对。")
+        id_number = str(uow.answers(case_id).get(field, ""))
+    return _screen(uow, case_id, id_number, sources, requested_by=actor.user_id, now=now or clock.now())
+
+
+def screening_history(uow: UnitOfWork, actor: Actor, case_id: int) -> list[ScreeningResult]:
+    """The comparison results, newest first: officers only; applicants learn only that it was done."""
+    if actor.role not in (Role.PREFECTURE, Role.PROVINCE):
+        raise ActRefused("比对结果仅供公安机关审核人员查看。")
+    with uow:
+        load_visible(uow, actor, case_id)
+        return uow.screenings(case_id)
+
+
+def screening_done(uow: UnitOfWork, actor: Actor, case_id: int) -> bool:
+    """What an applicant may know: whether a comparison has been run."""
+    with uow:
+        load_visible(uow, actor, case_id)
+        return bool(uow.screenings(case_id))
 
 
 def _item_label(filing: Filing, item_id: str) -> str:
@@ -279,7 +324,7 @@ def correctable_items(case: CaseView) -> list[tuple[str, str]]:
 
 def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expected_version: int,
                 now: datetime | None = None, comment: str = "", internal_comment: str = "",
-                items: tuple[ReturnItem, ...] = ()) -> CaseView:
+                items: tuple[ReturnItem, ...] = (), justification: str = "") -> CaseView:
     """An officer's act (or the applicant's withdrawal), with its notices, in one transaction."""
     now = now or clock.now()
     today = clock.local_date(now)
@@ -307,6 +352,13 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
             raise FieldError(f"“{ACT_LABELS[act]}”须写明理由。", field="comment")
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
+        if act == Act.APPROVE and filing.screening_field:
+            runs = uow.screenings(case_id)
+            blocker = approval_blocker(runs[0] if runs else None, justification)
+            if blocker:
+                raise ActRefused(blocker)
+            if justification.strip() and runs and runs[0].not_done:
+                internal_comment = f"未完成比对仍予通过的理由：{justification.strip()}\n{internal_comment}"
         answers = uow.answers(case_id)
         documents = issuing.documents_for(uow, act, case=case, filing=filing, answers=answers, actor=actor,
                                           items=items, comment=comment, today=today)

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 from flows.deadlines import WorkCalendar
 from flows.review import Act, Actor, CaseAt, Stage
 from flows.schema import Route
+from flows.screening import ScreeningResult
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,7 @@ class UnitOfWork(Protocol):
     def calendar(self) -> WorkCalendar: ...
 
     def next_number(self, key: str) -> int: ...
+
+    def save_screening(self, case_id: int, result: ScreeningResult, *, requested_by: int | None) -> None: ...
+
+    def screenings(self, case_id: int) -> list[ScreeningResult]: ...

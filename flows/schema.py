@@ -162,6 +162,7 @@ class Filing(Frozen):
     result_document: str  # e.g. 备案证明
     location_field: str  # the REGION or FILING_REF question that places the case
     unit_types: tuple[str, ...] = ()  # which applicants see this kind; empty = all
+    screening_field: str | None = None  # an ID-number question whose person is screened (自动比对)
 
     @model_validator(mode="after")
     def _consistent(self) -> Filing:
@@ -183,6 +184,8 @@ class Filing(Frozen):
         for m in self.materials:
             if m.when is not None and m.when.field not in seen:
                 raise ValueError(f"filing {self.kind}: material {m.id} depends on unknown {m.when.field}")
+        if self.screening_field is not None and self.screening_field not in ids:
+            raise ValueError(f"filing {self.kind}: screening field {self.screening_field} is not a question")
         location = {q.id: q for q in self.questions}.get(self.location_field)
         if location is None or location.type not in (QType.REGION, QType.FILING_REF):
             raise ValueError(f"filing {self.kind}: location field must be a region or filing question")

@@ -226,3 +226,39 @@ class Counter(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     value: int = 0
+
+
+class WatchlistBatch(SQLModel, table=True):
+    """One import of screening records (a file an administrator loaded)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    imported_at: datetime = Field(default_factory=utcnow)
+    imported_by: int | None = None
+    rows: int = 0
+    active: bool = True
+
+
+class WatchlistEntry(SQLModel, table=True):
+    """A person on a screening list, known only by the keyed hash (HMAC-SHA256) of the ID number."""
+
+    __table_args__ = (UniqueConstraint("id_hash", "category", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="watchlistbatch.id", index=True)
+    id_hash: str = Field(max_length=64, index=True)
+    category: str = Field(max_length=24)
+    reference: str = Field(default="", max_length=60)
+    listed_on: date | None = None
+
+
+class ScreeningRun(SQLModel, table=True):
+    """One comparison of a case's proposed representative; every run is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    requested_by: int | None = None
+    results: list[dict[str, str]] = Field(default_factory=list,
+                                          sa_column=Column(MutableList.as_mutable(json_type())))
+    fugitive_hit: bool = Field(default=False, index=True)

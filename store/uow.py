@@ -24,6 +24,7 @@ from flows.ports import (
     ReturnItem,
 )
 from flows.review import Act, Actor, Stage
+from flows.screening import CategoryResult, ScreeningResult
 from flows.uploads import safe_filename
 from store import audit, blobs
 from store.db import write_session
@@ -36,6 +37,7 @@ from store.models import (
     Counter,
     Document,
     Notification,
+    ScreeningRun,
     utcnow,
 )
 
@@ -256,6 +258,20 @@ class SqlUnitOfWork:
 
     def calendar(self) -> WorkCalendar:
         return load_calendar(self.session)
+
+    def save_screening(self, case_id: int, result: ScreeningResult, *, requested_by: int | None) -> None:
+        self.session.add(ScreeningRun(case_id=case_id, at=result.at, requested_by=requested_by,
+                                      results=result.to_json(), fugitive_hit=result.fugitive_hit))
+        audit.append(self.session, actor_id=requested_by, action="screening", subject=f"case:{case_id}",
+                     detail={"hits": len(result.hits), "not_done": len(result.not_done)})
+        self.session.flush()
+
+    def screenings(self, case_id: int) -> list[ScreeningResult]:
+        """Every comparison of the case, newest first."""
+        rows = self.session.exec(select(ScreeningRun).where(ScreeningRun.case_id == case_id)
+                                 .order_by(col(ScreeningRun.id).desc()))
+        return [ScreeningResult(at=r.at, results=tuple(CategoryResult.from_json(x) for x in r.results))
+                for r in rows]
 
     def next_number(self, key: str) -> int:
         """The next value of a named sequence, locked until this transaction ends."""

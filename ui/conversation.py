@@ -17,6 +17,7 @@ from flows.review import STAGE_LABELS, Stage
 from flows.schema import Filing, Material, QType, Question
 from flows.uploads import CheckedFile
 from store.accounts import Account
+from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
@@ -284,7 +285,8 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
         label = "确认无误，重新提交" if returned else "确认无误，提交申请"
         if st.button(label, type="primary", key="submit"):
             try:
-                submitted = cases.submit(uow(), account.actor, draft.case.id, expected_version=draft.case.version)
+                submitted = cases.submit(uow(), account.actor, draft.case.id, expected_version=draft.case.version,
+                                         sources=configured_sources(uow().engine))
             except DomainError as error:
                 st.error(md_escape(error.message), icon=":material/error:")
                 if isinstance(error, FieldError) and error.field:

@@ -19,6 +19,7 @@ FILING = Filing(
     route=Route(county_confirm=False, province_approval=True),
     sections=(S_COMPANY, S_CURRENT, S_PROPOSED, S_REASON, "联系人"),
     location_field="company_region",
+    screening_field="new_rep_id",
     result_document="审核意见书",
     instructions=Instructions(
         who="经公安机关许可设立的保安服务公司，拟变更法定代表人的，应当在办理市场监管变更登记前申请审核。",

@@ -1,0 +1,246 @@
+"""Screening data kept by the product (the embedded source), its imports, and the runs of each case."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from flows.errors import FieldError
+from flows.identifiers import check_resident_id
+from flows.screening import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    CategoryResult,
+    Outcome,
+    ScreeningSource,
+    SourceFailed,
+)
+from flows.screening_network import NetworkSource
+from store import audit
+from store.db import data_dir, write_session
+from store.models import Setting, WatchlistBatch, WatchlistEntry
+
+EMBEDDED = "embedded"
+NETWORK = "network"
+OFF = "off"
+SOURCE_LABELS = {EMBEDDED: "本地比对库", NETWORK: "公安网比对服务", OFF: "已关闭"}
+CHUNK = 10_000
+
+
+def secret_key() -> bytes:
+    """The HMAC key: env SCREENING_SECRET, else a random key made once and kept beside the data."""
+    configured = os.environ.get("SCREENING_SECRET")
+    if configured:
+        return configured.encode("utf-8")
+    path = Path(data_dir()) / "screening.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode("utf-8")
+
+
+def id_hash(id_number: str, key: bytes) -> str:
+    """Keyed hash of a normalised ID number: the number itself is never stored."""
+    return hmac.new(key, id_number.strip().upper().encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class EmbeddedSource:
+    """The product's own table, filled by administrators' imports."""
+
+    engine: Engine
+    key: bytes
+    name: str = SOURCE_LABELS[EMBEDDED]
+    categories: tuple[str, ...] = CATEGORIES
+
+    def check(self, id_number: str) -> list[CategoryResult]:
+        digest = id_hash(id_number, self.key)
+        try:
+            with Session(self.engine) as session:
+                rows = session.exec(
+                    select(WatchlistEntry.category, WatchlistEntry.reference)
+                    .join(WatchlistBatch, col(WatchlistBatch.id) == col(WatchlistEntry.batch_id))
+                    .where(WatchlistEntry.id_hash == digest, col(WatchlistBatch.active).is_(True))
+                ).all()
+        except SQLAlchemyError as error:
+            raise SourceFailed(f"本地比对库查询失败（{type(error).__name__}）") from None
+        hits = {category: reference for category, reference in rows}
+        return [CategoryResult(c, Outcome.HIT if c in hits else Outcome.CLEAR, self.name, reference=hits.get(c, ""))
+                for c in self.categories]
+
+
+def get_setting(engine: Engine, key: str, default: str) -> str:
+    with Session(engine) as session:
+        row = session.get(Setting, key)
+        return str(row.value) if row is not None and row.value is not None else default
+
+
+def set_setting(engine: Engine, key: str, value: str, *, actor_id: int | None) -> None:
+    with write_session(engine) as session:
+        row = session.get(Setting, key) or Setting(key=key)
+        row.value = value
+        session.add(row)
+        audit.append(session, actor_id=actor_id, action="setting", subject=key, detail={"value": value})
+        session.commit()
+
+
+def configured_sources(engine: Engine) -> list[ScreeningSource]:
+    """The sources switched on by the administrator (none when switched off: every category not done)."""
+    choice = get_setting(engine, "screening_source", EMBEDDED)
+    if choice == EMBEDDED:
+        return [EmbeddedSource(engine, secret_key())]
+    if choice == NETWORK:
+        url = get_setting(engine, "screening_network_url", "")
+        return [NetworkSource(url)] if url else []
+    return []
+
+
+@dataclass
+class ImportReport:
+    batch_id: int
+    imported: int = 0
+    already_known: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+Row = tuple[int, dict[str, str]]  # (line number in the file, fields)
+
+
+def read_rows(data: bytes, filename: str) -> Iterator[Row]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or Excel file with a header row."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        lines = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h or "").strip() for h in next(lines, ())]
+        for number, values in enumerate(lines, start=2):
+            yield number, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, values, strict=False)}
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gbk", errors="replace")
+    reader = csv.DictReader(io.StringIO(text))
+    for number, record in enumerate(reader, start=2):
+        yield number, {str(k or "").strip(): str(v or "").strip() for k, v in record.items()}
+
+
+COLUMNS = {"id_number": ("身份证号码", "居民身份证号码", "id_number"), "category": ("类别", "category"),
+           "reference": ("编号", "记录编号", "reference"), "listed_on": ("日期", "列入日期", "date")}
+
+
+def _field(record: dict[str, str], name: str) -> str:
+    for header in COLUMNS[name]:
+        if header in record:
+            return record[header]
+    return ""
+
+
+def import_rows(engine: Engine, rows: Iterable[Row], *, name: str, actor_id: int | None,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every row; import the good ones (idempotent), list the bad ones with their line numbers."""
+    key = secret_key()
+    with write_session(engine) as session:
+        batch = WatchlistBatch(name=name[:120], imported_by=actor_id)
+        session.add(batch)
+        session.commit()
+        assert batch.id is not None
+        report = ImportReport(batch_id=batch.id)
+    dialect = engine.dialect.name
+    pending: list[dict[str, object]] = []
+    seen = 0
+
+    def flush() -> None:
+        if not pending:
+            return
+        statement = (pg_insert(WatchlistEntry) if dialect == "postgresql" else
+                     sqlite_insert(WatchlistEntry) if dialect == "sqlite" else insert(WatchlistEntry))
+        if dialect in ("postgresql", "sqlite"):
+            statement = statement.on_conflict_do_nothing()  # type: ignore[attr-defined]
+        with engine.begin() as connection:
+            # RETURNING gives back only the rows really inserted (rowcount is unreliable for batches).
+            added = len(connection.execute(statement.returning(col(WatchlistEntry.id)), pending).all())
+        report.imported += added
+        report.already_known += len(pending) - added
+        pending.clear()
+
+    for line, record in rows:
+        seen += 1
+        try:
+            number = check_resident_id(_field(record, "id_number")).number
+            category = CATEGORY_ALIASES.get(_field(record, "category"))
+            if category is None:
+                raise FieldError(f"类别“{_field(record, 'category')}”无法识别，应为五类之一（如“网上逃犯”）")
+            listed = _field(record, "listed_on")
+            listed_on = date.fromisoformat(listed[:10]) if listed else None
+        except (FieldError, ValueError) as error:
+            message = error.message if isinstance(error, FieldError) else "日期格式应为2026-01-31"
+            if len(report.errors) < 1000:
+                report.errors.append((line, message))
+            continue
+        pending.append({"batch_id": report.batch_id, "id_hash": id_hash(number, key), "category": category,
+                        "reference": _field(record, "reference")[:60], "listed_on": listed_on})
+        if len(pending) >= CHUNK:
+            flush()
+            if progress:
+                progress(seen)
+    flush()
+    if progress:
+        progress(seen)
+    with write_session(engine) as session:
+        saved = session.get(WatchlistBatch, report.batch_id)
+        assert saved is not None
+        saved.rows = report.imported
+        session.add(saved)
+        audit.append(session, actor_id=actor_id, action="screening_import", subject=f"batch:{report.batch_id}",
+                     detail={"imported": report.imported, "already_known": report.already_known,
+                             "errors": len(report.errors)})
+        session.commit()
+    return report
+
+
+def category_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(WatchlistEntry.category, func.count())
+            .join(WatchlistBatch, col(WatchlistBatch.id) == col(WatchlistEntry.batch_id))
+            .where(col(WatchlistBatch.active).is_(True)).group_by(WatchlistEntry.category)
+        ).all()
+        return {c: int(n) for c, n in rows}
+
+
+def batches(engine: Engine) -> list[WatchlistBatch]:
+    with Session(engine) as session:
+        return list(session.exec(select(WatchlistBatch).order_by(col(WatchlistBatch.id).desc())))
+
+
+def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None:
+    """Switch a batch off (its records no longer match); kept for the record."""
+    with write_session(engine) as session:
+        batch = session.get(WatchlistBatch, batch_id)
+        if batch is None:
+            return
+        batch.active = False
+        session.add(batch)
+        audit.append(session, actor_id=actor_id, action="screening_remove_batch", subject=f"batch:{batch_id}")
+        session.commit()
+
+
+def sources_description(sources: Sequence[ScreeningSource]) -> str:
+    return "、".join(s.name for s in sources) or SOURCE_LABELS[OFF]
