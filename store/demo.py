@@ -15,6 +15,15 @@ DEMO_IDS = (
     "650104198807070017", "65230119921212001X", "650105197606060017", "650106199503030013",
 )
 
+# Demo persons on the embedded screening list, one per category (ID number, category, reference).
+DEMO_WATCHLIST = (
+    ("650102197001010018", "刑事犯罪前科", "XS-2015-0101"),
+    ("650202197505050027", "收容收教", "SR-2012-0220"),
+    ("650402198008080036", "强制隔离戒毒", "JD-2018-0315"),
+    ("65050219851111004X", "网上逃犯", "TX-2026-0001"),
+    ("652301199002020053", "肇事肇祸精神病", "JS-2020-0409"),
+)
+
 # Valid unified social credit codes (both check characters hold).
 DEMO_CODES = ("91110000600037341L", "9144030071526726XG", "91650100MA77TEB291")
 

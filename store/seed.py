@@ -18,8 +18,9 @@ from flows.regions import get_regions
 from flows.review import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.db import default_engine
-from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
+from store.demo import DEMO_PASSWORD, DEMO_WATCHLIST, demo_answers, demo_pdf
 from store.models import Case, User
+from store.screening import batches, configured_sources, import_rows
 from store.uow import SqlUnitOfWork
 
 # The accounts the README lists: one per role.
@@ -100,7 +101,8 @@ def _case(engine: Engine, applicant: Account, kind: str, *, prefecture: str, cou
     at = datetime.combine(day, time(10, 0), tzinfo=CHINA)
     with uow:
         version = uow.case(draft.id).version
-    case = cases.submit(uow, applicant.actor, draft.id, expected_version=version, now=at)
+    case = cases.submit(uow, applicant.actor, draft.id, expected_version=version, now=at,
+                        sources=configured_sources(engine))
     for step, (officer, act) in enumerate(acts, start=1):
         items: tuple[ReturnItem, ...] = ()
         comment = ""
@@ -112,9 +114,19 @@ def _case(engine: Engine, applicant: Account, kind: str, *, prefecture: str, cou
                                  now=at + timedelta(hours=step), comment=comment, items=items)
 
 
+def _watchlist(engine: Engine) -> None:
+    """Demo persons on each screening category, so every outcome can be seen."""
+    if batches(engine):
+        return
+    rows = [(line, {"身份证号码": number, "类别": category, "编号": reference})
+            for line, (number, category, reference) in enumerate(DEMO_WATCHLIST, start=2)]
+    import_rows(engine, iter(rows), name="演示比对数据", actor_id=None)
+
+
 def seed(engine: Engine) -> None:
     """Create what is missing; demo cases only into an empty database."""
     officers = _officers(engine)
+    _watchlist(engine)
     applicant = _applicant(engine, DEMO_ACCOUNTS["applicant"], "乌鲁木齐安居物业服务有限公司", _uscc(1), "马丽")
     _applicant(engine, DEMO_ACCOUNTS["company"], "新疆盾安保安服务有限公司", _uscc(2), "赵刚")
     with Session(engine) as session:
