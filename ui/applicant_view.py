@@ -106,13 +106,11 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
     """One case of the unit: header, what to do next, correction notice, history, documents, rating."""
     case, filing = draft.case, draft.filing
     with st.container(border=True, key=f"case-{case.id}"):
-        title, status = st.columns([3, 2], vertical_alignment="center")
         number = case.number or f"草稿（未提交，编号 {case.id}）"
-        title.markdown(f"#### {md_escape(number)}")
-        title.markdown(f"**{filing.title}**")
         color = STAGE_COLORS.get(case.stage, "blue")
-        status.markdown(f":{color}-badge[{STAGE_LABELS[case.stage]}]"
-                        + ("　:red-badge[备案已撤销]" if case.cancelled else ""))
+        badges = f":{color}-badge[{STAGE_LABELS[case.stage]}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
+        st.markdown(f"#### {md_escape(number)}　{badges}")
+        st.markdown(f"**{filing.title}**")
         facts = [f"**当前办理**：{md_escape(holder_text(case))}",
                  f"**办结期限**：{_due_line(time_left_of(case, calendar, today))}"]
         if case.submitted_at:
@@ -163,8 +161,10 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
     if can_withdraw and st.session_state.get(key):
         with st.container(border=True):
             st.warning("确定撤回此申请吗？撤回后本办件即告结束，不能恢复；如仍需办理，须重新提交申请。")
-            yes, no, _ = st.columns([1, 1, 3])
-            if yes.button("确认撤回", key=f"withdraw-yes-{case.id}", type="primary"):
+            with st.container(horizontal=True):
+                confirmed = st.button("确认撤回", key=f"withdraw-yes-{case.id}", type="primary")
+                cancelled = st.button("取消", key=f"withdraw-no-{case.id}")
+            if confirmed:
                 st.session_state.pop(key, None)
                 try:
                     cases.withdraw(uow(), account.actor, case.id, expected_version=case.version)
@@ -173,7 +173,7 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
                 else:
                     st.session_state[FLASH] = ("success", f"办件{case.number or case.id}已撤回。")
                 st.rerun()
-            if no.button("取消", key=f"withdraw-no-{case.id}"):
+            if cancelled:
                 st.session_state.pop(key, None)
                 st.rerun()
 
