@@ -34,8 +34,10 @@ done = st.session_state.pop("inbox_flash", None)
 if done:
     st.success(done)
 
+# Pages offered in the filter: every page of the menu, and any other page feedback came from.
+pages = list(PAGE_LABELS) + sorted({f.page for f in list_feedback(engine(), limit=1000)} - set(PAGE_LABELS) - {""})
 page_col, category_col, rating_col, status_col = st.columns(4)
-page_choice = page_col.selectbox("页面", [ALL, *PAGE_LABELS], key="inbox-page",
+page_choice = page_col.selectbox("页面", [ALL, *pages], key="inbox-page",
                                  format_func=lambda p: PAGE_LABELS.get(p, p))
 category_choice = category_col.selectbox("类别", list(CATEGORIES), key="inbox-category")
 rating_choice = rating_col.selectbox("评价", [ALL, *RATINGS], key="inbox-rating")

@@ -307,7 +307,7 @@ def test_the_province_marks_feedback_accepted_with_a_reply_the_sender_sees(app_w
     assert "感谢，已增加填写示例" in texts(mine)
 
 
-def test_the_inbox_filters_ratings(app_world: World) -> None:
+def test_the_inbox_filters_by_category_rating_and_page(app_world: World) -> None:
     case = _approved(app_world)
     add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="my_cases", step="办件评价", kind="C",
                  text="办得快", rating="满意", case_id=case.id, category="rating")
@@ -319,6 +319,11 @@ def test_the_inbox_filters_ratings(app_world: World) -> None:
     assert case.number is not None and case.number in shown
     at.selectbox(key="inbox-rating").set_value("不满意").run()
     assert "办得快" not in texts(at)
+    at.selectbox(key="inbox-rating").set_value("全部")
+    at.selectbox(key="inbox-category").set_value("全部")
+    at.selectbox(key="inbox-page").set_value("home").run()
+    shown = texts(at)
+    assert "首页文字太小" in shown and "办得快" not in shown
 
 
 def test_download_names_follow_the_case_number(app_world: World) -> None:
