@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from flows.errors import DomainError
 from store import audit
 from store.db import write_session
 from store.models import Feedback
@@ -63,3 +64,22 @@ def rating_for_case(engine: Engine, case_id: int) -> Feedback | None:
     with Session(engine) as session:
         return session.exec(select(Feedback).where(Feedback.case_id == case_id,
                                                    Feedback.category == "rating")).first()
+
+
+def add_rating(engine: Engine, *, user_id: int, case_id: int, kind: str, rating: str, text: str) -> int:
+    """The unit's one rating of an ended case; checked and written in one write transaction."""
+    if rating not in RATINGS:
+        raise DomainError("请选择评价等级。")
+    with write_session(engine) as session:
+        exists = session.exec(select(Feedback).where(Feedback.case_id == case_id,
+                                                     Feedback.category == "rating")).first()
+        if exists is not None:
+            raise DomainError("该办件已评价，每个办件只能评价一次。")
+        row = Feedback(user_id=user_id, page="my_cases", step="办件评价", kind=kind[:1], text=text[:2000],
+                       rating=rating, case_id=case_id, category="rating")
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        audit.append(session, actor_id=user_id, action="add_rating", subject=f"feedback:{row.id}")
+        session.commit()
+        return row.id

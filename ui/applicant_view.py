@@ -39,7 +39,7 @@ from flows.schema import Filing, QType
 from flows.timelimits import Clock, TimeLeft, time_left
 from store import blobs
 from store.accounts import Account
-from store.feedback import RATINGS, STATUSES, add_feedback, rating_for_case
+from store.feedback import RATINGS, STATUSES, add_rating, rating_for_case
 from store.models import Feedback
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
@@ -226,12 +226,8 @@ def rate_case(engine: Engine, *, account: Account, case: CaseView, rating_value:
     """Record the unit's one rating of an ended case."""
     if case.stage not in FINAL_STAGES:
         raise DomainError("办件办结后才能评价。")
-    if rating_value not in RATINGS:
-        raise DomainError("请选择评价等级。")
-    if rating_for_case(engine, case.id) is not None:
-        raise DomainError("该办件已评价，每个办件只能评价一次。")
-    add_feedback(engine, user_id=account.user_id, page="my_cases", step="办件评价", kind=case.kind,
-                 text=comment.strip(), rating=rating_value, case_id=case.id, category="rating")
+    add_rating(engine, user_id=account.user_id, case_id=case.id, kind=case.kind, rating=rating_value,
+               text=comment.strip())
 
 
 def rating(case: CaseView, *, account: Account, engine: Engine) -> None:

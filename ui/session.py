@@ -25,7 +25,7 @@ def current_account() -> Account | None:
     if st.session_state.get("logged_out"):
         return None
     token = st.context.cookies.get(COOKIE)
-    if token:
+    if isinstance(token, str) and token:
         account = resume_session(engine(), token)
         if account is not None:
             st.session_state["account"] = account
@@ -54,6 +54,7 @@ def sync_cookie() -> None:
     """Make the browser's cookie match this session (set after login, cleared after logout)."""
     token = st.session_state.get("token")
     browser = st.context.cookies.get(COOKIE)
+    browser = browser if isinstance(browser, str) else None
     if token and token != browser:
         value = json.dumps(f"{COOKIE}={token}; path=/; SameSite=Strict")
         st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True)
