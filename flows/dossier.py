@@ -22,13 +22,15 @@ from pypdf.errors import PyPdfError
 from flows.cases import correctable_items, filing_of, load_visible
 from flows.guide import relevant_materials
 from flows.ports import CaseView, DocumentView, EventView, MaterialView, UnitOfWork
-from flows.review import Act, Actor, available_acts
+from flows.review import Act, Actor, Role, available_acts
 from flows.schema import Filing
+from flows.screening import ScreeningResult
 from flows.timelimits import Clock, TimeLeft, time_left
 
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_PIXELS = 60_000_000
+SCREENING_READERS = frozenset({Role.PREFECTURE, Role.PROVINCE})  # as flows.cases.screening_history
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,12 @@ class Dossier:
     time_left: TimeLeft | None
     acts: list[Act]
     correctable: list[tuple[str, str]]
+    screenings: list[ScreeningResult]  # newest first; only for officers who review (never the applicant)
+
+    @property
+    def screened(self) -> bool:
+        """Whether this filing has an automatic comparison at all."""
+        return self.filing.screening_field is not None
 
     def material_label(self, material_id: str) -> str:
         for m in self.filing.materials:
@@ -65,9 +73,12 @@ def open_dossier(uow: UnitOfWork, actor: Actor, case_id: int, *, today: date) ->
         running = None
         if case.clock_started_on is not None and case.clock_days is not None:
             running = time_left(Clock(case.clock_started_on, case.clock_days), uow.calendar(), today)
+        screenings = (uow.screenings(case_id)
+                      if filing.screening_field and actor.role in SCREENING_READERS else [])
         return Dossier(case=case, filing=filing, answers=uow.answers(case_id), materials=uow.materials(case_id),
                        events=uow.events(case_id), documents=uow.documents(case_id), time_left=running,
-                       acts=available_acts(actor, case.at(filing.route)), correctable=correctable_items(case))
+                       acts=available_acts(actor, case.at(filing.route)), correctable=correctable_items(case),
+                       screenings=screenings)
 
 
 # ------------------------------------------------------------------ the merged PDF

@@ -11,12 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from flows.cases import act_on_case
+from flows.cases import act_on_case, rescreen
 from flows.clock import today
-from flows.dossier import Dossier, open_dossier
+from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.ports import ReturnItem
 from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, decide
+from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui.case_view import (
     draw_answers,
@@ -25,6 +26,7 @@ from ui.case_view import (
     draw_header,
     draw_history,
     draw_materials,
+    draw_screening,
 )
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
@@ -33,7 +35,7 @@ from ui.text import md_escape
 PENDING = "case_pending"  # the act being confirmed: {"case_id", "act", "version"}
 OUTCOME = "case_outcome"  # ("success" | "error", message) from the last act, shown once
 PANEL_ERROR = "case_act_error"
-INPUTS = ("act_comment", "act_internal", "act_items")
+INPUTS = ("act_comment", "act_internal", "act_items", "act_justification")
 REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
 
 account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
@@ -75,7 +77,8 @@ def perform(who: Actor, labels: dict[str, str]) -> None:
     try:
         case = act_on_case(SqlUnitOfWork(engine()), who, pending["case_id"], act,
                            expected_version=pending["version"], comment=str(state.get("act_comment", "")),
-                           internal_comment=str(state.get("act_internal", "")), items=items)
+                           internal_comment=str(state.get("act_internal", "")), items=items,
+                           justification=str(state.get("act_justification", "")))
     except StaleCase as error:
         cancel()
         state[OUTCOME] = ("error", error.message)
@@ -92,6 +95,10 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
         st.caption("受理后将向申请单位出具受理通知书，办结时限继续计算。")
     elif act == Act.APPROVE:
         st.caption(f"办理后将向申请单位出具{dossier.filing.result_document}。")
+        latest = dossier.screenings[0] if dossier.screenings else None
+        if dossier.screened and (latest is None or latest.not_done):
+            st.warning("自动比对尚未完成。请先重新比对；确需在未完成比对的情况下通过的，须写明理由。")
+            st.text_area("未完成比对仍予通过的理由", key="act_justification", max_chars=500)
     elif act == Act.RETURN:
         labels = dict(dossier.correctable)
         st.caption("退回后向申请单位出具补正材料告知书，一次性告知需要补正的全部内容。申请单位只需改正所列事项。")
@@ -109,6 +116,25 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
     elif act == Act.REPORT:
         st.text_area("审核意见（上报公安厅）", key="act_comment", max_chars=1000, value=REPORT_OPINION)
     st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", max_chars=1000, height=80)
+
+
+def rescreen_now(who: Actor, case_id: int) -> None:
+    """Run the automatic comparison again with the sources configured now."""
+    try:
+        result = rescreen(SqlUnitOfWork(engine()), who, case_id, configured_sources(engine()))
+    except DomainError as error:
+        st.session_state[OUTCOME] = ("error", error.message)
+    else:
+        done = "比对未完成，请稍后再试。" if result.not_done else "比对已完成。"
+        st.session_state[OUTCOME] = ("success", f"已重新比对：{done}")
+
+
+def draw_screening_card(dossier: Dossier) -> None:
+    if not dossier.screened or actor.role not in SCREENING_READERS:
+        return
+    draw_screening(dossier.screenings)
+    st.button("重新比对", key="rescreen", icon=":material/refresh:", on_click=rescreen_now,
+              args=(actor, dossier.case.id))
 
 
 def draw_acts(dossier: Dossier) -> None:
@@ -162,6 +188,7 @@ if outcome := st.session_state.pop(OUTCOME, None):
     else:
         show_error(message)
 draw_header(case, dossier.filing, dossier.time_left)
+draw_screening_card(dossier)
 draw_acts(dossier)
 
 open_items = case.open_items or ()

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from flows.clock import today as china_today
 from flows.kinds import get_filing
 from flows.review import STAGE_LABELS, Actor, Role, Stage
+from flows.screening import CATEGORY_LABELS, CategoryResult, Outcome
 from flows.timelimits import Clock, TimeLeft, time_left
-from store.models import Case
+from store.models import Case, ScreeningRun
 from store.queries import visible
 from store.uow import load_calendar
 
@@ -126,10 +127,31 @@ def queue_condition(actor: Actor, *, today: date, kinds: Collection[str] | None 
     return and_(*parts)
 
 
-def alerts(session: Session, actor: Actor, case_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """Flags to show against cases in the queue (screening hits); none until screening exists."""
-    del session, actor, case_ids
-    return {}
+NOT_SCREENED = "比对未完成"
+
+
+def alerts(session: Session, actor: Actor, cases: Sequence[Case]) -> dict[int, tuple[str, ...]]:
+    """Flags from each screened case's latest automatic comparison: its hits, or that it is not done.
+
+    Only for the officers who review (the county never holds a screened kind; applicants never see results).
+    """
+    screened = [c.id for c in cases if c.id is not None and get_filing(c.kind).screening_field]
+    if actor.role not in (Role.PREFECTURE, Role.PROVINCE) or not screened:
+        return {}
+    runs = session.exec(select(ScreeningRun).where(col(ScreeningRun.case_id).in_(screened))
+                        .order_by(col(ScreeningRun.case_id), col(ScreeningRun.id).desc())).all()
+    flags: dict[int, tuple[str, ...]] = {}
+    for run in runs:
+        if run.case_id in flags:
+            continue  # an older run
+        results = [CategoryResult.from_json(r) for r in run.results or ()]
+        hits = tuple(f"比中{CATEGORY_LABELS.get(r.category, r.category)}" for r in results
+                     if r.outcome == Outcome.HIT)
+        not_done = any(r.outcome == Outcome.NOT_DONE for r in results)
+        flags[run.case_id] = hits + ((NOT_SCREENED,) if not_done else ())
+    for case_id in screened:
+        flags.setdefault(case_id, (NOT_SCREENED,))  # never run: not done, never clear
+    return flags
 
 
 def _row(case: Case, time: TimeLeft | None, flags: tuple[str, ...]) -> QueueRow:
@@ -156,7 +178,7 @@ def queue_page(engine: Engine, actor: Actor, *, kinds: Collection[str] | None = 
                              .order_by(col(Case.due_on).asc().nulls_last(), col(Case.id).asc())
                              .offset((page - 1) * per_page).limit(per_page)).all()
         calendar = load_calendar(session)
-        flags = alerts(session, actor, [c.id for c in found if c.id is not None])
+        flags = alerts(session, actor, found)
         rows = []
         for case in found:
             running = None

@@ -23,6 +23,7 @@ from flows.ports import CaseView, DocumentView, EventView, MaterialView
 from flows.regions import get_regions
 from flows.review import ACT_LABELS, ROLE_LABELS, STAGE_LABELS, Role, Stage, holder_of
 from flows.schema import ColType, Filing, QType, Question
+from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
 from store import blobs
 from ui.preview import draw_material, merged_pdf
@@ -253,3 +254,37 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document") 
 
 def stage_is_final(stage: Stage) -> bool:
     return holder_of(stage) is None
+
+
+# ------------------------------------------------------------------ automatic comparison (kind A)
+def screening_frame(result: ScreeningResult) -> pd.DataFrame:
+    return pd.DataFrame([{"比对类别": CATEGORY_LABELS.get(r.category, r.category),
+                          "结果": OUTCOME_LABELS[r.outcome], "数据源": r.source or "—",
+                          "记录编号": r.reference, "说明": r.detail} for r in result.results])
+
+
+def draw_screening(results: Sequence[ScreeningResult], *, key: str = "screening") -> None:
+    """The latest comparison of the proposed person, flagged: hits in red, not done in amber (never as clear).
+
+    Officers only: the applicant learns only that a comparison was done.
+    """
+    latest = results[0] if results else None
+    if latest is None:
+        st.warning("自动比对：尚未比对（视为未完成，不是未比中）。", icon=":material/policy:")
+        return
+    when = show(latest.at)
+    if latest.hits:
+        found = "；".join(f"{CATEGORY_LABELS.get(r.category, r.category)}（数据源：{r.source}"
+                         + (f"，记录编号：{r.reference}" if r.reference else "") + "）" for r in latest.hits)
+        st.error(md_escape(f"自动比对比中：{found}。比对时间：{when}。"), icon=":material/gpp_bad:")
+    if latest.not_done:
+        missing = "、".join(CATEGORY_LABELS.get(r.category, r.category) for r in latest.not_done)
+        st.warning(md_escape(f"自动比对未完成：{missing}。比对时间：{when}。数据源恢复后请重新比对。"),
+                   icon=":material/policy:")
+    if not latest.hits and not latest.not_done:
+        st.success(f"自动比对：五类均未比中。比对时间：{when}。", icon=":material/verified_user:")
+    with st.expander(f"比对明细（共比对{len(results)}次）"):
+        st.dataframe(screening_frame(latest), hide_index=True, width="stretch", key=f"{key}-latest")
+        for number, earlier in enumerate(results[1:], start=1):
+            st.caption(f"此前比对：{show(earlier.at)}")
+            st.dataframe(screening_frame(earlier), hide_index=True, width="stretch", key=f"{key}-{number}")

@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import store.screening
 from flows import cases, clock
 from flows.ports import CaseView
 from flows.review import Act, Stage
+from flows.screening import CATEGORIES, CategoryResult, Outcome
 from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World, filled_draft, submitted
 
@@ -272,3 +274,49 @@ def test_an_overdue_case_is_flagged_red_in_the_queue(app_world: World) -> None:
     assert ":red-badge[已超期" in texts(at)
     assert str(case.number) in texts(at)
     assert [m.value for m in at.metric][1] == "1"
+
+
+@dataclass
+class FakeSource:
+    """A screening source answering the same for everyone: `hits` are hit, the rest clear."""
+
+    hits: tuple[str, ...] = ()
+    name: str = "测试比对库"
+    categories: tuple[str, ...] = CATEGORIES
+
+    def check(self, id_number: str) -> list[CategoryResult]:
+        return [CategoryResult(c, Outcome.HIT if c in self.hits else Outcome.CLEAR, self.name, reference="T1")
+                for c in self.categories]
+
+
+def test_a_comparison_not_done_shows_so_and_a_rerun_flags_a_fugitive_at_the_top(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store.screening, "configured_sources", lambda engine: [FakeSource(hits=("fugitive",))])
+    at = open_case(desk.world, "prefecture", desk.at_province.id)  # filed with no source answering
+    assert "自动比对未完成" in texts(at)
+    assert "未比中" not in texts(at)
+    click(at, "rescreen")
+    errors = [str(e.value) for e in at.error]
+    assert any("自动比对比中：网上逃犯（数据源：测试比对库，记录编号：T1）" in e for e in errors), errors
+    queue = open_page("pages/queue.py", desk.world.province)
+    assert ":red-badge[比中网上逃犯]" in texts(queue)
+
+
+def test_approving_without_a_completed_comparison_needs_a_written_reason(desk: Desk) -> None:
+    world, case_id = desk.world, desk.at_province.id
+    act(world, "province", desk.at_province, Act.ACCEPT)
+    at = open_case(world, "province", case_id)
+    click(at, "act-approve")
+    click(at, "act_do")
+    assert "自动比对尚未完成" in texts(at)
+    assert stage_of(world, case_id) == Stage.PROVINCE_REVIEW
+    at.text_area(key="act_justification").input("比对服务故障，已人工核查无异常")
+    click(at, "act_do")
+    assert stage_of(world, case_id) == Stage.APPROVED
+    assert "已办理“通过”" in texts(at)
+
+
+def test_the_county_never_sees_comparison_results(desk: Desk) -> None:
+    at = open_case(desk.world, "county", desk.at_county.id)
+    assert "自动比对" not in texts(at)
+    assert "rescreen" not in [b.key for b in at.button]

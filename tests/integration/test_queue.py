@@ -13,6 +13,7 @@ from flows import cases
 from flows.clock import CHINA
 from flows.ports import CaseView
 from flows.review import Act, Stage
+from flows.screening import CATEGORIES, CategoryResult, Outcome
 from store.models import Case
 from store.queue import like_pattern, queue_counts, queue_page
 from tests.support import World, make_world, submitted
@@ -167,3 +168,32 @@ def test_paging_keeps_the_order_and_the_total(q: Queues) -> None:
     beyond = queue_page(w.engine, pref, per_page=2, page=9, today=TODAY)
     assert beyond.page == 2 and ids(beyond) == ids(second)
     assert queue_page(w.engine, pref, per_page=2, page=0, today=TODAY).page == 1
+
+
+@dataclass
+class FakeSource:
+    """A screening source answering the same for everyone: `hits` are hit, the rest clear."""
+
+    hits: tuple[str, ...] = ()
+    name: str = "测试比对库"
+    categories: tuple[str, ...] = CATEGORIES
+
+    def check(self, id_number: str) -> list[CategoryResult]:
+        return [CategoryResult(c, Outcome.HIT if c in self.hits else Outcome.CLEAR, self.name, reference="T-1")
+                for c in self.categories]
+
+
+def test_screened_cases_are_flagged_with_their_latest_comparison(q: Queues) -> None:
+    w, pref = q.world, q.world.prefecture.actor
+
+    def flags() -> dict[int, tuple[str, ...]]:
+        return {row.id: row.alerts for row in queue_page(w.engine, pref, today=TODAY).rows}
+
+    # Filed without any source: the comparison is not done, and shows so (never as clear).
+    assert flags() == {q.to_accept.id: (), q.in_review.id: (), q.a_new.id: ("比对未完成",)}
+    cases.rescreen(w.uow(), pref, q.a_new.id, [FakeSource(hits=("fugitive", "criminal"))])
+    assert flags()[q.a_new.id] == ("比中刑事犯罪前科", "比中网上逃犯")
+    cases.rescreen(w.uow(), pref, q.a_new.id, [FakeSource()])
+    assert flags()[q.a_new.id] == ()
+    # The county never sees comparison flags; the province sees those of the cases it holds.
+    assert [r.alerts for r in queue_page(w.engine, q.world.province.actor, today=TODAY).rows] == [("比对未完成",)]
