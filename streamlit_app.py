@@ -56,6 +56,6 @@ elif account.role == Role.ADMIN:
     link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
 if summary.rows:
     st.markdown("**最近的办件**")
-    st.dataframe(summary.rows, hide_index=True, use_container_width=True)
+    st.dataframe(summary.rows, hide_index=True, width="stretch")
 else:
     st.caption("暂无可查看的办件。")

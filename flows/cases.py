@@ -317,8 +317,9 @@ def _item_label(filing: Filing, item_id: str) -> str:
 def correctable_items(case: CaseView) -> list[tuple[str, str]]:
     """The case's own questions and materials an officer may name in a correction notice."""
     filing = filing_of(case)
-    items = [(q.id, f"【填报】{q.label}") for q in filing.questions if q.prefill is None]
-    items += [(m.id, f"【材料】{m.label}") for m in filing.materials]
+    # Materials first: they are what is returned most often.
+    items = [(m.id, f"【材料】{m.label}") for m in filing.materials]
+    items += [(q.id, f"【填报】{q.label}") for q in filing.questions if q.prefill is None]
     return items
 
 
@@ -348,7 +349,7 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
                 if not item.reason.strip():
                     raise FieldError(f"请填写“{item.label}”需要补正的原因。", field=item.item_id)
             updates["open_items"] = [i.item_id for i in items]
-        if act in (Act.REJECT, Act.RETURN_TO_PREFECTURE) and not comment:
+        if act in (Act.REJECT, Act.RETURN_TO_PREFECTURE, Act.REPORT) and not comment:
             raise FieldError(f"“{ACT_LABELS[act]}”须写明理由。", field="comment")
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id

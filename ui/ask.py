@@ -28,15 +28,15 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
     if q.type == QType.CHOICE and len(q.options) <= 8:
         cols = st.columns(min(len(q.options), 4))
         for index, option in enumerate(q.options):
-            if cols[index % len(cols)].button(option, key=f"{key}-{index}", use_container_width=True,
+            if cols[index % len(cols)].button(option, key=f"{key}-{index}", width="stretch",
                                               type="primary" if option == current else "secondary"):
                 return option
         return NOTHING
     if q.type == QType.YES_NO:
         yes, no = st.columns(2)
-        if yes.button("是", key=f"{key}-y", use_container_width=True):
+        if yes.button("是", key=f"{key}-y", width="stretch"):
             return True
-        if no.button("否", key=f"{key}-n", use_container_width=True):
+        if no.button("否", key=f"{key}-n", width="stretch"):
             return False
         return NOTHING
     if q.type == QType.REGION:
@@ -116,7 +116,7 @@ def _roster(q: Question, current: Any, key: str) -> Any:
         else:
             config[c.id] = st.column_config.TextColumn(c.label, help=c.hint or None, max_chars=c.max_length + 20)
     edited = st.data_editor(_roster_frame(q, rows), num_rows="dynamic", column_config=config, hide_index=True,
-                            use_container_width=True, key=f"{key}-table")
+                            width="stretch", key=f"{key}-table")
     left, right = st.columns(2)
     left.download_button("下载Excel模板", template(q), file_name=f"{q.label}模板.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -98,7 +98,7 @@ def set_feedback_context(*, step: str = "", kind: str = "") -> None:
 def _feedback_control(account: Account | None) -> None:
     if not pilot_active():
         return
-    with st.popover("意见反馈", icon=":material/rate_review:", use_container_width=True):
+    with st.popover("意见反馈", icon=":material/rate_review:", width="stretch"):
         with st.form("pilot_feedback", clear_on_submit=True, border=False):
             text = st.text_area("您遇到的问题或建议", max_chars=2000, key="feedback_text",
                                 placeholder="例如：这里不知道填什么")
