@@ -1,0 +1,65 @@
+# 保安业务网上自助办理: developer and CI entry points.
+#   make venv        create .venv and install requirements-dev.txt (only when requirements*.txt changed)
+#   make run         seed demo data, then serve the app on http://localhost:8501
+#   make test        system packages, ruff, mypy, then the whole pytest suite (what CI runs)
+#   make lint        ruff + mypy only
+#   make bench       run every bench/*.py
+#   make clean-data  remove the local runtime data (data/runtime) and test artifacts
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help venv run test lint bench clean-data
+
+help:
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+# Re-install only when a requirements file is newer than the stamp.
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+run: venv
+	$(PY) -m store.seed
+	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: venv
+	bash scripts/system-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+# Placeholder until bench/ has a runner of its own: `python -m bench` when bench/__main__.py
+# exists, else every bench/*.py (not _private.py) as a module, one after another.
+bench: venv
+	@if [ -f bench/__main__.py ]; then \
+	    $(PY) -m bench; \
+	else \
+	    shopt -s nullglob; n=0; \
+	    for f in bench/*.py; do \
+	        m=$$(basename "$$f" .py); \
+	        case "$$m" in _*) continue;; esac; \
+	        echo "== bench.$$m"; $(PY) -m "bench.$$m"; n=$$((n+1)); \
+	    done; \
+	    [ $$n -gt 0 ] || echo "bench: no bench/*.py scripts yet"; \
+	fi
+
+# Only the repository's own runtime data: never follows $DATA_DIR.
+clean-data:
+	rm -rf data/runtime test-artifacts
