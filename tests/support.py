@@ -15,6 +15,7 @@ from flows.ports import CaseView
 from flows.review import Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.demo import DEMO_CODES, DEMO_PASSWORD, demo_answers, demo_pdf
+from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 
 
@@ -83,4 +84,5 @@ def submitted(world: World, kind: str, *, today: date, applicant: Account | None
     applicant = applicant or world.applicant
     draft = filled_draft(world, kind, today=today, applicant=applicant, **options)
     at = datetime.combine(today, time(10, 0), tzinfo=CHINA)
-    return cases.submit(world.uow(), applicant.actor, draft.id, expected_version=draft.version, now=at)
+    return cases.submit(world.uow(), applicant.actor, draft.id, expected_version=draft.version, now=at,
+                        sources=configured_sources(world.engine))

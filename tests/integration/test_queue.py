@@ -189,7 +189,10 @@ def test_screened_cases_are_flagged_with_their_latest_comparison(q: Queues) -> N
     def flags() -> dict[int, tuple[str, ...]]:
         return {row.id: row.alerts for row in queue_page(w.engine, pref, today=TODAY).rows}
 
-    # Filed without any source: the comparison is not done, and shows so (never as clear).
+    # Compared without any source: the comparison is not done, and shows so (never as clear).
+    assert flags()[q.a_new.id] == ()  # filed with the embedded source: all clear
+    cases.rescreen(w.uow(), pref, q.a_new.id, [])
+    cases.rescreen(w.uow(), q.world.province.actor, q.a_reported.id, [])
     assert flags() == {q.to_accept.id: (), q.in_review.id: (), q.a_new.id: ("比对未完成",)}
     cases.rescreen(w.uow(), pref, q.a_new.id, [FakeSource(hits=("fugitive", "criminal"))])
     assert flags()[q.a_new.id] == ("比中刑事犯罪前科", "比中网上逃犯")
