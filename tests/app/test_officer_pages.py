@@ -46,6 +46,7 @@ def desk(app_world: World) -> Desk:
     at_prefecture = act(app_world, "county", submitted(app_world, "C", today=today - timedelta(days=2)),
                         Act.CONFIRM)
     a_case = submitted(app_world, "A", today=today - timedelta(days=3))
+    cases.rescreen(app_world.uow(), app_world.prefecture.actor, a_case.id, [])  # no source answered
     at_province = act(app_world, "prefecture", act(app_world, "prefecture", a_case, Act.ACCEPT), Act.REPORT,
                       comment="拟同意", internal_comment="已电话核实原法定代表人辞任")
     return Desk(app_world, at_county, at_prefecture, at_province)
