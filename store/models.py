@@ -262,3 +262,40 @@ class ScreeningRun(SQLModel, table=True):
     results: list[dict[str, str]] = Field(default_factory=list,
                                           sa_column=Column(MutableList.as_mutable(json_type())))
     fugitive_hit: bool = Field(default=False, index=True)
+
+
+class ContactAddress(SQLModel, table=True):
+    """Where a user's notifications are delivered besides the app: an e-mail address (mobile is on User)."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    email: str = Field(default="", max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox state of one notification: claimed by exactly one sender (unique notification_id)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", unique=True)
+    channel: str = Field(default="", max_length=10)  # email | sms | none
+    status: str = Field(default="sending", max_length=10, index=True)  # sending | retry | sent | failed | skipped
+    attempts: int = 0
+    claim: str = Field(default="", max_length=32)  # token of the sender holding it
+    lease_until: datetime | None = None
+    next_attempt_at: datetime | None = None
+    last_error: str = Field(default="", max_length=200)
+    sent_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class BaselineUnit(SQLModel, table=True):
+    """A unit known to have to file (底数), imported by the province; matched to cases by credit code."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_code: str = Field(max_length=18, unique=True, index=True)
+    name: str = Field(max_length=120)
+    kind: str = Field(default="", max_length=1)  # B | C | "" (either)
+    prefecture_code: str = Field(max_length=6, index=True)
+    county_code: str | None = Field(default=None, max_length=6, index=True)
+    imported_at: datetime = Field(default_factory=utcnow)
+    imported_by: int | None = None
