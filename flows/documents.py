@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import segno
 from fontTools import subset as ft_subset
@@ -107,6 +108,13 @@ class DocumentSpec:
 
 
 _FIXED_TEXTS = ("编号：", "验证码：", VERIFY_LINE, "第 0123456789 页 共 页", "：", "．")
+
+
+def printed_url(url: str) -> str:
+    """The link as printed under the QR code: without the signature, which only the QR code carries."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "sig"]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="")))
 
 
 def chinese_date(day: date) -> str:
@@ -388,7 +396,7 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
     pdf.cell(0, 6, VERIFY_LINE, new_x=XPos.LEFT, new_y=YPos.NEXT)
     if spec.verify_url:
         pdf.set_font(FONT_FAMILY, size=8)
-        pdf.multi_cell(0, 4.5, spec.verify_url, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4.5, printed_url(spec.verify_url), wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + (_QR_SIZE if spec.verify_url else 0)))
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
-from flows import documents
+from flows import documents, signing
 from flows.config import get_config
 from flows.identifiers import mask_id
 from flows.kinds.common import SERVICE_KINDS
@@ -41,9 +41,18 @@ def new_verification_code() -> str:
     return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=")
 
 
-def verify_url(code: str) -> str:
+def verify_url(code: str, signature: str | None = None) -> str:
+    """The verification page for this code; with the organ's signature when given (the QR code's link)."""
     base = os.environ.get("APP_BASE_URL", "http://localhost:8501").rstrip("/")
-    return f"{base}/verify?code={code}"
+    url = f"{base}/verify?code={code}"
+    return f"{url}&sig={signature}" if signature else url
+
+
+def signed_url(*, code: str, number: str, case: CaseView, kind: str, issued_on: date) -> str:
+    """The QR code's link: the code and the signature of what the certificate states."""
+    claim = signing.Claim(code=code, number=number, unit_name=case.unit_name, credit_code=case.credit_code,
+                          kind=kind, issued_on=issued_on)
+    return verify_url(code, signing.sign(claim))
 
 
 def issuing_region(actor: Actor, case: CaseView) -> str:
@@ -141,21 +150,26 @@ def _rejection(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[st
 def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
                  items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
     code = new_verification_code()
-    url = verify_url(code)
-    common: dict[str, Any] = {"case_number": case.number or "", "unit_name": case.unit_name, "credit_code": case.credit_code,
-              "issued_on": today, "province": get_config().province_name, "verification_code": code,
-              "verify_url": url, "details": _details(filing, case, answers)}
-    if filing.kind == "A":
-        number = _number(uow, "review_document", get_config().province_code, today.year)
+    kind = filing.kind
+    if kind == "A":
+        doc_type, region = "review_document", get_config().province_code
+    elif kind == "D":
+        doc_type, region = "cancellation_certificate", issuing_region(actor, case)
+    else:
+        doc_type, region = "filing_certificate", issuing_region(actor, case)
+    number = _number(uow, doc_type, region, today.year)
+    url = signed_url(code=code, number=number, case=case, kind=kind, issued_on=today)
+    common: dict[str, Any] = {"number": number, "case_number": case.number or "", "unit_name": case.unit_name,
+                              "credit_code": case.credit_code, "issued_on": today,
+                              "province": get_config().province_name, "verification_code": code,
+                              "verify_url": url, "details": _details(filing, case, answers)}
+    if kind == "A":
         spec = documents.review_document(
-            number=number, licence_number=str(answers.get("licence_no", "")),
+            licence_number=str(answers.get("licence_no", "")),
             old_representative=str(answers.get("current_rep_name", "")),
             new_representative=str(answers.get("new_rep_name", "")),
             organ=organ_name(actor, case, certificate_of_a=True), **common)
-        return NewDocument("review_document", "审核意见书", number, documents.render(spec), code)
-    region = issuing_region(actor, case)
-    if filing.kind == "D":
-        number = _number(uow, "cancellation_certificate", region, today.year)
+    elif kind == "D":
         original = ""
         if case.ref_case_id is not None:
             for doc in uow.documents(case.ref_case_id):
@@ -163,14 +177,13 @@ def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[
                     original = doc.number
         stopped = answers.get("stop_date")
         spec = documents.cancellation_certificate(
-            number=number, original_number=original or "（无）",
+            original_number=original or "（无）",
             stopped_on=date.fromisoformat(stopped) if stopped else today,
             organ=organ_name(actor, case), **common)
-        return NewDocument("cancellation_certificate", "撤销备案证明", number, documents.render(spec), code)
-    number = _number(uow, "filing_certificate", region, today.year)
-    kind: Literal["B", "C"] = "B" if filing.kind == "B" else "C"
-    spec = documents.filing_certificate(kind=kind, number=number, organ=organ_name(actor, case), **common)
-    return NewDocument("filing_certificate", "备案证明", number, documents.render(spec), code)
+    else:
+        certified: Literal["B", "C"] = "B" if kind == "B" else "C"
+        spec = documents.filing_certificate(kind=certified, organ=organ_name(actor, case), **common)
+    return NewDocument(doc_type, DOC_TYPES[doc_type][1], number, documents.render(spec), code)
 
 
 _BUILDERS: dict[Act, Builder] = {

@@ -1,7 +1,9 @@
 """Public verification of certificates by their verification code (证书核验).
 
 Anyone may look a code up; the answer is a minimal summary (number, unit, kind, date, status)
-and nothing personal. Every look-up is written to the audit log with its outcome and a short
+and nothing personal. A QR link also carries the organ's signature of the certificate's claim
+(flows/signing.py), checked against the archive; and a PDF file may be checked byte for byte
+against the stored original (`check_file`): an edited file is "not the archived one". Every look-up is written to the audit log with its outcome and a short
 hash of the code (never the code itself), and repeated failures from one visitor are slowed
 down by `delay_after`.
 """
@@ -9,15 +11,19 @@ down by `delay_after`.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from flows import signing
 from flows.clock import local_date
 from flows.kinds import all_filings
 from store import audit
@@ -25,6 +31,9 @@ from store.db import write_session
 from store.models import Case, Document
 
 Status = Literal["valid", "cancelled"]
+# The QR link's signature: none given (a typed code), the organ's signature of the archived claim, or not.
+SignatureState = Literal["absent", "valid", "invalid"]
+FileOutcome = Literal["match", "mismatch", "not_found", "unreadable"]
 
 STATUS_LABELS: dict[str, str] = {"valid": "有效", "cancelled": "已撤销"}
 
@@ -48,6 +57,7 @@ class VerificationResult:
     kind_title: str
     issued_on: date
     status: Status
+    signature: SignatureState = "absent"
 
     @property
     def status_label(self) -> str:
@@ -72,32 +82,119 @@ def delay_after(failures: int) -> int:
     return int(min(MAX_DELAY_S, 2 ** (failures - FREE_FAILURES + 1)))
 
 
-def _find(session: Session, code: str) -> VerificationResult | None:
+def _find(session: Session, code: str) -> _Found | None:
     row = session.exec(
         select(Document, Case).join(Case, col(Case.id) == col(Document.case_id))
         .where(Document.verification_code == code)
     ).first()
-    if row is None:
-        return None
-    document, case = row
+    return None if row is None else _found(*row)
+
+
+def _found(document: Document, case: Case) -> _Found:
     filing = all_filings().get(case.kind)
     cancelled = document.status == "cancelled" or case.cancelled
-    return VerificationResult(number=document.number, title=document.title, unit_name=case.unit_name,
-                              kind_title=filing.title if filing else case.kind,
-                              issued_on=local_date(document.issued_at),
-                              status="cancelled" if cancelled else "valid")
+    result = VerificationResult(number=document.number, title=document.title, unit_name=case.unit_name,
+                                kind_title=filing.title if filing else case.kind,
+                                issued_on=local_date(document.issued_at),
+                                status="cancelled" if cancelled else "valid")
+    return _Found(document.sha256, _claim(document, case), result)
 
 
-def lookup(engine: Engine, code: str, *, actor_id: int | None = None) -> VerificationResult | None:
-    """The certificate with exactly this code (after normalising), or None; the look-up is audited."""
+@dataclass(frozen=True)
+class _Found:
+    sha256: str
+    claim: signing.Claim
+    result: VerificationResult
+
+
+def _claim(document: Document, case: Case) -> signing.Claim:
+    """What the certificate asserts, rebuilt from the archive (as signed when it was issued)."""
+    return signing.Claim(code=document.verification_code or "", number=document.number, unit_name=case.unit_name,
+                         credit_code=case.credit_code, kind=case.kind, issued_on=local_date(document.issued_at))
+
+
+def _outcome(result: VerificationResult | None, wanted: str) -> str:
+    if result is None:
+        return "not_found" if wanted else "empty"
+    if result.signature == "invalid":
+        return "bad_signature"
+    return "found_cancelled" if result.status == "cancelled" else "found_valid"
+
+
+def lookup(engine: Engine, code: str, *, signature: str | None = None,
+           actor_id: int | None = None) -> VerificationResult | None:
+    """The certificate with exactly this code (after normalising), or None; the look-up is audited.
+
+    `signature` (from the QR link) is checked against the archived claim: the result says whether
+    it is the organ's signature of exactly what the archive holds."""
     wanted = normalise(code)
     with write_session(engine) as session:
-        result = _find(session, wanted) if _CODE.fullmatch(wanted) else None
-        if result is None:
-            outcome = "not_found" if wanted else "empty"
-        else:
-            outcome = "found_cancelled" if result.status == "cancelled" else "found_valid"
-        audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification",
-                     detail={"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)})
+        found = _find(session, wanted) if _CODE.fullmatch(wanted) else None
+        result = found.result if found else None
+        if found is not None and signature is not None:
+            good = signing.verify(found.claim, signature)
+            result = replace(found.result, signature="valid" if good else "invalid")
+        outcome = _outcome(result, wanted)
+        detail: dict[str, object] = {"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)}
+        if signature is not None:
+            detail["signed"] = True
+        audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification", detail=detail)
         session.commit()
     return result
+
+
+# ------------------------------------------------------------------ a PDF file against the archive
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_PRINTED_CODE = re.compile(r"验证码[:：]([A-Za-z0-9\-]{8,80})")
+_LINK_CODE = re.compile(r"[?&]code=([A-Za-z0-9\-]{8,80})")
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A PDF compared with the archive: the very file issued (match), a file naming a genuine
+    certificate whose bytes differ (mismatch: edited, or not the original), or neither."""
+
+    outcome: FileOutcome
+    result: VerificationResult | None = None
+
+
+def printed_codes(data: bytes) -> list[str]:
+    """Verification codes printed in a PDF (after 验证码：, or in the printed link), normalised."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = "".join(page.extract_text() or "" for page in reader.pages[:10])
+    except (PyPdfError, ValueError, TypeError, KeyError, OSError):
+        return []
+    compact = re.sub(r"\s+", "", text)
+    seen: list[str] = []
+    for match in (*_PRINTED_CODE.finditer(compact), *_LINK_CODE.finditer(compact)):
+        code = normalise(match.group(1))
+        if _CODE.fullmatch(code) and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def check_file(engine: Engine, data: bytes, *, actor_id: int | None = None) -> FileCheck:
+    """Is this PDF the certificate as issued? Compared byte for byte (SHA-256) with the archive; audited."""
+    digest = hashlib.sha256(data).hexdigest()
+    check: FileCheck
+    with write_session(engine) as session:
+        if not data or len(data) > MAX_FILE_BYTES or not data[:1024].lstrip().startswith(b"%PDF-"):
+            check = FileCheck("unreadable")
+        else:
+            row = session.exec(select(Document, Case).join(Case, col(Case.id) == col(Document.case_id))
+                               .where(Document.sha256 == digest, col(Document.verification_code).is_not(None))
+                               ).first()
+            if row is not None:
+                check = FileCheck("match", _found(*row).result)
+            else:
+                check = FileCheck("not_found")
+                for code in printed_codes(data):
+                    found = _find(session, code)
+                    if found is not None:
+                        check = FileCheck("mismatch", found.result)
+                        break
+        audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification",
+                     detail={"outcome": f"file_{check.outcome}", "file_sha256": digest[:16], "size": len(data)})
+        session.commit()
+    return check
