@@ -276,3 +276,65 @@ def test_font_file_comes_from_the_package() -> None:
     assert isinstance(path, Path) and path.name == "wqy-microhei.ttc"
     assert ord("保") in documents.font_codepoints()
     assert 0x4DAE not in documents.font_codepoints()
+
+
+# ------------------------------------------------------------------ dates, QR code, printed link
+SIGNED_URL = ("http://127.0.0.1:8501/verify?code=7KQ4M9XA2HTRABCDEFGHJKLMNP&sig="
+              "Jw3s0fPq9yq2Y1rV7m5uV9xZl0Gg2mXhZb1wJ0Yc1E9o4w0O8pVq2W7Xj9oQk3R6mFq1V0aB8sD4fG2hJ5kL7A")
+
+
+def test_notices_print_their_dates() -> None:
+    acceptance = text_of(render(spec_of("acceptance")))
+    assert "2026年11月25日" in acceptance  # submitted
+    assert "2026年12月4日前办结" in acceptance  # due
+    assert "受理日期" in acceptance and ISSUED_TEXT in acceptance
+    correction = text_of(render(spec_of("correction")))
+    assert "2026年11月20日" in correction
+    cancellation = text_of(render(spec_of("cancellation")))
+    assert "2026年11月10日" in cancellation and "乌公保备〔2025〕17号" in cancellation
+
+
+def qr_images(pdf: bytes) -> list[Image.Image]:
+    """The images drawn on page one, as Pillow images (the QR code is the only one)."""
+    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images if image.image is not None]
+
+
+def decode_qr(image: Image.Image) -> list[str]:
+    """QR codes read from an image with zxing-cpp (a real decoder); [] when it is not installed."""
+    try:
+        import zxingcpp
+    except ImportError:  # pragma: no cover - zxing-cpp is a test requirement
+        return []
+    return [result.text for result in zxingcpp.read_barcodes(image) if result.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+@pytest.mark.parametrize("kind", ("filing_b", "filing_c", "cancellation", "review"))
+def test_the_qr_code_decodes_to_the_signed_link(kind: str) -> None:
+    spec = dataclasses.replace(spec_of(kind), verify_url=SIGNED_URL)
+    images = qr_images(render(spec))
+    assert len(images) == 1
+    decoded = decode_qr(images[0])
+    if decoded:
+        assert decoded == [SIGNED_URL]
+        return
+    # Without a decoder: the embedded image is exactly the QR code segno makes of the link.
+    import segno
+
+    expected = io.BytesIO()
+    segno.make(SIGNED_URL, error="m", micro=False).save(expected, kind="png", scale=8, border=2)
+    reference = Image.open(expected).convert("1")
+    assert ImageChops.difference(images[0].convert("1"), reference).getbbox() is None
+
+
+def test_the_printed_link_leaves_the_signature_to_the_qr_code() -> None:
+    text = text_of(render(dataclasses.replace(spec_of("filing_b"), verify_url=SIGNED_URL)))
+    assert "verify?code=7KQ4M9XA2HTRABCDEFGHJKLMNP" in text
+    assert "sig=" not in text and "Jw3s0fPq" not in text
+    assert documents.printed_url(SIGNED_URL) == "http://127.0.0.1:8501/verify?code=7KQ4M9XA2HTRABCDEFGHJKLMNP"
+    assert documents.printed_url("https://x.cn/verify?code=AB") == "https://x.cn/verify?code=AB"
+
+
+def test_a_certificate_with_a_signed_link_stays_small_and_on_one_page() -> None:
+    pdf = render(dataclasses.replace(spec_of("filing_b"), verify_url=SIGNED_URL))
+    assert len(pdf) < 100 * 1024
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1

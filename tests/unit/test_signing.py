@@ -1,0 +1,153 @@
+"""The organ's Ed25519 signature of a certificate's claim (flows/signing.py): what it covers, where
+the key comes from, and an offline check of a rendered certificate (printed text + QR code)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import stat
+import threading
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from flows import documents, signing
+from flows.documents import filing_certificate, render
+from flows.signing import Claim
+from tests.unit.test_documents import decode_qr, qr_images, text_of
+
+CLAIM = Claim(code="7KQ4M9XA2HTRABCDEFGHJKLMNP", number="650100备〔2026〕00088号", unit_name="新疆天山保安服务有限公司",
+              credit_code="91650100MA77XXXX1A", kind="C", issued_on=date(2026, 11, 27))
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def test_a_signature_verifies_and_is_deterministic(key: Ed25519PrivateKey) -> None:
+    signature = signing.sign(CLAIM, key)
+    assert len(signature) == signing.SIGNATURE_CHARS and re.fullmatch(r"[A-Za-z0-9_-]+", signature)
+    assert signing.sign(CLAIM, key) == signature  # same claim, same link in the QR code
+    assert signing.verify(CLAIM, signature, key.public_key())
+
+
+@pytest.mark.parametrize("change", [
+    {"code": "7KQ4M9XA2HTRABCDEFGHJKLMNQ"},
+    {"number": "650100备〔2026〕00089号"},
+    {"unit_name": "新疆天山保安服务有限责任公司"},
+    {"credit_code": "91650100MA77XXXX1B"},
+    {"kind": "B"},
+    {"issued_on": date(2026, 11, 28)},
+])
+def test_changing_any_signed_field_breaks_the_signature(key: Ed25519PrivateKey, change: dict[str, object]) -> None:
+    signature = signing.sign(CLAIM, key)
+    assert not signing.verify(dataclasses.replace(CLAIM, **change), signature, key.public_key())  # type: ignore[arg-type]
+
+
+def test_another_key_and_malformed_signatures_do_not_verify(key: Ed25519PrivateKey) -> None:
+    signature = signing.sign(CLAIM, key)
+    assert not signing.verify(CLAIM, signature, Ed25519PrivateKey.generate().public_key())
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    for bad in ("", "x", signature[:-1], signature + "A", flipped, "!" * 86, signature + "==", " " * 86):
+        assert not signing.verify(CLAIM, bad, key.public_key()), bad
+
+
+def test_a_line_break_cannot_smuggle_another_field(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(ValueError):
+        signing.sign(dataclasses.replace(CLAIM, unit_name="甲公司\n91650100MA77XXXX1A"), key)
+
+
+def test_the_key_is_made_once_beside_the_data_private_and_reused(data_dir: Path) -> None:
+    first = signing.private_key()
+    path = data_dir / signing.DEFAULT_KEY_NAME
+    assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert b"PRIVATE KEY" in path.read_bytes()
+    assert signing.key_id() == signing.key_id(first.public_key())
+    signature = signing.sign(CLAIM)
+    assert signing.verify(CLAIM, signature)  # the next use reads the same key
+    assert signing.verify(CLAIM, signature, first.public_key())
+    assert "BEGIN PUBLIC KEY" in signing.public_key_pem()
+
+
+def test_processes_starting_together_agree_on_one_key(data_dir: Path) -> None:
+    ids: list[str] = []
+
+    def make() -> None:
+        ids.append(signing.key_id())
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(ids)) == 1
+    assert [p.name for p in data_dir.iterdir()] == [signing.DEFAULT_KEY_NAME]  # no temporary files left
+
+
+def test_a_configured_key_file_is_used_and_never_made_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         key: Ed25519PrivateKey) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    path = tmp_path / "organ.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    monkeypatch.setenv(signing.KEY_FILE_ENV, str(path))
+    assert signing.verify(CLAIM, signing.sign(CLAIM), key.public_key())
+    monkeypatch.setenv(signing.KEY_FILE_ENV, str(tmp_path / "missing.pem"))
+    with pytest.raises(FileNotFoundError):
+        signing.private_key()
+    assert not (tmp_path / "missing.pem").exists()
+
+
+# ------------------------------------------------------------------ offline check of a rendered certificate
+def certificate(claim: Claim, key: Ed25519PrivateKey, *, printed_unit: str | None = None) -> bytes:
+    """A filing certificate whose QR code carries the signature of `claim`; `printed_unit` forges the text."""
+    url = f"https://verify.example.gov.cn/verify?code={claim.code}&sig={signing.sign(claim, key)}"
+    spec = filing_certificate(kind="C", number=claim.number, case_number="C-650100-2026-000045",
+                              unit_name=printed_unit or claim.unit_name, credit_code=claim.credit_code,
+                              organ="乌鲁木齐市公安局", issued_on=claim.issued_on, province="新疆维吾尔自治区",
+                              verification_code=claim.code, verify_url=url)
+    return render(spec)
+
+
+def claim_as_printed(pdf: bytes) -> Claim:
+    """What a person (or a program) reads off a filing certificate of kind C."""
+    text = text_of(pdf)
+    unit, credit = re.search(r"备案单位(.+?)统一社会信用代码([0-9A-Z]{18})", text).groups()  # type: ignore[union-attr]
+    number = re.search(r"备案编号(.+?号)", text).group(1)  # type: ignore[union-attr]
+    year, month, day = map(int, re.search(r"备案日期(\d{4})年(\d+)月(\d+)日", text).groups())  # type: ignore[union-attr]
+    code = re.search(r"验证码：([A-Z0-9]+)扫码", text).group(1)  # type: ignore[union-attr]
+    assert documents.MATTER_C in text
+    return Claim(code=code, number=number, unit_name=unit, credit_code=credit, kind="C",
+                 issued_on=date(year, month, day))
+
+
+def signature_in_qr(pdf: bytes) -> str:
+    (image,) = qr_images(pdf)
+    decoded = decode_qr(image)
+    if not decoded:
+        pytest.skip("zxing-cpp is not installed: no QR decoder")
+    return parse_qs(urlsplit(decoded[0]).query)["sig"][0]
+
+
+def test_a_genuine_certificate_verifies_offline_from_its_print_and_qr_code(key: Ed25519PrivateKey) -> None:
+    pdf = certificate(CLAIM, key)
+    assert claim_as_printed(pdf) == CLAIM
+    assert signing.verify(claim_as_printed(pdf), signature_in_qr(pdf), key.public_key())
+
+
+def test_a_certificate_with_edited_text_does_not_verify_offline(key: Ed25519PrivateKey) -> None:
+    """The forger keeps the genuine QR code and changes the printed unit name."""
+    forged = certificate(CLAIM, key, printed_unit="新疆冒名保安服务有限公司")
+    read = claim_as_printed(forged)
+    assert read.unit_name == "新疆冒名保安服务有限公司"
+    assert not signing.verify(read, signature_in_qr(forged), key.public_key())
+
+
+def test_a_certificate_signed_with_another_key_does_not_verify(key: Ed25519PrivateKey) -> None:
+    forged = certificate(CLAIM, Ed25519PrivateKey.generate())
+    assert not signing.verify(claim_as_printed(forged), signature_in_qr(forged), key.public_key())
