@@ -3,6 +3,8 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -139,3 +141,183 @@ def test_the_applicants_messages_are_counted_listed_and_marked_read(engine: Engi
     assert unread_count(engine, user_id=user) == 0
     assert all(m.read for m in messages(engine, user_id=user))
     assert messages(engine, user_id=user, unread_only=True) == []
+
+
+# ------------------------------------------------------------------ the QR code's signature, the PDF file
+def _certificate_pdf(world: World, case: CaseView) -> bytes:
+    from store import blobs
+
+    with world.uow() as uow:
+        doc = next(d for d in uow.documents(case.id) if d.verification_code)
+    return blobs.get(doc.sha256)
+
+
+def _qr_link(pdf: bytes) -> tuple[str, str, str]:
+    """(url, code, sig) read from the certificate's QR code with a real decoder (zxing-cpp)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.unit.test_documents import decode_qr, qr_images
+
+    (image,) = qr_images(pdf)
+    decoded = decode_qr(image)
+    if not decoded:
+        pytest.skip("zxing-cpp is not installed: no QR decoder")
+    query = parse_qs(urlsplit(decoded[0]).query)
+    return decoded[0], query["code"][0], query["sig"][0]
+
+
+def test_the_qr_code_leads_to_the_page_with_the_code_and_a_valid_signature(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_BASE_URL", "https://baoan.example.gov.cn/")
+    world = make_world(engine)
+    case, code = _filed(world)
+    url, qr_code, sig = _qr_link(_certificate_pdf(world, case))
+    assert url.startswith("https://baoan.example.gov.cn/verify?code=") and qr_code == code
+    result = lookup(engine, qr_code, signature=sig)
+    assert result is not None and result.signature == "valid" and result.status == "valid"
+    plain = lookup(engine, qr_code)
+    assert plain is not None and plain.signature == "absent"
+
+
+def test_a_forged_or_changed_signature_does_not_verify(engine: Engine) -> None:
+    world = make_world(engine)
+    case, code = _filed(world)
+    _, _, sig = _qr_link(_certificate_pdf(world, case))
+    flipped = sig[:20] + ("A" if sig[20] != "A" else "B") + sig[21:]
+    for bad in (flipped, "A" * 86, "", "not-a-signature"):
+        result = lookup(engine, code, signature=bad)
+        assert result is not None and result.signature == "invalid", bad
+    # A made-up code with a copied signature is simply not found.
+    changed = code[:5] + ("A" if code[5] != "A" else "B") + code[6:]
+    assert lookup(engine, changed, signature=sig) is None
+    outcomes = [e.detail["outcome"] for e in _verify_entries(engine)]
+    assert outcomes == ["bad_signature"] * 4 + ["not_found"]
+
+
+def test_an_archive_row_changed_behind_the_products_back_fails_its_signature(engine: Engine) -> None:
+    from store.models import Case
+
+    world = make_world(engine)
+    case, code = _filed(world)
+    _, _, sig = _qr_link(_certificate_pdf(world, case))
+    with Session(engine) as session:
+        row = session.get(Case, case.id)
+        assert row is not None
+        row.unit_name = "乌鲁木齐冒名物业服务有限公司"
+        session.add(row)
+        session.commit()
+    result = lookup(engine, code, signature=sig)
+    assert result is not None and result.signature == "invalid"
+
+
+def _edited(pdf: bytes) -> bytes:
+    """The classic forgery: a white box drawn over part of the page (where the unit name is), saved by pypdf."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ContentStream, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    page = writer.pages[0]
+    content = ContentStream(page.get_contents(), writer)
+    content.set_data(content.get_data() + b"\nq 1 1 1 rg 150 560 300 24 re f Q\n")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_pdf_as_issued_matches_the_archive_and_an_edited_one_does_not(engine: Engine) -> None:
+    from store.verification import check_file, printed_codes
+
+    world = make_world(engine)
+    case, code = _filed(world)
+    pdf = _certificate_pdf(world, case)
+    assert printed_codes(pdf) == [code]
+
+    same = check_file(engine, pdf)
+    assert same.outcome == "match" and same.result is not None and same.result.unit_name == world.applicant.unit_name
+
+    one_byte = bytearray(pdf)
+    index = pdf.index(b"/CreationDate")
+    one_byte[index + 18] ^= 0x01  # one digit of the creation date
+    for edited in (bytes(one_byte), _edited(pdf), pdf + b"\n% appended\n"):
+        assert edited != pdf
+        checked = check_file(engine, edited)
+        assert checked.outcome == "mismatch", checked
+        assert checked.result is not None and checked.result.status == "valid"
+
+    from tests.unit.test_documents import render, spec_of
+
+    assert check_file(engine, render(spec_of("filing_c"))).outcome == "not_found"  # codes that do not exist
+    assert check_file(engine, b"%PDF-1.7 garbage").outcome == "not_found"
+    assert check_file(engine, b"GIF89a").outcome == "unreadable"
+    assert check_file(engine, b"").outcome == "unreadable"
+    outcomes = [e.detail["outcome"] for e in _verify_entries(engine)]
+    assert outcomes == ["file_match"] + ["file_mismatch"] * 3 + ["file_not_found"] * 2 + ["file_unreadable"] * 2
+
+
+# ------------------------------------------------------------------ the page, opened from the QR code
+def _page_from_link(url: str) -> str:
+    """Open pages/verify.py the way the QR link does (its query parameters) and return what it shows."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.app.conftest import open_page, texts
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    at = open_page("pages/verify.py", None, **query)
+    assert not at.exception
+    return texts(at)
+
+
+def test_following_the_qr_link_shows_genuine_valid_and_a_tampered_link_does_not(data_dir: Path) -> None:
+    from store.db import default_engine
+
+    default_engine.cache_clear()
+    try:
+        world = make_world(default_engine())
+        case, code = _filed(world)
+        url, _, sig = _qr_link(_certificate_pdf(world, case))
+        shown = _page_from_link(url)
+        assert "真实有效" in shown and "二维码签名有效" in shown
+        assert world.applicant.unit_name in shown and "备〔" in shown
+
+        forged_sig = url.replace(sig, sig[:-2] + ("AA" if not sig.endswith("AA") else "BB"))
+        shown = _page_from_link(forged_sig)
+        assert "二维码签名核验未通过" in shown and "真实有效" not in shown
+
+        changed = code[:9] + ("A" if code[9] != "A" else "B") + code[10:]
+        shown = _page_from_link(url.replace(code, changed))
+        assert "未找到该证明" in shown and "真实有效" not in shown
+    finally:
+        default_engine().dispose()
+        default_engine.cache_clear()
+
+
+def test_the_page_compares_an_uploaded_pdf_with_the_archive(data_dir: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from store.db import default_engine
+    from tests.app.conftest import open_page, texts
+
+    default_engine.cache_clear()
+    try:
+        world = make_world(default_engine())
+        case, _ = _filed(world)
+        pdf = _certificate_pdf(world, case)
+
+        def compare(data: bytes) -> str:
+            at: AppTest = open_page("pages/verify.py", None)
+            at.get("file_uploader")[0].set_value(("证明.pdf", data, "application/pdf"))  # type: ignore[attr-defined]
+            at.run()
+            next(b for b in at.button if b.label == "比对文件").click().run()
+            assert not at.exception
+            return texts(at)
+
+        shown = compare(pdf)
+        assert "文件与存档一致" in shown and "真实有效" in shown
+        shown = compare(_edited(pdf))
+        assert "与存档不一致" in shown and world.applicant.unit_name in shown and "文件与存档一致" not in shown
+    finally:
+        default_engine().dispose()
+        default_engine.cache_clear()
