@@ -284,6 +284,29 @@ def fill_text(page: Page | Locator, label: str, value: str) -> None:
         field.blur()
 
 
+def choose(page: Page | Locator, label: str, option: str, *, attempts: int = 3) -> None:
+    """Pick `option` in the selectbox labelled `label` and wait for the rerun.
+
+    Opens the list again when it closed before the option could be clicked (a popover closes
+    when the page scrolls or the app reruns underneath it)."""
+    p = _page_of(page)
+    box = page.get_by_label(label, exact=True)
+    item = p.get_by_role("option", name=option, exact=True)
+    for attempt in range(1, attempts + 1):
+        wait_scroll_still(p)
+        box.click()
+        try:
+            item.wait_for(state="visible", timeout=5_000)
+            with expect_rerun(p):
+                item.click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
+            p.keyboard.press("Escape")
+            wait_for_app(p)
+
+
 Upload = str | Path | FilePayload | tuple[str, bytes, str] | tuple[str, bytes]
 
 
