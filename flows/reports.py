@@ -1,0 +1,239 @@
+"""Progress report figures (通报) per region, computed from each case's history.
+
+The report covers the cases first submitted within a date range and describes them as they
+stood at the end of the range (or today, if earlier): only events up to that day count.
+
+- 收件 received: cases first submitted in the range.
+- 在办 in progress: not ended (waiting on an officer, or returned and waiting on the applicant).
+- 已办结（通过/备案） approved; 不予通过 rejected; 已撤回 withdrawn.
+  received = in progress + approved + rejected + withdrawn.
+- 退回 returned: cases returned to the applicant for correction at least once.
+- 超期 overdue: in progress with a running time limit whose due day is before the as-of day
+  (the same rule as the officers' queue).
+- 按时办结率 on-time rate: of the ended cases (approved or rejected), the share in which every
+  time-limit period (flows/timelimits: submission/resubmission → prefecture's 5 working days, report →
+  province's 5, return to the prefecture → a fresh 5) ended on or before its due day.
+- 各环节用时中位数 median working days per stage: from the day a case reached the county,
+  prefecture or province to the day it left that level (start day not counted); visits ended by a
+  withdrawal are left out.
+- 一次办结率 first-pass rate: of the approved cases, the share never returned (neither to the
+  applicant nor by the province to the prefecture).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+from typing import Any
+
+from flows.deadlines import WorkCalendar
+from flows.review import Act, Role, Stage, holder_of
+from flows.timelimits import STARTS, STOPS
+
+LEVELS: tuple[Role, ...] = (Role.COUNTY, Role.PREFECTURE, Role.PROVINCE)
+RETURNS = frozenset({Act.RETURN, Act.RETURN_TO_PREFECTURE})
+ENDED_WELL = frozenset({Stage.APPROVED, Stage.REJECTED})
+
+
+class WorkdayIndex:
+    """Working days counted once per day and looked up by subtraction: fast for many cases."""
+
+    def __init__(self, calendar: WorkCalendar, origin: date) -> None:
+        self._calendar = calendar
+        self._origin = origin
+        self._cum = [0]  # _cum[i]: working days in (origin, origin + i days]
+
+    def _offset(self, day: date) -> int:
+        offset = (day - self._origin).days
+        if offset < 0:
+            raise ValueError(f"{day} is before the index origin {self._origin}")
+        self._extend(offset)
+        return offset
+
+    def _extend(self, offset: int) -> None:
+        while len(self._cum) <= offset:
+            day = self._origin + timedelta(days=len(self._cum))
+            self._cum.append(self._cum[-1] + (1 if self._calendar.is_working_day(day) else 0))
+
+    def between(self, start: date, end: date) -> int:
+        """Working days in (start, end], negative when end is before start."""
+        return self._cum[self._offset(end)] - self._cum[self._offset(start)]
+
+    def add(self, start: date, n: int) -> date:
+        """The n-th working day after `start` (n=0 gives `start`)."""
+        s = self._offset(start)
+        target = self._cum[s] + n
+        while self._cum[-1] < target:
+            self._extend(len(self._cum) + 30)
+        return self._origin + timedelta(days=bisect.bisect_left(self._cum, target, lo=s))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of a case's history, as the report needs it."""
+
+    act: Act
+    from_stage: Stage
+    to_stage: Stage
+    day: date
+
+
+@dataclass(frozen=True)
+class History:
+    """A case with its events, oldest first, up to the as-of day."""
+
+    case_id: int
+    kind: str
+    prefecture_code: str
+    county_code: str | None
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    stage: Stage
+    returned: bool
+    first_pass: bool
+    overdue: bool
+    on_time: bool | None  # None while not ended (or withdrawn)
+    level_days: dict[Role, list[int]]
+
+
+def figures(history: History, index: WorkdayIndex, as_of: date) -> CaseFigures:
+    """What one case contributes to the report, as of a day."""
+    steps = [s for s in history.steps if s.day <= as_of]
+    stage = steps[-1].to_stage if steps else Stage.DRAFT
+    late = False
+    running: tuple[date, int] | None = None  # (start day, working days allowed)
+    level_days: dict[Role, list[int]] = {level: [] for level in LEVELS}
+    visit: tuple[Role, date] | None = None
+    for step in steps:
+        if step.act in STARTS or step.act in STOPS:
+            if running is not None and step.act != Act.WITHDRAW:
+                late = late or step.day > index.add(running[0], running[1])
+            running = (step.day, STARTS[step.act]) if step.act in STARTS else None
+        holder = holder_of(step.to_stage)
+        if visit is not None and holder != visit[0]:
+            if step.act != Act.WITHDRAW:
+                level_days[visit[0]].append(index.between(visit[1], step.day))
+            visit = None
+        if visit is None and holder in LEVELS:
+            visit = (holder, step.day)
+    overdue = running is not None and index.add(running[0], running[1]) < as_of
+    returned = any(s.act == Act.RETURN for s in steps)
+    ever_returned = any(s.act in RETURNS for s in steps)
+    return CaseFigures(
+        stage=stage, returned=returned, first_pass=stage == Stage.APPROVED and not ever_returned,
+        overdue=overdue, on_time=(not late) if stage in ENDED_WELL else None, level_days=level_days)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _median(values: list[int]) -> float | None:
+    return round(float(median(values)), 1) if values else None
+
+
+@dataclass
+class RegionFigures:
+    """The sums for one region (or the total)."""
+
+    code: str
+    name: str
+    received: int = 0
+    in_progress: int = 0
+    approved: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    returned: int = 0
+    overdue: int = 0
+    ended: int = 0
+    ended_on_time: int = 0
+    first_pass: int = 0
+    level_days: dict[Role, list[int]] = field(default_factory=lambda: {level: [] for level in LEVELS})
+
+    def add(self, case: CaseFigures) -> None:
+        self.received += 1
+        if case.stage == Stage.APPROVED:
+            self.approved += 1
+        elif case.stage == Stage.REJECTED:
+            self.rejected += 1
+        elif case.stage == Stage.WITHDRAWN:
+            self.withdrawn += 1
+        else:
+            self.in_progress += 1
+        self.returned += case.returned
+        self.overdue += case.overdue
+        self.first_pass += case.first_pass
+        if case.on_time is not None:
+            self.ended += 1
+            self.ended_on_time += case.on_time
+        for level, days in case.level_days.items():
+            self.level_days[level].extend(days)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.ended_on_time, self.ended)
+
+    @property
+    def first_pass_rate(self) -> float | None:
+        return _rate(self.first_pass, self.approved)
+
+    def median_days(self, level: Role) -> float | None:
+        return _median(self.level_days[level])
+
+
+COLUMNS: tuple[str, ...] = (
+    "地区", "收件", "在办", "已办结（通过/备案）", "退回", "不予通过", "已撤回", "超期",
+    "按时办结率（%）", "一次办结率（%）", "县级确认用时中位数（工作日）",
+    "州市地审核用时中位数（工作日）", "公安厅审批用时中位数（工作日）",
+)
+
+
+def table_row(region: RegionFigures) -> dict[str, Any]:
+    """One row of the report table: the page shows it and the export writes it as it is."""
+    values: tuple[Any, ...] = (
+        region.name, region.received, region.in_progress, region.approved, region.returned,
+        region.rejected, region.withdrawn, region.overdue, region.on_time_rate, region.first_pass_rate,
+        region.median_days(Role.COUNTY), region.median_days(Role.PREFECTURE), region.median_days(Role.PROVINCE),
+    )
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+TOTAL = "合计"
+NO_COUNTY = "（市级直接受理）"
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    regions: list[RegionFigures]
+    total: RegionFigures
+
+    def table(self) -> list[dict[str, Any]]:
+        return [table_row(r) for r in (*self.regions, self.total)]
+
+
+def build_report(histories: Iterable[History], *, regions: Sequence[tuple[str, str]], by: str,
+                 calendar: WorkCalendar, as_of: date) -> Report:
+    """Figures per region (`by` = "prefecture" or "county"), in the given order, plus the total.
+
+    Cases whose region is not listed (e.g. kind A, which has no county) go to an extra row.
+    """
+    rows = {code: RegionFigures(code, name) for code, name in regions}
+    total = RegionFigures("", TOTAL)
+    histories = list(histories)
+    first_days = [h.steps[0].day for h in histories if h.steps]
+    index = WorkdayIndex(calendar, min([*first_days, as_of]) - timedelta(days=1))
+    for history in histories:
+        case = figures(history, index, as_of)
+        code = history.prefecture_code if by == "prefecture" else (history.county_code or "")
+        if code not in rows:
+            rows[code] = RegionFigures(code, NO_COUNTY if by == "county" else code)
+        rows[code].add(case)
+        total.add(case)
+    return Report(as_of=as_of, regions=list(rows.values()), total=total)
