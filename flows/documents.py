@@ -4,10 +4,15 @@ A legal document must never lose a character: every text is checked against the 
 character map before anything is drawn, and a character the font lacks raises `MissingGlyph`.
 
 Speed: fpdf2 parses the whole font for every document, 0.45-0.7 s for the full font (34,600
-glyphs). The first document of a process (or `prepare_fonts()`) builds, once, a reduced copy
-holding ASCII, Latin, symbols and the GB2312 characters (8,500 glyphs, about 1 s) in a private
-temporary directory; documents whose characters all fall in it use it (0.15-0.3 s each), the
-others (a name with 喆 or 堃, say) use the full font. Both draw the same glyphs.
+glyphs), and subsets it again on output. So documents use the smallest of three faces that holds
+all their characters, each drawing the same glyphs: a reduced copy with Latin and the 3,755
+frequent characters of GB2312 level 1 (about 4,500 glyphs: most documents), one with all of
+GB2312 (8,500 glyphs: a name with 琰 or 昊, say), or the full font (喆, 堃). A reduced copy is
+built once per process on first need (or by `prepare_fonts()`), about 1 s, in a private temporary
+directory.
+
+The QR code's link carries the organ's signature of what the certificate states (flows/signing.py);
+the link printed under it leaves the signature out.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import resources
@@ -154,6 +159,7 @@ def check_glyphs(texts: Iterable[str], codepoints: frozenset[int] | None = None)
 
 
 def _in_common_set(codepoint: int) -> bool:
+    """ASCII, Latin, symbols and every GB2312 character."""
     if codepoint < 0x3000:
         return True
     try:
@@ -163,40 +169,50 @@ def _in_common_set(codepoint: int) -> bool:
     return True
 
 
-class _CommonFont:
-    """A reduced copy of the font (ASCII, Latin, symbols, GB2312), written once per process."""
+def _in_frequent_set(codepoint: int) -> bool:
+    """Latin, general punctuation, GB2312's symbol rows and its level 1 (the 3,755 frequent characters)."""
+    if codepoint < 0x0250 or 0x2000 <= codepoint < 0x2070:
+        return True
+    try:
+        encoded = chr(codepoint).encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) == 2 and encoded[0] <= 0xD7
 
-    def __init__(self) -> None:
+
+class _ReducedFont:
+    """A reduced copy of the font holding the code points `wanted` accepts, written once per process."""
+
+    def __init__(self, name: str, wanted: Callable[[int], bool]) -> None:
+        self._name = name
+        self._wanted = wanted
         self._lock = threading.Lock()
         self._data: bytes | None = None
         self._codepoints: frozenset[int] = frozenset()
         self._dir: str | None = None
 
     def codepoints(self) -> frozenset[int]:
-        self._ensure()
+        with self._lock:
+            self._build()
         return self._codepoints
 
     def path(self) -> Path:
         with self._lock:
             self._build()
             assert self._data is not None and self._dir is not None
-            path = Path(self._dir) / "wqy-microhei-common.ttf"
+            path = Path(self._dir) / f"wqy-microhei-{self._name}.ttf"
             # A temp cleaner may have removed it from a long-running process: write it again.
             if not path.is_file() or path.stat().st_size != len(self._data):
                 os.makedirs(self._dir, mode=0o700, exist_ok=True)
                 path.write_bytes(self._data)
             return path
 
-    def _ensure(self) -> None:
-        with self._lock:
-            self._build()
-
     def _build(self) -> None:
         if self._data is not None:
             return
         font = ttLib.TTFont(_font_file(), fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
         try:
-            keep = [cp for cp in font.getBestCmap() if _in_common_set(cp)]
+            keep = [cp for cp in font.getBestCmap() if self._wanted(cp)]
             options = ft_subset.Options(
                 notdef_outline=True,
                 recommended_glyphs=True,
@@ -220,13 +236,25 @@ class _CommonFont:
         self._data = out.getvalue()
 
 
-_COMMON_FONT = _CommonFont()
+_FREQUENT_FONT = _ReducedFont("frequent", _in_frequent_set)
+_COMMON_FONT = _ReducedFont("common", _in_common_set)
 
 
 def prepare_fonts() -> None:
-    """Build the cached reduced font now (about 1 s) rather than during the first document."""
+    """Build the reduced fonts now (about 1 s each) rather than during the first documents."""
     font_codepoints()
+    _FREQUENT_FONT.path()
     _COMMON_FONT.path()
+
+
+def _face_for(texts: Sequence[str]) -> tuple[Path, frozenset[int]]:
+    """The smallest face holding every character of the document."""
+    used = {ord(c) for text in texts for c in text if c != "\n"}
+    for reduced in (_FREQUENT_FONT, _COMMON_FONT):
+        codepoints = reduced.codepoints()
+        if used <= codepoints:
+            return reduced.path(), codepoints
+    return _font_file(), font_codepoints()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,11 +294,7 @@ def render(spec: DocumentSpec) -> bytes:
     full = font_codepoints()
     check_glyphs(texts, full)
 
-    common = _COMMON_FONT.codepoints()
-    if all(ord(c) in common or c == "\n" for text in texts for c in text):
-        font_path, codepoints = _COMMON_FONT.path(), common
-    else:
-        font_path, codepoints = _font_file(), full
+    font_path, codepoints = _face_for(texts)
 
     pdf = _Pdf(codepoints, spec.number)
     pdf.add_font(FONT_FAMILY, fname=font_path)

@@ -261,13 +261,15 @@ def test_reduced_font_draws_the_same_glyphs_as_the_full_font() -> None:
     documents.prepare_fonts()
     full = ImageFont.truetype(str(documents._font_file()), 48, index=0)
     reduced = ImageFont.truetype(str(documents._COMMON_FONT.path()), 48)
+    frequent = ImageFont.truetype(str(documents._FREQUENT_FONT.path()), 48)
     for text in ("保安服务备案证明", "新疆维吾尔自治区公安厅", "ABCxyz0123：（）〔〕"):
         images = []
-        for font in (full, reduced):
+        for font in (full, reduced, frequent):
             image = Image.new("L", (900, 80), 255)
             ImageDraw.Draw(image).text((4, 4), text, font=font, fill=0)
             images.append(image)
         assert ImageChops.difference(images[0], images[1]).getbbox() is None
+        assert ImageChops.difference(images[0], images[2]).getbbox() is None
         assert cast(tuple[int, int], images[0].getextrema())[0] == 0
 
 
@@ -338,3 +340,15 @@ def test_a_certificate_with_a_signed_link_stays_small_and_on_one_page() -> None:
     pdf = render(dataclasses.replace(spec_of("filing_b"), verify_url=SIGNED_URL))
     assert len(pdf) < 100 * 1024
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+@pytest.mark.parametrize(("unit", "face"), [
+    (UNIT, "frequent"), ("新疆琰昊保安服务有限公司", "common"), ("新疆喆堃保安服务有限公司", "full"),
+])
+def test_each_document_uses_the_smallest_face_holding_its_characters(unit: str, face: str) -> None:
+    spec = spec_of("filing_b", unit=unit)
+    path, _ = documents._face_for(list(spec.texts()))
+    expected = {"frequent": documents._FREQUENT_FONT.path(), "common": documents._COMMON_FONT.path(),
+                "full": documents._font_file()}[face]
+    assert path == expected
+    assert unit in text_of(render(spec))
