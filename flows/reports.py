@@ -237,3 +237,58 @@ def build_report(histories: Iterable[History], *, regions: Sequence[tuple[str, s
         rows[code].add(case)
         total.add(case)
     return Report(as_of=as_of, regions=list(rows.values()), total=total)
+
+
+# ------------------------------------------------------------------ baseline coverage (底数)
+FILED, IN_PROGRESS, NOT_STARTED = "filed", "in_progress", "not_started"
+BASELINE_LABELS = {FILED: "已备案", IN_PROGRESS: "办理中", NOT_STARTED: "未启动"}
+OPEN_AFTER_SUBMISSION = frozenset(Stage) - {Stage.DRAFT, Stage.APPROVED, Stage.REJECTED, Stage.WITHDRAWN}
+
+
+def baseline_status(stages: Iterable[Stage]) -> str:
+    """A known unit's progress from the stages of its B/C cases: filed beats in progress beats nothing.
+
+    A draft, a rejected or a withdrawn case does not count as started: the unit still has to file.
+    """
+    found = set(stages)
+    if Stage.APPROVED in found:
+        return FILED
+    if found & OPEN_AFTER_SUBMISSION:
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
+@dataclass
+class CoverageFigures:
+    code: str
+    name: str
+    known: int = 0
+    filed: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+
+    def add(self, status: str) -> None:
+        self.known += 1
+        if status == FILED:
+            self.filed += 1
+        elif status == IN_PROGRESS:
+            self.in_progress += 1
+        else:
+            self.not_started += 1
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.filed, self.known)
+
+
+COVERAGE_COLUMNS = ("地区", "底数单位", "已备案", "办理中", "未启动", "备案率（%）")
+
+
+def coverage_row(region: CoverageFigures) -> dict[str, Any]:
+    values = (region.name, region.known, region.filed, region.in_progress, region.not_started, region.rate)
+    return dict(zip(COVERAGE_COLUMNS, values, strict=True))
+
+
+def days_to_deadline(deadline: date, today: date) -> int:
+    """Calendar days left until the campaign deadline (negative once it has passed)."""
+    return (deadline - today).days

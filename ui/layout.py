@@ -24,6 +24,8 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("pages/assistant.py", "申请办理", ":material/edit_note:", frozenset({Role.APPLICANT})),
     ("pages/my_cases.py", "我的办件", ":material/folder_open:", frozenset({Role.APPLICANT})),
     ("pages/queue.py", "待办队列", ":material/inbox:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
+    ("pages/ledger.py", "台账", ":material/table_view:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
+    ("pages/report.py", "工作通报", ":material/bar_chart:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
     ("pages/feedback_inbox.py", "意见反馈处理", ":material/forum:", frozenset({Role.PROVINCE})),
     ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
     ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),

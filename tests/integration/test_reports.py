@@ -202,3 +202,43 @@ def test_a_calendar_correction_changes_the_on_time_rate(data: Data) -> None:
     set_calendar_day(data.world.engine, date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
     table = progress_report(data.world.engine, data.world.province.actor, start=START, end=END, today=TODAY).table()
     assert row(table, "乌鲁木齐市")["按时办结率（%）"] == 100.0
+
+
+# ------------------------------------------------------------------ baseline coverage
+def test_baseline_import_and_coverage_per_region(engine: Engine) -> None:
+    from store.baseline import coverage, import_baseline
+    from store.demo import DEMO_CODES
+
+    w = make_world(engine)
+    filed_case = submitted(w, "C", today=d(11, 2))  # 幸福物业 (DEMO_CODES[0]): filed below
+    for who, what in ((w.county, Act.CONFIRM), (w.prefecture, Act.ACCEPT), (w.prefecture, Act.APPROVE)):
+        filed_case = do(w, who, filed_case, what, d(11, 3))
+    submitted(w, "C", today=d(11, 2), applicant=w.other_applicant, prefecture="650200", county="650202")
+    rows = [
+        (2, {"单位名称": "乌鲁木齐幸福物业服务有限公司", "统一社会信用代码": DEMO_CODES[0], "所属地区": "乌鲁木齐市天山区"}),
+        (3, {"单位名称": "克拉玛依安泰物业有限公司", "统一社会信用代码": DEMO_CODES[1], "所属地区": "650202",
+             "业务类型": "C"}),
+        (4, {"单位名称": "尚未办理的单位", "统一社会信用代码": DEMO_CODES[2], "所属地区": "乌鲁木齐市"}),
+        (5, {"单位名称": "代码错误的单位", "统一社会信用代码": "91650100MA77TEB290", "所属地区": "650102"}),
+        (6, {"单位名称": "地区错误的单位", "统一社会信用代码": "91110000600037341L", "所属地区": "火星"}),
+    ]
+    result = import_baseline(engine, iter(rows), actor_id=None)
+    assert (result.added, result.updated) == (3, 0)
+    assert [line for line, _ in result.errors] == [5, 6]
+    again = import_baseline(engine, iter(rows[:1]), actor_id=None)
+    assert (again.added, again.updated, again.errors) == (0, 1, [])
+
+    province = coverage(engine, w.province.actor)
+    by_name = {r.name: r for r in province.regions}
+    urumqi, karamay = by_name["乌鲁木齐市"], by_name["克拉玛依市"]
+    assert (urumqi.known, urumqi.filed, urumqi.in_progress, urumqi.not_started, urumqi.rate) == (2, 1, 0, 1, 50.0)
+    assert (karamay.known, karamay.filed, karamay.in_progress, karamay.not_started) == (1, 0, 1, 0)
+    assert (province.total.known, province.total.filed) == (3, 1)
+    assert [u.name for u in province.not_started] == ["尚未办理的单位"]
+
+    prefecture = coverage(engine, w.prefecture.actor)
+    names = [r.name for r in prefecture.regions]
+    assert names[0] == "天山区" and "（未注明县）" in names  # the unit listed with the prefecture only
+    assert prefecture.total.known == 2
+    assert coverage(engine, w.other_prefecture.actor).total.known == 1
+    assert coverage(engine, w.county.actor).total.known == 1
