@@ -17,6 +17,7 @@ from store.demo import demo_pdf
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
+    choose,
     click_button,
     expect_rerun,
     fill_text,
@@ -45,14 +46,6 @@ def see(page: Page, text: str, timeout: float = 30_000) -> str:
 def answer_text(page: Page, label: str, value: str) -> None:
     fill_text(page, label, value)
     click_button(page, "确定")
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick `option` in the selectbox labelled `label`."""
-    box = page.get_by_label(label, exact=True)
-    box.click()
-    with expect_rerun(page):
-        page.get_by_role("option", name=option, exact=True).click()
 
 
 def answer_date(page: Page, label: str, day: str) -> None:
