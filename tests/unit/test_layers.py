@@ -1,0 +1,51 @@
+"""Dependencies point down only: flows/ knows no UI and no storage; store/ no UI; pages hold no SQL."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", files("flows"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_flows_imports_neither_streamlit_nor_storage(path: Path) -> None:
+    assert not imported_modules(path) & {"streamlit", "sqlmodel", "sqlalchemy", "store", "ui", "pages"}
+
+
+@pytest.mark.parametrize("path", files("store"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_store_imports_no_streamlit(path: Path) -> None:
+    assert not imported_modules(path) & {"streamlit", "ui", "pages"}
+
+
+SQL = re.compile(r"(from sqlmodel import .*select|session\.exec\(|\bSELECT\b|\bUPDATE\b .* SET |from sqlalchemy import .*\b(select|text|insert|update|delete)\b)")
+
+
+@pytest.mark.parametrize("path", [*files("pages"), *files("ui"), ROOT / "streamlit_app.py"],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_pages_and_ui_hold_no_sql(path: Path) -> None:
+    assert not SQL.search(path.read_text(encoding="utf-8"))
+
+
+def test_the_layer_test_would_notice_a_leak(tmp_path: Path) -> None:
+    leak = tmp_path / "leak.py"
+    leak.write_text("import streamlit as st\nfrom store.db import make_engine\n", encoding="utf-8")
+    assert {"streamlit", "store"} <= imported_modules(leak)
