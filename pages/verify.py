@@ -113,12 +113,6 @@ if sent:
     else:
         check(code)
 
-with st.expander("持有PDF文件？上传文件与存档原件逐字节比对", icon=":material/upload_file:"):
-    st.caption("文件只用于本次比对，不会保存。被修改过的文件（哪怕只改了一个字）都会显示“与存档不一致”。")
-    uploaded = st.file_uploader("证明PDF文件", type=["pdf"], key="verify_file")
-    if st.button("比对文件", icon=":material/fact_check:", disabled=uploaded is None) and uploaded is not None:
-        check_pdf(uploaded.getvalue())
-
 outcome = st.session_state.get(RESULT)
 if outcome is not None:
     state, value = outcome
@@ -128,6 +122,13 @@ if outcome is not None:
         show_file(value)
     else:
         show_lookup(value)
+
+with st.expander("持有PDF文件？上传文件与存档原件逐字节比对", icon=":material/upload_file:"):
+    st.caption("文件只用于本次比对，不会保存。被修改过的文件（哪怕只改了一个字）都会显示“与存档不一致”。")
+    uploaded = st.file_uploader("证明PDF文件", type=["pdf"], key="verify_file")
+    if st.button("比对文件", icon=":material/fact_check:", disabled=uploaded is None) and uploaded is not None:
+        check_pdf(uploaded.getvalue())
+        st.rerun()  # the answer is drawn above, with the code's
 
 with st.expander("发证机关签名公钥（供离线核验）", icon=":material/key:"):
     st.caption("证明二维码中的 sig 参数是发证机关对“验证码、证明编号、单位名称、统一社会信用代码、业务类别、出具日期”"
