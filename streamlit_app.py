@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from flows.clock import today
 from flows.errors import DomainError
 from flows.kinds import all_filings
-from flows.review import Role
+from flows.review import OFFICER_ROLES, Role
 from store.accounts import authenticate
+from store.admin import calendar_gaps
 from store.queries import home_summary
+from store.queue import queue_counts
 from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
 from ui.session import engine, log_in
 
@@ -47,6 +50,18 @@ st.subheader(f"您好，{account.display_name}")
 cols = st.columns(len(summary.counts) or 1)
 for col, (label, count) in zip(cols, summary.counts, strict=False):
     col.metric(label, count)
+if account.role in OFFICER_ROLES:
+    waiting = queue_counts(engine(), account.actor)
+    if waiting.overdue or waiting.due_today:
+        st.warning(f"您的待办中有{waiting.overdue}件已超期、{waiting.due_today}件今天到期，请优先办理。",
+                   icon=":material/alarm:")
+    else:
+        st.caption(f"待办{waiting.waiting}件，无超期或今天到期的办件。")
+if account.role in (*OFFICER_ROLES, Role.ADMIN):
+    gaps = calendar_gaps(engine(), today())
+    if gaps:
+        st.warning(f"{'、'.join(map(str, gaps))}年的节假日安排尚未录入，落在该年的办结期限为估算值，"
+                   "请系统管理员在“系统管理 → 节假日日历”中录入。", icon=":material/event_busy:")
 if account.role == Role.APPLICANT:
     link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
     link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")

@@ -1,0 +1,268 @@
+"""系统管理 (administrator): accounts, holiday calendar, province settings, screening data, notifications."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from flows.clock import show, today
+from flows.deadlines import library_covers
+from flows.errors import DomainError
+from flows.regions import get_regions
+from flows.review import ROLE_LABELS, Role
+from flows.screening import CATEGORIES, CATEGORY_LABELS, OUTCOME_LABELS, SourceFailed
+from flows.screening_network import NetworkSource
+from store import admin
+from store.demo import DEMO_IDS
+from store.outbox import channels_from_env, failures, outbox_counts, send_pending
+from store.screening import (
+    EMBEDDED,
+    SOURCE_LABELS,
+    batches,
+    category_counts,
+    get_setting,
+    import_rows,
+    read_rows,
+    remove_batch,
+    set_setting,
+)
+from ui.layout import page_setup, set_feedback_context, show_error
+from ui.session import engine
+
+account = page_setup("系统管理", page_id="admin", roles=[Role.ADMIN])
+assert account is not None
+me = account.user_id
+set_feedback_context(step="系统管理")
+regions = get_regions()
+st.title("系统管理")
+flash = st.session_state.pop("admin_flash", None)
+if flash:
+    st.success(flash)
+
+
+def done(message: str) -> None:
+    st.session_state["admin_flash"] = message
+    st.rerun()
+
+
+def region_label(code: str | None) -> str:
+    return regions.full_name(code, with_province=False) if code and code in regions else "—"
+
+
+accounts_tab, calendar_tab, settings_tab, screening_tab, outbox_tab = st.tabs(
+    ["账号管理", "节假日日历", "省级设置", "自动比对数据", "通知发送"])
+
+# ------------------------------------------------------------------ accounts
+with accounts_tab:
+    staff = admin.list_staff(engine())
+    st.dataframe([{"登录名": a.login, "名称": a.display_name, "身份": ROLE_LABELS[a.role],
+                   "所属地区": region_label(a.region_code), "状态": "启用" if a.active else "已停用",
+                   "通知邮箱": a.email} for a in staff], hide_index=True, width="stretch", key="staff_table")
+    st.subheader("新建民警账号")
+    levels = {Role.COUNTY: "县级公安机关", Role.PREFECTURE: "州、市、地公安机关", Role.PROVINCE: "公安厅"}
+    role_col, pref_col, county_col = st.columns(3)
+    role = role_col.selectbox("级别", list(levels), format_func=levels.__getitem__, key="new_role")
+    region_code = regions.province.code
+    if role != Role.PROVINCE:
+        prefectures = {p.code: p.name for p in regions.prefectures()}
+        region_code = pref_col.selectbox("州、市、地", list(prefectures), format_func=prefectures.__getitem__,
+                                         key="new_prefecture")
+        if role == Role.COUNTY:
+            counties = {c.code: c.name for c in regions.counties(region_code)}
+            region_code = county_col.selectbox("县（市、区）", list(counties), format_func=counties.__getitem__,
+                                               key=f"new_county_{region_code}")
+    with st.form("new_officer", clear_on_submit=True):
+        login_col, name_col, password_col = st.columns(3)
+        login = login_col.text_input("登录名", placeholder="如 xian650105")
+        name = name_col.text_input("机关或人员名称", placeholder=admin.effective_config(engine()).organ_for(region_code))
+        password = password_col.text_input("初始密码", type="password", help="至少8位，须同时包含字母和数字")
+        created = st.form_submit_button("创建账号", type="primary")
+    if created:
+        try:
+            admin.create_officer(engine(), login=login, display_name=name or admin.effective_config(engine())
+                                 .organ_for(region_code), role=role, region_code=region_code, password=password,
+                                 actor_id=me)
+        except DomainError as error:
+            show_error(error.message)
+        else:
+            done(f"已创建账号“{login.strip()}”（{levels[role]}，{region_label(region_code)}）。")
+
+    st.subheader("管理账号")
+    by_id = {a.user_id: a for a in staff}
+    chosen = st.selectbox("选择账号", list(by_id), key="manage_user",
+                          format_func=lambda i: f"{by_id[i].login}（{by_id[i].display_name}）")
+    if chosen is not None:
+        target = by_id[chosen]
+        status_col, reset_col, email_col = st.columns(3)
+        with status_col:
+            st.caption(f"当前状态：{'启用' if target.active else '已停用'}")
+            if st.button("停用账号" if target.active else "重新启用", key="toggle_user"):
+                try:
+                    admin.set_active(engine(), target.user_id, not target.active, actor_id=me)
+                except DomainError as error:
+                    show_error(error.message)
+                else:
+                    done(f"账号“{target.login}”已{'停用' if target.active else '启用'}。")
+        with reset_col:
+            new_password = st.text_input("新密码", type="password", key="reset_password")
+            if st.button("重置密码", key="reset_button"):
+                try:
+                    admin.reset_password(engine(), target.user_id, new_password, actor_id=me)
+                except DomainError as error:
+                    show_error(error.message)
+                else:
+                    done(f"账号“{target.login}”的密码已重置，锁定已解除。")
+        with email_col:
+            address = st.text_input("通知邮箱", value=target.email, key=f"email_{target.user_id}")
+            if st.button("保存邮箱", key="email_button"):
+                try:
+                    admin.set_email(engine(), target.user_id, address, actor_id=me)
+                except DomainError as error:
+                    show_error(error.message)
+                else:
+                    done("通知邮箱已保存。")
+
+# ------------------------------------------------------------------ calendar
+with calendar_tab:
+    now = today()
+    gaps = admin.calendar_gaps(engine(), now)
+    if gaps:
+        st.warning(f"{'、'.join(map(str, gaps))}年的国务院节假日安排尚未录入，已有办件的办结期限落在该年，"
+                   "目前按周末和固定日期节日估算。请尽快录入该年的放假和调休上班日期。", icon=":material/warning:")
+    overrides = admin.calendar_overrides(engine())
+    entered = {o.day.year for o in overrides}
+    years = [now.year, now.year + 1]
+    st.caption("　".join(f"{y}年：{'内置官方日历' if library_covers(y) else '已录入' if y in entered else '未录入'}"
+                        for y in years))
+    with st.form("calendar_day"):
+        day_col, kind_col, note_col = st.columns([1, 1, 2])
+        day = day_col.date_input("日期", value=now, format="YYYY-MM-DD")
+        kind = kind_col.selectbox("当天", ["休息日（放假）", "工作日（调休上班）"])
+        note = note_col.text_input("说明", placeholder="如：2027年春节")
+        saved = st.form_submit_button("保存", type="primary")
+    if saved and isinstance(day, date):
+        moved = admin.set_calendar_day(engine(), day, is_working=kind.startswith("工作日"), note=note, actor_id=me)
+        done(f"{day:%Y-%m-%d}已设为{kind[:3]}，{moved}个办件的办结期限已重新计算。")
+    if overrides:
+        st.dataframe([{"日期": o.day.isoformat(), "当天": "工作日" if o.is_working else "休息日", "说明": o.note,
+                       "修改时间": show(o.updated_at)} for o in overrides], hide_index=True, width="stretch",
+                     key="overrides_table")
+        remove_col, button_col = st.columns([2, 1], vertical_alignment="bottom")
+        removed = remove_col.selectbox("删除一条更正（恢复官方日历）", [o.day for o in overrides], key="remove_day",
+                                       format_func=lambda d: d.isoformat())
+        if button_col.button("删除", key="remove_day_button") and removed is not None:
+            moved = admin.remove_calendar_day(engine(), removed, actor_id=me)
+            done(f"已删除{removed:%Y-%m-%d}的更正，{moved}个办件的办结期限已重新计算。")
+
+# ------------------------------------------------------------------ province settings
+with settings_tab:
+    config = admin.effective_config(engine())
+    labels = {"province_name": "省（自治区）名称", "department": "公安厅名称", "corps": "总队名称",
+              "prefecture_organ": "州市地机关名称模板", "county_organ": "县级机关名称模板",
+              "district_organ": "市辖区机关名称模板（可留空）", "service_hall": "政务服务平台名称"}
+    with st.form("names"):
+        st.caption("模板中可用{name}（本级名称）、{prefecture}（所属州、市、地名称）、{full_name}。")
+        values = {key: st.text_input(label, value=getattr(config, key) or "") for key, label in labels.items()}
+        names_saved = st.form_submit_button("保存名称")
+    if names_saved:
+        try:
+            admin.set_names(engine(), dict(values), actor_id=me)
+        except DomainError as error:
+            show_error(error.message)
+        else:
+            done("名称已保存。")
+    with st.form("pilot"):
+        start_col, end_col = st.columns(2)
+        start = start_col.date_input("试运行开始", value=config.pilot.start, format="YYYY-MM-DD")
+        end = end_col.date_input("试运行结束", value=config.pilot.end, format="YYYY-MM-DD")
+        notice = st.text_area("试运行提示", value=config.pilot.notice, max_chars=300)
+        pilot_saved = st.form_submit_button("保存试运行设置")
+    if pilot_saved and isinstance(start, date) and isinstance(end, date):
+        try:
+            admin.set_pilot(engine(), start=start, end=end, notice=notice, actor_id=me)
+        except DomainError as error:
+            show_error(error.message)
+        else:
+            done("试运行设置已保存。")
+    with st.form("deadline"):
+        deadline = st.date_input("集中备案截止日期", value=config.campaign_deadline, format="YYYY-MM-DD")
+        deadline_saved = st.form_submit_button("保存截止日期")
+    if deadline_saved and isinstance(deadline, date):
+        admin.set_campaign_deadline(engine(), deadline, actor_id=me)
+        done("集中备案截止日期已保存。")
+
+# ------------------------------------------------------------------ screening data (自动比对)
+with screening_tab:
+    counts = category_counts(engine())
+    for column, category in zip(st.columns(len(CATEGORIES)), CATEGORIES, strict=True):
+        column.metric(CATEGORY_LABELS[category], counts.get(category, 0))
+    source = get_setting(engine(), "screening_source", EMBEDDED)
+    with st.form("screening_source"):
+        choice = st.radio("比对数据来源", list(SOURCE_LABELS), index=list(SOURCE_LABELS).index(source),
+                          format_func=SOURCE_LABELS.__getitem__, horizontal=True)
+        url = st.text_input("公安网比对服务地址", value=get_setting(engine(), "screening_network_url", ""),
+                            placeholder="http://…/compare")
+        source_saved = st.form_submit_button("保存来源设置")
+    if source_saved:
+        set_setting(engine(), "screening_source", choice, actor_id=me)
+        set_setting(engine(), "screening_network_url", url.strip(), actor_id=me)
+        done(f"比对数据来源已设为“{SOURCE_LABELS[choice]}”。")
+    if st.button("测试公安网比对服务", key="test_network"):
+        target_url = get_setting(engine(), "screening_network_url", "")
+        if not target_url:
+            show_error("请先填写并保存比对服务地址。")
+        else:
+            try:
+                results = NetworkSource(target_url).check(DEMO_IDS[0])
+            except SourceFailed as error:
+                show_error(f"比对服务不可用：{error}")
+            else:
+                st.success("比对服务可用：" + "、".join(f"{CATEGORY_LABELS.get(r.category, r.category)}"
+                                                   f"{OUTCOME_LABELS[r.outcome]}" for r in results))
+    with st.form("screening_import", clear_on_submit=True):
+        upload = st.file_uploader("导入比对数据（Excel或CSV：身份证号码、类别、编号、列入日期）", type=["xlsx", "csv"])
+        batch_name = st.text_input("批次名称", placeholder="如：2026年12月网上逃犯数据")
+        imported = st.form_submit_button("导入")
+    if imported:
+        if upload is None:
+            show_error("请先选择文件。")
+        else:
+            rows = list(read_rows(upload.getvalue(), upload.name))
+            bar = st.progress(0.0, text="正在导入…")
+            report = import_rows(engine(), iter(rows), name=batch_name.strip() or upload.name, actor_id=me,
+                                 progress=lambda seen: bar.progress(min(1.0, seen / max(1, len(rows))),
+                                                                    text=f"已处理{seen}/{len(rows)}行"))
+            st.success(f"导入完成：新增{report.imported}条，已有{report.already_known}条，错误{len(report.errors)}行。")
+            for line, message in report.errors[:20]:
+                st.warning(f"第{line}行：{message}")
+    known = batches(engine())
+    if known:
+        st.dataframe([{"批次": b.id, "名称": b.name, "导入时间": show(b.imported_at), "记录数": b.rows,
+                       "状态": "使用中" if b.active else "已移除"} for b in known], hide_index=True, width="stretch",
+                     key="batches_table")
+        active = {b.id: b for b in known if b.active and b.id is not None}
+        if active:
+            pick_col, remove_col = st.columns([2, 1], vertical_alignment="bottom")
+            batch_id = pick_col.selectbox("移除一个批次（其记录不再参与比对）", list(active), key="remove_batch",
+                                          format_func=lambda i: f"{i}：{active[i].name}")
+            if remove_col.button("移除批次", key="remove_batch_button") and batch_id is not None:
+                remove_batch(engine(), batch_id, actor_id=me)
+                done(f"批次{batch_id}已移除。")
+
+# ------------------------------------------------------------------ notifications
+with outbox_tab:
+    counts_out = outbox_counts(engine())
+    labels_out = {"waiting": "待发送", "sent": "已发送", "retry": "待重试", "failed": "发送失败", "skipped": "无联系方式"}
+    for column, (key, label) in zip(st.columns(len(labels_out)), labels_out.items(), strict=True):
+        column.metric(label, counts_out.get(key, 0))
+    st.caption("办件状态每次变化都会给申请人发送站内消息，并由发送程序（python -m store.outbox）通过邮件或短信发出；"
+               "失败的消息自动重试。")
+    if st.button("立即发送一轮", key="send_now"):
+        result = send_pending(engine(), channels_from_env())
+        done(f"本轮处理{result.claimed}条：发送{result.sent}条，待重试{result.retry}条，失败{result.failed}条。")
+    problems = failures(engine())
+    if problems:
+        st.dataframe([{"消息": d.notification_id, "渠道": d.channel, "状态": labels_out.get(d.status, d.status),
+                       "尝试次数": d.attempts, "原因": d.last_error, "时间": show(d.updated_at)} for d in problems],
+                     hide_index=True, width="stretch", key="failures_table")
