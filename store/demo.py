@@ -73,11 +73,11 @@ def demo_answers(kind: str, *, today: date, ids: tuple[str, ...] = DEMO_IDS,
             "unit_address": "乌鲁木齐市天山区幸福路6号",
             "principal_name": "刘芳", "principal_id": ids[6], "principal_mobile": "13999100006",
             "deputy_name": "陈刚", "deputy_id": ids[7], "deputy_mobile": "13999100007",
-            "area_description": "小区共12栋住宅楼，设东、西两个出入口", "area_address": "乌鲁木齐市天山区幸福路6号",
+            "property_project": "幸福家园小区", "area_description": "小区共12栋住宅楼，设东、西两个出入口", "area_address": "乌鲁木齐市天山区幸福路6号",
             "area_size": "约3.5万平方米", "service_start": (today - timedelta(days=10)).isoformat(),
             "guards": guards,
         }
     if kind == "D":
         return {"filing_ref": filing_ref or {}, "stop_date": (today - timedelta(days=5)).isoformat(),
-                "reason": "单位已改为聘用保安服务公司提供服务"}
+                "reason": "改为聘用保安服务公司提供服务"}
     raise KeyError(kind)

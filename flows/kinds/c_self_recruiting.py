@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.kinds.common import contact_questions, guard_roster, person_questions
-from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route
+from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route, When
 
 S_UNIT = "单位信息"
 S_PEOPLE = "单位负责人"
@@ -55,6 +55,9 @@ FILING = Filing(
         Question(id="unit_address", section=S_UNIT, label="单位详细地址", type=QType.TEXT, max_length=120),
         *person_questions("principal", S_PEOPLE, "法定代表人（主要负责人）"),
         *person_questions("deputy", S_PEOPLE, "分管保安工作的负责人"),
+        Question(id="property_project", section=S_AREA, label="所服务的物业项目名称", type=QType.TEXT, max_length=80,
+                 hint="物业服务企业请填写保安员所在的物业项目（小区、写字楼等）", example="幸福家园小区",
+                 when=When(field="unit_type", equals="物业服务企业")),
         Question(id="area_description", section=S_AREA, label="守护区域基本情况", type=QType.LONG_TEXT,
                  max_length=500, hint="例如：小区共12栋住宅楼，设东、西两个出入口，配监控室一处",
                  example="小区共12栋住宅楼，设东、西两个出入口，配监控室一处"),

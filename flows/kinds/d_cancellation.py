@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.kinds.common import contact_questions
-from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route
+from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route, When
 
 S_FILING = "撤销事项"
 
@@ -34,8 +34,10 @@ FILING = Filing(
                  window=DateWindow(rule="within_days_after", days=30,
                                    warning="应当自停止保安服务之日起30日内撤销备案，您已超过30日。"
                                            "仍可继续提交，审核人员会看到逾期提示。")),
-        Question(id="reason", section=S_FILING, label="撤销原因", type=QType.LONG_TEXT, max_length=300,
-                 example="单位已改为聘用保安服务公司提供服务"),
+        Question(id="reason", section=S_FILING, label="撤销原因", type=QType.CHOICE,
+                 options=("改为聘用保安服务公司提供服务", "单位不再需要保安服务", "单位注销或合并", "其他原因")),
+        Question(id="reason_detail", section=S_FILING, label="请说明其他原因", type=QType.LONG_TEXT, max_length=300,
+                 when=When(field="reason", equals="其他原因")),
         *contact_questions(),
     ),
     materials=(

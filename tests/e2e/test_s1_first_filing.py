@@ -128,6 +128,7 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     answer_text(page, "分管保安工作的负责人姓名", "陈刚")
     answer_text(page, "分管保安工作的负责人居民身份证号码", "650106199503030013")
     answer_text(page, "分管保安工作的负责人手机号码", "13999100007")
+    answer_text(page, "所服务的物业项目名称", "春风家园小区")  # asked because it is a property company
     answer_text(page, "守护区域基本情况", "小区共8栋住宅楼，设南北两个出入口")
     answer_text(page, "守护区域地址", "乌鲁木齐市天山区春风路8号")
     answer_text(page, "守护区域面积", "约2万平方米")

@@ -67,3 +67,15 @@ def test_a_late_service_start_becomes_a_warning_for_the_officer() -> None:
     assert any("30日" in w for w in warnings)
     answers["service_start"] = "2026-11-20"
     assert filing_warnings(filing, answers, today=TODAY) == []
+
+
+def test_questions_made_irrelevant_by_earlier_answers_are_skipped() -> None:
+    filing = get_filing("C")
+    answers = demo_answers("C", today=TODAY)
+    asked = [q.id for q in asked_questions(filing, answers)]
+    assert "property_project" in asked  # a property company names its project
+    answers["unit_type"] = "事业单位"
+    assert "property_project" not in [q.id for q in asked_questions(filing, answers)]
+    d = get_filing("D")
+    assert "reason_detail" not in [q.id for q in asked_questions(d, {"reason": "单位注销或合并"})]
+    assert "reason_detail" in [q.id for q in asked_questions(d, {"reason": "其他原因"})]
