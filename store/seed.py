@@ -6,7 +6,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from flows import cases
 from flows.accounts import Registration
@@ -17,6 +17,7 @@ from flows.ports import ReturnItem
 from flows.regions import get_regions
 from flows.review import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
+from store.baseline import baseline_size, import_baseline
 from store.db import default_engine
 from store.demo import DEMO_PASSWORD, DEMO_WATCHLIST, demo_answers, demo_pdf
 from store.models import Case, User
@@ -85,14 +86,15 @@ def _applicant(engine: Engine, mobile: str, name: str, code: str, contact: str) 
 
 
 def _case(engine: Engine, applicant: Account, kind: str, *, prefecture: str, county: str, acts: list[tuple[Account, Act]],
-          submitted_days_ago: int) -> None:
+          submitted_days_ago: int, filing_ref: dict[str, object] | None = None) -> None:
     uow = SqlUnitOfWork(engine)
     assert applicant.unit_name and applicant.credit_code and applicant.mobile
     draft = cases.start_draft(uow, applicant.actor, kind, unit_name=applicant.unit_name,
                               credit_code=applicant.credit_code, contact=applicant.display_name, mobile=applicant.mobile)
     cases.confirm_instructions(uow, applicant.actor, draft.id)
     day = today() - timedelta(days=submitted_days_ago)
-    for qid, value in demo_answers(kind, today=day, prefecture=prefecture, county=county).items():
+    for qid, value in demo_answers(kind, today=day, prefecture=prefecture, county=county,
+                                   filing_ref=filing_ref).items():
         cases.save_answer(uow, applicant.actor, draft.id, qid, value, today=day)
     for material in get_filing(kind).materials:
         if material.required:
@@ -123,10 +125,46 @@ def _watchlist(engine: Engine) -> None:
     import_rows(engine, iter(rows), name="演示比对数据", actor_id=None)
 
 
+def _cancel_one(engine: Engine, officers: dict[str, Account]) -> None:
+    """Cancel the earliest filed kind-C case through an approved D case, so the ledger shows a cancelled unit."""
+    with Session(engine) as session:
+        original = session.exec(select(Case).where(Case.kind == "C", Case.stage == "approved")
+                                .order_by(col(Case.id))).first()
+    if original is None or original.id is None or original.prefecture_code is None or original.county_code is None:
+        return
+    applicant = get_account(engine, original.applicant_user_id)
+    assert applicant is not None
+    county = officers.get(f"xian{original.county_code}")
+    pref = officers[f"zhou{original.prefecture_code}"]
+    if county is None:
+        return
+    _case(engine, applicant, "D", prefecture=original.prefecture_code, county=original.county_code,
+          acts=[(county, Act.CONFIRM), (pref, Act.ACCEPT), (pref, Act.APPROVE)], submitted_days_ago=1,
+          filing_ref={"case_id": original.id})
+
+
+def _baseline(engine: Engine) -> None:
+    """A demo list of units that must file: each prefecture's demo unit and two that have not started."""
+    if baseline_size(engine):
+        return
+    rows: list[tuple[int, dict[str, str]]] = [
+        (2, {"单位名称": "乌鲁木齐安居物业服务有限公司", "统一社会信用代码": _uscc(1), "所属地区": "650102",
+             "业务类型": "C"})]
+    for index, prefecture in enumerate(get_regions().prefectures()):
+        county = get_regions().counties(prefecture.code)[1 if index == 0 else 0]
+        rows.append((len(rows) + 2, {"单位名称": f"{prefecture.name}示范物业服务有限公司",
+                                     "统一社会信用代码": _uscc(100 + index), "所属地区": county.code, "业务类型": "C"}))
+        for k in range(2):
+            rows.append((len(rows) + 2, {"单位名称": f"{prefecture.name}第{k + 1}底数单位",
+                                         "统一社会信用代码": _uscc(300 + 2 * index + k), "所属地区": county.code}))
+    import_baseline(engine, iter(rows), actor_id=None)
+
+
 def seed(engine: Engine) -> None:
     """Create what is missing; demo cases only into an empty database."""
     officers = _officers(engine)
     _watchlist(engine)
+    _baseline(engine)
     applicant = _applicant(engine, DEMO_ACCOUNTS["applicant"], "乌鲁木齐安居物业服务有限公司", _uscc(1), "马丽")
     _applicant(engine, DEMO_ACCOUNTS["company"], "新疆盾安保安服务有限公司", _uscc(2), "赵刚")
     with Session(engine) as session:
@@ -162,7 +200,12 @@ def seed(engine: Engine) -> None:
                                  _uscc(200 + index), "负责人")
             _case(engine, company, "A", prefecture=prefecture.code, county="", submitted_days_ago=3,
                   acts=[(pref_officer, Act.ACCEPT), (pref_officer, Act.REPORT)] if index else [])
-    del applicant
+    _cancel_one(engine, officers)
+    # The demo applicant's own history: one filing done (its certificate can be downloaded and cancelled).
+    tianshan = officers["xian650102"]
+    urumqi = officers["zhou650100"]
+    _case(engine, applicant, "C", prefecture="650100", county="650102", submitted_days_ago=20,
+          acts=[(tianshan, Act.CONFIRM), (urumqi, Act.ACCEPT), (urumqi, Act.APPROVE)])
 
 
 def main() -> None:
