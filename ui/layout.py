@@ -67,7 +67,8 @@ def _sidebar(account: Account | None) -> None:
                 st.page_link(path, label=label, icon=icon)
         st.divider()
         if account is not None:
-            st.caption(f"{ROLE_LABELS[account.role]}：{account.unit_name or account.display_name}")
+            who = account.unit_name or account.display_name
+            st.caption(f"{ROLE_LABELS[account.role]}  \n{who}" if who != ROLE_LABELS[account.role] else who)
             if st.button("退出登录", key="logout", icon=":material/logout:"):
                 log_out()
                 st.switch_page("streamlit_app.py")
