@@ -62,12 +62,14 @@ def region_picker() -> str | None:
 filters = st.container()
 with filters:
     region = region_picker()
-    kind_col, search_col = st.columns([2, 3])
     kinds: list[str] | None = None
     if ledger == "current":
+        kind_col, search_col = st.columns([2, 3])
         chosen = kind_col.multiselect("业务类型", list(KINDS), format_func=KINDS.__getitem__, key="ledger_kinds",
                                       placeholder="全部业务")
         kinds = chosen or None
+    else:
+        search_col = st.container()
     search = search_col.text_input("搜索", key="ledger_search", placeholder="单位名称、统一社会信用代码或证明编号")
 
 records = ledger_records(engine(), actor, ledger, kinds=kinds, region=region, search=search)
