@@ -123,7 +123,8 @@ if outcome is not None:
     else:
         show_lookup(value)
 
-with st.expander("持有PDF文件？上传文件与存档原件逐字节比对", icon=":material/upload_file:"):
+with st.expander("持有PDF文件？上传文件与存档原件逐字节比对", icon=":material/upload_file:",
+                 expanded=st.session_state.get("verify_file") is not None):
     st.caption("文件只用于本次比对，不会保存。被修改过的文件（哪怕只改了一个字）都会显示“与存档不一致”。")
     uploaded = st.file_uploader("证明PDF文件", type=["pdf"], key="verify_file")
     if st.button("比对文件", icon=":material/fact_check:", disabled=uploaded is None) and uploaded is not None:

@@ -262,6 +262,21 @@ def test_s2_returned_once_corrected_filed_verified_and_rated(
     assert "真实有效" not in text and cert_number not in text
     shot(public, "changed-code")
 
+    # The downloaded file itself, compared with the archive: as issued it matches; edited it does not.
+    public.get_by_text("持有PDF文件？上传文件与存档原件逐字节比对").click()
+    upload(public, ("备案证明.pdf", pdf, "application/pdf"), label="证明PDF文件")
+    click_button(public, "比对文件")
+    text = see(public, "文件与存档一致")
+    assert cert_number in text and "真实有效" in text
+    edited = pdf + b"\n% edited after issue\n"
+    if not public.get_by_role("button", name="比对文件", exact=True).is_visible():
+        public.get_by_text("持有PDF文件？上传文件与存档原件逐字节比对").click()
+    upload(public, ("备案证明-改.pdf", edited, "application/pdf"), label="证明PDF文件")
+    click_button(public, "比对文件")
+    text = see(public, "与存档不一致")
+    assert "文件与存档一致" not in text and cert_number in text
+    shot(public, "edited-file-refused")
+
     # S6 step 3: the applicant rates the service 满意 with a comment ...
     goto(applicant, url, "my_cases")
     form = applicant.locator(f".st-key-case-{filed.case_id}")
