@@ -1,0 +1,286 @@
+"""Who may do what where: every role x every use case of flows/cases.py x where the case is filed.
+
+The matrix is generated from two declared tables, `SEES` (who may see a submitted case filed at a
+location) and `ALLOWED` (who may carry out each use case on a case at the stage it applies to), and
+checked against the real use cases on SQLite. Every case of the matrix is filed by `applicant`, in
+乌鲁木齐市 天山区 ("own": the county officer's county), 沙依巴克区 ("sibling": another county of the
+same prefecture) or 克拉玛依市 独山子区 ("other": another prefecture).
+
+Besides allowed / refused, one rule holds everywhere: a refusal on a case the person may not see
+says exactly what the same use case says about a case that does not exist, so nobody learns that
+a case exists outside their jurisdiction.
+
+Documents are not the subject here: `flows.documents.render` is replaced by a stub for this module
+(the acts still decide which documents to issue, number them and store them), which keeps the ~70
+cases this matrix moves along their routes within a few seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from flows import cases, documents
+from flows.clock import CHINA
+from flows.errors import DomainError
+from flows.kinds import get_filing
+from flows.ports import ReturnItem
+from flows.review import Act, Role, Stage
+from store import db
+from store.accounts import Account, create_user, demo_password_hash, get_account
+from store.demo import DEMO_PASSWORD, demo_pdf
+from store.models import Answer, Case, CaseMaterial
+from store.screening import configured_sources
+from tests.support import World, filled_draft, make_world
+
+TODAY = date(2026, 11, 27)
+NOW = datetime.combine(TODAY, time(10, 0), tzinfo=CHINA)
+MISSING = 10**9  # no case has this id
+
+ROLES = ("applicant", "other_applicant", "county", "sibling_county", "prefecture", "other_prefecture", "province",
+         "admin")
+LOCATIONS: dict[str, tuple[str, str]] = {"own": ("650100", "650102"), "sibling": ("650100", "650103"),
+                                         "other": ("650200", "650202")}
+EVERYWHERE = frozenset(LOCATIONS)
+OWN_PREFECTURE = frozenset({"own", "sibling"})
+
+# Who sees a submitted case filed at each location. Kind A is filed with a prefecture only: no county sees it.
+SEES: dict[str, dict[str, frozenset[str]]] = {
+    "C": {"applicant": EVERYWHERE, "county": frozenset({"own"}), "sibling_county": frozenset({"sibling"}),
+          "prefecture": OWN_PREFECTURE, "other_prefecture": frozenset({"other"}), "province": EVERYWHERE},
+    "A": {"applicant": EVERYWHERE, "prefecture": OWN_PREFECTURE, "other_prefecture": frozenset({"other"}),
+          "province": EVERYWHERE},
+}
+DRAFTS_SEEN: dict[str, frozenset[str]] = {"applicant": EVERYWHERE}  # nobody else sees a draft
+
+COUNTY_OF_CASE = {"county": frozenset({"own"}), "sibling_county": frozenset({"sibling"})}
+PREFECTURE_OF_CASE = {"prefecture": OWN_PREFECTURE, "other_prefecture": frozenset({"other"})}
+PROVINCE = {"province": EVERYWHERE}
+APPLICANT = {"applicant": EVERYWHERE}
+
+Run = Callable[[World, Account, int, int], object]
+
+
+def _act(act: Act, **options: object) -> Run:
+    def run(world: World, who: Account, case_id: int, version: int) -> object:
+        return cases.act_on_case(world.uow(), who.actor, case_id, act, expected_version=version, now=NOW,
+                                 **options)  # type: ignore[arg-type]
+    run.act = act  # type: ignore[attr-defined]
+    return run
+
+
+RETURN_ITEMS = (ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"),)
+
+
+@dataclass(frozen=True)
+class UseCase:
+    name: str
+    kind: str
+    stage: Stage  # where the case stands when the use case is tried
+    run: Run
+    allowed: dict[str, frozenset[str]]  # role -> locations where it succeeds
+    changes_case: bool = True
+
+    @property
+    def act(self) -> Act | None:
+        return getattr(self.run, "act", None)
+
+
+USE_CASES: tuple[UseCase, ...] = (
+    UseCase("load_draft of a draft", "C", Stage.DRAFT,
+            lambda w, a, i, v: cases.load_draft(w.uow(), a.actor, i), DRAFTS_SEEN, changes_case=False),
+    UseCase("load_draft of a submitted case", "C", Stage.COUNTY_CONFIRM,
+            lambda w, a, i, v: cases.load_draft(w.uow(), a.actor, i), SEES["C"], changes_case=False),
+    UseCase("load_visible of a kind-A case", "A", Stage.PREFECTURE_REVIEW,
+            lambda w, a, i, v: cases.load_draft(w.uow(), a.actor, i), SEES["A"], changes_case=False),
+    UseCase("save_answer", "C", Stage.DRAFT,
+            lambda w, a, i, v: cases.save_answer(w.uow(), a.actor, i, "area_size", "约4万平方米", today=TODAY),
+            APPLICANT),
+    UseCase("upload_material", "C", Stage.DRAFT,
+            lambda w, a, i, v: cases.upload_material(w.uow(), a.actor, i, "other", filename="补充.pdf",
+                                                     data=demo_pdf("extra")), APPLICANT),
+    UseCase("submit", "C", Stage.DRAFT,
+            lambda w, a, i, v: cases.submit(w.uow(), a.actor, i, expected_version=v, now=NOW), APPLICANT),
+    UseCase("act_on_case submit (only through submit)", "C", Stage.DRAFT, _act(Act.SUBMIT), {}),
+    UseCase("act_on_case resubmit (only through submit)", "C", Stage.RETURNED, _act(Act.RESUBMIT), {}),
+    UseCase("withdraw", "C", Stage.COUNTY_CONFIRM, _act(Act.WITHDRAW, comment="撤回"), APPLICANT),
+    UseCase("confirm (county)", "C", Stage.COUNTY_CONFIRM, _act(Act.CONFIRM), COUNTY_OF_CASE),
+    UseCase("return (county)", "C", Stage.COUNTY_CONFIRM, _act(Act.RETURN, items=RETURN_ITEMS), COUNTY_OF_CASE),
+    UseCase("accept (prefecture)", "C", Stage.PREFECTURE_ACCEPT, _act(Act.ACCEPT), PREFECTURE_OF_CASE),
+    UseCase("return (prefecture)", "C", Stage.PREFECTURE_ACCEPT, _act(Act.RETURN, items=RETURN_ITEMS),
+            PREFECTURE_OF_CASE),
+    UseCase("reject (prefecture)", "C", Stage.PREFECTURE_REVIEW, _act(Act.REJECT, comment="不符合条件"),
+            PREFECTURE_OF_CASE),
+    UseCase("approve (prefecture)", "C", Stage.PREFECTURE_REVIEW, _act(Act.APPROVE), PREFECTURE_OF_CASE),
+    UseCase("report (prefecture)", "A", Stage.PREFECTURE_REVIEW, _act(Act.REPORT, comment="拟同意"),
+            PREFECTURE_OF_CASE),
+    UseCase("accept (province)", "A", Stage.PROVINCE_ACCEPT, _act(Act.ACCEPT), PROVINCE),
+    UseCase("return_to_prefecture", "A", Stage.PROVINCE_ACCEPT, _act(Act.RETURN_TO_PREFECTURE, comment="请补充"),
+            PROVINCE),
+    UseCase("reject (province)", "A", Stage.PROVINCE_REVIEW, _act(Act.REJECT, comment="不符合条件"), PROVINCE),
+    UseCase("approve (province)", "A", Stage.PROVINCE_REVIEW, _act(Act.APPROVE, justification="已人工核查"),
+            PROVINCE),
+    UseCase("rescreen", "A", Stage.PREFECTURE_REVIEW,
+            lambda w, a, i, v: cases.rescreen(w.uow(), a.actor, i, configured_sources(w.engine), now=NOW),
+            {**PREFECTURE_OF_CASE, **PROVINCE}, changes_case=False),
+    UseCase("screening_history", "A", Stage.PREFECTURE_REVIEW,
+            lambda w, a, i, v: cases.screening_history(w.uow(), a.actor, i),
+            {**PREFECTURE_OF_CASE, **PROVINCE}, changes_case=False),
+)
+
+
+# ------------------------------------------------------------------ the world and its cases
+@dataclass
+class Matrix:
+    world: World
+    accounts: dict[str, Account]
+    path: dict[tuple[str, str], Account]  # (role, location) -> who moves the case along its route there
+    templates: dict[tuple[str, str], int]  # (kind, location) -> a filled draft to copy
+    shared: dict[tuple[str, Stage, str], int]  # read-only use cases share one case per kind, stage, location
+
+
+def _officer(engine: Engine, login: str, role: Role, region: str) -> Account:
+    user_id = create_user(engine, login=login, password=DEMO_PASSWORD, display_name=login, role=role,
+                          region_code=region, password_hash=demo_password_hash(DEMO_PASSWORD))
+    account = get_account(engine, user_id)
+    assert account is not None
+    return account
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    folder: Path = tmp_path_factory.mktemp("matrix")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DATA_DIR", str(folder))
+    patch.delenv("DATABASE_URL", raising=False)
+    patch.setattr(documents, "render", lambda spec: demo_pdf("document"))
+    engine = db.make_engine(f"sqlite:///{folder / 'matrix.db'}")
+    db.migrate(engine)
+    world = make_world(engine)
+    admin = _officer(engine, "admin", Role.ADMIN, "650000")
+    accounts = {role: getattr(world, role) for role in ROLES if role != "admin"} | {"admin": admin}
+    county_other = _officer(engine, "county650202", Role.COUNTY, "650202")
+    path = {("county", "own"): world.county, ("county", "sibling"): world.sibling_county,
+            ("county", "other"): county_other, ("prefecture", "own"): world.prefecture,
+            ("prefecture", "sibling"): world.prefecture, ("prefecture", "other"): world.other_prefecture}
+    templates = {}
+    for kind in "AC":
+        for location, (prefecture, county) in LOCATIONS.items():
+            draft = filled_draft(world, kind, today=TODAY, prefecture=prefecture, county=county)
+            templates[(kind, location)] = draft.id
+    yield Matrix(world, accounts, path, templates, {})
+    patch.undo()
+    engine.dispose()
+
+
+def _copy_draft(matrix: Matrix, kind: str, location: str) -> int:
+    """A new draft with the template's answers and materials (rows copied; the files are already stored)."""
+    template = matrix.templates[(kind, location)]
+    with Session(matrix.world.engine) as session:
+        source = session.get(Case, template)
+        assert source is not None
+        copy = Case(**source.model_dump(exclude={"id", "version", "warnings", "open_items"}))
+        session.add(copy)
+        session.flush()
+        assert copy.id is not None
+        for answer in session.exec(select(Answer).where(Answer.case_id == template)):
+            session.add(Answer(case_id=copy.id, question_id=answer.question_id, value=answer.value))
+        for material in session.exec(select(CaseMaterial).where(CaseMaterial.case_id == template,
+                                                                col(CaseMaterial.current).is_(True))):
+            session.add(CaseMaterial(**material.model_dump(exclude={"id", "case_id"}), case_id=copy.id))
+        session.commit()
+        return copy.id
+
+
+def _version(matrix: Matrix, case_id: int) -> int:
+    with matrix.world.uow() as uow:
+        return uow.case(case_id).version
+
+
+def _move(matrix: Matrix, case_id: int, who: Account, act: Act, **options: object) -> None:
+    _act(act, **options)(matrix.world, who, case_id, _version(matrix, case_id))
+
+
+def case_at(matrix: Matrix, kind: str, stage: Stage, location: str) -> int:
+    """A case of `kind` filed by the applicant at `location`, brought to `stage` along its route."""
+    world = matrix.world
+    case_id = _copy_draft(matrix, kind, location)
+    if stage == Stage.DRAFT:
+        return case_id
+    cases.submit(world.uow(), world.applicant.actor, case_id, expected_version=_version(matrix, case_id), now=NOW,
+                 sources=configured_sources(world.engine))
+    if stage == Stage.RETURNED:
+        _move(matrix, case_id, matrix.path[("county", location)], Act.RETURN, items=RETURN_ITEMS)
+        return case_id
+    prefecture = matrix.path[("prefecture", location)]
+    steps: list[tuple[Account, Act, dict[str, object]]] = []
+    if kind == "C":
+        steps.append((matrix.path[("county", location)], Act.CONFIRM, {}))
+    steps.append((prefecture, Act.ACCEPT, {}))
+    if kind == "A":
+        steps += [(prefecture, Act.REPORT, {"comment": "拟同意"}), (world.province, Act.ACCEPT, {})]
+    reached = ([Stage.COUNTY_CONFIRM] if kind == "C" else []) + [Stage.PREFECTURE_ACCEPT, Stage.PREFECTURE_REVIEW]
+    reached += [Stage.PROVINCE_ACCEPT, Stage.PROVINCE_REVIEW] if kind == "A" else []
+    for who, act, options in steps[:reached.index(stage)]:
+        _move(matrix, case_id, who, act, **options)
+    with world.uow() as uow:
+        assert uow.case(case_id).stage == stage
+    return case_id
+
+
+# ------------------------------------------------------------------ the matrix
+def _outcome(use: UseCase, matrix: Matrix, role: str, case_id: int) -> str | None:
+    """None when the use case succeeded, else the refusal's message (anything else is a failure)."""
+    try:
+        use.run(matrix.world, matrix.accounts[role], case_id, _version(matrix, case_id) if case_id != MISSING else 1)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _sees(use: UseCase, role: str, location: str) -> bool:
+    seen = DRAFTS_SEEN if use.stage in (Stage.DRAFT,) else SEES[use.kind]
+    return location in seen.get(role, frozenset())
+
+
+@pytest.mark.parametrize("use", USE_CASES, ids=[u.name for u in USE_CASES])
+def test_each_role_may_do_exactly_what_the_table_allows_where_the_case_is_filed(matrix: Matrix,
+                                                                                use: UseCase) -> None:
+    problems = []
+    for location in LOCATIONS:
+        allowed_roles = [r for r in ROLES if location in use.allowed.get(r, frozenset())]
+        refused_roles = [r for r in ROLES if r not in allowed_roles]
+        key = (use.kind, use.stage, location)
+        if use.changes_case:
+            case_id = case_at(matrix, use.kind, use.stage, location)
+        else:
+            case_id = matrix.shared.get(key) or case_at(matrix, use.kind, use.stage, location)
+            matrix.shared[key] = case_id
+        for role in refused_roles + allowed_roles:  # refusals first: they must leave the case as it was
+            message = _outcome(use, matrix, role, case_id)
+            allowed = role in allowed_roles
+            if allowed and message is not None:
+                problems.append(f"{role} @ {location}: refused ({message}) but the table allows it")
+            elif not allowed and message is None:
+                problems.append(f"{role} @ {location}: allowed but the table refuses it")
+            elif not allowed and not _sees(use, role, location):
+                unknown = _outcome(use, matrix, role, MISSING)
+                if message != unknown:
+                    problems.append(f"{role} @ {location}: refusal '{message}' differs from the answer for a case "
+                                    f"that does not exist ('{unknown}'): it reveals the case")
+    assert not problems, f"{use.name}:\n" + "\n".join(problems)
+
+
+def test_the_matrix_covers_every_use_case_and_act_of_flows_cases() -> None:
+    names = {u.name for u in USE_CASES}
+    for public in ("load_draft", "save_answer", "upload_material", "submit", "rescreen", "screening_history"):
+        assert any(n.startswith(public) or public in n for n in names), public
+    acts = {u.act for u in USE_CASES}
+    assert set(Act) <= acts
+    assert {get_filing(u.kind).kind for u in USE_CASES} == {"A", "C"}
