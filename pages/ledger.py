@@ -92,7 +92,7 @@ if not rows:
     st.info("没有符合条件的记录。")
 else:
     st.dataframe(rows, hide_index=True, width="stretch", column_order=columns, key="ledger_table",
-                 height=min(35 * len(rows) + 40, 740))
+                 height=min(35 * (len(rows) + 1) + 3, 743))
 
 title = LEDGERS[ledger]
 stamp = today().strftime("%Y%m%d")

@@ -63,7 +63,7 @@ def chart(table: list[dict[str, Any]]) -> None:
     order = [r["地区"] for r in regions_only]
     long = frame.melt(id_vars=["地区"], value_vars=list(STACKED), var_name="状态", value_name="件数")
     bars = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("地区:N", sort=order, title=None),
+        y=alt.Y("地区:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("件数:Q", title="收件（件）", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("状态:N", sort=list(STACKED), title="状态",
                         scale=alt.Scale(domain=list(STACKED), range=["#f0a04b", "#4c9a5f", "#c0504d", "#9e9e9e"])),
@@ -93,7 +93,7 @@ with progress_tab:
     on_time.metric("按时办结率", "—" if rate is None else f"{rate}%")
     chart(table)
     st.dataframe(table, hide_index=True, width="stretch", column_order=COLUMNS, key="report_table",
-                 height=35 * len(table) + 40)
+                 height=35 * (len(table) + 1) + 3)
     st.caption(f"统计截至{report.as_of:%Y年%m月%d日}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
                "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过件数；"
                "一次办结率=未经任何退回即通过的件数÷通过件数；用时按工作日计，不含起始日。")
