@@ -12,6 +12,7 @@ from flows.config import get_config
 from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
 from store.feedback import RATINGS, add_feedback
+from ui import portal
 from ui.session import current_account, engine, log_out, sync_cookie
 from ui.text import md_escape
 
@@ -36,8 +37,9 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
 def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
                public: bool = False) -> Account | None:
     """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
+    portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
     st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=":material/shield:", layout="wide")
-    account = current_account()
+    account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     sync_cookie()
     st.session_state["page_id"] = page_id
     _sidebar(account)
@@ -61,8 +63,8 @@ def _sidebar(account: Account | None) -> None:
         st.markdown(f"**{APP_TITLE}**")
         st.caption(get_config().department)
         for path, label, icon, roles in MENU:
-            if not (ROOT / path).exists():
-                continue  # a page not shipped in this build
+            if not (ROOT / path).exists() or not portal.shows(path):
+                continue  # a page not shipped in this build, or not on this portal
             if roles is None or (account is not None and account.role in roles):
                 st.page_link(path, label=label, icon=icon)
         st.divider()
@@ -77,7 +79,7 @@ def _sidebar(account: Account | None) -> None:
 
 def link(path: str, label: str, icon: str) -> None:
     """A link to another page of the app (left out when that page is not part of this build)."""
-    if (ROOT / path).exists():
+    if (ROOT / path).exists() and portal.shows(path):
         st.page_link(path, label=label, icon=icon)
 
 

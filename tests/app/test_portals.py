@@ -1,0 +1,169 @@
+"""The two portals (ui/portal.py, env PORTAL): no officer page is reachable on the internet portal, and no
+applicant page on the police network; neither shows the other's pages in a menu or runs a query for them."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from streamlit.testing.v1 import AppTest
+
+from store.accounts import Account
+from tests.app.conftest import ROOT, texts
+from tests.support import World
+from ui import portal
+
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+INTERNET = [p for p in PAGES if portal.page_key(p) in portal.INTERNET_PAGES]
+POLICE = [p for p in PAGES if p not in INTERNET]
+
+
+def _page_id(path: str) -> str:
+    """The page_id a page passes to page_setup, read from its source."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "page_setup":
+            for keyword in node.keywords:
+                if keyword.arg == "page_id" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+    raise AssertionError(f"{path} does not call page_setup(page_id=...)")
+
+
+@contextmanager
+def counted_queries(world: World) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(world.engine, "before_cursor_execute", record)
+
+
+def _home(account: Account | None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    if account is not None:
+        at.session_state["account"] = account
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _links(at: AppTest) -> set[str]:
+    """The pages the menu and the page link to, by page id."""
+    return {str(link.proto.page) or portal.HOME for link in at.get("page_link")}
+
+
+def _ids(paths: list[str]) -> set[str]:
+    return {portal.page_key(p) for p in paths}
+
+
+def test_each_page_id_is_its_file_name_so_the_portal_knows_every_page() -> None:
+    assert PAGES and POLICE
+    for path in PAGES:
+        assert _page_id(path) == portal.page_key(path), path
+    assert _page_id("streamlit_app.py") == portal.HOME
+
+
+def test_the_portal_setting_is_internet_police_or_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    for value, expected in (("internet", portal.Portal.INTERNET), (" Police ", portal.Portal.POLICE),
+                            ("", portal.Portal.BOTH)):
+        monkeypatch.setenv("PORTAL", value)
+        assert portal.current() == expected
+    monkeypatch.delenv("PORTAL")
+    assert portal.current() == portal.Portal.BOTH
+    monkeypatch.setenv("PORTAL", "intranet")
+    with pytest.raises(ValueError, match="PORTAL"):
+        portal.current()
+
+
+@pytest.mark.parametrize("who", ["visitor", "applicant", "county", "prefecture", "province", "admin"])
+def test_no_officer_or_admin_page_is_reachable_on_the_internet_portal(app_world: World, who: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "internet")
+    account = None if who == "visitor" else _admin(app_world) if who == "admin" else getattr(app_world, who)
+    at = _home(account)
+    assert not _links(at) & _ids(POLICE)
+    for path in POLICE:
+        with counted_queries(app_world) as queries:
+            at.switch_page(path).run()
+        assert not at.exception, path
+        assert texts(at).strip() == portal.NOT_FOUND, path
+        assert queries == [], f"{path} ran {len(queries)} queries before answering 页面不存在"
+        assert not at.get("page_link") and not at.button, path  # nothing but the answer
+
+
+def test_on_the_internet_portal_an_applicant_has_the_applicant_pages_and_no_other(app_world: World,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "internet")
+    at = _home(app_world.applicant)
+    assert _links(at) == _ids(["streamlit_app.py", *INTERNET])
+    for path in INTERNET:
+        at.switch_page(path).run()
+        assert not at.exception, path
+        assert portal.NOT_FOUND not in texts(at), path
+
+
+def test_an_officer_session_is_not_accepted_on_the_internet_portal(app_world: World,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "internet")
+    at = _home(app_world.prefecture)
+    assert portal.WRONG_PORTAL[portal.Portal.INTERNET] in texts(at)
+    assert "account" not in at.session_state
+    assert "登录" in texts(at)  # back to the visitor's home with the login form
+
+
+def test_on_the_police_portal_applicant_pages_do_not_exist_and_officer_pages_work(app_world: World,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "police")
+    at = _home(app_world.province)
+    links = _links(at)
+    assert not links & _ids(INTERNET)
+    assert {"queue", "ledger", "report", "feedback_inbox"} <= links
+    for path in INTERNET:
+        with counted_queries(app_world) as queries:
+            at.switch_page(path).run()
+        assert texts(at).strip() == portal.NOT_FOUND and queries == [], path
+    at.switch_page("pages/queue.py").run()
+    assert not at.exception and "待办队列" in texts(at)
+
+
+def test_an_applicant_session_is_not_accepted_on_the_police_portal(app_world: World,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "police")
+    at = _home(app_world.applicant)
+    assert portal.WRONG_PORTAL[portal.Portal.POLICE] in texts(at)
+    assert "account" not in at.session_state
+
+
+def test_without_the_setting_both_portals_are_served_for_the_demo(app_world: World,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORTAL", raising=False)
+    officer = _home(app_world.prefecture)
+    officer.switch_page("pages/queue.py").run()
+    assert "待办队列" in texts(officer) and portal.NOT_FOUND not in texts(officer)
+    applicant = _home(app_world.applicant)
+    applicant.switch_page("pages/assistant.py").run()
+    assert portal.NOT_FOUND not in texts(applicant)
+
+
+def _admin(world: World) -> Account:
+    from flows.review import Role
+    from store.accounts import create_user, demo_password_hash, get_account
+    from store.demo import DEMO_PASSWORD
+
+    user_id = create_user(world.engine, login="admin", password=DEMO_PASSWORD, display_name="系统管理员",
+                          role=Role.ADMIN, password_hash=demo_password_hash(DEMO_PASSWORD))
+    account = get_account(world.engine, user_id)
+    assert account is not None
+    return account
+
+

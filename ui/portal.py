@@ -1,0 +1,112 @@
+"""Two portals, one store: applicants reach the product from the internet, officers from the police network.
+
+One setting, env `PORTAL`, decides what this server is:
+
+- `internet`: home and login, the assistant (with registration), 我的办件, the service guide and
+  certificate verification. Every other page answers only "页面不存在" before it runs a query, and
+  appears in no menu. An officer or administrator account is not accepted here.
+- `police`: home and login, and the officers' and administrator's pages. The applicants' and the
+  public pages answer "页面不存在"; an applicant account is not accepted here.
+- unset or empty: both at once (the demo and development).
+
+The internet portal lists what it shows (a new page is hidden there until it is added to
+`INTERNET_PAGES`); the police portal shows every page except the internet-only ones, so a new
+officer page needs no change here.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+import streamlit as st
+
+from flows.review import Role
+from store.accounts import Account, end_session
+from ui.session import engine
+
+
+class Portal(StrEnum):
+    INTERNET = "internet"
+    POLICE = "police"
+    BOTH = "both"
+
+
+HOME = "home"
+# Pages by id: the page file's stem ("pages/my_cases.py" -> "my_cases"), "home" for streamlit_app.py.
+INTERNET_PAGES = frozenset({HOME, "assistant", "my_cases", "service_guide", "verify"})
+INTERNET_ONLY = INTERNET_PAGES - {HOME}
+# Who may be logged in on each portal.
+ROLES: dict[Portal, frozenset[Role]] = {
+    Portal.INTERNET: frozenset({Role.APPLICANT}),
+    Portal.POLICE: frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE, Role.ADMIN}),
+    Portal.BOTH: frozenset(Role),
+}
+NOT_FOUND = "页面不存在"
+WRONG_PORTAL = {
+    Portal.INTERNET: "公安机关工作人员和系统管理员请通过公安网入口登录，互联网入口仅供申请单位使用。",
+    Portal.POLICE: "申请单位请通过互联网入口登录办理业务，公安网入口仅供公安机关工作人员使用。",
+}
+
+
+def current() -> Portal:
+    """The portal this server runs as (env PORTAL); an unknown value stops the server's pages, never opens them."""
+    raw = os.environ.get("PORTAL", "").strip().lower()
+    if not raw:
+        return Portal.BOTH
+    try:
+        portal = Portal(raw)
+    except ValueError:
+        raise ValueError(f"PORTAL must be 'internet', 'police' or unset, not {raw!r}") from None
+    return portal
+
+
+def page_key(path: str) -> str:
+    """A page's id from its file: "pages/queue.py" -> "queue", "streamlit_app.py" -> "home"."""
+    stem = Path(path).stem
+    return HOME if stem == "streamlit_app" else stem
+
+
+def serves(page_id: str, portal: Portal | None = None) -> bool:
+    """Whether this portal has the page at all."""
+    portal = portal or current()
+    if portal == Portal.INTERNET:
+        return page_id in INTERNET_PAGES
+    if portal == Portal.POLICE:
+        return page_id not in INTERNET_ONLY
+    return True
+
+
+def shows(path: str) -> bool:
+    """Whether a menu or a link may point at this page file on this portal."""
+    return serves(page_key(path))
+
+
+def admits(role: Role, portal: Portal | None = None) -> bool:
+    """Whether an account of this role may be logged in on this portal."""
+    return role in ROLES[portal or current()]
+
+
+def check(page_id: str) -> None:
+    """First thing on every page: a page this portal does not have answers "页面不存在" and stops.
+
+    Nothing before this reads the session or the database, so such a page runs no query at all.
+    """
+    if not serves(page_id):
+        st.title(NOT_FOUND)
+        st.stop()
+
+
+def check_account(account: Account | None) -> Account | None:
+    """The account, or None (its session ended, with a word on where to go) when its role does not belong here."""
+    if account is None or admits(account.role):
+        return account
+    token = st.session_state.get("token")
+    if isinstance(token, str) and token:
+        end_session(engine(), token)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["logged_out"] = True  # the browser's cookie is cleared on this draw (ui.session.sync_cookie)
+    st.error(WRONG_PORTAL[current()])
+    return None
