@@ -105,9 +105,10 @@ def current_row(record: Record) -> dict[str, Any]:
 def cancelled_row(record: Record, cancellation: Record | None) -> dict[str, Any]:
     """A filing cancelled by an approved D case."""
     c = cancellation.answers if cancellation else {}
+    reason = _text(c.get("reason")) + (f"（{_text(c.get('reason_detail'))}）" if c.get("reason_detail") else "")
     values = (region_name(record.prefecture_code, record.county_code), record.unit_name, record.credit_code,
               record.certificate, _day(record.approved_on), _day(cancellation.approved_on) if cancellation else "",
-              cancellation.certificate if cancellation else "", _text(c.get("stop_date")), _text(c.get("reason")),
+              cancellation.certificate if cancellation else "", _text(c.get("stop_date")), reason,
               record.number)
     return dict(zip(CANCELLED_COLUMNS, values, strict=True))
 

@@ -26,7 +26,8 @@ MAX_SEARCH = 60
 # The answers a ledger row shows (nothing else of the case is read).
 WANTED = ("guards", "contract_start", "contract_end", "service_region", "service_address", "service_kinds",
           "client_name", "service_start", "area_address", "area_size", "unit_region", "unit_address",
-          "licence_no", "current_rep_name", "new_rep_name", "resolution_date", "stop_date", "reason")
+          "licence_no", "current_rep_name", "new_rep_name", "resolution_date", "stop_date", "reason",
+          "reason_detail")
 CERTIFICATES = ("filing_certificate", "review_document", "cancellation_certificate")
 
 

@@ -135,7 +135,7 @@ def test_a_cancelled_filing_leaves_the_current_ledger_for_the_cancelled_one(ledg
     assert row["撤销日期"] == "2026-11-02" and row["停止服务日期"] == "2026-10-28"
     assert row["撤销备案证明编号"].startswith("650100撤〔2026〕")
     assert row["原备案证明编号"].startswith("650100备〔2026〕")
-    assert row["撤销原因"] == "单位已改为聘用保安服务公司提供服务"
+    assert row["撤销原因"] == "改为聘用保安服务公司提供服务"
     assert ledger_records(w.engine, w.other_prefecture.actor, "cancelled") == []
 
 
