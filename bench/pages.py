@@ -1,0 +1,96 @@
+"""Each page's script run in Streamlit's AppTest against the 100,000-case data set: median and p95.
+
+A page is opened the way tests/app/conftest.py opens it (the entry point run with the account in
+session state, then `switch_page`), then re-run: a re-run is what every click costs on the server.
+Baseline: a three-element page re-run in the same AppTest harness, so the ratio is the page's own work.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from bench.common import Figure, median_ms, p_ms, timed
+from bench.dataset import Dataset
+from store.accounts import Account, get_account
+from store.db import default_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 20
+TARGET_P95_MS = 300.0
+BASELINE_SCRIPT = 'import streamlit as st\nst.title("基准")\nst.write("一行文字")\nst.button("按钮")\n'
+
+
+def _open(page: str, account: Account | None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    if account is not None:
+        at.session_state["account"] = account
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page != "streamlit_app.py":
+        at.switch_page(page).run()
+    return at
+
+
+def _checked(at: AppTest, label: str) -> None:
+    if at.exception:
+        raise RuntimeError(f"{label}: the page raised: {at.exception[0].value}")
+
+
+def _case(data: Dataset) -> list[tuple[str, str, int | None, dict[str, str]]]:
+    """(label, page, user id or None for a visitor, query parameters)."""
+    officers = data.officers
+    pages: list[tuple[str, str, int | None, dict[str, str]]] = [
+        ("home, visitor", "streamlit_app.py", None, {}),
+        ("home, province officer", "streamlit_app.py", officers["ting"], {}),
+        ("home, applicant (busiest unit)", "streamlit_app.py", data.busiest_unit_user, {}),
+        ("assistant, applicant resuming a draft", "pages/assistant.py", data.busiest_unit_user, {}),
+        ("assistant, visitor choosing a business", "pages/assistant.py", None, {}),
+        ("my cases, applicant (busiest unit)", "pages/my_cases.py", data.busiest_unit_user, {}),
+        ("queue, prefecture 650100", "pages/queue.py", officers["zhou650100"], {}),
+        ("queue, county 650102", "pages/queue.py", officers["xian650102"], {}),
+        ("queue, province", "pages/queue.py", officers["ting"], {}),
+        ("case, prefecture reviewing a kind-A case", "pages/case.py", officers["zhou650100"],
+         {"id": str(data.review_case)}),
+        ("case, county confirming a kind-C case", "pages/case.py", officers["xian650102"],
+         {"id": str(data.county_case)}),
+        ("feedback inbox, province", "pages/feedback_inbox.py", officers["ting"], {}),
+        ("service guide, visitor", "pages/service_guide.py", None, {}),
+        ("verification, visitor", "pages/verify.py", None, {}),
+        ("ledger, prefecture 650100", "pages/ledger.py", officers["zhou650100"], {}),
+        ("progress report, province", "pages/report.py", officers["ting"], {}),
+        ("administration", "pages/admin.py", officers["admin"], {}),
+    ]
+    pages = [p for p in pages if (ROOT / p[1]).exists()]
+    covered = {p[1] for p in pages}
+    for path in sorted(ROOT.glob("pages/*.py")):  # a page added since: opened by the province officer
+        name = f"pages/{path.name}"
+        if name not in covered:
+            pages.append((f"{path.stem}, province officer", name, officers["ting"], {}))
+    return pages
+
+
+def run(data: Dataset) -> list[Figure]:
+    # AppTest outside `streamlit run` logs a harmless warning per widget call: keep the bench output readable.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    default_engine.cache_clear()  # the app's engine: env DATABASE_URL points at the data set
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "baseline.py"
+        script.write_text(BASELINE_SCRIPT, encoding="utf-8")
+        at = AppTest.from_file(str(script), default_timeout=60)
+        base = timed(at.run, RUNS, warmup=2)
+    figures = []
+    for label, page, user_id, query in _case(data):
+        account = get_account(data.engine, user_id) if user_id is not None else None
+        at = _open(page, account, **query)
+        _checked(at, label)
+        times = timed(at.run, RUNS, warmup=1)
+        _checked(at, label)
+        figures.append(Figure(f"page run, {label}: p95", p_ms(times, 95), "ms", p_ms(base, 95),
+                              "3-element page", target=TARGET_P95_MS,
+                              note=f"median {median_ms(times):.0f} ms"))
+    return figures

@@ -1,0 +1,106 @@
+"""State changes per second: a county's confirmation through `flows.cases.act_on_case` in a
+`store.uow.SqlUnitOfWork` (case row with its version check, event, hash-chained audit entry, the
+applicant's notification, one transaction each), on the 100,000-case data set.
+
+Baseline: the same rows written by hand on a raw sqlite3 connection, one `BEGIN IMMEDIATE ... COMMIT`
+per change (update the case, insert the event, the notification and an audit entry whose hash covers
+the previous one), on other cases waiting at the same stage.
+
+Besides the target figure: an acceptance, which also renders and stores the acceptance notice (a PDF).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+from bench.common import Figure
+from bench.dataset import Dataset
+from flows import cases
+from flows.review import Act, Actor, Role
+from store.uow import SqlUnitOfWork
+
+CHANGES = 1_000
+ACCEPTS = 20
+TARGET_PER_SECOND = 500.0
+
+
+def _waiting(data: Dataset, stage: str, limit: int) -> list[tuple[int, int, str, str]]:
+    with sqlite3.connect(str(data.path)) as connection:
+        rows = connection.execute('SELECT id, version, county_code, prefecture_code FROM "case" WHERE stage = ? '
+                                  "ORDER BY id LIMIT ?", (stage, limit)).fetchall()
+    return [(int(i), int(v), str(c), str(p)) for i, v, c, p in rows]
+
+
+def _product(data: Dataset, work: list[tuple[int, int, str, str]]) -> float:
+    start = time.perf_counter()
+    for case_id, version, county, _prefecture in work:
+        actor = Actor(data.officers[f"xian{county}"], Role.COUNTY, county, name="县级审核人员")
+        cases.act_on_case(SqlUnitOfWork(data.engine), actor, case_id, Act.CONFIRM, expected_version=version)
+    return time.perf_counter() - start
+
+
+def _raw(data: Dataset, work: list[tuple[int, int, str, str]]) -> float:
+    connection = sqlite3.connect(str(data.path), isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    start = time.perf_counter()
+    for case_id, version, county, _prefecture in work:
+        now = datetime.now(UTC).isoformat(" ")
+        actor = data.officers[f"xian{county}"]
+        connection.execute("BEGIN IMMEDIATE")
+        applicant = connection.execute('SELECT applicant_user_id FROM "case" WHERE id = ?', (case_id,)).fetchone()[0]
+        changed = connection.execute(
+            "UPDATE \"case\" SET stage = 'prefecture_accept', updated_at = ?, version = ? WHERE id = ? AND version = ?",
+            (now, version + 1, case_id, version)).rowcount
+        assert changed == 1
+        event = connection.execute(
+            "INSERT INTO caseevent (case_id, act, from_stage, to_stage, actor_id, actor_role, actor_name, at, "
+            "comment, internal_comment, items) VALUES (?, 'confirm', 'county_confirm', 'prefecture_accept', ?, "
+            "'county', '县级审核人员', ?, '', '', '[]')", (case_id, actor, now)).lastrowid
+        connection.execute("INSERT INTO notification (user_id, case_id, text, created_at, attempts) "
+                           "VALUES (?, ?, '您的办件：确认', ?, 0)", (applicant, case_id, now))
+        last = connection.execute("SELECT hash FROM auditentry ORDER BY id DESC LIMIT 1").fetchone()
+        previous = last[0] if last else "0" * 64
+        detail = json.dumps({"from": "county_confirm", "to": "prefecture_accept", "event": event, "items": []})
+        digest = hashlib.sha256(json.dumps([previous, now, actor, "confirm", f"case:{case_id}", detail])
+                                .encode()).hexdigest()
+        connection.execute("INSERT INTO auditentry (at, actor_id, action, subject, detail, prev_hash, hash) "
+                           "VALUES (?, ?, 'confirm', ?, ?, ?, ?)", (now, actor, f"case:{case_id}", detail, previous,
+                                                                    digest))
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def _accepts(data: Dataset) -> float:
+    work = _waiting(data, "prefecture_accept", ACCEPTS + 1)
+    first, *rest = work
+    for case_id, version, _county, prefecture in [first]:  # warm-up: fonts loaded, first PDF made
+        actor = Actor(data.officers[f"zhou{prefecture}"], Role.PREFECTURE, prefecture, name="州级审核人员")
+        cases.act_on_case(SqlUnitOfWork(data.engine), actor, case_id, Act.ACCEPT, expected_version=version)
+    start = time.perf_counter()
+    for case_id, version, _county, prefecture in rest:
+        actor = Actor(data.officers[f"zhou{prefecture}"], Role.PREFECTURE, prefecture, name="州级审核人员")
+        cases.act_on_case(SqlUnitOfWork(data.engine), actor, case_id, Act.ACCEPT, expected_version=version)
+    return len(rest) / (time.perf_counter() - start)
+
+
+def run(data: Dataset) -> list[Figure]:
+    work = _waiting(data, "county_confirm", 2 * CHANGES + 10)
+    n = min(CHANGES, (len(work) - 10) // 2)
+    warm, product, raw = work[:10], work[10:10 + n], work[10 + n:10 + 2 * n]
+    _product(data, warm)
+    product_rate = n / _product(data, product)
+    raw_rate = n / _raw(data, raw)
+    return [
+        Figure(f"state change (county confirms; {n} acts, one transaction each)", product_rate, "/s", raw_rate,
+               "raw sqlite3 same rows", target=TARGET_PER_SECOND, higher_is_better=True),
+        Figure("state change with a PDF notice (prefecture accepts)", _accepts(data), "/s", raw_rate,
+               "raw sqlite3 confirm rows", note="no target: renders the acceptance notice in the transaction"),
+    ]

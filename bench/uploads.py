@@ -1,0 +1,95 @@
+"""Validation of a 20 MB PDF by `flows.uploads.check_upload` (signature, strict parse, encryption, every
+object walked for scripts and actions, every stream decoded against bombs).
+
+Two files of 20 MB: a scan (pages that are large JPEG images, what applicants upload) and a long text
+document (thousands of small flate-compressed pages: many more objects and streams per MB).
+Baseline: pypdf opening the same file and counting its pages, the least any check has to do.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zlib
+from io import BytesIO
+
+from fpdf import FPDF
+from PIL import Image
+from pypdf import PdfReader
+
+from bench.common import Figure, median_ms, timed
+from flows.uploads import check_upload
+
+SIZE = 20 * 1024 * 1024
+RUNS = 5
+TARGET_MS = 500.0
+
+
+def scanned_pdf(size: int = SIZE) -> bytes:
+    """Pages holding a noisy JPEG each (incompressible, like a scan), until the file reaches `size`."""
+    rng = random.Random(5)
+    pdf = FPDF(format="A4")
+    total = 0
+    while total < size:
+        image = Image.frombytes("L", (1240, 1754), rng.randbytes(1240 * 1754))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=70)
+        total += len(buffer.getvalue())
+        pdf.add_page()
+        pdf.image(buffer, x=0, y=0, w=210, h=297)
+    return bytes(pdf.output())
+
+
+def _text_pages(pages: int) -> bytes:
+    """A PDF written by hand (fpdf2 would take a minute): one Helvetica font, a flate content stream a page."""
+    rng = random.Random(6)
+    words = [b"security", b"guard", b"filing", b"company", b"unit", b"service", b"contract", b"region"]
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for _ in range(pages):
+        lines = b" ".join(b"(" + b" ".join(rng.choice(words) + str(rng.randrange(10**6)).encode()
+                                           for _ in range(14)) + b") '" for _ in range(60))
+        content = zlib.compress(b"BT /F1 7 Tf 30 810 Td 12 TL " + lines + b" ET")
+        objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content
+                       + b"\nendstream")
+        kids.append(len(objects) + 1)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> "
+                       b">> /Contents %d 0 R >>" % len(objects))
+    objects[1] = b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % k for k in kids))
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def text_pdf(size: int = SIZE) -> bytes:
+    """Thousands of pages of text, compressed, about `size` bytes."""
+    sample = 100
+    per_page = len(_text_pages(sample)) / sample
+    return _text_pages(int(size / per_page) + 1)
+
+
+def _baseline(data: bytes) -> None:
+    len(PdfReader(BytesIO(data)).pages)
+
+
+def run() -> list[Figure]:
+    figures = []
+    for label, make in (("scan", scanned_pdf), ("long text", text_pdf)):
+        data = make()
+        checked = check_upload(data, "file.pdf", allowed=("pdf",), max_bytes=len(data) + 1)
+        times = timed(lambda d=data: check_upload(d, "file.pdf", allowed=("pdf",),  # type: ignore[misc]
+                                                  max_bytes=len(d) + 1), RUNS)
+        base = timed(lambda d=data: _baseline(d), RUNS)  # type: ignore[misc]
+        figures.append(Figure(f"20 MB PDF validated ({label}): median", median_ms(times), "ms", median_ms(base),
+                              "pypdf open + page count", target=TARGET_MS,
+                              note=f"{len(data) / 2**20:.1f} MB, {checked.pages} pages"))
+    return figures
