@@ -101,10 +101,16 @@ def _known_defect(question: Question, text: str) -> bool:
     return question.type in ECHOING and len(text) > 300  # the refusal repeats the whole input
 
 
-def _through_use_case(q_index: int, s_index: int, questions: list[Question]) -> bool:
-    """Each string goes through `save_answer` at one question of each kind (every question gets its share,
+KINDS = "ABCD"
+
+
+def _through_use_case(kind: str, q_index: int, s_index: int, questions: list[Question]) -> bool:
+    """Each string goes through `save_answer` at one question of one kind (every question gets its share,
     filing references all); the rest of the cross product through the same pure check `save_answer` calls."""
-    return questions[q_index].type == QType.FILING_REF or (q_index + s_index) % len(questions) == 0
+    if questions[q_index].type == QType.FILING_REF:
+        return True
+    turn = s_index // len(KINDS)
+    return s_index % len(KINDS) == KINDS.index(kind) and (q_index + turn) % len(questions) == 0
 
 
 @pytest.mark.parametrize("kind", ["A", "B", "C", "D"])
@@ -121,7 +127,7 @@ def test_every_hostile_string_in_every_question_is_refused_in_chinese_or_kept_ex
                 continue
             what = f"{kind}.{question.id} <- {category} {_short(text)}"
             raw = _raw_for(question, text)
-            via_use_case = _through_use_case(q_index, s_index, questions)
+            via_use_case = _through_use_case(kind, q_index, s_index, questions)
             if not via_use_case and len(text) > 10_000:
                 continue  # megabyte strings: their turn through the use case is enough (each check scans it)
             try:
