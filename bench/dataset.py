@@ -37,6 +37,7 @@ from store.models import (
     Case,
     CaseEvent,
     CaseMaterial,
+    Delivery,
     Feedback,
     Notification,
     ScreeningRun,
@@ -209,10 +210,11 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
     note_rows: list[dict[str, Any]] = []
     material_rows: list[dict[str, Any]] = []
     run_rows: list[dict[str, Any]] = []
+    delivery_rows: list[dict[str, Any]] = []
     next_event = 1
 
     def flush(force: bool = False) -> None:
-        nonlocal case_rows, answer_rows, event_rows, note_rows, material_rows, run_rows
+        nonlocal case_rows, answer_rows, event_rows, note_rows, material_rows, run_rows, delivery_rows
         if not force and len(case_rows) < CHUNK:
             return
         put(Case, case_rows)
@@ -221,7 +223,9 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
         put(Notification, note_rows)
         put(CaseMaterial, material_rows)
         put(ScreeningRun, run_rows)
+        put(Delivery, delivery_rows)
         case_rows, answer_rows, event_rows, note_rows, material_rows, run_rows = [], [], [], [], [], []
+        delivery_rows = []
 
     clear = ScreeningResult(at=now, results=tuple(CategoryResult(c, Outcome.CLEAR, "本地比对库")
                                                    for c in CATEGORIES)).to_json()
@@ -269,8 +273,13 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
                                "internal_comment": "",
                                "items": [{"item_id": "area_size", "label": "【填报】守护区域面积",
                                           "reason": "与平面图不符"}] if act == A.RETURN else []})
-            note_rows.append({"user_id": applicant, "case_id": case_id, "text": f"您的办件当前状态：{STAGE_LABELS[target]}",
-                              "created_at": at, "read_at": at if final else None, "attempts": 0})
+            note_rows.append({"id": next_event, "user_id": applicant, "case_id": case_id,
+                              "text": f"您的办件当前状态：{STAGE_LABELS[target]}", "created_at": at,
+                              "read_at": at if final else None, "sent_at": at, "attempts": 1})
+            # The outbox as it stands in service: every message but today's already delivered by SMS.
+            if day < today:
+                delivery_rows.append({"notification_id": next_event, "channel": "sms", "status": "sent",
+                                      "attempts": 1, "claim": "", "last_error": "", "sent_at": at, "updated_at": at})
             next_event += 1
             if act in CLOCK_STARTS:
                 row["clock_started_on"], row["clock_days"] = day, 5

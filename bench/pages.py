@@ -19,7 +19,7 @@ from store.accounts import Account, get_account
 from store.db import default_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 20
+RUNS = 30
 TARGET_P95_MS = 300.0
 BASELINE_SCRIPT = 'import streamlit as st\nst.title("基准")\nst.write("一行文字")\nst.button("按钮")\n'
 
