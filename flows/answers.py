@@ -29,11 +29,16 @@ class Checked:
     warnings: tuple[str, ...] = ()
 
 
+def shorten(text: str, limit: int = 20) -> str:
+    """Echo at most a short piece of what was typed in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def clean_text(raw: object, *, max_length: int, label: str) -> str:
     """Trim, normalise width and refuse control characters and over-long text."""
     text = unicodedata.normalize("NFC", str(raw if raw is not None else "")).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in text):
-        raise FieldError(f"“{label}”中含有不可见的控制字符，请删除后重新输入。")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" for ch in text):
+        raise FieldError(f"“{label}”中含有不可见的控制字符或无效字符，请删除后重新输入。")
     if len(text) > max_length:
         raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(text)}个字，请精简。")
     return text
@@ -176,7 +181,7 @@ def _check(q: Question, raw: object, today: date) -> Checked:
             raise FieldError(f"请至少选择一项“{q.label}”。")
         unknown = [v for v in chosen if v not in q.options]
         if unknown:
-            raise FieldError(f"“{unknown[0]}”不是可选项，请从列表中选择。")
+            raise FieldError(f"“{shorten(unknown[0])}”不是可选项，请从列表中选择。")
         return Checked([o for o in q.options if o in chosen])
     if q.type == QType.YES_NO:
         if not isinstance(raw, bool):
@@ -193,7 +198,7 @@ def _check(q: Question, raw: object, today: date) -> Checked:
         return Checked("")
     if q.type == QType.CHOICE:
         if text not in q.options:
-            raise FieldError(f"“{text}”不是可选项，请从列表中选择。")
+            raise FieldError(f"“{shorten(text)}”不是可选项，请从列表中选择。")
         return Checked(text)
     if q.type == QType.USCC:
         return Checked(check_uscc(text))

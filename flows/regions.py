@@ -65,7 +65,8 @@ class RegionTree:
         """The region with this code, or FieldError for an unknown code."""
         region = self._by_code.get(code)
         if region is None:
-            raise FieldError(f"未知的行政区划代码：{code}")
+            shown = code if len(code) <= 12 else code[:12] + "…"
+            raise FieldError(f"未知的行政区划代码：{shown}")
         return region
 
     def __contains__(self, code: object) -> bool:

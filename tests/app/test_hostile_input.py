@@ -85,20 +85,8 @@ def _expected_text(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-# Defects found by this corpus, reported and waiting for a fix in files outside this test's reach; each is
-# excluded from the bulk tests below and asserted on its own by a strict xfail test, which fails (XPASS)
-# the day the defect is fixed, so that the exclusion is removed.
 def _lone_surrogate(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cs" for ch in text)
-
-
-ECHOING = (QType.REGION, QType.MULTI_CHOICE)
-
-
-def _known_defect(question: Question, text: str) -> bool:
-    if _lone_surrogate(text):
-        return True  # flows/answers.clean_text keeps it; the database driver then raises UnicodeEncodeError
-    return question.type in ECHOING and len(text) > 300  # the refusal repeats the whole input
 
 
 KINDS = "ABCD"
@@ -123,8 +111,6 @@ def test_every_hostile_string_in_every_question_is_refused_in_chinese_or_kept_ex
     accepted = 0
     for q_index, question in enumerate(questions):
         for s_index, (category, text) in enumerate(STRINGS):
-            if _known_defect(question, text):
-                continue
             what = f"{kind}.{question.id} <- {category} {_short(text)}"
             raw = _raw_for(question, text)
             via_use_case = _through_use_case(kind, q_index, s_index, questions)
@@ -152,8 +138,6 @@ def test_every_hostile_string_in_every_question_is_refused_in_chinese_or_kept_ex
     assert accepted  # some hostile text is legitimate text (names in Uyghur, quotes, symbols)
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
-                   reason="flows/answers.clean_text accepts lone surrogates (category Cs); saving them crashes")
 def test_a_lone_surrogate_in_a_text_answer_is_refused_in_chinese(app_world: World) -> None:
     case_id = _draft(app_world, "C")
     with pytest.raises(DomainError):
@@ -161,8 +145,6 @@ def test_a_lone_surrogate_in_a_text_answer_is_refused_in_chinese(app_world: Worl
                           today=clock.today())
 
 
-@pytest.mark.xfail(strict=True, reason="flows/regions.RegionTree.get and flows/answers (multi choice) repeat the "
-                                       "whole input in the refusal")
 @pytest.mark.parametrize("qid", ["unit_region", "service_kinds"])
 def test_a_refusal_never_repeats_a_very_long_input(qid: str) -> None:
     kind = "C" if qid == "unit_region" else "B"
@@ -445,8 +427,6 @@ def test_hostile_file_names_on_a_real_pdf_are_refused_or_kept_as_a_safe_name(app
 MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
 
 
-@pytest.mark.xfail(strict=True, reason="ui/text.md_escape leaves '&' unescaped: '&lt;b&gt;' shows as '<b>' and "
-                                       "'&#x202e;' becomes a real right-to-left override in Markdown")
 def test_md_escape_escapes_every_markdown_and_html_character_of_the_corpus() -> None:
     for _, text in STRINGS:
         escaped = md_escape(text)
