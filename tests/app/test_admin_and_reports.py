@@ -252,3 +252,25 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
 def test_only_the_administrator_opens_the_admin_page(app_world: World, who: str) -> None:
     assert "您无权访问此页面。" in texts(open_page("pages/admin.py", getattr(app_world, who)))
 
+
+
+def test_province_imports_the_baseline_and_sees_coverage(filed_world: World) -> None:
+    from store.demo import DEMO_CODES
+
+    at = open_page("pages/report.py", filed_world.province)
+    data = ("单位名称,统一社会信用代码,所属地区\n"
+            f"乌鲁木齐幸福物业服务有限公司,{DEMO_CODES[0]},乌鲁木齐市天山区\n"
+            f"尚未办理的单位,{DEMO_CODES[2]},650103\n"
+            "坏代码单位,123,650103\n")
+    at.file_uploader(key="baseline_file").set_value(("底数.csv", data.encode("utf-8"), "text/csv"))
+    at.button[[b.label for b in at.button].index("导入")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = texts(at)
+    assert "已新增2家、更新0家单位。" in shown and "第4行" in shown
+    coverage = table_cells(at, "底数单位")
+    urumqi = dict(zip(coverage[0], coverage[1], strict=True))
+    assert (urumqi["地区"], urumqi["底数单位"], urumqi["已备案"], urumqi["未启动"]) == ("乌鲁木齐市", 2, 1, 1)
+    waiting = table_cells(at, "状态")
+    assert [row[1] for row in waiting[1:]] == ["尚未办理的单位"]
+    prefecture = open_page("pages/report.py", filed_world.prefecture)
+    assert not any(b.label == "导入" for b in prefecture.button)  # only the province imports
