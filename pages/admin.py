@@ -253,11 +253,11 @@ with screening_tab:
 # ------------------------------------------------------------------ notifications
 with outbox_tab:
     counts_out = outbox_counts(engine())
-    labels_out = {"waiting": "待发送", "sent": "已发送", "retry": "待重试", "failed": "发送失败", "skipped": "无联系方式"}
+    labels_out = {"waiting": "待发送", "sent": "已发送", "retry": "待重试", "failed": "发送失败", "skipped": "未发出（无可用渠道）"}
     for column, (key, label) in zip(st.columns(len(labels_out)), labels_out.items(), strict=True):
         column.metric(label, counts_out.get(key, 0))
-    st.caption("办件状态每次变化都会给申请人发送站内消息，并由发送程序（python -m store.outbox）通过邮件或短信发出；"
-               "失败的消息自动重试。")
+    st.caption("办件状态每次变化都会给申请人发送站内消息，并由发送程序（python -m store.outbox）通过邮件（环境变量SMTP_HOST等）"
+               "或短信网关发出；失败的消息自动重试，最多5次。申请人有通知邮箱时发邮件，否则发短信到注册手机。")
     if st.button("立即发送一轮", key="send_now"):
         result = send_pending(engine(), channels_from_env())
         done(f"本轮处理{result.claimed}条：发送{result.sent}条，待重试{result.retry}条，失败{result.failed}条。")

@@ -114,7 +114,11 @@ class Channels:
 
 
 def channels_from_env() -> Channels:
-    """SMTP from SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS=1); SMS=log."""
+    """SMTP from SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS=1).
+
+    SMS_GATEWAY=log plugs in the logging stand-in (demos); a real gateway is plugged in by code.
+    Without any channel a message is recorded as not sent (no channel), never as sent.
+    """
     email = None
     host = os.environ.get("SMTP_HOST")
     if host:
@@ -123,7 +127,7 @@ def channels_from_env() -> Channels:
                            sender_name=get_config().service_hall, username=os.environ.get("SMTP_USER", ""),
                            password=os.environ.get("SMTP_PASSWORD", ""),
                            starttls=os.environ.get("SMTP_STARTTLS") == "1")
-    sms = LoggingSmsGateway() if os.environ.get("SMS_GATEWAY", "log") == "log" else None
+    sms = LoggingSmsGateway() if os.environ.get("SMS_GATEWAY", "") == "log" else None
     return Channels(email=email, sms=sms)
 
 
