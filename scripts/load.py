@@ -300,14 +300,15 @@ async def run_load(base: str, logins: list[tuple[int, str]], results: Results, *
             await browser.close()
 
 
-def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start_server(data_dir: Path, port: int, options: list[str]) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DATA_DIR=str(data_dir), PYTHONPATH=str(REPO), APP_BASE_URL=f"http://127.0.0.1:{port}")
     env.pop("DATABASE_URL", None)
     env.pop("PORTAL", None)
     log = (data_dir / "streamlit.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         *(f"--{option}" for option in options)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -364,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=300, help="seconds for the whole run")
     parser.add_argument("--stagger", type=float, default=0.5, help="seconds between two sessions' starts")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DATA_DIR (and the server log)")
+    parser.add_argument("--option", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a `streamlit run` option to try, e.g. runner.postScriptGC=false (repeatable)")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
@@ -373,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         logins = prepare(data_dir, args.sessions)
         port = _free_port()
-        server = _start_server(data_dir, port)
+        server = _start_server(data_dir, port, args.option)
         started = time.perf_counter()
         asyncio.run(run_load(f"http://127.0.0.1:{port}", logins, results, stagger=args.stagger,
                              time_limit=args.time_limit, server_pid=server.pid))
