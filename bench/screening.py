@@ -128,6 +128,7 @@ def run(folder: Path, budget_seconds: float, size: int | None = None) -> list[Fi
     raw.close()
     engine.dispose()
     note = f"{size:,} entries" + ("" if size >= FULL else " (10 million would take too long here: 1 million used)")
-    note += f", {os.path.getsize(path) / 2**30:.1f} GB, built in {seconds:.0f} s, {hits}/200 sample hits"
+    built = f"built in {seconds:.0f} s" if seconds else "reused from --screening-dir"
+    note += f", {os.path.getsize(path) / 2**30:.1f} GB, {built}, {hits}/200 sample hits"
     return [Figure("screening lookup, embedded source: p99", p_ms(times, 99), "ms", p_ms(base, 99),
                    "raw sqlite3 same query", target=TARGET_P99_MS, note=note)]
