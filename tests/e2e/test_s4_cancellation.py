@@ -9,6 +9,7 @@ through the browser.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,18 @@ def open_ledger(page: Page, which: str, search: str) -> str:
     with expect_rerun(page):
         page.locator(MAIN).get_by_text(which, exact=True).click()
     fill_text(page, "搜索", search)
-    return main_text(page)
+    # The rerun that applies the search may start late on a busy machine: wait until the table shows it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = main_text(page)
+        if "没有符合条件的记录。" in text or (grid_present(page) and all(r[1] == search for r in grid_rows(page))):
+            return text
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the ledger did not narrow to {search}")
+
+
+def grid_present(page: Page) -> bool:
+    return page.locator(f'{MAIN} [data-testid="stDataFrame"] [role="row"]').count() > 1
 
 
 def grid_rows(page: Page) -> list[list[str]]:
