@@ -49,6 +49,7 @@ def test_refresh_second_tab_and_server_restart_continue_where_the_applicant_stop
     fill_text(page, "登录名", MOBILE)
     fill_text(page, "密码", DEMO_PASSWORD)
     click_button(page, "登录")
+    see(page, "您好")  # logged in; the session cookie is set on this page
     goto(page, app_server.url, "assistant")
     assert "守护区域地址" in see(page, "欢迎回来")
 

@@ -165,7 +165,9 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     fill_text(page, "登录名", MOBILE)
     fill_text(page, "密码", PASSWORD)
     click_button(page, "登录")
-    goto(page, base, "assistant")
+    see(page, "您好")
+    with expect_rerun(page):
+        page.get_by_role("link", name="申请办理").first.click()
     text = see(page, "欢迎回来")
     assert "请上传：岗位责任制度" in text
     shot(page, "resumed")
