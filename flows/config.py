@@ -153,9 +153,29 @@ def config_path() -> Path:
     return Path(configured) if configured else DEFAULT_CONFIG_FILE
 
 
+_overrides: dict[str, str] = {}  # the administrator's settings (JSON texts by field), set by the app
+
+
+def set_overrides(values: dict[str, Any]) -> None:
+    """Lay the administrator's settings over the file (validated when merged; the same for every session)."""
+    global _overrides
+    _overrides = {key: json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+                  for key, value in values.items()}
+
+
+@lru_cache(maxsize=8)
+def _merged(path: str, overrides: tuple[tuple[str, str], ...]) -> ProvinceConfig:
+    data = _load_cached(path).model_dump()
+    data.update({key: json.loads(text) for key, text in overrides})
+    return ProvinceConfig.model_validate(data)
+
+
 def get_config() -> ProvinceConfig:
-    """The product's province configuration, read once per file path."""
-    return _load_cached(str(config_path()))
+    """The product's province configuration: the file, read once, with the administrator's settings on top."""
+    path = str(config_path())
+    if not _overrides:
+        return _load_cached(path)
+    return _merged(path, tuple(sorted(_overrides.items())))
 
 
 def clear_config_cache() -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from flows import clock
-from flows.config import get_config
+from flows.config import get_config, set_overrides
 from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
+from store.admin import config_overrides
 from store.feedback import RATINGS, add_feedback
 from ui import portal
 from ui.session import current_account, engine, log_out, sync_cookie
@@ -39,6 +40,7 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
     portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
     st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=":material/shield:", layout="wide")
+    set_overrides(config_overrides(engine()))  # the administrator's names and pilot dates, for every page
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     sync_cookie()
     st.session_state["page_id"] = page_id

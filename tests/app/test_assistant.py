@@ -208,3 +208,23 @@ def test_broken_input_at_every_typed_step_gives_a_chinese_message_never_a_traceb
             assert "Traceback" not in texts(at)
         cases.save_answer(app_world.uow(), app_world.applicant.actor, case_id, q.id, answers[q.id],
                           today=clock.today())
+
+
+def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_code_change(
+        app_world: World) -> None:
+    from datetime import date
+
+    from flows.config import set_overrides
+    from store.admin import set_pilot
+
+    set_pilot(app_world.engine, start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",
+              actor_id=None)
+    try:
+        at = open_page("pages/assistant.py", app_world.applicant)
+        assert "管理员修改的试运行提示" in texts(at)
+        set_pilot(app_world.engine, start=date(2020, 1, 1), end=date(2020, 1, 2), notice="已结束",
+                  actor_id=None)
+        at = open_page("pages/assistant.py", app_world.applicant)
+        assert "试运行期间" not in texts(at)  # the pilot has ended: no notice
+    finally:
+        set_overrides({})
