@@ -38,10 +38,24 @@ def run(data: Dataset) -> list[Figure]:
     def report() -> object:
         return reports.progress_report(data.engine, province, start=start, end=end, today=data.today)
 
-    found = report()
+    cache = getattr(reports, "_CACHE", None)  # reports are kept until the next event: time both ways
+
+    def cold() -> object:
+        if cache is not None:
+            cache.clear()
+        return report()
+
+    found = cold()
     rows = getattr(found, "regions", [])
-    times = timed(report, RUNS)
+    times = timed(cold, RUNS)
     base = timed(lambda: _raw(str(data.path)), RUNS)
-    return [Figure("province progress report, all cases: median", median_ms(times), "ms", median_ms(base),
-                   "raw sqlite3 read of its rows", target=TARGET_MS,
-                   note=f"{len(rows)} region rows, {data.counts.get('case', 0):,} cases")]
+    figures = [Figure("province progress report, all cases (computed): median", median_ms(times), "ms",
+                      median_ms(base), "raw sqlite3 read of its rows", target=TARGET_MS,
+                      note=f"{len(rows)} region rows, {data.counts.get('case', 0):,} cases; every act invalidates "
+                           "the kept copy, so this is what the first viewer after an act waits")]
+    if cache is not None:
+        warm = timed(report, RUNS * 10)
+        figures.append(Figure("province progress report, kept copy: median", median_ms(warm), "ms",
+                              median_ms(base), "raw sqlite3 read of its rows",
+                              note="no target: served from memory until the next event"))
+    return figures
