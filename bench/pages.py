@@ -23,12 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = 30
 SLOW_S = 2.0
 SLOW_RUNS = 3
+PAGE_TIMEOUT_S = 60.0
 TARGET_P95_MS = 300.0
 BASELINE_SCRIPT = 'import streamlit as st\nst.title("基准")\nst.write("一行文字")\nst.button("按钮")\n'
 
 
 def _open(page: str, account: Account | None, **query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=PAGE_TIMEOUT_S)
     if account is not None:
         at.session_state["account"] = account
     at.run()
@@ -64,9 +65,10 @@ def _case(data: Dataset) -> list[tuple[str, str, int | None, dict[str, str]]]:
         ("feedback inbox, province", "pages/feedback_inbox.py", officers["ting"], {}),
         ("service guide, visitor", "pages/service_guide.py", None, {}),
         ("verification, visitor", "pages/verify.py", None, {}),
-        ("ledger, prefecture 650100", "pages/ledger.py", officers["zhou650100"], {}),
-        ("progress report, province", "pages/report.py", officers["ting"], {}),
         ("administration", "pages/admin.py", officers["admin"], {}),
+        # Last: a page whose run times out keeps running in AppTest's thread after it.
+        ("progress report, province", "pages/report.py", officers["ting"], {}),
+        ("ledger, prefecture 650100", "pages/ledger.py", officers["zhou650100"], {}),
     ]
     pages = [p for p in pages if (ROOT / p[1]).exists()]
     covered = {p[1] for p in pages}
@@ -89,13 +91,21 @@ def run(data: Dataset) -> list[Figure]:
     figures = []
     for label, page, user_id, query in _case(data):
         account = get_account(data.engine, user_id) if user_id is not None else None
-        at = _open(page, account, **query)
-        _checked(at, label)
-        start = time.perf_counter()
-        at.run()
-        first = time.perf_counter() - start
-        runs = RUNS if first < SLOW_S else SLOW_RUNS  # a page taking seconds: a few runs tell enough
-        times = timed(at.run, runs, warmup=0)
+        try:
+            at = _open(page, account, **query)
+            _checked(at, label)
+            start = time.perf_counter()
+            at.run()
+            first = time.perf_counter() - start
+            runs = RUNS if first < SLOW_S else SLOW_RUNS  # a page taking seconds: a few runs tell enough
+            times = timed(at.run, runs, warmup=0)
+        except RuntimeError as error:  # AppTest's timeout: the page takes longer than PAGE_TIMEOUT_S
+            if "timed out" not in str(error).lower() and "timeout" not in str(error).lower():
+                raise
+            figures.append(Figure(f"page run, {label}: p95", PAGE_TIMEOUT_S * 1000, "ms", p_ms(base, 95),
+                                  "3-element page", target=TARGET_P95_MS,
+                                  note=f"a run did not finish within {PAGE_TIMEOUT_S:.0f} s"))
+            continue
         _checked(at, label)
         figures.append(Figure(f"page run, {label}: p95", p_ms(times, 95), "ms", p_ms(base, 95),
                               "3-element page", target=TARGET_P95_MS,

@@ -102,8 +102,8 @@ def run(folder: Path, budget_seconds: float, size: int | None = None) -> list[Fi
     path, size, seconds = build(folder, budget_seconds, size)
     known = _known_ids(KNOWN)
     with sqlite3.connect(str(path)) as connection:
-        connection.executemany(INSERT, ((id_hash(n, KEY), CATEGORIES[i % len(CATEGORIES)])
-                                        for i, n in enumerate(known)))
+        connection.executemany(INSERT.replace("INSERT", "INSERT OR IGNORE", 1),  # a reused list has them
+                               ((id_hash(n, KEY), CATEGORIES[i % len(CATEGORIES)]) for i, n in enumerate(known)))
     engine = make_engine(f"sqlite:///{path}")
     source = EmbeddedSource(engine, KEY)
     rng = random.Random(4)
