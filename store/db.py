@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,23 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_FIRST_USE = threading.Lock()
+
+
 @cache
-def default_engine() -> Engine:
-    """The process's engine for the configured database, migrated once."""
+def _migrated_engine() -> Engine:
     engine = make_engine()
     migrate(engine)
     return engine
+
+
+def default_engine() -> Engine:
+    """The process's engine for the configured database, migrated once.
+
+    Sessions that reconnect together after a restart arrive here at once; Alembic is not
+    thread-safe, so the first call is serialised."""
+    with _FIRST_USE:
+        return _migrated_engine()
+
+
+default_engine.cache_clear = _migrated_engine.cache_clear  # type: ignore[attr-defined]

@@ -43,7 +43,7 @@ def log_in(account: Account) -> None:
 
 def log_out() -> None:
     token = st.session_state.get("token") or st.context.cookies.get(COOKIE)
-    if token:
+    if isinstance(token, str) and token:
         end_session(engine(), token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
