@@ -76,7 +76,7 @@ def empty_target(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]
         yield f"sqlite:///{data / 'app.db'}", data
         return
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("pg_dump / pg_restore not installed")
+        pytest.fail("pg_dump / pg_restore missing: scripts/system-deps.sh installs PostgreSQL")
     import psycopg
 
     url = make_url(database_url)
@@ -94,7 +94,7 @@ def empty_target(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]
 def test_a_backup_restored_into_an_empty_place_has_the_same_rows_files_and_audit_chain(
         engine: Engine, database_url: str, data_dir: Path, tmp_path: Path, empty_target: tuple[str, Path]) -> None:
     if not database_url.startswith("sqlite") and not shutil.which("pg_dump"):
-        pytest.skip("pg_dump not installed")
+        pytest.fail("pg_dump missing: scripts/system-deps.sh installs PostgreSQL")
     _fill(engine)
     before = _snapshot(engine)
     assert before["broken"] is None and before["files"] and before["cases"]
