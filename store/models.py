@@ -70,6 +70,9 @@ class Case(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_case_queue", "stage", "prefecture_code", "county_code"),
+        Index("ix_case_prefecture_queue", "prefecture_code", "stage", "due_on"),
+        Index("ix_case_county_queue", "county_code", "stage", "due_on"),
+        Index("ix_case_stage_due", "stage", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
