@@ -360,7 +360,7 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
                 raise ActRefused(blocker)
             if justification.strip() and runs and runs[0].not_done:
                 internal_comment = f"未完成比对仍予通过的理由：{justification.strip()}\n{internal_comment}"
-        answers = uow.answers(case_id)
+        answers = uow.answers(case_id) if issuing.issues_document(act) else {}
         documents = issuing.documents_for(uow, act, case=case, filing=filing, answers=answers, actor=actor,
                                           items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None

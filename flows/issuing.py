@@ -102,6 +102,11 @@ def _details(filing: Filing, case: CaseView, answers: dict[str, Any]) -> tuple[t
     return ()
 
 
+def issues_document(act: Act) -> bool:
+    """Whether this act issues a document (and so needs the case's answers)."""
+    return act in _BUILDERS
+
+
 def documents_for(uow: UnitOfWork, act: Act, *, case: CaseView, filing: Filing, answers: dict[str, Any],
                   actor: Actor, items: tuple[ReturnItem, ...], comment: str,
                   today: date) -> tuple[NewDocument, ...]:

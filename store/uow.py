@@ -6,7 +6,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -42,6 +42,9 @@ from store.models import (
 )
 
 
+_NEW_NOTIFICATION = insert(Notification.__table__)  # type: ignore[attr-defined]
+
+
 def case_view(row: Case) -> CaseView:
     assert row.id is not None
     return CaseView(
@@ -57,7 +60,7 @@ def case_view(row: Case) -> CaseView:
     )
 
 
-def event_view(row: CaseEvent) -> EventView:
+def event_view(row: CaseEvent | Row[Any]) -> EventView:
     assert row.id is not None
     return EventView(
         id=row.id, act=Act(row.act), from_stage=Stage(row.from_stage), to_stage=Stage(row.to_stage),
@@ -80,8 +83,11 @@ def document_view(row: Document) -> DocumentView:
                         status=row.status, issued_at=row.issued_at)
 
 
+_OVERRIDES = select(col(CalendarOverride.day), col(CalendarOverride.is_working))
+
+
 def load_calendar(session: Session) -> WorkCalendar:
-    overrides = {o.day: o.is_working for o in session.exec(select(CalendarOverride))}
+    overrides = {day: bool(working) for day, working in session.connection().execute(_OVERRIDES)}
     return WorkCalendar(overrides)
 
 
@@ -91,6 +97,9 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._session: Session | None = None
+        # The session's identity map holds rows weakly: keep the cases read in this transaction, so
+        # reading one again (the check, the write, the view returned) costs no second query.
+        self._cases: dict[int, Case] = {}
 
     @property
     def session(self) -> Session:
@@ -108,18 +117,23 @@ class SqlUnitOfWork:
         session.rollback()
         session.close()
         self._session = None
+        self._cases.clear()
 
     def commit(self) -> None:
         try:
             self.session.commit()
         except StaleDataError:
             self.session.rollback()
+            self._cases.clear()
             raise StaleCase() from None
 
     def _row(self, case_id: int) -> Case:
-        row = self.session.get(Case, case_id)
+        row = self._cases.get(case_id)
         if row is None:
-            raise NotFound()
+            row = self.session.get(Case, case_id)
+            if row is None:
+                raise NotFound()
+            self._cases[case_id] = row
         return row
 
     def case(self, case_id: int) -> CaseView:
@@ -186,8 +200,11 @@ class SqlUnitOfWork:
         return material_view(row)
 
     def events(self, case_id: int) -> list[EventView]:
-        rows = self.session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                 .order_by(col(CaseEvent.id)))
+        # Plain rows, not ORM objects: events are only read here, and every act reads the history.
+        self.session.flush()
+        table = CaseEvent.__table__  # type: ignore[attr-defined]
+        rows = self.session.connection().execute(
+            table.select().where(table.c.case_id == case_id).order_by(table.c.id))
         return [event_view(r) for r in rows]
 
     def documents(self, case_id: int) -> list[DocumentView]:
@@ -233,6 +250,7 @@ class SqlUnitOfWork:
             self.session.flush()
         except StaleDataError:
             self.session.rollback()
+            self._cases.clear()
             raise StaleCase() from None
         assert event.id is not None
         for doc in change.documents:
@@ -249,7 +267,9 @@ class SqlUnitOfWork:
                 doc_row.status = "cancelled"
                 self.session.add(doc_row)
         if change.notify:
-            self.session.add(Notification(user_id=row.applicant_user_id, case_id=case.id, text=change.notify))
+            self.session.connection().execute(_NEW_NOTIFICATION, {
+                "user_id": row.applicant_user_id, "case_id": case.id, "text": change.notify,
+                "created_at": utcnow(), "attempts": 0})
         audit.append(self.session, actor_id=change.actor.user_id, action=change.act, subject=f"case:{case.id}",
                      detail={"from": case.stage, "to": change.to_stage, "event": event.id,
                              "items": [i.item_id for i in change.items]})
