@@ -17,13 +17,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
-from sqlmodel import col
-
 from bench.common import Figure, p_ms, timed
 from flows.screening import CATEGORIES
 from store.db import make_engine, migrate
-from store.models import WatchlistBatch, WatchlistEntry
 from store.screening import EmbeddedSource, id_hash
 
 FULL = 10_000_000
@@ -130,22 +126,9 @@ def run(folder: Path, budget_seconds: float, size: int | None = None) -> list[Fi
 
     base = timed(baseline, LOOKUPS, warmup=200)
     raw.close()
-    # What-if: the same query on a SQLAlchemy Core connection, no ORM Session per lookup (not shipped).
-    statement = (select(WatchlistEntry.category, WatchlistEntry.reference)  # type: ignore[call-overload]
-                 .join(WatchlistBatch, col(WatchlistBatch.id) == col(WatchlistEntry.batch_id))
-                 .where(col(WatchlistEntry.id_hash) == bindparam("digest"), col(WatchlistBatch.active).is_(True)))
-    position = iter(range(10**9))
-
-    def core() -> None:
-        with engine.connect() as connection:
-            connection.execute(statement, {"digest": id_hash(queries[next(position) % LOOKUPS], KEY)}).all()
-
-    what_if = timed(core, LOOKUPS, warmup=200)
     engine.dispose()
     note = f"{size:,} entries" + ("" if size >= FULL else " (10 million would take too long here: 1 million used)")
     built = f"built in {seconds:.0f} s" if seconds else "reused from --screening-dir"
     note += f", {os.path.getsize(path) / 2**30:.1f} GB, {built}, {hits}/200 sample hits"
     return [Figure("screening lookup, embedded source: p99", p_ms(times, 99), "ms", p_ms(base, 99),
-                   "raw sqlite3 same query", target=TARGET_P99_MS, note=note),
-            Figure("  what-if, same query on a Core connection: p99", p_ms(what_if, 99), "ms", p_ms(base, 99),
-                   "raw sqlite3 same query", note="no ORM Session per lookup; not shipped")]
+                   "raw sqlite3 same query", target=TARGET_P99_MS, note=note)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert
+from sqlalchemy import Engine, bindparam, func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -59,6 +59,11 @@ def id_hash(id_number: str, key: bytes) -> str:
     return hmac.new(key, id_number.strip().upper().encode("ascii", "replace"), hashlib.sha256).hexdigest()
 
 
+_LOOKUP = (select(col(WatchlistEntry.category), col(WatchlistEntry.reference))
+           .join(WatchlistBatch, col(WatchlistBatch.id) == col(WatchlistEntry.batch_id))
+           .where(col(WatchlistEntry.id_hash) == bindparam("digest"), col(WatchlistBatch.active).is_(True)))
+
+
 @dataclass
 class EmbeddedSource:
     """The product's own table, filled by administrators' imports."""
@@ -71,12 +76,9 @@ class EmbeddedSource:
     def check(self, id_number: str) -> list[CategoryResult]:
         digest = id_hash(id_number, self.key)
         try:
-            with Session(self.engine) as session:
-                rows = session.exec(
-                    select(WatchlistEntry.category, WatchlistEntry.reference)
-                    .join(WatchlistBatch, col(WatchlistBatch.id) == col(WatchlistEntry.batch_id))
-                    .where(WatchlistEntry.id_hash == digest, col(WatchlistBatch.active).is_(True))
-                ).all()
+            # A plain connection and one statement compiled once: no ORM session per lookup.
+            with self.engine.connect() as connection:
+                rows = connection.execute(_LOOKUP, {"digest": digest}).all()
         except SQLAlchemyError as error:
             raise SourceFailed(f"本地比对库查询失败（{type(error).__name__}）") from None
         hits = {category: reference for category, reference in rows}

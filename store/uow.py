@@ -41,7 +41,6 @@ from store.models import (
     utcnow,
 )
 
-
 _NEW_NOTIFICATION = insert(Notification.__table__)  # type: ignore[attr-defined]
 
 
