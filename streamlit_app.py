@@ -12,6 +12,7 @@ from store.accounts import authenticate
 from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts
+from ui import portal
 from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
 from ui.session import engine, log_in
 
@@ -19,21 +20,37 @@ account = page_setup(APP_TITLE, page_id="home", public=True)
 set_feedback_context(step="首页")
 st.title(APP_TITLE)
 
+
+def _applicant_intro() -> None:
+    st.subheader("不用跑腿，网上办理")
+    st.write("保安服务公司和自行招用保安员的单位，可以在这里网上办理以下业务，"
+             "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
+    for filing in all_filings().values():
+        st.markdown(f"**{filing.title}**  \n{filing.summary}")
+    link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
+    link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
+    link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
+
+
+def _police_intro() -> None:
+    st.subheader("公安机关审核工作平台")
+    st.write("本入口供县级、州市地公安机关和公安厅的审核人员以及系统管理员使用：处理申请单位网上提交的办件"
+             "（确认、受理、审核、审批），查看台账和进度通报。")
+    st.caption("申请单位请通过互联网入口办理业务。工作人员账号由系统管理员开设，忘记密码请联系系统管理员。")
+
+
 if account is None:
+    police = portal.current() == portal.Portal.POLICE
     intro, login = st.columns([3, 2], gap="large")
     with intro:
-        st.subheader("不用跑腿，网上办理")
-        st.write("保安服务公司和自行招用保安员的单位，可以在这里网上办理以下业务，"
-                 "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
-        for filing in all_filings().values():
-            st.markdown(f"**{filing.title}**  \n{filing.summary}")
-        link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
-        link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
-        link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
+        if police:
+            _police_intro()
+        else:
+            _applicant_intro()
     with login:
         st.subheader("登录")
         with st.form("login"):
-            login_name = st.text_input("登录名", placeholder="申请单位填注册时的手机号码")
+            login_name = st.text_input("登录名", placeholder="工作人员登录名" if police else "申请单位填注册时的手机号码")
             password = st.text_input("密码", type="password")
             submitted = st.form_submit_button("登录", type="primary")
         if submitted:

@@ -167,3 +167,18 @@ def _admin(world: World) -> Account:
     return account
 
 
+
+
+def test_the_police_portal_home_greets_officers_not_applicants(app_world: World,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "police")
+    shown = texts(_home(None))
+    assert "公安机关审核工作平台" in shown
+    assert "开始办理" not in shown and "不用跑腿" not in shown
+    assert not _links(_home(None)) & _ids(INTERNET)
+
+
+def test_the_internet_portal_home_invites_applicants(app_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL", "internet")
+    shown = texts(_home(None))
+    assert "不用跑腿" in shown and "公安机关审核工作平台" not in shown
