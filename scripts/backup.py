@@ -5,7 +5,8 @@
     python scripts/backup.py verify SRC       # check a backup's files against its manifest
 
 The configuration is the app's own: DATABASE_URL (default: the SQLite file in DATA_DIR), DATA_DIR and
-BLOB_DIR. A backup folder holds:
+BLOB_DIR; on PostgreSQL also MIGRATION_DATABASE_URL, the schema owner's login, when the app logs in as a
+role of its own (docs/database-roles.md). A backup folder holds:
 
 - `database.sqlite` (SQLite's online backup API: a consistent copy while the app keeps running) or
   `database.dump` (PostgreSQL: `pg_dump --format=custom`, one consistent snapshot);
@@ -17,7 +18,9 @@ BLOB_DIR. A backup folder holds:
 
 A restore refuses a target that already holds data. It checks every file against the manifest
 first, then loads the database (pg_restore or the backup API again), copies the files, and checks the
-row counts and that the audit chain still verifies.
+row counts and that the audit chain still verifies. On PostgreSQL it loads as MIGRATION_DATABASE_URL when
+that is set, so the owner owns the restored tables, and grants the app's role its privileges again (a
+dump holds no privileges); the checks then run as the app's own login.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Place:
     url: str
     data_dir: Path
     blob_dir: Path
+    owner_url: str | None = None  # the schema owner's login (PostgreSQL), when not the app's own
 
     @classmethod
     def configured(cls) -> Place:
@@ -71,7 +75,12 @@ class Place:
 
         data = data_dir()
         blob = Path(os.environ.get("BLOB_DIR") or data / BLOBS)
-        return cls(database_url(), data, blob)
+        return cls(database_url(), data, blob, os.environ.get("MIGRATION_DATABASE_URL") or None)
+
+    @property
+    def admin_url(self) -> str:
+        """The login that creates the tables: the owner's when configured (PostgreSQL), else the app's."""
+        return self.owner_url if self.owner_url and not self.is_sqlite else self.url
 
     @property
     def is_sqlite(self) -> bool:
@@ -130,9 +139,10 @@ def referenced_blobs(engine: Engine) -> set[str]:
     return {str(s) for s in found}
 
 
-def _pg_command(place: Place) -> tuple[str, dict[str, str]]:
-    """A libpq connection string without the password (that goes in PGPASSWORD, not on the command line)."""
-    url: URL = make_url(place.url)
+def _pg_command(place: Place, *, admin: bool = False) -> tuple[str, dict[str, str]]:
+    """A libpq connection string without the password (that goes in PGPASSWORD, not on the command line):
+    the app's login, or with `admin` the schema owner's."""
+    url: URL = make_url(place.admin_url if admin else place.url)
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
@@ -251,7 +261,9 @@ def _is_empty(place: Place) -> bool:
         return False
     if place.is_sqlite:
         return not place.sqlite_path.exists() or place.sqlite_path.stat().st_size == 0
-    engine = engine_for(place)
+    from store.db import make_engine
+
+    engine = make_engine(place.admin_url)
     try:
         return not inspect(engine).get_table_names()
     finally:
@@ -286,11 +298,27 @@ def restore(src: Path, place: Place | None = None) -> dict[str, Any]:
             target_db.close()
             source_db.close()
     else:
-        conninfo, env = _pg_command(place)
+        conninfo, env = _pg_command(place, admin=True)
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={conninfo}",
               str(src / PG_FILE)], env)
+        _grant_app_role(place)
     check_restored(manifest, place)
     return manifest
+
+
+def _grant_app_role(place: Place) -> None:
+    """After a restore as the owner: the app's role gets its privileges back (store.db.grant_app_role)."""
+    from store.db import app_role, grant_app_role, make_engine
+
+    role = app_role(place.url, place.owner_url) if place.owner_url else None
+    if role is None:
+        return
+    engine = make_engine(place.admin_url)
+    try:
+        with engine.begin() as connection:
+            grant_app_role(connection, role)
+    finally:
+        engine.dispose()
 
 
 def check_restored(manifest: dict[str, Any], place: Place) -> None:
