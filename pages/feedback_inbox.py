@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import streamlit as st
 
 from flows.clock import show
 from flows.review import Role
-from store.accounts import get_account
-from store.feedback import RATINGS, STATUSES, list_feedback, triage
-from store.models import Feedback
-from store.uow import SqlUnitOfWork
+from store.feedback import RATINGS, STATUSES, InboxItem, feedback_pages, inbox, triage
 from ui import applicant_view as view
 from ui.layout import MENU, page_setup, set_feedback_context, show_error
 from ui.session import engine
@@ -34,58 +30,51 @@ done = st.session_state.pop("inbox_flash", None)
 if done:
     st.success(done)
 
+PER_PAGE = 20
+
+
+def to_first_page() -> None:
+    st.session_state["inbox_page_number"] = 1
+
+
+def turn_page(step: int) -> None:
+    st.session_state["inbox_page_number"] = int(st.session_state.get("inbox_page_number", 1)) + step
+
+
 # Pages offered in the filter: every page of the menu, and any other page feedback came from.
-pages = list(PAGE_LABELS) + sorted({f.page for f in list_feedback(engine(), limit=1000)} - set(PAGE_LABELS) - {""})
+pages = list(PAGE_LABELS) + [p for p in feedback_pages(engine()) if p not in PAGE_LABELS]
 page_col, category_col, rating_col, status_col = st.columns(4)
-page_choice = page_col.selectbox("页面", [ALL, *pages], key="inbox-page",
+page_choice = page_col.selectbox("页面", [ALL, *pages], key="inbox-page", on_change=to_first_page,
                                  format_func=lambda p: PAGE_LABELS.get(p, p))
-category_choice = category_col.selectbox("类别", list(CATEGORIES), key="inbox-category")
-rating_choice = rating_col.selectbox("评价", [ALL, *RATINGS], key="inbox-rating")
-status_choice = status_col.selectbox("处理状态", [ALL, *STATUSES], key="inbox-status",
+category_choice = category_col.selectbox("类别", list(CATEGORIES), key="inbox-category", on_change=to_first_page)
+rating_choice = rating_col.selectbox("评价", [ALL, *RATINGS], key="inbox-rating", on_change=to_first_page)
+status_choice = status_col.selectbox("处理状态", [ALL, *STATUSES], key="inbox-status", on_change=to_first_page,
                                      format_func=lambda s: STATUSES.get(s, s))
 
-items = list_feedback(engine(), category=CATEGORIES[category_choice],
-                      status=None if status_choice == ALL else status_choice,
-                      page=None if page_choice == ALL else page_choice,
-                      rating=None if rating_choice == ALL else rating_choice, limit=200)
-st.markdown(f"共 **{len(items)}** 条" + ("（最多显示200条）" if len(items) >= 200 else ""))
+result = inbox(engine(), category=CATEGORIES[category_choice],
+               status=None if status_choice == ALL else status_choice,
+               page=None if page_choice == ALL else page_choice,
+               rating=None if rating_choice == ALL else rating_choice,
+               number=int(st.session_state.get("inbox_page_number", 1)), per_page=PER_PAGE)
+st.session_state["inbox_page_number"] = result.page
+st.markdown(f"共 **{result.total}** 条")
 
 
-@functools.cache
-def case_number(case_id: int | None) -> str:
-    if case_id is None:
-        return ""
-    try:
-        with SqlUnitOfWork(engine()) as uow:
-            return uow.case(case_id).number or f"（草稿{case_id}）"
-    except Exception:  # noqa: BLE001 - a missing case only loses the label
-        return str(case_id)
-
-
-@functools.cache
-def sender(user_id: int | None) -> str:
-    if user_id is None:
-        return "未登录访客"
-    who = get_account(engine(), user_id)
-    if who is None:
-        return "—"
-    return f"{who.unit_name}（{who.display_name}）" if who.unit_name else who.display_name
-
-
-def draw_item(item: Feedback) -> None:
+def draw_item(entry: InboxItem) -> None:
+    item = entry.feedback
     assert item.id is not None
     with st.container(border=True, key=f"feedback-{item.id}"):
         what = "服务评价" if item.category == "rating" else "意见反馈"
         status = STATUSES.get(item.status, item.status)
         color = "gray" if item.status in ("done", "declined") else "orange" if item.status == "new" else "blue"
         st.markdown(f"**{what}**　:{color}-badge[{status}]　:gray[{show(item.created_at)}]　"
-                    f"{md_escape(sender(item.user_id))}")
+                    f"{md_escape(entry.sender)}")
         facts = [f"页面：{md_escape(PAGE_LABELS.get(item.page, item.page) or '—')}",
                  f"步骤：{md_escape(item.step or '—')}", f"业务：{md_escape(view.kind_title(item.kind))}"]
         if item.rating:
             facts.append(f"评价：**{md_escape(item.rating)}**")
         if item.case_id is not None:
-            facts.append(f"办件：{md_escape(case_number(item.case_id))}")
+            facts.append(f"办件：{md_escape(entry.case_number)}")
         st.markdown("　|　".join(facts))
         st.text(item.text or "（无文字内容）")
         if item.reply:
@@ -108,7 +97,12 @@ def draw_item(item: Feedback) -> None:
                 st.rerun()
 
 
-if not items:
+if not result.items:
     st.caption("没有符合条件的反馈。")
-for feedback_item in items:
-    draw_item(feedback_item)
+for entry_shown in result.items:
+    draw_item(entry_shown)
+if result.pages > 1:
+    back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("上一页", key="inbox_prev", disabled=result.page <= 1, on_click=turn_page, args=(-1,))
+    where.caption(f"第{result.page}页，共{result.pages}页")
+    forward.button("下一页", key="inbox_next", disabled=result.page >= result.pages, on_click=turn_page, args=(1,))

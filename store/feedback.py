@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
 from flows.errors import DomainError
 from store import audit
 from store.db import write_session
-from store.models import Feedback
+from store.models import Case, Feedback, Unit, User
 
 RATINGS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 STATUSES = {"new": "新提交", "accepted": "已采纳", "done": "已完成", "declined": "未采纳"}
@@ -43,6 +45,66 @@ def list_feedback(engine: Engine, *, category: str | None = None, status: str | 
         if user_id is not None:
             query = query.where(Feedback.user_id == user_id)
         return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One feedback entry as the inbox shows it, with who sent it and the case's number."""
+
+    feedback: Feedback
+    sender: str
+    case_number: str
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[InboxItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _sender(name: str | None, unit: str | None, has_user: bool) -> str:
+    if not has_user:
+        return "未登录访客"
+    if name is None:
+        return "—"
+    return f"{unit}（{name}）" if unit else name
+
+
+def inbox(engine: Engine, *, category: str | None = None, status: str | None = None, page: str | None = None,
+          rating: str | None = None, number: int = 1, per_page: int = 20) -> InboxPage:
+    """One page of the province's inbox, newest first: two queries whatever the page holds."""
+    conditions: list[ColumnElement[bool]] = []
+    for column, value in ((Feedback.category, category), (Feedback.status, status), (Feedback.page, page),
+                          (Feedback.rating, rating)):
+        if value:
+            conditions.append(col(column) == value)
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(Feedback).where(*conditions)).one()
+        pages = max(1, -(-total // per_page))
+        number = min(max(1, number), pages)
+        rows = session.exec(
+            select(Feedback, User.display_name, Unit.name, Case.number)
+            .outerjoin(User, col(User.id) == col(Feedback.user_id))
+            .outerjoin(Unit, col(Unit.id) == col(User.unit_id))
+            .outerjoin(Case, col(Case.id) == col(Feedback.case_id))
+            .where(*conditions).order_by(col(Feedback.id).desc())
+            .offset((number - 1) * per_page).limit(per_page)).all()
+        items = [InboxItem(feedback, _sender(name, unit, feedback.user_id is not None),
+                           "" if feedback.case_id is None else case_no or f"（草稿{feedback.case_id}）")
+                 for feedback, name, unit, case_no in rows]
+    return InboxPage(items, total, number, per_page)
+
+
+def feedback_pages(engine: Engine) -> list[str]:
+    """The pages feedback has come from."""
+    with Session(engine) as session:
+        return sorted(p for p in session.exec(select(Feedback.page).distinct()) if p)
 
 
 def triage(engine: Engine, feedback_id: int, *, status: str, reply: str, actor_id: int) -> None:
