@@ -145,9 +145,10 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
         sheet.append(list(columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in rows:
+        for number, row in enumerate(rows, start=2):
             sheet.append([neutralise(row.get(c)) for c in columns])
-            for cell in sheet[sheet.max_row]:
+            for index in range(1, len(columns) + 1):
+                cell = sheet.cell(number, index)
                 if cell.data_type == "f":  # never a formula, whatever the text
                     cell.data_type = "s"
         for index, column in enumerate(columns, start=1):

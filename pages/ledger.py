@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
@@ -97,8 +98,9 @@ else:
 title = LEDGERS[ledger]
 stamp = today().strftime("%Y%m%d")
 excel, csv_col, _ = st.columns([1, 1, 3])
-excel.download_button("导出Excel", to_xlsx([(title, columns, rows)]), file_name=f"台账_{title}_{stamp}.xlsx",
+# The files are made when the button is clicked, not on every rerun of the page.
+excel.download_button("导出Excel", functools.partial(to_xlsx, [(title, columns, rows)]), file_name=f"台账_{title}_{stamp}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/download:", key="ledger_xlsx", on_click="ignore")
-csv_col.download_button("导出CSV", to_csv(columns, rows), file_name=f"台账_{title}_{stamp}.csv", mime="text/csv",
+csv_col.download_button("导出CSV", functools.partial(to_csv, columns, rows), file_name=f"台账_{title}_{stamp}.csv", mime="text/csv",
                         icon=":material/download:", key="ledger_csv", on_click="ignore")

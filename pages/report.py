@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -103,10 +104,11 @@ with progress_tab:
             {"项目": "业务类型", "内容": "、".join(kind_names[k] for k in kinds) or "全部"},
             {"项目": "统计单位", "内容": where}]
     excel, csv_col, _ = st.columns([1, 1, 3])
-    excel.download_button("导出Excel", to_xlsx([("工作通报", COLUMNS, table), ("说明", ("项目", "内容"), note)]),
+    excel.download_button("导出Excel", functools.partial(to_xlsx, [("工作通报", COLUMNS, table),
+                                                                  ("说明", ("项目", "内容"), note)]),
                           file_name=f"工作通报_{stamp}.xlsx", mime=XLSX, icon=":material/download:",
                           key="report_xlsx", on_click="ignore")
-    csv_col.download_button("导出CSV", to_csv(COLUMNS, table), file_name=f"工作通报_{stamp}.csv", mime="text/csv",
+    csv_col.download_button("导出CSV", functools.partial(to_csv, COLUMNS, table), file_name=f"工作通报_{stamp}.csv", mime="text/csv",
                             icon=":material/download:", key="report_csv", on_click="ignore")
 
 
@@ -153,7 +155,7 @@ with baseline_tab:
         if waiting:
             st.dataframe(waiting, hide_index=True, width="stretch", key="not_started_table")
         columns = ("地区", "单位名称", "统一社会信用代码", "状态")
-        st.download_button("导出底数覆盖情况", to_xlsx([("底数覆盖", COVERAGE_COLUMNS, rows),
-                                                        ("未启动单位", columns, waiting)]),
+        st.download_button("导出底数覆盖情况", functools.partial(to_xlsx, [("底数覆盖", COVERAGE_COLUMNS, rows),
+                                                                          ("未启动单位", columns, waiting)]),
                            file_name=f"底数覆盖_{today():%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:",
                            key="coverage_xlsx", on_click="ignore")

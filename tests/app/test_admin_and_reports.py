@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -45,6 +46,17 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
         return original(self, path_or_data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    deferred = MediaFileManager.add_deferred
+
+    def make_now(self: MediaFileManager, data_callable: Callable[[], Any], mimetype: str | None, coordinates: str,
+                 file_name: str | None = None, **kwargs: Any) -> str:
+        """A file made on click: made here, as the click would."""
+        data = data_callable()
+        if file_name:
+            found[file_name] = data.encode("utf-8") if isinstance(data, str) else data
+        return deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", make_now)
     return found
 
 
