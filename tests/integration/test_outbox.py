@@ -87,6 +87,7 @@ def test_a_stage_change_is_emailed_once_through_a_real_smtp_server(world: World,
     case = submitted(world, "C", today=DAY)
     channels = Channels(email=SmtpSender(host="127.0.0.1", port=port, sender="noreply@gat.xj.example",
                                          sender_name="政务服务平台"))
+    assert outbox_counts(world.engine) == {"waiting": 1}
     report = send_pending(world.engine, channels)
     assert (report.claimed, report.sent) == (1, 1)
     assert len(inbox.messages) == 1
