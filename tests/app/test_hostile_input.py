@@ -351,8 +351,8 @@ FILES: list[FileCase] = [
     ("jpeg 65000x65000 header", "bomb.jpg", lambda: _jpeg_header(65_000, 65_000), False),
     ("png with trailing script", "tail.png", _png_with_script, None),
     ("jpeg that is also a pdf", "poly.jpg", _polyglot_jpeg_pdf, None),
-    ("pdf with an embedded program", "attach.pdf", _embedded_file_pdf, None),
-    ("pdf with a javascript: link", "link.pdf", _fpdf_with_link, None),
+    ("pdf with an embedded program", "attach.pdf", _embedded_file_pdf, False),
+    ("pdf with a javascript: link", "link.pdf", _fpdf_with_link, False),
     ("pdf over 10 MB", "huge.pdf", lambda: _pdf() + b"%" + b"0" * (10 * 1024 * 1024), False),
 ]
 
