@@ -65,7 +65,10 @@ def _place(value: Any) -> str:
 
 
 def guard_count(answers: Mapping[str, Any]) -> int:
+    """The roster's size: the roster itself, or its size as counted by the store (which does not read it)."""
     guards = answers.get("guards")
+    if isinstance(guards, int) and not isinstance(guards, bool):
+        return guards
     return len(guards) if isinstance(guards, list) else 0
 
 

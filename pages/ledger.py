@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -21,7 +21,7 @@ from flows.ledger import (
 )
 from flows.regions import get_regions
 from flows.review import OFFICER_ROLES, ROLE_LABELS, Role
-from store.ledger import Ledger, ledger_records
+from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 
@@ -73,34 +73,62 @@ with filters:
         search_col = st.container()
     search = search_col.text_input("搜索", key="ledger_search", placeholder="单位名称、统一社会信用代码或证明编号")
 
-records = ledger_records(engine(), actor, ledger, kinds=kinds, region=region, search=search)
-columns: tuple[str, ...]
-rows: list[dict[str, Any]]
-if ledger == "current":
-    columns, rows = CURRENT_COLUMNS, [current_row(r) for r in records]
-elif ledger == "cancelled":
-    columns, rows = CANCELLED_COLUMNS, [cancelled_row(r, r.cancellation) for r in records]
-else:
-    columns, rows = REPRESENTATIVE_COLUMNS, [representative_row(r) for r in records]
-
+PER_PAGE = 100
+ROW_MAKERS: dict[Ledger, Callable[[LedgerRecord], dict[str, Any]]] = {
+    "current": current_row, "cancelled": lambda r: cancelled_row(r, r.cancellation),
+    "representatives": representative_row}
+COLUMNS: dict[Ledger, tuple[str, ...]] = {
+    "current": CURRENT_COLUMNS, "cancelled": CANCELLED_COLUMNS, "representatives": REPRESENTATIVE_COLUMNS}
 COUNT_LABELS: dict[Ledger, str] = {"current": "单位数", "cancelled": "已撤销件数", "representatives": "变更件数"}
+columns = COLUMNS[ledger]
+
+
+def turn_page(step: int) -> None:
+    st.session_state["ledger_page"] = int(st.session_state.get("ledger_page", 1)) + step
+
+
+def all_rows() -> list[dict[str, Any]]:
+    """Every row of the ledger, for the export (made when the button is clicked)."""
+    return [ROW_MAKERS[ledger](r) for r in ledger_records(engine(), actor, ledger, kinds=kinds, region=region,
+                                                            search=search)]
+
+
+# A change of ledger or filter starts again at the first page.
+shown_query = (ledger, tuple(kinds or ()), region, search)
+if st.session_state.get("ledger_query") != shown_query:
+    st.session_state["ledger_query"] = shown_query
+    st.session_state["ledger_page"] = 1
+totals = ledger_totals(engine(), actor, ledger, kinds=kinds, region=region, search=search)
+pages = max(1, -(-totals.rows // PER_PAGE))
+page = min(max(1, int(st.session_state.get("ledger_page", 1))), pages)
+st.session_state["ledger_page"] = page
+records = ledger_records(engine(), actor, ledger, kinds=kinds, region=region, search=search,
+                         offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+rows = [ROW_MAKERS[ledger](r) for r in records]
+
 units, guards = st.columns(2)
-units.metric(COUNT_LABELS[ledger], len({r["统一社会信用代码"] for r in rows}) if ledger == "current" else len(rows))
+units.metric(COUNT_LABELS[ledger], totals.units if ledger == "current" else totals.rows)
 if ledger == "current":
-    guards.metric("保安员人数合计", sum(int(r["保安员人数"]) for r in rows))
+    guards.metric("保安员人数合计", totals.guards)
 
 if not rows:
     st.info("没有符合条件的记录。")
 else:
     st.dataframe(rows, hide_index=True, width="stretch", column_order=columns, key="ledger_table",
                  height=min(35 * (len(rows) + 1) + 3, 743))
+    if pages > 1:
+        back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
+        back.button("上一页", key="ledger_prev", disabled=page <= 1, on_click=turn_page, args=(-1,))
+        where.caption(f"第{page}页，共{pages}页，{totals.rows}条（导出包含全部记录）")
+        forward.button("下一页", key="ledger_next", disabled=page >= pages, on_click=turn_page, args=(1,))
 
 title = LEDGERS[ledger]
 stamp = today().strftime("%Y%m%d")
 excel, csv_col, _ = st.columns([1, 1, 3])
-# The files are made when the button is clicked, not on every rerun of the page.
-excel.download_button("导出Excel", functools.partial(to_xlsx, [(title, columns, rows)]), file_name=f"台账_{title}_{stamp}.xlsx",
+# The files are made when the button is clicked (with every row), not on every rerun of the page.
+excel.download_button("导出Excel", lambda: to_xlsx([(title, columns, all_rows())]),
+                      file_name=f"台账_{title}_{stamp}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/download:", key="ledger_xlsx", on_click="ignore")
-csv_col.download_button("导出CSV", functools.partial(to_csv, columns, rows), file_name=f"台账_{title}_{stamp}.csv", mime="text/csv",
-                        icon=":material/download:", key="ledger_csv", on_click="ignore")
+csv_col.download_button("导出CSV", lambda: to_csv(columns, all_rows()), file_name=f"台账_{title}_{stamp}.csv",
+                        mime="text/csv", icon=":material/download:", key="ledger_csv", on_click="ignore")

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, and_, or_
+from sqlalchemy import ColumnElement, Engine, Row, and_, case, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from flows.clock import local_date
@@ -71,35 +72,68 @@ def _search(text: str) -> ColumnElement[bool] | None:
                col(Case.number).ilike(pattern, escape="\\"), col(Case.id).in_(by_document))
 
 
-def _records(session: Session, rows: Sequence[Case]) -> list[LedgerRecord]:
-    ids = [r.id for r in rows if r.id is not None]
+_CHUNK = 500  # case ids per IN list: well under every database's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """What the ledger page counts over all its rows (not just the page shown)."""
+
+    rows: int
+    units: int
+    guards: int
+
+
+def _roster_size(engine: Engine) -> ColumnElement[Any]:
+    """The number of people in a roster answer, counted by the database (the roster itself is not read)."""
+    value = col(Answer.value)
+    if engine.dialect.name == "postgresql":
+        return case((func.jsonb_typeof(value) == "array", func.jsonb_array_length(value)), else_=0)
+    return func.coalesce(func.json_array_length(value), 0)
+
+
+_CASE_COLUMNS = (col(Case.id), col(Case.number), col(Case.kind), col(Case.unit_name), col(Case.credit_code),
+                 col(Case.prefecture_code), col(Case.county_code), col(Case.cancelled), col(Case.ref_case_id))
+
+
+def _records(session: Session, rows: Sequence[Row[Any]]) -> list[LedgerRecord]:
+    """Ledger records for case rows (`_CASE_COLUMNS`): their shown answers, certificate and approval day."""
+    ids = [int(r.id) for r in rows]
     answers: dict[int, dict[str, Any]] = {i: {} for i in ids}
     certificates: dict[int, str] = {}
     approved: dict[int, date] = {}
-    if ids:
-        for answer in session.exec(select(Answer).where(col(Answer.case_id).in_(ids),
-                                                        col(Answer.question_id).in_(WANTED))):
-            answers[answer.case_id][answer.question_id] = answer.value
-        for doc in session.exec(select(Document).where(col(Document.case_id).in_(ids),
-                                                       col(Document.doc_type).in_(CERTIFICATES))
-                                .order_by(col(Document.id))):
-            certificates[doc.case_id] = doc.number
-        for case_id, at in session.exec(select(CaseEvent.case_id, CaseEvent.at).where(
-                col(CaseEvent.case_id).in_(ids), CaseEvent.act == Act.APPROVE).order_by(col(CaseEvent.id))):
+    roster_size = _roster_size(session.get_bind())  # type: ignore[arg-type]
+    shown = [q for q in WANTED if q != "guards"]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for case_id, question_id, value in session.exec(
+                select(col(Answer.case_id), col(Answer.question_id), col(Answer.value))
+                .where(col(Answer.case_id).in_(chunk), col(Answer.question_id).in_(shown))):
+            answers[case_id][question_id] = value
+        for case_id, size in session.exec(select(col(Answer.case_id), roster_size).where(
+                col(Answer.case_id).in_(chunk), col(Answer.question_id) == "guards")):
+            answers[case_id]["guards"] = int(size or 0)
+        for case_id, number in session.exec(
+                select(col(Document.case_id), col(Document.number))
+                .where(col(Document.case_id).in_(chunk), col(Document.doc_type).in_(CERTIFICATES))
+                .order_by(col(Document.id))):
+            certificates[case_id] = number
+        for case_id, at in session.exec(select(col(CaseEvent.case_id), col(CaseEvent.at)).where(
+                col(CaseEvent.case_id).in_(chunk), CaseEvent.act == Act.APPROVE).order_by(col(CaseEvent.id))):
             approved[case_id] = local_date(at)
-    return [LedgerRecord(case_id=r.id or 0, number=r.number or "", kind=r.kind, unit_name=r.unit_name,
+    return [LedgerRecord(case_id=int(r.id), number=r.number or "", kind=r.kind, unit_name=r.unit_name,
                          credit_code=r.credit_code, prefecture_code=r.prefecture_code or "",
-                         county_code=r.county_code, approved_on=approved.get(r.id or 0),
-                         certificate=certificates.get(r.id or 0, ""), answers=answers.get(r.id or 0, {}),
-                         cancelled=r.cancelled)
+                         county_code=r.county_code, approved_on=approved.get(int(r.id)),
+                         certificate=certificates.get(int(r.id), ""), answers=answers.get(int(r.id), {}),
+                         cancelled=bool(r.cancelled))
             for r in rows]
 
 
-def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
-                   region: str | None = None, search: str = "") -> list[LedgerRecord]:
-    """The rows of one ledger inside the officer's jurisdiction, by region then unit name (officers only)."""
+def _conditions(actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None, region: str | None,
+                search: str) -> ColumnElement[bool] | None:
+    """Which cases one ledger holds for this officer (None: none at all)."""
     if actor.role not in OFFICER_ROLES:
-        return []
+        return None
     if ledger == "representatives":
         wanted_kinds = ["A"]
     else:
@@ -113,17 +147,46 @@ def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Colle
     for extra in (region_condition(region), _search(search)):
         if extra is not None:
             parts.append(extra)
+    return and_(*parts)
+
+
+def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
+                   region: str | None = None, search: str = "", offset: int = 0,
+                   limit: int | None = None) -> list[LedgerRecord]:
+    """The rows of one ledger inside the officer's jurisdiction, by region then unit name (officers only);
+    `offset`/`limit` give one page of them."""
+    condition = _conditions(actor, ledger, kinds=kinds, region=region, search=search)
+    if condition is None:
+        return []
     with Session(engine) as session:
-        rows = session.exec(select(Case).where(and_(*parts)).order_by(
-            col(Case.prefecture_code), col(Case.county_code), col(Case.unit_name), col(Case.id))).all()
+        rows = session.execute(sa_select(*_CASE_COLUMNS).where(condition).order_by(
+            col(Case.prefecture_code), col(Case.county_code), col(Case.unit_name), col(Case.id))
+            .offset(offset).limit(limit)).all()
         records = _records(session, rows)
         if ledger != "cancelled" or not records:
             return records
-        cancellations = session.exec(select(Case).where(
-            Case.kind == "D", Case.stage == Stage.APPROVED,
-            col(Case.ref_case_id).in_([r.case_id for r in records]))).all()
         mapped: dict[int, LedgerRecord] = {}
-        for row, record in zip(cancellations, _records(session, cancellations), strict=True):
-            if row.ref_case_id is not None:
-                mapped[row.ref_case_id] = record
+        ids = [r.case_id for r in records]
+        for start in range(0, len(ids), _CHUNK):
+            cancellations = session.execute(sa_select(*_CASE_COLUMNS).where(
+                col(Case.kind) == "D", col(Case.stage) == Stage.APPROVED,
+                col(Case.ref_case_id).in_(ids[start:start + _CHUNK]))).all()
+            for row, record in zip(cancellations, _records(session, cancellations), strict=True):
+                if row.ref_case_id is not None:
+                    mapped[int(row.ref_case_id)] = record
     return [replace(r, cancellation=mapped.get(r.case_id)) for r in records]
+
+
+def ledger_totals(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
+                  region: str | None = None, search: str = "") -> LedgerTotals:
+    """How many rows and units one ledger holds, and how many guards the units' rosters name."""
+    condition = _conditions(actor, ledger, kinds=kinds, region=region, search=search)
+    if condition is None:
+        return LedgerTotals(0, 0, 0)
+    with Session(engine) as session:
+        rows, units = session.exec(select(func.count(), func.count(func.distinct(col(Case.credit_code))))
+                                   .where(condition)).one()
+        guards = session.exec(select(func.coalesce(func.sum(_roster_size(engine)), 0))
+                              .join(Case, col(Case.id) == col(Answer.case_id))
+                              .where(condition, col(Answer.question_id) == "guards")).one()
+    return LedgerTotals(int(rows), int(units), int(guards))

@@ -27,7 +27,7 @@ from flows.ports import CaseView
 from flows.review import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD
-from store.ledger import ledger_records
+from store.ledger import LedgerTotals, ledger_records, ledger_totals
 from tests.support import World, make_world, submitted
 
 DAY = date(2026, 11, 2)
@@ -181,3 +181,17 @@ def test_formula_injection_is_neutralised_in_excel_and_csv() -> None:
     parsed = list(csv.reader(io.StringIO(to_csv(columns, rows).decode("utf-8-sig"))))
     assert [r[0] for r in parsed[1:]] == ["'" + t for t in HOSTILE]
     assert neutralise("普通文字") == "普通文字" and neutralise(5) == 5
+
+
+def test_totals_count_every_row_and_guard_and_pages_split_the_rows(ledgers: Ledgers) -> None:
+    w = ledgers.world
+    everything = ledger_records(w.engine, w.province.actor, "current")
+    totals = ledger_totals(w.engine, w.province.actor, "current")
+    assert totals.rows == len(everything) == 3
+    assert totals.units == len({r.credit_code for r in everything}) == 2  # one unit filed twice
+    assert totals.guards == sum(current_row(r)["保安员人数"] for r in everything) == 9
+    pages = [ledger_records(w.engine, w.province.actor, "current", offset=o, limit=2) for o in (0, 2)]
+    assert [len(p) for p in pages] == [2, 1]
+    assert [r.number for p in pages for r in p] == [r.number for r in everything]
+    assert ledger_totals(w.engine, w.prefecture.actor, "current", search="克拉玛依") == LedgerTotals(0, 0, 0)
+    assert ledger_totals(w.engine, w.applicant.actor, "current") == LedgerTotals(0, 0, 0)
