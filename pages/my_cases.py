@@ -53,39 +53,38 @@ with st.expander(f"消息通知（{unread}条未读）" if unread else "消息�
         mark_all_read(engine(), user_id=account.user_id)
         st.rerun()
 
-rows = unit_cases(engine(), account.unit_id or -1)
-if not rows:
+def wanted(choice: str, stage: Stage) -> bool:
+    if choice == "待我处理":
+        return holder_of(stage) == Role.APPLICANT
+    if choice == "办理中":
+        return stage not in FINAL_STAGES and holder_of(stage) != Role.APPLICANT
+    if choice == "已办结":
+        return stage in FINAL_STAGES
+    return True
+
+
+if not unit_cases(engine(), account.unit_id or -1, limit=1).any_case:
     st.info("您的单位还没有办件。")
     st.page_link("pages/assistant.py", label="开始办理", icon=":material/edit_note:")
 else:
     choice = st.radio("显示", FILTERS, horizontal=True, key="case-filter", label_visibility="collapsed")
-
-    def wanted(stage: Stage) -> bool:
-        if choice == "待我处理":
-            return holder_of(stage) == Role.APPLICANT
-        if choice == "办理中":
-            return stage not in FINAL_STAGES and holder_of(stage) != Role.APPLICANT
-        if choice == "已办结":
-            return stage in FINAL_STAGES
-        return True
-
-    selected = [r for r in rows if r.id is not None and wanted(Stage(r.stage))]
     limit = int(st.session_state.get("cases-shown", PAGE_SIZE))
-    with SqlUnitOfWork(engine()) as calendar_uow:
+    found = unit_cases(engine(), account.unit_id or -1, stages=[s for s in Stage if wanted(choice, s)],
+                       limit=limit)
+    with SqlUnitOfWork(engine(), read_only=True) as calendar_uow:
         calendar = calendar_uow.calendar()
     today = clock.today()
-    if not selected:
+    if not found.ids:
         st.caption("没有符合条件的办件。")
-    for row in selected[:limit]:
-        assert row.id is not None
+    for case_id in found.ids:
         try:
-            draft = cases.load_draft(uow(), account.actor, row.id)
+            draft = cases.load_draft(SqlUnitOfWork(engine(), read_only=True), account.actor, case_id)
         except DomainError as error:
             show_error(error.message)
             continue
         view.case_card(draft, account=account, engine=engine(), uow=uow, calendar=calendar, today=today)
-    if len(selected) > limit:
-        if st.button(f"显示更多（还有{len(selected) - limit}件）", key="more-cases"):
+    if found.matching > limit:
+        if st.button(f"显示更多（还有{found.matching - limit}件）", key="more-cases"):
             st.session_state["cases-shown"] = limit + PAGE_SIZE
             st.rerun()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -55,10 +56,25 @@ def home_summary(engine: Engine, actor: Actor) -> HomeSummary:
         return HomeSummary(counts, [case_row(r) for r in rows])
 
 
-def unit_cases(engine: Engine, unit_id: int) -> list[Case]:
-    """Every case of one applicant unit, newest first."""
+@dataclass(frozen=True)
+class UnitCases:
+    ids: list[int]  # newest first, at most the limit asked for
+    matching: int  # how many cases are at the stages asked for
+    any_case: bool  # whether the unit has any case at all
+
+
+def unit_cases(engine: Engine, unit_id: int, *, stages: Collection[Stage] | None = None,
+               limit: int | None = None) -> UnitCases:
+    """The cases of one applicant unit at some stages (all when None), newest first."""
+    condition = col(Case.unit_id) == unit_id
+    if stages is not None:
+        condition = and_(condition, col(Case.stage).in_(list(stages)))
     with Session(engine) as session:
-        return list(session.exec(select(Case).where(Case.unit_id == unit_id).order_by(col(Case.id).desc())))
+        ids = list(session.exec(select(Case.id).where(condition).order_by(col(Case.id).desc()).limit(limit)))
+        matching = session.exec(select(func.count()).select_from(Case).where(condition)).one()
+        any_case = matching > 0 or session.exec(select(Case.id).where(Case.unit_id == unit_id).limit(1)).first() \
+            is not None
+    return UnitCases([i for i in ids if i is not None], int(matching), any_case)
 
 
 def open_draft(engine: Engine, unit_id: int, kind: str | None = None) -> Case | None:

@@ -93,8 +93,10 @@ def load_calendar(session: Session) -> WorkCalendar:
 class SqlUnitOfWork:
     """One database transaction; leaving without commit rolls everything back."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        """`read_only`: for reading only (it cannot commit), so on SQLite it does not queue for the write lock."""
         self.engine = engine
+        self.read_only = read_only
         self._session: Session | None = None
         # The session's identity map holds rows weakly: keep the cases read in this transaction, so
         # reading one again (the check, the write, the view returned) costs no second query.
@@ -107,7 +109,8 @@ class SqlUnitOfWork:
         return self._session
 
     def __enter__(self) -> Self:
-        self._session = write_session(self.engine)
+        self._session = (Session(self.engine, expire_on_commit=False) if self.read_only
+                         else write_session(self.engine))
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -119,6 +122,8 @@ class SqlUnitOfWork:
         self._cases.clear()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             self.session.commit()
         except StaleDataError:

@@ -335,3 +335,25 @@ def test_download_names_follow_the_case_number(app_world: World) -> None:
     notice = next(d for d in docs if d.doc_type == "correction_notice")
     assert download_name(case, notice, 1) == f"{case.number}-补正材料告知书.pdf"
     assert download_name(case, notice, 2) == f"{case.number}-补正材料告知书-2.pdf"
+
+
+def test_my_cases_shows_ten_at_a_time_and_filters_by_who_holds_the_case(app_world: World) -> None:
+    w = app_world
+    applicant = w.applicant
+    assert applicant.unit_name and applicant.credit_code and applicant.mobile
+    for _ in range(11):
+        cases.start_draft(w.uow(), applicant.actor, "C", unit_name=applicant.unit_name,
+                          credit_code=applicant.credit_code, contact=applicant.display_name, mobile=applicant.mobile)
+    filed = _approved(w)
+    at = open_page("pages/my_cases.py", applicant)
+    assert not at.exception
+    more = [b for b in at.button if b.label.startswith("显示更多")]
+    assert [b.label for b in more] == ["显示更多（还有2件）"]
+    assert filed.number is not None and filed.number in texts(at)  # newest first
+    more[0].click().run()
+    assert not [b for b in at.button if b.label.startswith("显示更多")]
+    at.radio(key="case-filter").set_value("已办结").run()
+    shown = texts(at)
+    assert filed.number in shown and not [b for b in at.button if b.label.startswith("显示更多")]
+    at.radio(key="case-filter").set_value("办理中").run()
+    assert "没有符合条件的办件。" in texts(at)
