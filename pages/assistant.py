@@ -42,7 +42,7 @@ if account is not None:
 case_id = st.session_state.get("case_id")
 if account is not None and case_id is not None:
     try:
-        draft = cases.load_draft(uow(), account.actor, int(case_id))
+        draft = cases.load_draft(SqlUnitOfWork(engine(), read_only=True), account.actor, int(case_id))
     except DomainError as error:
         show_error(error.message)
         st.session_state.pop("case_id", None)

@@ -173,7 +173,7 @@ case_id = requested_id()
 try:
     if case_id is None:
         raise NotFound()
-    dossier = open_dossier(SqlUnitOfWork(engine()), actor, case_id, today=today())
+    dossier = open_dossier(SqlUnitOfWork(engine(), read_only=True), actor, case_id, today=today())
 except NotFound as refusal:
     st.title("办件审核")
     show_error(refusal.message)
