@@ -435,6 +435,17 @@ def _rows(
     return tuple((label, value) for label, value in pairs if value) + tuple(details)
 
 
+def _application_rows(case_number: str, unit_name: str, credit_code: str, matter: str) -> tuple[
+        tuple[str, str], ...]:
+    """The four rows every notice about an application opens its table with."""
+    return (("办件编号", case_number), ("申请单位", unit_name), ("统一社会信用代码", credit_code), ("申请事项", matter))
+
+
+def _examined(submitted_on: date, matter: str, case_number: str) -> str:
+    """How a decision on an application opens: which application, and that it was examined."""
+    return f"你单位于{chinese_date(submitted_on)}提交的{matter}申请（办件编号：{case_number}），经审查，"
+
+
 def acceptance_notice(
     *,
     number: str,
@@ -467,10 +478,7 @@ def acceptance_notice(
         addressee=unit_name,
         paragraphs=tuple(paragraphs),
         table=_rows(
-            ("办件编号", case_number),
-            ("申请单位", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("申请事项", matter),
+            *_application_rows(case_number, unit_name, credit_code, matter),
             ("提交日期", chinese_date(submitted_on)),
             ("受理日期", chinese_date(issued_on)),
             details=details,
@@ -517,17 +525,12 @@ def correction_notice(
         issued_on=issued_on,
         addressee=unit_name,
         paragraphs=(
-            f"你单位于{chinese_date(submitted_on)}提交的{matter}申请（办件编号：{case_number}），经审查，"
+            _examined(submitted_on, matter, case_number) +
             "申请材料不齐全或者不符合法定形式。现将需要补正的全部内容一次性告知如下：",
         ),
         items=tuple(f"{what.strip()}：{why.strip()}" for what, why in items),
         closing=tuple(closing),
-        table=_rows(
-            ("办件编号", case_number),
-            ("申请单位", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("申请事项", matter),
-        ),
+        table=_rows(*_application_rows(case_number, unit_name, credit_code, matter)),
         verification_code=verification_code,
         verify_url=verify_url,
         province=province,
@@ -560,17 +563,12 @@ def rejection_decision(
         issued_on=issued_on,
         addressee=unit_name,
         paragraphs=(
-            f"你单位于{chinese_date(submitted_on)}提交的{matter}申请（办件编号：{case_number}），经审查，"
+            _examined(submitted_on, matter, case_number) +
             "本机关决定不予通过。理由如下：",
         ),
         items=cleaned,
         closing=(REMEDIES,),
-        table=_rows(
-            ("办件编号", case_number),
-            ("申请单位", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("申请事项", matter),
-        ),
+        table=_rows(*_application_rows(case_number, unit_name, credit_code, matter)),
         verification_code=verification_code,
         verify_url=verify_url,
         province=province,
