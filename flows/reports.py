@@ -157,24 +157,43 @@ class RegionFigures:
     first_pass: int = 0
     level_days: dict[Role, list[int]] = field(default_factory=lambda: {level: [] for level in LEVELS})
 
-    def add(self, case: CaseFigures) -> None:
-        self.received += 1
+    def add(self, case: CaseFigures, times: int = 1) -> None:
+        """Count a case (or `times` cases with the same figures)."""
+        self.received += times
         if case.stage == Stage.APPROVED:
-            self.approved += 1
+            self.approved += times
         elif case.stage == Stage.REJECTED:
-            self.rejected += 1
+            self.rejected += times
         elif case.stage == Stage.WITHDRAWN:
-            self.withdrawn += 1
+            self.withdrawn += times
         else:
-            self.in_progress += 1
-        self.returned += case.returned
-        self.overdue += case.overdue
-        self.first_pass += case.first_pass
+            self.in_progress += times
+        self.returned += case.returned * times
+        self.overdue += case.overdue * times
+        self.first_pass += case.first_pass * times
         if case.on_time is not None:
-            self.ended += 1
-            self.ended_on_time += case.on_time
+            self.ended += times
+            self.ended_on_time += case.on_time * times
         for level, days in case.level_days:
-            self.level_days[level].append(days)
+            if times == 1:
+                self.level_days[level].append(days)
+            else:
+                self.level_days[level].extend([days] * times)
+
+    def merge(self, other: RegionFigures) -> None:
+        """Add another region's sums (the total is the sum of the rows)."""
+        self.received += other.received
+        self.in_progress += other.in_progress
+        self.approved += other.approved
+        self.rejected += other.rejected
+        self.withdrawn += other.withdrawn
+        self.returned += other.returned
+        self.overdue += other.overdue
+        self.ended += other.ended
+        self.ended_on_time += other.ended_on_time
+        self.first_pass += other.first_pass
+        for level, days in other.level_days.items():
+            self.level_days[level].extend(days)
 
     @property
     def on_time_rate(self) -> float | None:

@@ -7,20 +7,24 @@ working day, Sun 10-11 off. The report covers 2026-09-01 .. 2026-10-31 (as of 10
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
 from flows import cases
 from flows.clock import CHINA
 from flows.ports import CaseView, ReturnItem
-from flows.reports import TOTAL
-from flows.review import Act, Role
+from flows.reports import TOTAL, Report, build_report
+from flows.review import Act, Actor, Role, Stage
 from store.accounts import Account, create_user, demo_password_hash, get_account
-from store.demo import DEMO_IDS, DEMO_PASSWORD
-from store.reports import progress_report
+from store.demo import DEMO_CODES, DEMO_IDS, DEMO_PASSWORD
+from store.models import Case, CaseEvent
+from store.reports import histories, progress_report, read_model, scope_of
+from store.uow import load_calendar
 from tests.support import World, make_world, submitted
 
 START, END = date(2026, 9, 1), date(2026, 10, 31)
@@ -87,6 +91,7 @@ def data(engine: Engine) -> Data:
         version = uow.case(c3.id).version
     c3 = cases.submit(w.uow(), w.applicant.actor, c3.id, expected_version=version, now=at(d(10, 12)))
     c3 = do(w, county, c3, Act.CONFIRM, d(10, 13))
+    numbers["c3"] = c3.id
 
     # 4: in on 10-08, returned by the county 10-09, withdrawn 10-10.
     c4 = submitted(w, "C", today=d(10, 8))
@@ -116,6 +121,7 @@ def data(engine: Engine) -> Data:
     # 8: in on Fri 10-30 (due 11-06), confirmed 11-03: after the as-of day, so still at the county.
     c8 = submitted(w, "C", today=d(10, 30))
     do(w, county, c8, Act.CONFIRM, d(11, 3))
+    numbers["c8"] = c8.id
     return Data(w, karamay, numbers)
 
 
@@ -204,6 +210,120 @@ def test_a_calendar_correction_changes_the_on_time_rate(data: Data) -> None:
     assert row(table, "乌鲁木齐市")["按时办结率（%）"] == 100.0
 
 
+# ------------------------------------------------------------------ the read model (store/reports.py)
+def from_scratch(engine: Engine, actor: Actor, *, start: date, end: date, today: date,
+                 kinds: list[str] | None = None) -> Report:
+    """The report computed the old way: one query over every event, no read model, nothing kept."""
+    as_of = min(end, today)
+    scope = scope_of(actor)
+    with Session(engine) as session:
+        calendar = load_calendar(session)
+    return build_report(histories(engine, actor, start=start, end=as_of, kinds=kinds), regions=scope.regions,
+                        by=scope.by, calendar=calendar, as_of=as_of)
+
+
+def same_as_from_scratch(engine: Engine, actor: Actor, *, start: date = START, end: date = END,
+                         today: date = TODAY, kinds: list[str] | None = None) -> list[dict[str, object]]:
+    table = progress_report(engine, actor, start=start, end=end, kinds=kinds, today=today).table()
+    assert table == from_scratch(engine, actor, start=start, end=end, kinds=kinds, today=today).table()
+    return table
+
+
+def add_event(engine: Engine, *, event_id: int, case_id: int, act: Act, from_stage: Stage, to_stage: Stage,
+              day: date, actor_id: int) -> None:
+    """An event written by hand with the id a transaction would have been given, and the case moved with it."""
+    with Session(engine) as session:
+        session.add(CaseEvent(id=event_id, case_id=case_id, act=act, from_stage=from_stage, to_stage=to_stage,
+                              actor_id=actor_id, actor_role="prefecture", actor_name="州级审核人员", at=at(day)))
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.stage = to_stage
+        session.add(case)
+        session.commit()
+
+
+def highest_event_id(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.max(CaseEvent.id))).one() or 0)
+
+
+def test_the_report_after_an_act_reads_only_the_new_events(data: Data) -> None:
+    engine, province = data.world.engine, data.world.province.actor
+    before = same_as_from_scratch(engine, province)
+    model = read_model(engine)
+    loads = model.full_loads
+    with data.world.uow() as uow:
+        c3 = uow.case(data.numbers["c3"])
+    c3 = do(data.world, data.world.prefecture, c3, Act.ACCEPT, d(10, 14))
+    do(data.world, data.world.prefecture, c3, Act.APPROVE, d(10, 15))
+    after = same_as_from_scratch(engine, province)
+    assert model.full_loads == loads and model.loaded == model.last_id  # read incrementally, nothing missed
+    assert row(before, "乌鲁木齐市")["在办"] == 2 and row(after, "乌鲁木齐市")["在办"] == 1
+    assert row(after, "乌鲁木齐市")["已办结（通过/备案）"] == 4
+    assert row(after, "乌鲁木齐市")["超期"] == 0  # case 3 is no longer running
+    same_as_from_scratch(engine, data.world.prefecture.actor)
+    same_as_from_scratch(engine, data.world.county.actor)
+
+
+def test_an_event_committed_after_a_higher_id_was_read_is_counted(data: Data) -> None:
+    engine, province = data.world.engine, data.world.province.actor
+    end = TODAY  # case 8 (confirmed 11-03) counts
+    same_as_from_scratch(engine, province, end=end)
+    model = read_model(engine)
+    loads, top = model.full_loads, highest_event_id(engine)
+    c3, c8 = data.numbers["c3"], data.numbers["c8"]
+    pref = data.world.prefecture.user_id
+    # Transaction T1 is given ids top+1, top+2 (case 8 accepted and approved) but commits last; T2 is
+    # given top+3 (case 3 accepted) and commits first, and a report reads it in between.
+    add_event(engine, event_id=top + 3, case_id=c3, act=Act.ACCEPT, from_stage=Stage.PREFECTURE_ACCEPT,
+              to_stage=Stage.PREFECTURE_REVIEW, day=d(11, 4), actor_id=pref)
+    middle = same_as_from_scratch(engine, province, end=end)
+    assert model.last_id == top + 3
+    add_event(engine, event_id=top + 1, case_id=c8, act=Act.ACCEPT, from_stage=Stage.PREFECTURE_ACCEPT,
+              to_stage=Stage.PREFECTURE_REVIEW, day=d(11, 4), actor_id=pref)
+    add_event(engine, event_id=top + 2, case_id=c8, act=Act.APPROVE, from_stage=Stage.PREFECTURE_REVIEW,
+              to_stage=Stage.APPROVED, day=d(11, 5), actor_id=pref)
+    after = same_as_from_scratch(engine, province, end=end)
+    approved = row(middle, TOTAL)["已办结（通过/备案）"]
+    assert isinstance(approved, int) and row(after, TOTAL)["已办结（通过/备案）"] == approved + 1
+    assert (model.full_loads, model.repairs) == (loads, 1)  # the cases concerned were read again, not all
+    assert model.loaded == highest_event_id(engine) == top + 3
+
+
+def test_a_gap_older_than_the_window_reads_everything_again(data: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.reports
+
+    engine, province = data.world.engine, data.world.province.actor
+    top = highest_event_id(engine)
+    c3, c8 = data.numbers["c3"], data.numbers["c8"]
+    pref = data.world.prefecture.user_id
+    add_event(engine, event_id=top + 10, case_id=c3, act=Act.ACCEPT, from_stage=Stage.PREFECTURE_ACCEPT,
+              to_stage=Stage.PREFECTURE_REVIEW, day=d(11, 4), actor_id=pref)
+    monkeypatch.setattr(store.reports, "_WINDOW", 2)
+    same_as_from_scratch(engine, province, end=TODAY)
+    model = read_model(engine)
+    loads = model.full_loads
+    add_event(engine, event_id=top + 1, case_id=c8, act=Act.ACCEPT, from_stage=Stage.PREFECTURE_ACCEPT,
+              to_stage=Stage.PREFECTURE_REVIEW, day=d(11, 4), actor_id=pref)
+    same_as_from_scratch(engine, province, end=TODAY)
+    assert model.full_loads == loads + 1 and model.loaded == top + 2
+
+
+def test_a_calendar_correction_after_the_report_was_read_changes_its_figures(data: Data) -> None:
+    from store.admin import set_calendar_day
+
+    engine, province = data.world.engine, data.world.province.actor
+    before = same_as_from_scratch(engine, province)
+    loads = read_model(engine).full_loads
+    # 10-13 off: cases 2 and 6 are on time, and case 2's prefecture visit (10-09 .. 10-14) is one day shorter.
+    set_calendar_day(engine, date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
+    after = same_as_from_scratch(engine, province)
+    assert row(before, "乌鲁木齐市")["按时办结率（%）"] == 33.3 and row(after, "乌鲁木齐市")["按时办结率（%）"] == 100.0
+    assert row(after, TOTAL)["州市地审核用时中位数（工作日）"] != row(before, TOTAL)["州市地审核用时中位数（工作日）"]
+    assert read_model(engine).full_loads == loads  # the events were not read again, only the figures recounted
+
+
+# ------------------------------------------------------------------ the read model against random histories
 # ------------------------------------------------------------------ baseline coverage
 def test_baseline_import_and_coverage_per_region(engine: Engine) -> None:
     from store.baseline import coverage, import_baseline
@@ -242,3 +362,131 @@ def test_baseline_import_and_coverage_per_region(engine: Engine) -> None:
     assert prefecture.total.known == 2
     assert coverage(engine, w.other_prefecture.actor).total.known == 1
     assert coverage(engine, w.county.actor).total.known == 1
+# Which acts a case may take from each stage (kind A goes to the province; the others pass the county).
+_NEXT: dict[Stage, list[tuple[Act, Stage]]] = {
+    Stage.COUNTY_CONFIRM: [(Act.CONFIRM, Stage.PREFECTURE_ACCEPT), (Act.CONFIRM, Stage.PREFECTURE_ACCEPT),
+                           (Act.RETURN, Stage.RETURNED), (Act.WITHDRAW, Stage.WITHDRAWN)],
+    Stage.PREFECTURE_ACCEPT: [(Act.ACCEPT, Stage.PREFECTURE_REVIEW), (Act.ACCEPT, Stage.PREFECTURE_REVIEW),
+                              (Act.RETURN, Stage.RETURNED)],
+    Stage.PREFECTURE_REVIEW: [(Act.APPROVE, Stage.APPROVED), (Act.REJECT, Stage.REJECTED),
+                              (Act.RETURN, Stage.RETURNED)],
+    Stage.PROVINCE_ACCEPT: [(Act.ACCEPT, Stage.PROVINCE_REVIEW)],
+    Stage.PROVINCE_REVIEW: [(Act.APPROVE, Stage.APPROVED), (Act.REJECT, Stage.REJECTED),
+                            (Act.RETURN_TO_PREFECTURE, Stage.PREFECTURE_REVIEW)],
+    Stage.RETURNED: [(Act.RESUBMIT, Stage.DRAFT), (Act.WITHDRAW, Stage.WITHDRAWN)],  # DRAFT: the kind's entry
+}
+_PLACES = [("650100", "650102"), ("650100", "650103"), ("650200", "650202")]
+
+
+@dataclass
+class _Random:
+    """A data set written by hand, events with explicit ids, some committed out of id order."""
+
+    engine: Engine
+    rng: random.Random
+    unit_id: int
+    user_id: int
+    next_id: int
+    stages: dict[int, tuple[str, Stage, date]] = field(default_factory=dict)  # case -> kind, stage, last day
+    held: list[tuple[int, int, Act, Stage, date, tuple[str, str | None] | None]] = field(default_factory=list)
+    busy: set[int] = field(default_factory=set)  # cases with a held event: nothing else happens to them
+
+    def new_case(self, session: Session) -> None:
+        kind = self.rng.choice("AACCBD")
+        prefecture, county = self.rng.choice(_PLACES)
+        day = date(2026, 9, 1) + timedelta(days=self.rng.randrange(80))
+        case = Case(kind=kind, definition_version=1, unit_id=self.unit_id, applicant_user_id=self.user_id,
+                    unit_name="随机单位", credit_code=DEMO_CODES[0], stage=Stage.DRAFT, prefecture_code=prefecture,
+                    county_code=None if kind == "A" else county)
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        self.stages[case.id] = (kind, Stage.DRAFT, day)
+        if self.rng.random() < 0.9:  # some drafts stay drafts
+            self.write(session, self.next_event(), case.id, Act.SUBMIT, self.entry(kind), day, None)
+
+    def entry(self, kind: str) -> Stage:
+        return Stage.PREFECTURE_ACCEPT if kind == "A" else Stage.COUNTY_CONFIRM
+
+    def next_event(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def write(self, session: Session, event_id: int, case_id: int, act: Act, to: Stage, day: date,
+              move: tuple[str, str | None] | None) -> None:
+        kind, stage, _ = self.stages[case_id]
+        session.add(CaseEvent(id=event_id, case_id=case_id, act=act, from_stage=stage, to_stage=to,
+                              actor_id=self.user_id, actor_role="county", actor_name="随机", at=at(day)))
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.stage = to
+        if act in (Act.SUBMIT, Act.RESUBMIT):
+            case.submitted_at = at(day)
+        if move is not None:
+            case.prefecture_code, case.county_code = move
+        session.add(case)
+        self.stages[case_id] = (kind, to, day)
+
+    def act(self, session: Session, case_id: int) -> None:
+        kind, stage, last = self.stages[case_id]
+        choices = _NEXT.get(stage, [])
+        if not choices or case_id in self.busy:
+            return
+        act, to = self.rng.choice(choices)
+        if act == Act.APPROVE and stage == Stage.PREFECTURE_REVIEW and kind == "A":
+            act, to = Act.REPORT, Stage.PROVINCE_ACCEPT
+        if to == Stage.DRAFT:
+            to = self.entry(kind)
+        move = None
+        if act == Act.RESUBMIT and self.rng.random() < 0.4:  # a resubmission moves the case
+            prefecture, county = self.rng.choice(_PLACES)
+            move = (prefecture, None if kind == "A" else county)
+        day = last + timedelta(days=self.rng.choice([0, 1, 1, 2, 3, 5, 8]))
+        event_id = self.next_event()
+        if self.rng.random() < 0.1:  # its transaction commits later, after higher ids were read
+            self.held.append((event_id, case_id, act, to, day, move))
+            self.busy.add(case_id)
+            return
+        self.write(session, event_id, case_id, act, to, day, move)
+
+    def round(self, new_cases: int, acts: int) -> None:
+        with Session(self.engine) as session:
+            for _ in range(new_cases):
+                self.new_case(session)
+            for case_id in self.rng.sample(sorted(self.stages), min(acts, len(self.stages))):
+                self.act(session, case_id)
+            session.commit()
+        if self.held and self.rng.random() < 0.7:
+            with Session(self.engine) as session:
+                for event_id, case_id, act, to, day, move in self.held:
+                    self.write(session, event_id, case_id, act, to, day, move)
+                session.commit()
+            self.held, self.busy = [], set()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_read_model_agrees_with_a_reading_from_scratch(engine: Engine, seed: int) -> None:
+    from store.admin import set_calendar_day
+
+    w = make_world(engine)
+    assert w.applicant.unit_id is not None
+    data = _Random(engine, random.Random(seed), w.applicant.unit_id, w.applicant.user_id,
+                   highest_event_id(engine) + 100)
+    officers = [w.province.actor, w.prefecture.actor, w.other_prefecture.actor, w.county.actor,
+                w.sibling_county.actor, w.applicant.actor,  # store.queries.visible: its unit's cases
+                Actor(w.county.user_id, Role.COUNTY, None)]  # no region: `county_code IS NULL`, as visible() writes it
+    questions: list[tuple[date, date, list[str] | None]] = [
+        (date(2026, 9, 1), date(2026, 12, 31), None), (date(2026, 9, 15), date(2026, 10, 20), None),
+        (date(2026, 10, 1), date(2026, 11, 10), ["A", "B"])]
+    today = date(2026, 11, 20)
+    for number in range(8):
+        data.round(new_cases=40, acts=120)
+        if number in (3, 6):
+            day = date(2026, 9, 1) + timedelta(days=data.rng.randrange(90))
+            set_calendar_day(engine, day, is_working=day.weekday() >= 5, note="随机", actor_id=None)
+        for officer in officers:
+            for start, end, kinds in questions:
+                same_as_from_scratch(engine, officer, start=start, end=end, today=today, kinds=kinds)
+    model = read_model(engine)
+    assert model.full_loads == 1 and model.repairs > 0
+    assert len([c for c in model.cases.values() if c.stage != Stage.DRAFT]) > 250
