@@ -7,29 +7,23 @@ is driven in its own test); everything the officers do and see goes through the 
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page
 from pypdf import PdfReader
 from sqlalchemy import Engine
-from stdnum.cn import uscc
 
-from flows import cases, clock
 from flows.accounts import Registration
-from flows.identifiers import organisation_check_char
 from flows.kinds import get_filing
-from store.accounts import Account, demo_password_hash, register_applicant
+from store.accounts import demo_password_hash, register_applicant
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
-from store.uow import SqlUnitOfWork
+from store.demo import DEMO_PASSWORD
 from tests.e2e.conftest import AppServer
+from tests.e2e.filing import credit_code, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -48,53 +42,11 @@ COUNTY, SIBLING, PREFECTURE = "xian650102", "xian650103", "zhou650100"
 NOT_FOUND = "未找到该办件，或您无权查看。"
 
 
-def credit_code(seed: int) -> str:
-    """A valid unified social credit code of our own (both check characters hold)."""
-    body = f"MB{seed:05d}Y"
-    head = "91650100" + body + organisation_check_char(body)
-    return head + str(uscc.calc_check_digit(head + "0"))
-
-
-def photo() -> bytes:
-    image = Image.new("RGB", (1200, 800), (235, 238, 245))
-    for x in range(100, 1100):
-        for y in (100, 700):
-            image.putpixel((x, y), (30, 60, 150))
-    out = io.BytesIO()
-    image.save(out, "JPEG")
-    return out.getvalue()
-
-
 @dataclass
 class Filed:
     case_id: int
     number: str
     engine: Engine
-
-
-def file_c_case(engine: Engine, applicant: Account) -> Filed:
-    """A complete kind-C filing in 天山区, the legal-person proof as a photo, submitted yesterday."""
-    uow = SqlUnitOfWork(engine)
-    actor = applicant.actor
-    assert applicant.unit_name and applicant.credit_code and applicant.mobile
-    day = clock.today() - timedelta(days=1)
-    draft = cases.start_draft(uow, actor, "C", unit_name=applicant.unit_name, credit_code=applicant.credit_code,
-                              contact=applicant.display_name, mobile=applicant.mobile)
-    cases.confirm_instructions(uow, actor, draft.id)
-    for qid, value in demo_answers("C", today=day).items():
-        cases.save_answer(uow, actor, draft.id, qid, value, today=day)
-    for material in get_filing("C").materials:
-        if material.id == "legal_person_proof":
-            cases.upload_material(uow, actor, draft.id, material.id, filename="营业执照.jpg", data=photo())
-        elif material.required:
-            cases.upload_material(uow, actor, draft.id, material.id, filename=f"{material.label}.pdf",
-                                  data=demo_pdf(material.id))
-    with uow:
-        version = uow.case(draft.id).version
-    case = cases.submit(uow, actor, draft.id, expected_version=version,
-                        now=datetime.combine(day, time(10), tzinfo=clock.CHINA))
-    assert case.number is not None
-    return Filed(case.id, case.number, engine)
 
 
 @pytest.fixture
@@ -104,7 +56,9 @@ def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fi
     applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(4242),
                                                         contact="周明", mobile=MOBILE, password=DEMO_PASSWORD),
                                    password_hash=demo_password_hash(DEMO_PASSWORD))
-    yield file_c_case(engine, applicant)
+    case = submit_c_case(engine, applicant, days_ago=1)
+    assert case.number is not None
+    yield Filed(case.id, case.number, engine)
     engine.dispose()
 
 

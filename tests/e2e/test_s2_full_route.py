@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,14 +22,14 @@ from playwright.sync_api import Page
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from flows import cases, clock
+from flows import clock
 from flows.accounts import Registration
-from flows.kinds import get_filing
 from store.accounts import Account, demo_password_hash, register_applicant
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
+from store.demo import DEMO_PASSWORD, demo_pdf
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
+from tests.e2e.filing import credit_code, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -42,11 +42,9 @@ from tests.e2e.helpers import (
 )
 from tests.e2e.test_officer_review import (
     act,
-    credit_code,
     log_in,
     open_from_queue,
     open_queue,
-    photo,
     pick,
     see,
 )
@@ -73,31 +71,6 @@ class Filed:
     account: Account
 
 
-def file_c_case(engine: Engine, applicant: Account, *, days_ago: int) -> Filed:
-    """A complete kind-C filing in 天山区, submitted `days_ago` days ago (so its first clock has run)."""
-    uow = SqlUnitOfWork(engine)
-    actor = applicant.actor
-    assert applicant.unit_name and applicant.credit_code and applicant.mobile
-    day = clock.today() - timedelta(days=days_ago)
-    draft = cases.start_draft(uow, actor, "C", unit_name=applicant.unit_name, credit_code=applicant.credit_code,
-                              contact=applicant.display_name, mobile=applicant.mobile)
-    cases.confirm_instructions(uow, actor, draft.id)
-    for qid, value in demo_answers("C", today=day).items():
-        cases.save_answer(uow, actor, draft.id, qid, value, today=day)
-    for material in get_filing("C").materials:
-        if material.id == "legal_person_proof":
-            cases.upload_material(uow, actor, draft.id, material.id, filename="营业执照.jpg", data=photo())
-        elif material.required:
-            cases.upload_material(uow, actor, draft.id, material.id, filename=f"{material.label}.pdf",
-                                  data=demo_pdf(material.id))
-    with uow:
-        version = uow.case(draft.id).version
-    case = cases.submit(uow, actor, draft.id, expected_version=version,
-                        now=datetime.combine(day, time(10), tzinfo=clock.CHINA))
-    assert case.number is not None and case.due_on is not None
-    return Filed(case.id, case.number, case.due_on, engine, applicant)
-
-
 @pytest.fixture
 def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filed]:
     monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
@@ -105,7 +78,9 @@ def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fi
     applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(5252),
                                                         contact="艾力", mobile=MOBILE, password=DEMO_PASSWORD),
                                    password_hash=demo_password_hash(DEMO_PASSWORD))
-    yield file_c_case(engine, applicant, days_ago=10)
+    case = submit_c_case(engine, applicant, days_ago=10)
+    assert case.number is not None and case.due_on is not None
+    yield Filed(case.id, case.number, case.due_on, engine, applicant)
     engine.dispose()
 
 

@@ -28,6 +28,7 @@ from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
 from store.models import User
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
+from tests.e2e.filing import credit_code, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -39,8 +40,6 @@ from tests.e2e.helpers import (
 )
 from tests.e2e.test_officer_review import (
     act,
-    credit_code,
-    file_c_case,
     log_in,
     open_from_queue,
     open_queue,
@@ -76,14 +75,14 @@ def cancellation(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iter
     applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(4444),
                                                         contact="王芳", mobile=MOBILE, password=DEMO_PASSWORD),
                                    password_hash=demo_password_hash(DEMO_PASSWORD))
-    filing = file_c_case(engine, applicant)
+    filing = submit_c_case(engine, applicant, days_ago=1)
     uow = SqlUnitOfWork(engine)
     for login, what in (("xian650102", Act.CONFIRM), ("zhou650100", Act.ACCEPT), ("zhou650100", Act.APPROVE)):
         with uow:
-            version = uow.case(filing.case_id).version
-        cases.act_on_case(uow, officer(engine, login).actor, filing.case_id, what, expected_version=version)
+            version = uow.case(filing.id).version
+        cases.act_on_case(uow, officer(engine, login).actor, filing.id, what, expected_version=version)
     with uow:
-        certificate = next(d for d in uow.documents(filing.case_id) if d.doc_type == "filing_certificate")
+        certificate = next(d for d in uow.documents(filing.id) if d.doc_type == "filing_certificate")
     assert certificate.verification_code is not None
 
     # The unit starts a cancellation and chooses the filing from its filed cases.

@@ -1,0 +1,61 @@
+"""Cases filed straight into the app server's database, for browser tests that start at the officer's side."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, time, timedelta
+
+from PIL import Image
+from sqlalchemy import Engine
+from stdnum.cn import uscc
+
+from flows import cases, clock
+from flows.identifiers import organisation_check_char
+from flows.kinds import get_filing
+from flows.ports import CaseView
+from store.accounts import Account
+from store.demo import demo_answers, demo_pdf
+from store.uow import SqlUnitOfWork
+
+
+def credit_code(seed: int) -> str:
+    """A valid unified social credit code of our own (both check characters hold)."""
+    body = f"MB{seed:05d}Y"
+    head = "91650100" + body + organisation_check_char(body)
+    return head + str(uscc.calc_check_digit(head + "0"))
+
+
+def photo() -> bytes:
+    """A phone photo of a licence: a JPEG with a drawn frame (previewed as an image, merged as a page)."""
+    image = Image.new("RGB", (1200, 800), (235, 238, 245))
+    for x in range(100, 1100):
+        for y in (100, 700):
+            image.putpixel((x, y), (30, 60, 150))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int) -> CaseView:
+    """A complete kind-C filing in 天山区 (the legal-person proof as a photo), submitted `days_ago` days ago."""
+    uow = SqlUnitOfWork(engine)
+    actor = applicant.actor
+    assert applicant.unit_name and applicant.credit_code and applicant.mobile
+    day = clock.today() - timedelta(days=days_ago)
+    draft = cases.start_draft(uow, actor, "C", unit_name=applicant.unit_name, credit_code=applicant.credit_code,
+                              contact=applicant.display_name, mobile=applicant.mobile)
+    cases.confirm_instructions(uow, actor, draft.id)
+    for qid, value in demo_answers("C", today=day).items():
+        cases.save_answer(uow, actor, draft.id, qid, value, today=day)
+    for material in get_filing("C").materials:
+        if material.id == "legal_person_proof":
+            cases.upload_material(uow, actor, draft.id, material.id, filename="营业执照.jpg", data=photo())
+        elif material.required:
+            cases.upload_material(uow, actor, draft.id, material.id, filename=f"{material.label}.pdf",
+                                  data=demo_pdf(material.id))
+    with uow:
+        version = uow.case(draft.id).version
+    case = cases.submit(uow, actor, draft.id, expected_version=version,
+                        now=datetime.combine(day, time(10), tzinfo=clock.CHINA))
+    assert case.number is not None
+    return case
