@@ -420,6 +420,22 @@ async def walk(w: Walk, user_id: int, token: str) -> None:
         await session.close()
 
 
+def server_tracebacks(data_dir: Path) -> list[str]:
+    """The last line of each traceback in the server's log (what the redacted exception elements hide)."""
+    try:
+        lines = (data_dir / "streamlit.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    found, inside = [], False
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            inside = True
+        elif inside and line and not line.startswith((" ", "\t")):
+            found.append(f"{line[:300]} (log line {index + 1})")
+            inside = False
+    return found
+
+
 def submitted_in_database(data_dir: Path) -> int:
     """Kind-C cases with a submission time, counted in the load's own database."""
     from sqlalchemy import text
@@ -499,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"submitted kind-C cases in the database: {in_db}")
         print(f"client CPU: {client_cpu:.1f} s in {seconds:.0f} s (these websocket clients, one process)"
               + (f"; think time {args.think:g} s mean" if args.think else "; no think time"))
+        tracebacks = server_tracebacks(data_dir)
+        if tracebacks:
+            print(f"server log: {len(tracebacks)} tracebacks; the first ends: {tracebacks[0]}")
         if in_db != results.completed:
             results.errors.append(f"{results.completed} filings completed but {in_db} submitted in the database")
             print(f"  error: {results.errors[-1]}")
