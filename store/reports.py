@@ -20,6 +20,8 @@ when the gap is older than the window, everything is).
 from __future__ import annotations
 
 import itertools
+import logging
+import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -423,6 +425,35 @@ def forget_models() -> None:
         _MODELS.clear()
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+log = logging.getLogger(__name__)
+_WARMED: set[str] = set()
+
+
+def warm_up_in_background(engine: Engine) -> threading.Thread | None:
+    """Load this database's read model in a background thread, once per process, so that the first report
+    after a start does not wait seconds for it. Env REPORT_WARMUP=0 switches it off. Returns the thread
+    started (None when already warmed or switched off)."""
+    if os.environ.get("REPORT_WARMUP", "1") == "0":
+        return None
+    url = engine.url.render_as_string(hide_password=False)
+    with _MODELS_LOCK:
+        if url in _WARMED:
+            return None
+        _WARMED.add(url)
+
+    def load() -> None:
+        try:
+            model = read_model(engine)
+            with model.lock:
+                model.sync(engine)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first report loads it instead
+            log.warning("report read model: warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=load, name="report-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Report] = OrderedDict()

@@ -13,6 +13,7 @@ from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
 from store.admin import config_overrides
 from store.feedback import RATINGS, add_feedback
+from store.reports import warm_up_in_background
 from ui import portal
 from ui.session import current_account, engine, log_out, sync_cookie
 from ui.text import md_escape
@@ -44,6 +45,8 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     sync_cookie()
     st.session_state["page_id"] = page_id
+    if account is not None and account.role in (Role.PREFECTURE, Role.PROVINCE):
+        warm_up_in_background(engine())  # the progress report's read model, once per process
     _sidebar(account)
     _pilot_notice()
     allowed = set(roles) if roles is not None else None

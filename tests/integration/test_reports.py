@@ -23,7 +23,14 @@ from flows.review import Act, Actor, Role, Stage
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_CODES, DEMO_IDS, DEMO_PASSWORD
 from store.models import Case, CaseEvent
-from store.reports import histories, progress_report, read_model, scope_of
+from store.reports import (
+    forget_models,
+    histories,
+    progress_report,
+    read_model,
+    scope_of,
+    warm_up_in_background,
+)
 from store.uow import load_calendar
 from tests.support import World, make_world, submitted
 
@@ -490,3 +497,16 @@ def test_the_read_model_agrees_with_a_reading_from_scratch(engine: Engine, seed:
     model = read_model(engine)
     assert model.full_loads == 1 and model.repairs > 0
     assert len([c for c in model.cases.values() if c.stage != Stage.DRAFT]) > 250
+
+
+def test_the_first_officer_page_loads_the_read_model_in_the_background(data: Data) -> None:
+    engine = data.world.engine
+    forget_models()
+    thread = warm_up_in_background(engine)
+    assert thread is not None
+    thread.join(timeout=60)
+    model = read_model(engine)
+    assert model.full_loads == 1 and model.loaded == model.last_id > 0  # loaded before anyone asked for a report
+    assert warm_up_in_background(engine) is None  # once per process and database
+    same_as_from_scratch(engine, data.world.province.actor)
+    assert model.full_loads == 1  # the report used what the warm-up read
