@@ -148,15 +148,18 @@ def upload_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: st
                     data: bytes) -> tuple[CheckedFile, MaterialView]:
     """Check the bytes, store them, and make this file the material's current one."""
     with uow:
-        case = _editable(uow, actor, case_id, material_id)
-        material = filing_of(case).material(material_id)
-        try:
-            checked = check_upload(data, filename, allowed=material.allowed, max_bytes=material.max_mb * 1024 * 1024)
-        except FieldError as error:
-            error.field = material_id
-            raise
-        view = uow.add_material(case_id, material_id, filename=filename, data=data, file_type=checked.file_type,
-                                pages=checked.pages, actor=actor)
+        material = filing_of(_editable(uow, actor, case_id, material_id)).material(material_id)
+    # Checked and stored outside the write transaction: a long PDF must not hold up everyone else's writes.
+    try:
+        checked = check_upload(data, filename, allowed=material.allowed, max_bytes=material.max_mb * 1024 * 1024)
+    except FieldError as error:
+        error.field = material_id
+        raise
+    sha256 = uow.put_file(data)  # the file first, then the row that names it
+    with uow:
+        case = _editable(uow, actor, case_id, material_id)  # again: it may have been submitted meanwhile
+        view = uow.add_material(case_id, material_id, filename=filename, sha256=sha256, size=len(data),
+                                file_type=checked.file_type, pages=checked.pages, actor=actor)
         _mark_corrected(uow, case, material_id)
         uow.commit()
         return checked, view

@@ -186,21 +186,24 @@ class SqlUnitOfWork:
                                  .order_by(col(CaseMaterial.id)))
         return [material_view(r) for r in rows]
 
-    def add_material(self, case_id: int, material_id: str, *, filename: str, data: bytes, file_type: str,
-                     pages: int | None, actor: Actor) -> MaterialView:
-        sha256 = blobs.put(data)  # the file first, then the row that points to it
+    def put_file(self, data: bytes) -> str:
+        return blobs.put(data)
+
+    def add_material(self, case_id: int, material_id: str, *, filename: str, sha256: str, size: int,
+                     file_type: str, pages: int | None, actor: Actor) -> MaterialView:
+        """The row for a file already stored with `put_file` (the file first, then the row that names it)."""
         for old in self.session.exec(select(CaseMaterial).where(CaseMaterial.case_id == case_id,
                                                                 CaseMaterial.material_id == material_id,
                                                                 col(CaseMaterial.current).is_(True))):
             old.current = False
             self.session.add(old)
         row = CaseMaterial(case_id=case_id, material_id=material_id, filename=safe_filename(filename),
-                           sha256=sha256, size=len(data), file_type=file_type, pages=pages,
+                           sha256=sha256, size=size, file_type=file_type, pages=pages,
                            uploaded_by=actor.user_id)
         self.session.add(row)
         self.session.flush()
         audit.append(self.session, actor_id=actor.user_id, action="upload", subject=f"case:{case_id}",
-                     detail={"material": material_id, "sha256": sha256, "size": len(data)})
+                     detail={"material": material_id, "sha256": sha256, "size": size})
         return material_view(row)
 
     def events(self, case_id: int) -> list[EventView]:

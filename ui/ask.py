@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -118,7 +119,8 @@ def _roster(q: Question, current: Any, key: str) -> Any:
     edited = st.data_editor(_roster_frame(q, rows), num_rows="dynamic", column_config=config, hide_index=True,
                             width="stretch", key=f"{key}-table")
     left, right = st.columns(2)
-    left.download_button("下载Excel模板", template(q), file_name=f"{q.label}模板.xlsx",
+    # Made when clicked, not on every rerun of the roster step.
+    left.download_button("下载Excel模板", functools.partial(template, q), file_name=f"{q.label}模板.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-tpl", icon=":material/download:")
     upload = right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx")
