@@ -50,6 +50,9 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     _sidebar(account)
     _pilot_notice()
     allowed = set(roles) if roles is not None else None
+    if st.session_state.get("expired"):
+        st.info("登录已失效（超过30分钟未操作，或已在别处退出登录），请重新登录。已填写的内容都已保存，重新登录后可以接着办理。",
+                icon=":material/timer_off:")
     if not public and account is None:
         st.title(title)
         st.warning("请先登录后再使用此功能。")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -11,6 +12,7 @@ from store.accounts import Account, end_session, resume_session, start_session
 from store.db import default_engine
 
 COOKIE = "baoan_session"
+RECHECK_SECONDS = 30.0
 
 
 def engine() -> Engine:
@@ -18,10 +20,27 @@ def engine() -> Engine:
 
 
 def current_account() -> Account | None:
-    """The logged-in account, from this session or from the browser's session cookie."""
+    """The logged-in account, from this session or from the browser's session cookie.
+
+    An open tab is checked against its server-side session at most every RECHECK_SECONDS: after 30
+    minutes without any action (or a log-out elsewhere, or a disabled account) it is logged out.
+    """
     account = st.session_state.get("account")
     if isinstance(account, Account):
-        return account
+        token = st.session_state.get("token")
+        if not isinstance(token, str):
+            return account  # set by the test harness, never by a login
+        checked = float(st.session_state.get("account_checked", 0.0))
+        if time.monotonic() - checked < RECHECK_SECONDS:
+            return account
+        if resume_session(engine(), token) is not None:
+            st.session_state["account_checked"] = time.monotonic()
+            return account
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
+        st.session_state["logged_out"] = True
+        st.session_state["expired"] = True
+        return None
     if st.session_state.get("logged_out"):
         return None
     token = st.context.cookies.get(COOKIE)
@@ -30,6 +49,7 @@ def current_account() -> Account | None:
         if account is not None:
             st.session_state["account"] = account
             st.session_state["token"] = token
+            st.session_state["account_checked"] = time.monotonic()
             return account
     return None
 
@@ -38,7 +58,9 @@ def log_in(account: Account) -> None:
     """Start a server-side session; the browser gets its token as a cookie on the next draw."""
     st.session_state["token"] = start_session(engine(), account.user_id)
     st.session_state["account"] = account
+    st.session_state["account_checked"] = time.monotonic()
     st.session_state.pop("logged_out", None)
+    st.session_state.pop("expired", None)
 
 
 def log_out() -> None:

@@ -1,0 +1,64 @@
+"""An open tab is logged out after 30 minutes without any action, and told why; its work is kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from store.demo import DEMO_PASSWORD
+from store.models import WebSession, utcnow
+from tests.app.conftest import ROOT, texts
+from tests.support import World
+
+EXPIRED = "登录已失效（超过30分钟未操作，或已在别处退出登录）"
+
+
+def _logged_in(world: World) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.text_input[0].input(world.applicant.mobile or "")
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert f"您好，{world.applicant.display_name}" in texts(at)
+    return at
+
+
+def _idle(world: World, minutes: int) -> None:
+    with Session(world.engine) as session:
+        session.execute(update(WebSession).values(last_seen=utcnow() - timedelta(minutes=minutes)))
+        session.commit()
+
+
+def test_an_open_tab_idle_for_thirty_minutes_is_logged_out(app_world: World) -> None:
+    at = _logged_in(app_world)
+    _idle(app_world, 31)
+    at.session_state["account_checked"] = 0.0  # the last check was long ago
+    at.switch_page("pages/my_cases.py").run()
+    shown = texts(at)
+    assert EXPIRED in shown and "请先登录后再使用此功能。" in shown
+    assert "account" not in at.session_state
+
+
+def test_a_tab_in_use_stays_logged_in(app_world: World) -> None:
+    at = _logged_in(app_world)
+    _idle(app_world, 20)
+    at.session_state["account_checked"] = 0.0
+    at.switch_page("pages/my_cases.py").run()
+    assert EXPIRED not in texts(at) and "我的办件" in texts(at)
+    with Session(app_world.engine) as session:
+        seen = session.exec(select(WebSession)).one().last_seen
+    assert utcnow() - seen < timedelta(minutes=1)  # the check extended the session
+
+
+def test_a_session_ended_elsewhere_ends_the_tab_too(app_world: World) -> None:
+    at = _logged_in(app_world)
+    with Session(app_world.engine) as session:
+        session.execute(update(WebSession).values(ended=True))
+        session.commit()
+    at.session_state["account_checked"] = 0.0
+    at.run()
+    assert EXPIRED in texts(at) and "登录" in texts(at)
