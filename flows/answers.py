@@ -36,7 +36,10 @@ def shorten(text: str, limit: int = 20) -> str:
 
 def clean_text(raw: object, *, max_length: int, label: str) -> str:
     """Trim, normalise width and refuse control characters and over-long text."""
-    text = unicodedata.normalize("NFC", str(raw if raw is not None else "")).strip()
+    given = str(raw if raw is not None else "")
+    if len(given) > 4 * max_length + 64:  # far over even before normalising: refused without scanning it all
+        raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(given)}个字，请精简。")
+    text = unicodedata.normalize("NFC", given).strip()
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" for ch in text):
         raise FieldError(f"“{label}”中含有不可见的控制字符或无效字符，请删除后重新输入。")
     if len(text) > max_length:
