@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, true
+from sqlalchemy import ColumnElement, Engine, and_, false, func, true
 from sqlmodel import Session, col, select
 
 from flows.clock import show
@@ -21,6 +21,8 @@ def visible(actor: Actor) -> ColumnElement[bool]:
     submitted = col(Case.stage) != Stage.DRAFT
     if actor.role == Role.APPLICANT:
         return col(Case.unit_id) == (actor.unit_id if actor.unit_id is not None else -1)
+    if actor.role in (Role.COUNTY, Role.PREFECTURE) and not actor.region_code:
+        return false()  # an officer without a region sees nothing (never "the cases without a county")
     if actor.role == Role.COUNTY:
         return and_(submitted, col(Case.county_code) == actor.region_code)
     if actor.role == Role.PREFECTURE:

@@ -385,9 +385,10 @@ class ReadModel:
 
 
 def _sees(actor: Actor) -> Callable[[_Case], bool]:
-    """store.queries.visible, on the read model. As there, an officer without a region compares with None,
-    which SQLAlchemy writes as IS NULL: a county officer without one sees the cases without a county."""
+    """store.queries.visible, on the read model (an officer without a region sees nothing, as there)."""
     draft, region = Stage.DRAFT.value, actor.region_code
+    if actor.role in (Role.COUNTY, Role.PREFECTURE) and not region:
+        return lambda case: False
     if actor.role == Role.PROVINCE:
         return lambda case: case.stage != draft
     if actor.role == Role.PREFECTURE:

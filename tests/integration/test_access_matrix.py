@@ -31,13 +31,14 @@ from flows.clock import CHINA
 from flows.errors import DomainError
 from flows.kinds import get_filing
 from flows.ports import ReturnItem
-from flows.review import Act, Role, Stage
+from flows.review import Act, Actor, Role, Stage
 from store import db
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD, demo_pdf
 from store.models import Answer, Case, CaseMaterial
+from store.queries import visible
 from store.screening import configured_sources
-from tests.support import World, filled_draft, make_world
+from tests.support import World, filled_draft, make_world, submitted
 
 TODAY = date(2026, 11, 27)
 NOW = datetime.combine(TODAY, time(10, 0), tzinfo=CHINA)
@@ -284,3 +285,13 @@ def test_the_matrix_covers_every_use_case_and_act_of_flows_cases() -> None:
     acts = {u.act for u in USE_CASES}
     assert set(Act) <= acts
     assert {get_filing(u.kind).kind for u in USE_CASES} == {"A", "C"}
+
+
+def test_an_officer_without_a_region_sees_no_case(engine: Engine) -> None:
+    world = make_world(engine)
+    submitted(world, "A", today=date(2026, 11, 2))  # kind A: no county
+    with Session(engine) as session:
+        assert session.exec(select(Case).where(visible(world.province.actor))).all()  # it is there
+        for role in (Role.COUNTY, Role.PREFECTURE):
+            stray = Actor(world.province.user_id, role, None)
+            assert session.exec(select(Case).where(visible(stray))).all() == []
