@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, false, func, true
@@ -86,12 +85,3 @@ def open_draft(engine: Engine, unit_id: int, kind: str | None = None) -> Case | 
         if kind:
             query = query.where(Case.kind == kind)
         return session.exec(query.order_by(col(Case.updated_at).desc()).limit(1)).first()
-
-
-def overdue_counts(engine: Engine, actor: Actor, today: date) -> tuple[int, int]:
-    """(overdue, due today) among open cases this officer may see."""
-    with Session(engine) as session:
-        base = and_(visible(actor), col(Case.due_on).is_not(None))
-        overdue = session.exec(select(func.count()).where(base, col(Case.due_on) < today)).one()
-        due_today = session.exec(select(func.count()).where(base, col(Case.due_on) == today)).one()
-        return int(overdue), int(due_today)
