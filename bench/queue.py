@@ -7,14 +7,10 @@ each row's time left, the screening flags of kind-A rows).
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from bench.common import Figure, median_ms, p_ms, timed
 from bench.dataset import Dataset
-from flows import deadlines
 from flows.review import Actor, Role
 from store.queue import queue_page, waiting_stages
 
@@ -36,33 +32,6 @@ def _raw_page(connection: sqlite3.Connection, actor: Actor) -> None:
                        params).fetchall()
 
 
-# What the queue would cost with the two changes proposed in the report (not shipped; measured, then undone).
-PROPOSED_INDEXES = ('CREATE INDEX bench_ix_case_prefecture_queue ON "case" (prefecture_code, stage, due_on)',
-                    'CREATE INDEX bench_ix_case_county_queue ON "case" (county_code, stage, due_on)')
-
-
-@contextmanager
-def proposed_changes(data: Dataset) -> Iterator[None]:
-    """Indexes leading with the jurisdiction column and ending with due_on; working days looked up once per date."""
-    library = getattr(deadlines, "chinese_calendar")  # noqa: B009 - patched for the what-if, restored below
-    cached = functools.lru_cache(maxsize=8192)(library.is_workday)
-    setattr(deadlines, "chinese_calendar", type("CachedCalendar", (), {"is_workday": staticmethod(cached)}))  # noqa: B010
-    with sqlite3.connect(str(data.path)) as connection:
-        for statement in PROPOSED_INDEXES:
-            connection.execute(statement)
-        connection.execute("ANALYZE")
-    data.engine.dispose()
-    try:
-        yield
-    finally:
-        setattr(deadlines, "chinese_calendar", library)  # noqa: B010
-        with sqlite3.connect(str(data.path)) as connection:
-            for statement in PROPOSED_INDEXES:
-                connection.execute("DROP INDEX " + statement.split()[2])
-            connection.execute("ANALYZE")
-        data.engine.dispose()
-
-
 def run(data: Dataset) -> list[Figure]:
     figures = []
     officers = (("prefecture 650100 (乌鲁木齐市)", Actor(data.officers["zhou650100"], Role.PREFECTURE, "650100")),
@@ -79,12 +48,6 @@ def run(data: Dataset) -> list[Figure]:
                                   median_ms(base), "raw sqlite3 same query", note=note))
             figures.append(Figure(f"queue page of 50, {label}: p95", p_ms(times, 95), "ms",
                                   p_ms(base, 95), "raw sqlite3 same query", target=TARGET_P95_MS))
-        with proposed_changes(data):
-            for label, actor in officers:
-                times = timed(lambda a=actor: queue_page(data.engine, a, per_page=50, today=data.today), RUNS)  # type: ignore[misc]
-                figures.append(Figure(f"  what-if, {label}: p95", p_ms(times, 95), "ms",
-                                      note=f"median {median_ms(times):.1f} ms with the proposed indexes and "
-                                           "working-day cache; not shipped"))
     finally:
         raw.close()
     return figures
