@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 from stdnum.cn import uscc
 
 from flows import cases, clock
+from flows.accounts import Registration
 from flows.identifiers import organisation_check_char
 from flows.kinds import get_filing
 from flows.ports import CaseView
-from store.accounts import Account
-from store.demo import demo_answers, demo_pdf
+from store.accounts import Account, demo_password_hash, register_applicant
+from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
 from store.uow import SqlUnitOfWork
 
 
@@ -34,6 +35,13 @@ def photo() -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG")
     return out.getvalue()
+
+
+def register_unit(engine: Engine, *, unit_name: str, seed: int, contact: str, mobile: str) -> Account:
+    """An applicant unit registered in the app's database (password DEMO_PASSWORD)."""
+    return register_applicant(engine, Registration(unit_name=unit_name, credit_code=credit_code(seed),
+                                                   contact=contact, mobile=mobile, password=DEMO_PASSWORD),
+                              password_hash=demo_password_hash(DEMO_PASSWORD))
 
 
 def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int) -> CaseView:

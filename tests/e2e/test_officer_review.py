@@ -17,13 +17,11 @@ from playwright.sync_api import Page
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from flows.accounts import Registration
 from flows.kinds import get_filing
-from store.accounts import demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import credit_code, submit_c_case
+from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -53,9 +51,7 @@ class Filed:
 def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filed]:
     monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
     engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(4242),
-                                                        contact="周明", mobile=MOBILE, password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+    applicant = register_unit(engine, unit_name=UNIT, seed=4242, contact="周明", mobile=MOBILE)
     case = submit_c_case(engine, applicant, days_ago=1)
     assert case.number is not None
     yield Filed(case.id, case.number, engine)

@@ -23,13 +23,12 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from flows import clock
-from flows.accounts import Registration
-from store.accounts import Account, demo_password_hash, register_applicant
+from store.accounts import Account
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD, demo_pdf
+from store.demo import demo_pdf
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import credit_code, submit_c_case
+from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -75,9 +74,7 @@ class Filed:
 def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Filed]:
     monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
     engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(5252),
-                                                        contact="艾力", mobile=MOBILE, password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+    applicant = register_unit(engine, unit_name=UNIT, seed=5252, contact="艾力", mobile=MOBILE)
     case = submit_c_case(engine, applicant, days_ago=10)
     assert case.number is not None and case.due_on is not None
     yield Filed(case.id, case.number, case.due_on, engine, applicant)

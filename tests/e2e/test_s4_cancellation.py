@@ -19,16 +19,15 @@ from playwright.sync_api import Page
 from sqlmodel import Session, select
 
 from flows import cases, clock
-from flows.accounts import Registration
 from flows.kinds import get_filing
 from flows.review import Act
-from store.accounts import Account, demo_password_hash, get_account, register_applicant
+from store.accounts import Account, get_account
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
+from store.demo import demo_answers, demo_pdf
 from store.models import User
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import credit_code, submit_c_case
+from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -72,9 +71,7 @@ def officer(engine: object, login: str) -> Account:
 def cancellation(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cancellation]:
     monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
     engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    applicant = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(4444),
-                                                        contact="王芳", mobile=MOBILE, password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+    applicant = register_unit(engine, unit_name=UNIT, seed=4444, contact="王芳", mobile=MOBILE)
     filing = submit_c_case(engine, applicant, days_ago=1)
     uow = SqlUnitOfWork(engine)
     for login, what in (("xian650102", Act.CONFIRM), ("zhou650100", Act.ACCEPT), ("zhou650100", Act.APPROVE)):

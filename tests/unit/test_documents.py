@@ -241,7 +241,7 @@ def test_chinese_date() -> None:
 
 def test_page_one_is_not_blank() -> None:
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        pytest.fail("pdftoppm (poppler-utils) is not installed: run scripts/system-deps.sh", pytrace=False)
     pdf = render(spec_of("filing_b"))
     result = subprocess.run(
         ["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", "-"],
