@@ -231,3 +231,12 @@ def holder_of(stage: Stage) -> Role | None:
     if stage in (Stage.PROVINCE_ACCEPT, Stage.PROVINCE_REVIEW):
         return Role.PROVINCE
     return None
+
+
+# How an applicant's case list can be narrowed: all, waiting on the applicant, with the police, ended.
+APPLICANT_VIEWS: dict[str, frozenset[Stage]] = {
+    "全部": frozenset(Stage),
+    "待我处理": frozenset(s for s in Stage if holder_of(s) == Role.APPLICANT),
+    "办理中": frozenset(s for s in Stage if s not in FINAL_STAGES and holder_of(s) != Role.APPLICANT),
+    "已办结": FINAL_STAGES,
+}

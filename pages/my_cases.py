@@ -6,7 +6,7 @@ import streamlit as st
 
 from flows import cases, clock
 from flows.errors import DomainError
-from flows.review import FINAL_STAGES, Role, Stage, holder_of
+from flows.review import APPLICANT_VIEWS, Role
 from store.feedback import list_feedback
 from store.notifications import mark_all_read, messages, unread_count
 from store.queries import unit_cases
@@ -17,7 +17,6 @@ from ui.session import engine
 from ui.text import md_escape
 
 PAGE_SIZE = 10
-FILTERS = ("全部", "待我处理", "办理中", "已办结")
 
 account = page_setup("我的办件", page_id="my_cases", roles=[Role.APPLICANT])
 assert account is not None
@@ -53,23 +52,13 @@ with st.expander(f"消息通知（{unread}条未读）" if unread else "消息�
         mark_all_read(engine(), user_id=account.user_id)
         st.rerun()
 
-def wanted(choice: str, stage: Stage) -> bool:
-    if choice == "待我处理":
-        return holder_of(stage) == Role.APPLICANT
-    if choice == "办理中":
-        return stage not in FINAL_STAGES and holder_of(stage) != Role.APPLICANT
-    if choice == "已办结":
-        return stage in FINAL_STAGES
-    return True
-
-
 if not unit_cases(engine(), account.unit_id or -1, limit=1).any_case:
     st.info("您的单位还没有办件。")
     st.page_link("pages/assistant.py", label="开始办理", icon=":material/edit_note:")
 else:
-    choice = st.radio("显示", FILTERS, horizontal=True, key="case-filter", label_visibility="collapsed")
+    choice = st.radio("显示", list(APPLICANT_VIEWS), horizontal=True, key="case-filter", label_visibility="collapsed")
     limit = int(st.session_state.get("cases-shown", PAGE_SIZE))
-    found = unit_cases(engine(), account.unit_id or -1, stages=[s for s in Stage if wanted(choice, s)],
+    found = unit_cases(engine(), account.unit_id or -1, stages=APPLICANT_VIEWS[choice],
                        limit=limit)
     with SqlUnitOfWork(engine(), read_only=True) as calendar_uow:
         calendar = calendar_uow.calendar()

@@ -9,6 +9,7 @@ import pytest
 from flows.errors import ActRefused
 from flows.review import (
     ALL_ROUTES,
+    APPLICANT_VIEWS,
     TRANSITIONS,
     Act,
     Actor,
@@ -98,3 +99,10 @@ def test_every_open_stage_has_a_holder_and_final_stages_none() -> None:
     assert holder_of(Stage.PROVINCE_REVIEW) == Role.PROVINCE
     assert holder_of(Stage.RETURNED) == Role.APPLICANT
     assert holder_of(Stage.APPROVED) is None
+
+
+def test_the_applicants_narrow_views_split_every_stage_exactly_once() -> None:
+    narrow = [APPLICANT_VIEWS[k] for k in ("待我处理", "办理中", "已办结")]
+    assert sum(len(v) for v in narrow) == len(Stage) == len(APPLICANT_VIEWS["全部"])
+    assert frozenset().union(*narrow) == frozenset(Stage)
+    assert Stage.RETURNED in APPLICANT_VIEWS["待我处理"] and Stage.COUNTY_CONFIRM in APPLICANT_VIEWS["办理中"]
