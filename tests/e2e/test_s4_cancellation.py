@@ -112,30 +112,33 @@ def do(page: Page, label: str) -> str:
     return see(page, f"已办理“{label}”")
 
 
-def open_ledger(page: Page, which: str, search: str) -> str:
+def open_ledger(page: Page, which: str, search: str) -> tuple[str, list[list[str]]]:
+    """Open one ledger, search it, and return its text and rows once the table shows the search."""
     with expect_rerun(page):
         page.get_by_role("link", name="台账").first.click()
     see(page, "台账类别")
     with expect_rerun(page):
         page.locator(MAIN).get_by_text(which, exact=True).click()
     fill_text(page, "搜索", search)
-    # The rerun that applies the search may start late on a busy machine: wait until the table shows it.
+    # The rerun that applies the search may start late on a busy machine, and the grid draws its
+    # cells after its rows: wait until every row has its cells and all of them match the search.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         text = main_text(page)
-        if "没有符合条件的记录。" in text or (grid_present(page) and all(r[1] == search for r in grid_rows(page))):
-            return text
+        if "没有符合条件的记录。" in text:
+            return text, []
+        rows = grid_rows(page)
+        if rows and all(len(r) > 1 and r[1] == search for r in rows):
+            return text, rows
         page.wait_for_timeout(200)
     raise AssertionError(f"the ledger did not narrow to {search}")
 
 
-def grid_present(page: Page) -> bool:
-    return page.locator(f'{MAIN} [data-testid="stDataFrame"] [role="row"]').count() > 1
-
-
 def grid_rows(page: Page) -> list[list[str]]:
+    """The data rows of the main area's table, each as its cells' texts (empty while not drawn)."""
     frame = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
-    frame.locator('[role="columnheader"]').first.wait_for(state="attached")
+    if page.locator(f'{MAIN} [data-testid="stDataFrame"] [role="row"]').count() < 2:
+        return []
     return [row.locator('[role="gridcell"]').all_inner_texts() for row in frame.locator('[role="row"]').all()[1:]]
 
 
@@ -148,8 +151,8 @@ def test_s4_cancellation_shows_in_ledger_and_verification(
     # Before: the unit is in the ledger of filed units, its certificate valid.
     prefecture = new_page()
     log_in(prefecture, url, "zhou650100")
-    open_ledger(prefecture, "在册备案单位", UNIT)
-    assert [r[1] for r in grid_rows(prefecture)] == [UNIT]
+    _, rows = open_ledger(prefecture, "在册备案单位", UNIT)
+    assert [r[1] for r in rows] == [UNIT]
 
     # The county confirms the cancellation request ...
     county = new_page()
@@ -170,13 +173,12 @@ def test_s4_cancellation_shows_in_ledger_and_verification(
     shot(prefecture, "prefecture-filed")
 
     # The ledger shows the unit as cancelled, and no longer among the filed units.
-    text = open_ledger(prefecture, "已撤销备案", UNIT)
-    rows = grid_rows(prefecture)
+    _, rows = open_ledger(prefecture, "已撤销备案", UNIT)
     assert len(rows) == 1 and rows[0][1] == UNIT
     assert rows[0][3] == cancellation.certificate  # the original certificate's number
     shot(prefecture, "ledger-cancelled")
-    text = open_ledger(prefecture, "在册备案单位", UNIT)
-    assert "没有符合条件的记录。" in text
+    text, rows = open_ledger(prefecture, "在册备案单位", UNIT)
+    assert "没有符合条件的记录。" in text and rows == []
 
     # The public verification page shows the old certificate as cancelled.
     public = new_page()
