@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, Row, insert
+from sqlalchemy import Engine, Row, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -43,8 +44,21 @@ from store.models import (
 
 _NEW_NOTIFICATION = insert(Notification.__table__)  # type: ignore[attr-defined]
 
+# A case is read and changed with plain statements, not ORM objects: every act reads and writes one, and
+# the ORM's per-object bookkeeping was most of an act's cost. `version` still guards every change.
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
+_SELECT_CASE = _CASES.select().where(_CASES.c.id == bindparam("case_id"))
+# The columns to set come from the parameters given; the row comes back as it now is.
+_CHANGE_CASE = (update(_CASES)
+                .where(_CASES.c.id == bindparam("where_id"), _CASES.c.version == bindparam("where_version"),
+                       _CASES.c.stage == bindparam("where_stage"))
+                .returning(*_CASES.c))
+_SELECT_EVENTS = _EVENTS.select().where(_EVENTS.c.case_id == bindparam("case_id")).order_by(_EVENTS.c.id)
+_NEW_EVENT = insert(_EVENTS)
 
-def case_view(row: Case) -> CaseView:
+
+def case_view(row: Case | Row[Any]) -> CaseView:
     assert row.id is not None
     return CaseView(
         id=row.id, number=row.number, kind=row.kind, definition_version=row.definition_version,
@@ -98,9 +112,9 @@ class SqlUnitOfWork:
         self.engine = engine
         self.read_only = read_only
         self._session: Session | None = None
-        # The session's identity map holds rows weakly: keep the cases read in this transaction, so
-        # reading one again (the check, the write, the view returned) costs no second query.
-        self._cases: dict[int, Case] = {}
+        # The cases read in this transaction, so reading one again (the check, the view returned)
+        # costs no second query; a change drops the case from here.
+        self._cases: dict[int, CaseView] = {}
 
     @property
     def session(self) -> Session:
@@ -131,17 +145,25 @@ class SqlUnitOfWork:
             self._cases.clear()
             raise StaleCase() from None
 
-    def _row(self, case_id: int) -> Case:
-        row = self._cases.get(case_id)
-        if row is None:
-            row = self.session.get(Case, case_id)
+    def case(self, case_id: int) -> CaseView:
+        view = self._cases.get(case_id)
+        if view is None:
+            row = self.session.connection().execute(_SELECT_CASE, {"case_id": case_id}).first()
             if row is None:
                 raise NotFound()
-            self._cases[case_id] = row
-        return row
+            view = self._cases[case_id] = case_view(row)
+        return view
 
-    def case(self, case_id: int) -> CaseView:
-        return case_view(self._row(case_id))
+    def _change_case(self, case: CaseView, values: dict[str, Any]) -> None:
+        """Write `values` to the case if it is still at the version and stage it was read at (else StaleCase)."""
+        row = self.session.connection().execute(_CHANGE_CASE, {
+            **values, "version": case.version + 1,
+            "where_id": case.id, "where_version": case.version, "where_stage": case.stage}).first()
+        if row is None:
+            self.session.rollback()
+            self._cases.clear()
+            raise StaleCase()
+        self._cases[case.id] = case_view(row)
 
     def new_draft(self, *, kind: str, definition_version: int, actor: Actor, unit_name: str,
                   credit_code: str, answers: dict[str, Any]) -> CaseView:
@@ -160,9 +182,9 @@ class SqlUnitOfWork:
         return case_view(row)
 
     def mark_instructions_read(self, case_id: int) -> None:
-        row = self._row(case_id)
-        if row.instructions_read_at is None:
-            row.instructions_read_at = utcnow()
+        case = self.case(case_id)
+        if not case.instructions_read:
+            self._change_case(case, {"instructions_read_at": utcnow()})
 
     def answers(self, case_id: int) -> dict[str, Any]:
         rows = self.session.exec(select(Answer).where(Answer.case_id == case_id))
@@ -209,9 +231,7 @@ class SqlUnitOfWork:
     def events(self, case_id: int) -> list[EventView]:
         # Plain rows, not ORM objects: events are only read here, and every act reads the history.
         self.session.flush()
-        table = CaseEvent.__table__  # type: ignore[attr-defined]
-        rows = self.session.connection().execute(
-            table.select().where(table.c.case_id == case_id).order_by(table.c.id))
+        rows = self.session.connection().execute(_SELECT_EVENTS, {"case_id": case_id})
         return [event_view(r) for r in rows]
 
     def documents(self, case_id: int) -> list[DocumentView]:
@@ -237,51 +257,42 @@ class SqlUnitOfWork:
 
     def apply(self, case: CaseView, change: CaseChange) -> EventView:
         """Write the case, its event, the audit entry, the applicant's message and documents at once."""
-        row = self._row(case.id)
-        if row.version != case.version or row.stage != case.stage:
-            raise StaleCase()
         now = change.at
-        event = CaseEvent(case_id=case.id, act=change.act, from_stage=row.stage, to_stage=change.to_stage,
+        self._change_case(case, {"stage": change.to_stage, "updated_at": now, **change.updates})
+        connection = self.session.connection()
+        event = EventView(id=0, act=change.act, from_stage=case.stage, to_stage=change.to_stage,
                           actor_id=change.actor.user_id, actor_role=change.actor.role,
                           actor_name=change.actor.name, at=now, comment=change.comment,
-                          internal_comment=change.internal_comment,
-                          items=[{"item_id": i.item_id, "label": i.label, "reason": i.reason}
-                                 for i in change.items])
-        row.stage = change.to_stage
-        row.updated_at = now
-        for key, value in change.updates.items():
-            setattr(row, key, value)
-        self.session.add(row)
-        self.session.add(event)
-        try:
-            self.session.flush()
-        except StaleDataError:
-            self.session.rollback()
-            self._cases.clear()
-            raise StaleCase() from None
-        assert event.id is not None
+                          internal_comment=change.internal_comment, items=change.items)
+        inserted = connection.execute(_NEW_EVENT, {
+            "case_id": case.id, "act": event.act, "from_stage": event.from_stage, "to_stage": event.to_stage,
+            "actor_id": event.actor_id, "actor_role": event.actor_role, "actor_name": event.actor_name,
+            "at": now, "comment": event.comment, "internal_comment": event.internal_comment,
+            "items": [{"item_id": i.item_id, "label": i.label, "reason": i.reason} for i in change.items]})
+        assert inserted.inserted_primary_key is not None
+        event_id = int(inserted.inserted_primary_key[0])
         for doc in change.documents:
             sha256 = blobs.put(doc.data)
-            self.session.add(Document(case_id=case.id, event_id=event.id, doc_type=doc.doc_type, title=doc.title,
+            self.session.add(Document(case_id=case.id, event_id=event_id, doc_type=doc.doc_type, title=doc.title,
                                       number=doc.number, sha256=sha256, verification_code=doc.verification_code,
                                       issued_at=now))
         if change.cancel_case_id is not None:
-            original = self._row(change.cancel_case_id)
-            original.cancelled = True
-            self.session.add(original)
+            connection.execute(update(_CASES).where(_CASES.c.id == change.cancel_case_id)
+                               .values(cancelled=True, version=_CASES.c.version + 1))
+            self._cases.pop(change.cancel_case_id, None)
             for doc_row in self.session.exec(select(Document).where(
                     Document.case_id == change.cancel_case_id, col(Document.verification_code).is_not(None))):
                 doc_row.status = "cancelled"
                 self.session.add(doc_row)
         if change.notify:
-            self.session.connection().execute(_NEW_NOTIFICATION, {
-                "user_id": row.applicant_user_id, "case_id": case.id, "text": change.notify,
+            connection.execute(_NEW_NOTIFICATION, {
+                "user_id": case.applicant_user_id, "case_id": case.id, "text": change.notify,
                 "created_at": utcnow(), "attempts": 0})
         audit.append(self.session, actor_id=change.actor.user_id, action=change.act, subject=f"case:{case.id}",
-                     detail={"from": case.stage, "to": change.to_stage, "event": event.id,
+                     detail={"from": case.stage, "to": change.to_stage, "event": event_id,
                              "items": [i.item_id for i in change.items]})
         self.session.flush()
-        return event_view(event)
+        return replace(event, id=event_id)
 
     def calendar(self) -> WorkCalendar:
         return load_calendar(self.session)
