@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zlib
 
 import pytest
@@ -300,6 +301,44 @@ def test_flate_bomb_refused() -> None:
         ]
     )
     assert "过于庞大" in refusal(data, "a.pdf", allowed=PDF_ONLY)
+
+
+def long_pdf(contents: list[bytes]) -> bytes:
+    """One page per content stream (each flate-compressed as given), all on one page tree."""
+    pages = len(contents)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)]
+    for i, content in enumerate(contents):
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>" % (4 + 2 * i))
+        objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream")
+    return raw_pdf(objects)
+
+
+def noise_pages(pages: int) -> list[bytes]:
+    """Compressed content that does not shrink: `pages` x 8 KB, over a megabyte for 150 pages."""
+    return [zlib.compress(os.urandom(8 * 1024)) for _ in range(pages)]
+
+
+def test_long_pdf_with_megabytes_of_compressed_pages_passes() -> None:
+    # Over 1 MB of flate data: decoded on two threads, in pypdf's limits, with every page counted.
+    data = long_pdf(noise_pages(300))
+    assert len(data) > 2 * MB
+    assert check_upload(data, "a.pdf", allowed=PDF_ONLY, max_bytes=10 * MB).pages == 300
+
+
+@pytest.mark.parametrize("where", [0, 1, 299])  # the garbage falls to either thread
+def test_garbage_stream_among_megabytes_of_pages_refused(where: int) -> None:
+    contents = noise_pages(300)
+    contents[where] = b"x\x9c" + os.urandom(4000)  # a zlib header, then garbage
+    assert "损坏" in refusal(long_pdf(contents), "a.pdf", allowed=PDF_ONLY, max_bytes=10 * MB)
+
+
+def test_flate_bomb_spread_over_many_pages_refused() -> None:
+    # 260 pages of 2 MB of zeros each (about 2 KB compressed): 520 MB decoded in all, over the limit,
+    # although each thread alone decodes less than it. Noise pages put the file over a megabyte.
+    zeros = zlib.compress(b"\x00" * (2 * MB), 9)
+    data = long_pdf([zeros] * 260 + noise_pages(150))
+    assert "过于庞大" in refusal(data, "a.pdf", allowed=PDF_ONLY, max_bytes=10 * MB)
 
 
 def test_open_action_javascript_refused() -> None:
