@@ -111,11 +111,16 @@ def migrate(engine: Engine, *, grant_to: str | None = None) -> None:
             grant_app_role(connection, grant_to)
 
 
+# Tables the app only ever appends to: triggers refuse UPDATE, DELETE and TRUNCATE (migrations 0006,
+# 0007) and the app's own PostgreSQL login holds no UPDATE or DELETE on them.
+APPEND_ONLY_TABLES = ("auditentry", "caseevent")
+
+
 def grant_sql(role: str, schema: str = "public", audit_sequence: str = "auditentry_id_seq") -> list[str]:
     """The statements that give `role` what the app needs in `schema` and no more (docs/database-roles.md).
 
-    Every table: SELECT, INSERT, UPDATE, DELETE — except the audit log (SELECT, INSERT) and Alembic's
-    version table (SELECT). Every sequence: USAGE, SELECT, UPDATE — the audit log's USAGE, SELECT.
+    Every table: SELECT, INSERT, UPDATE, DELETE — except the append-only audit log and case history
+    (SELECT, INSERT) and Alembic's version table (SELECT). Every sequence: USAGE, SELECT, UPDATE — the audit log's USAGE, SELECT.
     Tables and sequences the same owner creates later get the general grants by default. Whatever else
     the role held on them is revoked first, so running this again repairs a widened grant. Names are
     quoted here; run it as the tables' owner."""
@@ -127,7 +132,7 @@ def grant_sql(role: str, schema: str = "public", audit_sequence: str = "auditent
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
         f"REVOKE INSERT, UPDATE, DELETE ON {schema}.alembic_version FROM {role}",
-        f"REVOKE UPDATE, DELETE ON {schema}.auditentry FROM {role}",
+        *(f"REVOKE UPDATE, DELETE ON {schema}.{table} FROM {role}" for table in APPEND_ONLY_TABLES),
         f"REVOKE UPDATE ON SEQUENCE {schema}.{_quote(audit_sequence)} FROM {role}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}",
@@ -158,43 +163,51 @@ def grant_app_role(connection: Connection, role: str) -> None:
 
 
 def audit_log_exposure(engine: Engine) -> list[str]:
-    """Why this engine's login could change or remove audit entries; empty when it cannot.
+    """Why this engine's login could change or remove audit entries or case events; empty when it cannot.
 
     On SQLite only the triggers are checked (anyone with the file can do anything)."""
     problems = []
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             names = set(connection.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'auditentry'")).scalars())
-            for name in ("auditentry_no_update", "auditentry_no_delete"):
-                if name not in names:
-                    problems.append(f"trigger {name} is missing (migrate)")
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+            for table in APPEND_ONLY_TABLES:
+                for name in (f"{table}_no_update", f"{table}_no_delete"):
+                    if name not in names:
+                        problems.append(f"trigger {name} is missing (migrate)")
             return problems
-        row = connection.execute(text(
-            "SELECT current_user, r.rolsuper, t.tableowner, pg_has_role(current_user, t.tableowner, 'MEMBER'),"
-            " has_table_privilege(quote_ident(t.schemaname) || '.auditentry', 'UPDATE'),"
-            " has_table_privilege(quote_ident(t.schemaname) || '.auditentry', 'DELETE'),"
-            " has_table_privilege(quote_ident(t.schemaname) || '.auditentry', 'TRUNCATE'),"
-            " has_table_privilege(quote_ident(t.schemaname) || '.auditentry', 'TRIGGER')"
-            " FROM pg_tables t, pg_roles r WHERE t.tablename = 'auditentry'"
-            " AND t.schemaname = current_schema() AND r.rolname = current_user")).first()
-        if row is None:
-            return ["no auditentry table in the current schema (migrate)"]
-        user, superuser, owner, member, *rights = row
-        if superuser:
-            problems.append(f"{user} is a superuser")
-        if member:
-            problems.append(f"{user} is (or is a member of) {owner}, the owner of auditentry: it can drop the "
-                            "triggers (docs/database-roles.md: log in as a separate app role)")
-        for right, held in zip(("UPDATE", "DELETE", "TRUNCATE", "TRIGGER"), rights, strict=True):
-            if held:
-                problems.append(f"{user} holds {right} on auditentry (python -m store.db grant {user})")
-        enabled = set(connection.execute(text(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('auditentry')"
-            " AND NOT tgisinternal AND tgenabled <> 'D'")).scalars())
-        for name in ("auditentry_no_update_delete", "auditentry_no_truncate"):
-            if name not in enabled:
-                problems.append(f"trigger {name} is missing or disabled (migrate)")
+        for table in APPEND_ONLY_TABLES:
+            problems += _pg_table_exposure(connection, table)
+    return list(dict.fromkeys(problems))  # "is a superuser" once, not once per table
+
+
+def _pg_table_exposure(connection: Connection, table: str) -> list[str]:
+    problems = []
+    row = connection.execute(text(
+        "SELECT current_user, r.rolsuper, t.tableowner, pg_has_role(current_user, t.tableowner, 'MEMBER'),"
+        " has_table_privilege(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename), 'UPDATE'),"
+        " has_table_privilege(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename), 'DELETE'),"
+        " has_table_privilege(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename), 'TRUNCATE'),"
+        " has_table_privilege(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename), 'TRIGGER')"
+        " FROM pg_tables t, pg_roles r WHERE t.tablename = :table"
+        " AND t.schemaname = current_schema() AND r.rolname = current_user"), {"table": table}).first()
+    if row is None:
+        return [f"no {table} table in the current schema (migrate)"]
+    user, superuser, owner, member, *rights = row
+    if superuser:
+        problems.append(f"{user} is a superuser")
+    if member:
+        problems.append(f"{user} is (or is a member of) {owner}, the owner of {table}: it can drop the "
+                        "triggers (docs/database-roles.md: log in as a separate app role)")
+    for right, held in zip(("UPDATE", "DELETE", "TRUNCATE", "TRIGGER"), rights, strict=True):
+        if held:
+            problems.append(f"{user} holds {right} on {table} (python -m store.db grant {user})")
+    enabled = set(connection.execute(text(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(:table)"
+        " AND NOT tgisinternal AND tgenabled <> 'D'"), {"table": table}).scalars())
+    for name in (f"{table}_no_update_delete", f"{table}_no_truncate"):
+        if name not in enabled:
+            problems.append(f"trigger {name} is missing or disabled (migrate)")
     return problems
 
 
@@ -254,10 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             problems = audit_log_exposure(engine)
             for problem in problems:
-                print(f"audit log exposed: {problem}", file=sys.stderr)
+                print(f"audit log or case history exposed: {problem}", file=sys.stderr)
             if problems:
                 return 1
-            print("audit log protected: " + ("triggers in place (SQLite has no logins: whoever can write the "
+            print("audit log and case history protected: " + ("triggers in place (SQLite has no logins: whoever can write the "
                                              "file can change it)" if engine.dialect.name == "sqlite"
                                              else "this login can only read and append"))
     finally:

@@ -1,4 +1,5 @@
-"""The audit log cannot be changed by the app's own database login (docs/database-roles.md).
+"""The audit log and the case history cannot be changed by the app's own database login
+(docs/database-roles.md).
 
 On PostgreSQL as deployed: a schema owner runs the migrations, the app logs in as a role of its own
 that may read and append audit entries and do its ordinary work, and nothing else to the audit log —
@@ -28,7 +29,7 @@ from flows import cases
 from flows.clock import CHINA
 from flows.review import Act, Stage
 from store import audit, db
-from store.models import AuditEntry, Case
+from store.models import AuditEntry, Case, CaseEvent
 from tests.support import make_world, submitted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,11 +129,14 @@ def _file_a_case(engine: Engine) -> int:
     return case.id
 
 
-def _audit_state(engine: Engine) -> tuple[int, list[str], int | None]:
+def _audit_state(engine: Engine) -> tuple[int, list[str], int | None, list[tuple[object, ...]]]:
+    """The audit log (count, hashes, where the chain breaks) and every case event as stored."""
     with Session(engine) as session:
         count = session.exec(select(func.count()).select_from(AuditEntry)).one()
         hashes = [e.hash for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id)))]
-        return count, hashes, audit.verify_chain(session)
+        history = [(e.id, e.case_id, e.act, e.from_stage, e.to_stage, e.actor_id, e.actor_name, e.at, e.comment,
+                    e.internal_comment, e.items) for e in session.exec(select(CaseEvent).order_by(col(CaseEvent.id)))]
+        return count, hashes, audit.verify_chain(session), history
 
 
 def _refused(engine: Engine, statement: str) -> str:
@@ -156,7 +160,7 @@ def test_the_app_role_appends_and_files_cases_and_verifies_the_chain(roles: Role
         session.commit()
         row = session.get(Case, case_id)
         assert row is not None and row.stage == Stage.PREFECTURE_ACCEPT
-    count, _, broken = _audit_state(app_engine)
+    count, _, broken, _ = _audit_state(app_engine)
     assert count > 3 and broken is None
     assert db.audit_log_exposure(app_engine) == []
 
@@ -184,6 +188,16 @@ STATEMENTS = [
     "SELECT setval(pg_get_serial_sequence('auditentry', 'id'), 1)",
     "UPDATE alembic_version SET version_num = '0001'",
     "DELETE FROM alembic_version",
+    # The case history: who did what to a case, and when.
+    "UPDATE caseevent SET act = 'approve'",
+    "UPDATE caseevent SET at = at - interval '3 days' WHERE id = 1",
+    "DELETE FROM caseevent",
+    "TRUNCATE caseevent CASCADE",
+    "TRUNCATE \"case\" CASCADE",
+    "DROP TRIGGER caseevent_no_update_delete ON caseevent",
+    "ALTER TABLE caseevent DISABLE TRIGGER ALL",
+    "DROP FUNCTION caseevent_append_only() CASCADE",
+    "DROP TABLE caseevent CASCADE",
 ]
 
 
@@ -191,7 +205,7 @@ STATEMENTS = [
 def test_the_app_role_cannot_change_remove_or_unprotect_audit_entries(app_engine: Engine) -> None:
     _file_a_case(app_engine)
     before = _audit_state(app_engine)
-    assert before[0] > 0 and before[2] is None
+    assert before[0] > 0 and before[2] is None and len(before[3]) == 2  # submitted, confirmed
     for statement in STATEMENTS:
         _refused(app_engine, statement)
     assert _audit_state(app_engine) == before
@@ -217,7 +231,9 @@ def test_the_owner_holds_every_right_and_the_triggers_still_refuse(roles: Roles,
     try:
         problems = db.audit_log_exposure(owner)
         assert any("owner of auditentry" in p for p in problems)
-        for statement in ("UPDATE auditentry SET action = 'forged'", "DELETE FROM auditentry", "TRUNCATE auditentry"):
+        for statement in ("UPDATE auditentry SET action = 'forged'", "DELETE FROM auditentry", "TRUNCATE auditentry",
+                          "UPDATE caseevent SET comment = 'forged'", "DELETE FROM caseevent",
+                          "TRUNCATE caseevent CASCADE"):
             assert "append-only" in _refused(owner, statement)
     finally:
         owner.dispose()
@@ -382,3 +398,34 @@ def test_the_triggers_go_with_a_downgrade_and_come_back(engine: Engine) -> None:
         session.commit()
     with engine.begin() as connection, pytest.raises(DBAPIError, match="append-only"):
         connection.execute(text("DELETE FROM auditentry"))
+
+
+def test_a_cases_history_cannot_be_changed_or_removed_with_a_single_login(engine: Engine) -> None:
+    """The events a case's time limits, ledger and report are derived from stay as they were written."""
+    world = make_world(engine)
+    case = submitted(world, "C", today=TODAY)
+    case = cases.act_on_case(world.uow(), world.county.actor, case.id, Act.CONFIRM, expected_version=case.version,
+                             now=NOW)
+    before = _audit_state(engine)
+    assert [row[2] for row in before[3]] == [Act.SUBMIT, Act.CONFIRM]
+    statements = ["UPDATE caseevent SET at = '2026-01-01 00:00:00' WHERE act = 'submit'",
+                  f"UPDATE caseevent SET internal_comment = 'x' WHERE case_id = {case.id}",
+                  "DELETE FROM caseevent WHERE act = 'confirm'", "DELETE FROM caseevent"]
+    if engine.dialect.name == "postgresql":
+        statements.append("TRUNCATE caseevent CASCADE")
+    for statement in statements:
+        with engine.begin() as connection, pytest.raises(DBAPIError, match="case history.*append-only"):
+            connection.execute(text(statement))
+    with Session(engine) as session:  # through the ORM as well
+        event = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).first()
+        assert event is not None
+        event.actor_name = "someone else"
+        session.add(event)
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.commit()
+    assert _audit_state(engine) == before
+    # The case goes on: the prefecture's acceptance adds its event after the two.
+    cases.act_on_case(world.uow(), world.prefecture.actor, case.id, Act.ACCEPT, expected_version=case.version,
+                      now=NOW)
+    after = _audit_state(engine)
+    assert after[3][:2] == before[3] and [row[2] for row in after[3][2:]] == [Act.ACCEPT]
