@@ -6,16 +6,13 @@ is wrong with the file and what to do about it.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import math
 import os
 import re
-import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, NamedTuple
@@ -34,11 +31,6 @@ MAX_PIXELS = 40_000_000
 MAX_PDF_DECODED_BYTES = 400_000_000
 # Indirect objects one PDF may hold; a real document of a few thousand pages stays far below.
 MAX_PDF_OBJECTS = 500_000
-# The flate streams of a PDF are decoded on worker threads, a batch of this much compressed data at a
-# time, while the reader goes on (zlib lets go of the interpreter while it inflates). A file with less
-# is decoded on the caller's thread: threads would cost more than they save.
-_INFLATE_BATCH_BYTES = 1 << 20
-_INFLATE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-inflate")
 
 FILE_TYPES = ("pdf", "jpeg", "png")
 
@@ -254,15 +246,10 @@ def _check_pdf(data: bytes) -> int:
             if reader.is_encrypted:
                 raise FileRefused(_ENCRYPTED_PDF)
             scan = _PdfScan(reader, data)
-            try:
-                # Every object first: the streams it finds are decoded on other threads while it reads on.
-                scan.check_all_objects()
-                pages = scan.count_pages()
-                if pages == 0:
-                    raise FileRefused("文件中没有任何页面。请检查文件后重新上传。")
-                scan.inflate_all()
-            finally:
-                scan.inflater.stop()  # after a refusal, batches still waiting are not decoded
+            pages = scan.count_pages()
+            if pages == 0:
+                raise FileRefused("文件中没有任何页面。请检查文件后重新上传。")
+            scan.check_all_objects()
         except FileRefused:
             raise
         except (LimitReachedError, MemoryError, RecursionError) as exc:
@@ -349,7 +336,6 @@ class _PdfScan:
         self.checked: set[tuple[int, int]] = set()
         self.reading: set[tuple[int, int]] = set()
         self.decoded = 0
-        self.inflater = _Inflater(self.config.stream_decoding_work_maximum_length)
 
     # -- objects
 
@@ -421,25 +407,32 @@ class _PdfScan:
         raw = self.data[begin : begin + length]
         if len(raw) != length or _STREAM_END.match(self.data, begin + length) is None:
             raise _Unsupported
-        self._take_stream(value, raw)
+        self._count(self._decode_raw(value, raw))
         return value
 
-    def _take_stream(self, stream: dict[str, Any], raw: bytes) -> None:
-        """Count a stream without a filter; hand one with plain /FlateDecode to the inflater. Any other
-        filter is pypdf's to decode."""
+    def _decode_raw(self, stream: dict[str, Any], raw: bytes) -> int:
+        """The decoded size of a stream without a filter or with plain /FlateDecode, as pypdf decodes it."""
         filters = stream.get("/Filter")
         if type(filters) is list and len(filters) == 1:
             filters = filters[0]
         if filters is None:
-            self._count(len(raw))
-            return
+            return len(raw)
         parameters = stream.get("/DecodeParms")
         if type(parameters) is list and len(parameters) == 1:
             parameters = parameters[0]
         if type(filters) is not str or filters not in _FLATE or parameters not in (None, {}):
             raise _Unsupported
-        if raw:
-            self.inflater.add(raw)
+        if not raw:
+            return 0
+        try:
+            size = len(decompress(raw))  # pypdf's own: same output limit, same (disabled) recovery
+        except LimitReachedError as exc:
+            if str(exc).startswith("Recovery limit"):
+                raise _CorruptStream from exc
+            raise
+        if len(raw) + size > self.config.stream_decoding_work_maximum_length:
+            raise LimitReachedError("decoding work")
+        return size
 
     def _read_value(self, position: int, dictionaries: list[dict[str, Any]]) -> tuple[Any, int]:
         """One value starting at `position` (after optional whitespace); returns it and where it ends."""
@@ -544,10 +537,6 @@ class _PdfScan:
         for key in sorted(self.keys):
             self.get(key)
             self._check(key)
-
-    def inflate_all(self) -> None:
-        """Wait for every flate stream to be decoded: their sizes count against the limits too."""
-        self._count(self.inflater.finish())
 
     def _check(self, key: tuple[int, int]) -> None:
         if key in self.checked:
@@ -704,64 +693,6 @@ def _check_dictionary(obj: dict[Any, Any], resolve: Callable[[Any], Any]) -> Non
         open_action = resolve(dict.get(obj, "/OpenAction"))
         if isinstance(open_action, dict) and _name(resolve(dict.get(open_action, "/S"))) != "/GoTo":
             raise FileRefused(_ACTIVE_PDF)
-
-
-class _Inflater:
-    """Decodes the flate streams the fast reader finds, in batches on worker threads while it reads on.
-    The decoded total is shared by the batches: past MAX_PDF_DECODED_BYTES every batch stops."""
-
-    def __init__(self, work_limit: int) -> None:
-        self.work_limit = work_limit
-        self.batch: list[bytes] = []
-        self.batch_bytes = 0
-        self.running: list[Future[None]] = []
-        self.lock = threading.Lock()
-        self.decoded = 0
-        self.stopped = False
-
-    def add(self, raw: bytes) -> None:
-        self.batch.append(raw)
-        self.batch_bytes += len(raw)
-        if self.batch_bytes >= _INFLATE_BATCH_BYTES:
-            self._submit()
-
-    def finish(self) -> int:
-        """Wait for every batch and return the total decoded size; raises what a batch raised."""
-        if self.running:
-            if self.batch:
-                self._submit()
-            for future in self.running:
-                future.result()
-        else:
-            self._inflate(self.batch)
-        return self.decoded
-
-    def stop(self) -> None:
-        """The file is refused already: batches not yet decoded are skipped."""
-        self.stopped = True
-
-    def _submit(self) -> None:
-        batch, self.batch, self.batch_bytes = self.batch, [], 0
-        # pypdf's limits live in a context variable: the thread decodes in a copy of this context.
-        self.running.append(_INFLATE_POOL.submit(contextvars.copy_context().run, self._inflate, batch))
-
-    def _inflate(self, streams: list[bytes]) -> None:
-        """Decode as pypdf decodes (same output limit, same disabled recovery); garbage raises."""
-        for raw in streams:
-            if self.stopped:
-                return
-            if self.decoded > MAX_PDF_DECODED_BYTES:
-                raise FileRefused(_COMPLEX_PDF)
-            try:
-                size = len(decompress(raw))
-            except LimitReachedError as exc:
-                if str(exc).startswith("Recovery limit"):
-                    raise _CorruptStream from exc
-                raise
-            if len(raw) + size > self.work_limit:
-                raise LimitReachedError("decoding work")
-            with self.lock:
-                self.decoded += size
 
 
 def _decode(stream: StreamObject) -> int:
