@@ -253,6 +253,8 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
         if act == Act.SUBMIT:
             updates["number"] = case_number(case.kind, case.id, today)
         if filing.location_field and filing.question(filing.location_field).type == QType.FILING_REF:
+            if act == Act.SUBMIT:  # chosen earlier: since then another request may be cancelling it
+                _check_filing_ref(uow, case, answers[filing.location_field])
             updates["ref_case_id"] = int(answers[filing.location_field]["case_id"])
         number = updates.get("number", case.number)
         change = CaseChange(act=act, to_stage=target, actor=actor, at=now, updates=updates,
@@ -367,6 +369,8 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
         documents = issuing.documents_for(uow, act, case=case, filing=filing, answers=answers, actor=actor,
                                           items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None
+        if cancel is not None and uow.case(cancel).cancelled:
+            raise ActRefused("该备案已由另一份撤销申请撤销，本申请无需再通过，请作“不予通过”处理。")
         notify = f"您的办件{case.number}：{ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
         change = CaseChange(act=act, to_stage=target, actor=actor, at=now, comment=comment,
                             internal_comment=internal_comment.strip(), items=items, updates=updates,

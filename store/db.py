@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import threading
 from functools import cache
@@ -87,6 +88,8 @@ def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL (or the configured one), with SQLite made safe for concurrent use."""
     url = url or database_url()
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < (3, 35):  # acts change a case with UPDATE … RETURNING (store/uow.py)
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} is too old: 3.35 or newer is needed")
         engine = create_engine(url, json_serializer=json_dumps, connect_args={"check_same_thread": False,
                                                                               "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -9,7 +9,6 @@ from typing import Any, Self
 
 from sqlalchemy import Engine, Row, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from flows.clock import local_date
@@ -54,6 +53,10 @@ _CHANGE_CASE = (update(_CASES)
                 .where(_CASES.c.id == bindparam("where_id"), _CASES.c.version == bindparam("where_version"),
                        _CASES.c.stage == bindparam("where_stage"))
                 .returning(*_CASES.c))
+# What an act may set on a case (CaseChange.updates and the stage): never its identity or version.
+_CHANGEABLE = frozenset(_CASES.c.keys()) - {"id", "version"}
+_CANCEL_CASE = (update(_CASES).where(_CASES.c.id == bindparam("where_id"), _CASES.c.cancelled.is_(False))
+                .values(cancelled=True, version=_CASES.c.version + 1))
 _SELECT_EVENTS = _EVENTS.select().where(_EVENTS.c.case_id == bindparam("case_id")).order_by(_EVENTS.c.id)
 _NEW_EVENT = insert(_EVENTS)
 
@@ -138,12 +141,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        try:
-            self.session.commit()
-        except StaleDataError:
-            self.session.rollback()
-            self._cases.clear()
-            raise StaleCase() from None
+        self.session.commit()
 
     def case(self, case_id: int) -> CaseView:
         view = self._cases.get(case_id)
@@ -156,6 +154,9 @@ class SqlUnitOfWork:
 
     def _change_case(self, case: CaseView, values: dict[str, Any]) -> None:
         """Write `values` to the case if it is still at the version and stage it was read at (else StaleCase)."""
+        unknown = values.keys() - _CHANGEABLE
+        if unknown:  # a plain UPDATE would leave out a name that is not a column without a word
+            raise ValueError(f"not changeable columns of a case: {sorted(unknown)}")
         row = self.session.connection().execute(_CHANGE_CASE, {
             **values, "version": case.version + 1,
             "where_id": case.id, "where_version": case.version, "where_stage": case.stage}).first()
@@ -277,8 +278,11 @@ class SqlUnitOfWork:
                                       number=doc.number, sha256=sha256, verification_code=doc.verification_code,
                                       issued_at=now))
         if change.cancel_case_id is not None:
-            connection.execute(update(_CASES).where(_CASES.c.id == change.cancel_case_id)
-                               .values(cancelled=True, version=_CASES.c.version + 1))
+            # Two cancellations of one filing approved at once: the second finds it cancelled already.
+            if connection.execute(_CANCEL_CASE, {"where_id": change.cancel_case_id}).rowcount != 1:
+                self.session.rollback()
+                self._cases.clear()
+                raise StaleCase()
             self._cases.pop(change.cancel_case_id, None)
             for doc_row in self.session.exec(select(Document).where(
                     Document.case_id == change.cancel_case_id, col(Document.verification_code).is_not(None))):

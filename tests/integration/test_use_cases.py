@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from flows import cases
 from flows.clock import CHINA
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
-from flows.ports import ReturnItem
+from flows.ports import CaseChange, ReturnItem
 from flows.review import Act, Stage
 from store import audit
 from store.models import AuditEntry, CaseEvent, Notification
@@ -245,3 +245,57 @@ def test_filing_issues_a_certificate_with_a_verification_code_and_cancellation_m
         assert next(d for d in uow.documents(original.id) if d.doc_type == "filing_certificate").status == "cancelled"
         cancel_doc = next(d for d in uow.documents(cancel.id) if d.doc_type == "cancellation_certificate")
     assert certificate.number in _pdf_text(blobs.get(cancel_doc.sha256))
+
+
+def test_a_filing_is_cancelled_once_even_when_two_cancellation_requests_were_filled_in(world: World) -> None:
+    original = submitted(world, "C", today=TODAY)
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, original.id, what)
+    # Two cancellation drafts filled in before either is submitted (two tabs): both name the filing.
+    first, second = (filled_draft(world, "D", today=TODAY, filing_ref={"case_id": original.id}) for _ in range(2))
+    request = cases.submit(world.uow(), world.applicant.actor, first.id, expected_version=first.version, now=NOW)
+    with pytest.raises(FieldError, match="请从本单位已备案且未撤销的办件中选择") as refused:
+        cases.submit(world.uow(), world.applicant.actor, second.id, expected_version=second.version, now=NOW)
+    assert refused.value.field == "filing_ref"
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, request.id, what)
+    with world.uow() as uow:
+        assert uow.case(original.id).cancelled and uow.case(second.id).stage == Stage.DRAFT
+
+
+def test_a_second_cancellation_that_got_through_is_refused_at_approval_with_a_reason(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = submitted(world, "C", today=TODAY)
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, original.id, what)
+    # Submitted at the same moment from two tabs (on PostgreSQL neither sees the other yet): both are in.
+    draft = filled_draft(world, "D", today=TODAY, filing_ref={"case_id": original.id})
+    requests = [submitted(world, "D", today=TODAY, filing_ref={"case_id": original.id})]
+    with monkeypatch.context() as race:  # checked before the first request had committed: it passes
+        race.setattr(cases, "_check_filing_ref", lambda uow, case, raw: raw)
+        requests.append(cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=draft.version,
+                                     now=NOW))
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT)):
+        for request in requests:
+            act(world, who, request.id, what)
+    act(world, "prefecture", requests[0].id, Act.APPROVE)
+    with world.uow() as uow:
+        cancelled = uow.case(original.id)
+    with pytest.raises(ActRefused, match="已由另一份撤销申请撤销"):
+        act(world, "prefecture", requests[1].id, Act.APPROVE)
+    act(world, "prefecture", requests[1].id, Act.REJECT, comment="该备案已撤销")
+    with world.uow() as uow:
+        assert uow.case(original.id) == cancelled  # cancelled once, not changed again
+
+
+@pytest.mark.parametrize("name", ["due_date", "version", "id", "where_id"])
+def test_a_change_naming_what_a_case_cannot_take_writes_nothing(world: World, name: str) -> None:
+    """A misspelt or forbidden field fails loudly instead of being left out of the UPDATE."""
+    case = submitted(world, "C", today=TODAY)
+    change = CaseChange(act=Act.CONFIRM, to_stage=Stage.PREFECTURE_ACCEPT, actor=world.county.actor, at=NOW,
+                        updates={name: 1})
+    with world.uow() as uow, pytest.raises(ValueError, match=name):
+        uow.apply(uow.case(case.id), change)
+    with world.uow() as uow:
+        assert uow.case(case.id) == case
+        assert [e.act for e in uow.events(case.id)] == [Act.SUBMIT]
