@@ -254,7 +254,11 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
             updates["number"] = case_number(case.kind, case.id, today)
         if filing.location_field and filing.question(filing.location_field).type == QType.FILING_REF:
             if act == Act.SUBMIT:  # chosen earlier: since then another request may be cancelling it
-                _check_filing_ref(uow, case, answers[filing.location_field])
+                try:
+                    _check_filing_ref(uow, case, answers[filing.location_field])
+                except FieldError:
+                    raise FieldError("所选的备案已有另一份撤销申请在办理，或已被撤销，本申请不能再提交。"
+                                     "请到“我的办件”查看那份申请。", field=filing.location_field) from None
             updates["ref_case_id"] = int(answers[filing.location_field]["case_id"])
         number = updates.get("number", case.number)
         change = CaseChange(act=act, to_stage=target, actor=actor, at=now, updates=updates,

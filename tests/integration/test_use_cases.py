@@ -254,7 +254,7 @@ def test_a_filing_is_cancelled_once_even_when_two_cancellation_requests_were_fil
     # Two cancellation drafts filled in before either is submitted (two tabs): both name the filing.
     first, second = (filled_draft(world, "D", today=TODAY, filing_ref={"case_id": original.id}) for _ in range(2))
     request = cases.submit(world.uow(), world.applicant.actor, first.id, expected_version=first.version, now=NOW)
-    with pytest.raises(FieldError, match="请从本单位已备案且未撤销的办件中选择") as refused:
+    with pytest.raises(FieldError, match="已有另一份撤销申请在办理") as refused:
         cases.submit(world.uow(), world.applicant.actor, second.id, expected_version=second.version, now=NOW)
     assert refused.value.field == "filing_ref"
     for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
