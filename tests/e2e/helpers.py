@@ -360,3 +360,20 @@ def assert_no_exception(page: Page) -> None:
 
 def _page_of(scope: Page | Locator) -> Page:
     return scope.page if isinstance(scope, Locator) else scope
+
+
+def see(page: Page, text: str, timeout: float = 30_000) -> str:
+    """Wait until the main area shows `text`; return the main area's text."""
+    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
+    return main_text(page)
+
+
+def log_in(page: Page, url: str, login: str) -> None:
+    """Log in on the home page with a demo account's password and wait for the greeting."""
+    from store.demo import DEMO_PASSWORD
+
+    goto(page, url)
+    page.get_by_label("登录名").fill(login)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    click_button(page, "登录")
+    see(page, "您好")

@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 
 from flows.kinds import get_filing
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
@@ -29,7 +28,9 @@ from tests.e2e.helpers import (
     expect_rerun,
     fill_text,
     goto,
+    log_in,
     main_text,
+    see,
 )
 
 pytestmark = pytest.mark.e2e
@@ -59,17 +60,6 @@ def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fi
 
 
 # ------------------------------------------------------------------ browser steps
-def see(page: Page, text: str, timeout: float = 30_000) -> str:
-    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
-    return main_text(page)
-
-
-def log_in(page: Page, url: str, login: str) -> None:
-    goto(page, url)
-    page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    click_button(page, "登录")
-    see(page, "您好")
 
 
 def open_queue(page: Page) -> str:

@@ -15,16 +15,17 @@ from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.helpers import MAIN, click_button, fill_text, goto, main_text, wait_for_app
+from tests.e2e.helpers import (
+    click_button,
+    fill_text,
+    goto,
+    see,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.e2e
 
 MOBILE = "13855550071"
-
-
-def see(page: Page, text: str) -> str:
-    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=30_000)
-    return main_text(page)
 
 
 def test_refresh_second_tab_and_server_restart_continue_where_the_applicant_stopped(

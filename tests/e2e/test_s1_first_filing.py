@@ -15,7 +15,6 @@ from pypdf import PdfWriter
 from flows import clock
 from store.demo import demo_pdf
 from tests.e2e.helpers import (
-    MAIN,
     assert_no_exception,
     choose,
     click_button,
@@ -23,6 +22,7 @@ from tests.e2e.helpers import (
     fill_text,
     goto,
     main_text,
+    see,
     upload,
     wait_for_app,
 )
@@ -35,12 +35,6 @@ BAD_CODE = "91650100MA77TEB292"  # wrong final check character
 MOBILE = "13912345678"
 PASSWORD = "Chunfeng2026"
 GUARDS = [("王军", "650102198503150015"), ("李华", "650103199001010013"), ("赵敏", "650104198807070017")]
-
-
-def see(page: Page, text: str, timeout: float = 30_000) -> str:
-    """Wait until the main area shows `text`; return the main area's text."""
-    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
-    return main_text(page)
 
 
 def answer_text(page: Page, label: str, value: str) -> None:

@@ -36,16 +36,16 @@ from tests.e2e.helpers import (
     expect_rerun,
     fill_text,
     goto,
+    log_in,
     main_text,
+    see,
     upload,
 )
 from tests.e2e.test_officer_review import (
     act,
-    log_in,
     open_from_queue,
     open_queue,
     pick,
-    see,
 )
 from tests.unit.test_documents import decode_qr, qr_images
 

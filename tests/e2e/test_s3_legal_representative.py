@@ -30,8 +30,21 @@ from store.screening import EMBEDDED, OFF, configured_sources, set_setting
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import credit_code
-from tests.e2e.helpers import MAIN, assert_no_exception, click_button, fill_text, goto, main_text
-from tests.e2e.test_officer_review import act, log_in, open_queue, open_tab, see
+from tests.e2e.helpers import (
+    MAIN,
+    assert_no_exception,
+    click_button,
+    fill_text,
+    goto,
+    log_in,
+    main_text,
+    see,
+)
+from tests.e2e.test_officer_review import (
+    act,
+    open_queue,
+    open_tab,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -35,14 +35,14 @@ from tests.e2e.helpers import (
     expect_rerun,
     fill_text,
     goto,
+    log_in,
     main_text,
+    see,
 )
 from tests.e2e.test_officer_review import (
     act,
-    log_in,
     open_from_queue,
     open_queue,
-    see,
 )
 
 pytestmark = pytest.mark.e2e

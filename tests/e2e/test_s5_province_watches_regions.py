@@ -17,22 +17,19 @@ from sqlmodel import Session, col, select
 from flows.regions import get_regions
 from flows.review import Stage
 from store.db import make_engine
-from store.demo import DEMO_PASSWORD
 from store.models import Case
 from tests.e2e.conftest import AppServer
-from tests.e2e.helpers import MAIN, assert_no_exception, click_button, expect_rerun, goto, main_text
+from tests.e2e.helpers import (
+    MAIN,
+    assert_no_exception,
+    expect_rerun,
+    log_in,
+    main_text,
+)
 
 pytestmark = pytest.mark.e2e
 
 REPORT_NUMBERS = ("收件", "在办", "已办结（通过/备案）", "退回", "不予通过", "已撤回", "超期")
-
-
-def log_in(page: Page, url: str, login: str) -> None:
-    goto(page, url)
-    page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    click_button(page, "登录")
-    page.locator(MAIN).get_by_text("您好").first.wait_for()
 
 
 def open_menu(page: Page, label: str) -> str:
