@@ -116,7 +116,7 @@ class SqlUnitOfWork:
         self.read_only = read_only
         self._session: Session | None = None
         # The cases read in this transaction, so reading one again (the check, the view returned)
-        # costs no second query; a change drops the case from here.
+        # costs no second query; a change puts the row its UPDATE returned here.
         self._cases: dict[int, CaseView] = {}
 
     @property
