@@ -217,6 +217,8 @@ def _clock_updates(uow: UnitOfWork, case: CaseView, act: Act, today: date) -> di
     running = clock_from_history(history)
     if running is None:
         return {"clock_started_on": None, "clock_days": None, "due_on": None}
+    if (running.started_on, running.days) == (case.clock_started_on, case.clock_days) and case.due_on is not None:
+        return {}  # the same clock runs on (a county's confirmation): its due date stands
     due = uow.calendar().add_working_days(running.started_on, running.days)
     return {"clock_started_on": running.started_on, "clock_days": running.days, "due_on": due}
 
