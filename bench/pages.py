@@ -16,9 +16,10 @@ from streamlit.testing.v1 import AppTest
 
 from bench.common import Figure, median_ms, p_ms, timed
 from bench.dataset import Dataset
-from store.accounts import Account, get_account
+from store.accounts import Account, get_account, start_session
 from store.db import default_engine
 from store.reports import warm_up_in_background
+from ui.session import signed_in_state
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 30
@@ -32,7 +33,8 @@ BASELINE_SCRIPT = 'import streamlit as st\nst.title("基准")\nst.write("一行�
 def _open(page: str, account: Account | None, **query: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=PAGE_TIMEOUT_S)
     if account is not None:
-        at.session_state["account"] = account
+        for key, value in signed_in_state(account, start_session(default_engine(), account.user_id)).items():
+            at.session_state[key] = value
     at.run()
     for key, value in query.items():
         at.query_params[key] = value

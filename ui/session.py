@@ -28,12 +28,10 @@ def current_account() -> Account | None:
     account = st.session_state.get("account")
     if isinstance(account, Account):
         token = st.session_state.get("token")
-        if not isinstance(token, str):
-            return account  # set by the test harness, never by a login
         checked = float(st.session_state.get("account_checked", 0.0))
-        if time.monotonic() - checked < RECHECK_SECONDS:
+        if isinstance(token, str) and time.monotonic() - checked < RECHECK_SECONDS:
             return account
-        if resume_session(engine(), token) is not None:
+        if isinstance(token, str) and resume_session(engine(), token) is not None:
             st.session_state["account_checked"] = time.monotonic()
             return account
         for key in list(st.session_state.keys()):
@@ -47,18 +45,19 @@ def current_account() -> Account | None:
     if isinstance(token, str) and token:
         account = resume_session(engine(), token)
         if account is not None:
-            st.session_state["account"] = account
-            st.session_state["token"] = token
-            st.session_state["account_checked"] = time.monotonic()
+            st.session_state.update(signed_in_state(account, token))
             return account
     return None
 
 
+def signed_in_state(account: Account, token: str) -> dict[str, object]:
+    """What a logged-in tab holds in its session state (test and bench harnesses set the same)."""
+    return {"account": account, "token": token, "account_checked": time.monotonic()}
+
+
 def log_in(account: Account) -> None:
     """Start a server-side session; the browser gets its token as a cookie on the next draw."""
-    st.session_state["token"] = start_session(engine(), account.user_id)
-    st.session_state["account"] = account
-    st.session_state["account_checked"] = time.monotonic()
+    st.session_state.update(signed_in_state(account, start_session(engine(), account.user_id)))
     st.session_state.pop("logged_out", None)
     st.session_state.pop("expired", None)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store.accounts import Account
+from store.accounts import Account, start_session
 from store.db import default_engine
 from tests.support import World, make_world
+from ui.session import signed_in_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,8 @@ def open_page(page: str, account: Account | None, **query: str) -> AppTest:
     """Run the app's entry point logged in as `account`, then switch to `page` (e.g. pages/assistant.py)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     if account is not None:
-        at.session_state["account"] = account
+        for key, value in signed_in_state(account, start_session(default_engine(), account.user_id)).items():
+            at.session_state[key] = value
     at.run()
     for key, value in query.items():
         at.query_params[key] = value

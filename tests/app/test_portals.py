@@ -13,7 +13,7 @@ from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from store.accounts import Account
-from tests.app.conftest import ROOT, texts
+from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World
 from ui import portal
 
@@ -49,10 +49,7 @@ def counted_queries(world: World) -> Iterator[list[str]]:
 
 
 def _home(account: Account | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    if account is not None:
-        at.session_state["account"] = account
-    at.run()
+    at = open_page("streamlit_app.py", account)
     assert not at.exception
     return at
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -147,6 +148,17 @@ def _refused(engine: Engine, statement: str) -> str:
     return message
 
 
+def _orm_change_refused(engine: Engine, query: Any, attribute: str, match: str) -> None:
+    """Load the first row `query` finds, change `attribute`, commit: refused with `match`."""
+    with Session(engine) as session:
+        row = session.exec(query).first()
+        assert row is not None
+        setattr(row, attribute, "forged")
+        session.add(row)
+        with pytest.raises(DBAPIError, match=match):
+            session.commit()
+
+
 # ------------------------------------------------------------------ separate owner and app roles
 @pytest.mark.pg
 def test_the_app_role_appends_and_files_cases_and_verifies_the_chain(roles: Roles, app_engine: Engine) -> None:
@@ -213,13 +225,7 @@ def test_the_app_role_cannot_change_remove_or_unprotect_audit_entries(app_engine
         connection.execute(text("GRANT UPDATE, DELETE, TRUNCATE ON auditentry TO CURRENT_USER"))
     assert db.audit_log_exposure(app_engine) == []
     # Through the ORM too: a changed entry is refused at commit, nothing is written.
-    with Session(app_engine) as session:
-        entry = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).first()
-        assert entry is not None
-        entry.action = "forged"
-        session.add(entry)
-        with pytest.raises(DBAPIError, match="permission denied"):
-            session.commit()
+    _orm_change_refused(app_engine, select(AuditEntry).order_by(col(AuditEntry.id)), "action", "permission denied")
     assert _audit_state(app_engine) == before
 
 
@@ -416,13 +422,7 @@ def test_a_cases_history_cannot_be_changed_or_removed_with_a_single_login(engine
     for statement in statements:
         with engine.begin() as connection, pytest.raises(DBAPIError, match="case history.*append-only"):
             connection.execute(text(statement))
-    with Session(engine) as session:  # through the ORM as well
-        event = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).first()
-        assert event is not None
-        event.actor_name = "someone else"
-        session.add(event)
-        with pytest.raises(DBAPIError, match="append-only"):
-            session.commit()
+    _orm_change_refused(engine, select(CaseEvent).where(CaseEvent.case_id == case.id), "actor_name", "append-only")
     assert _audit_state(engine) == before
     # The case goes on: the prefecture's acceptance adds its event after the two.
     cases.act_on_case(world.uow(), world.prefecture.actor, case.id, Act.ACCEPT, expected_version=case.version,
