@@ -302,7 +302,7 @@ def _full_page_screenshot(page: Page, path: Path) -> None:
         return
     page.set_viewport_size({"width": vp["width"], "height": min(int(height) + 40, 12_000)})
     try:
-        page.wait_for_timeout(100)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # laid out
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(vp)

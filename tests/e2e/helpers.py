@@ -227,6 +227,24 @@ def goto(page: Page, base_url: str, path: str = "") -> None:
         page.goto(url, wait_until="domcontentloaded")
 
 
+def reload(page: Page) -> None:
+    """Reload the page (a new Streamlit session) and wait until its first run has finished."""
+    tracker = _tracker(page)
+    if tracker is None:
+        page.reload(wait_until="domcontentloaded")
+        wait_for_app(page, settle_ms=0)
+        return
+    with expect_rerun(page, start_timeout=DEFAULT_TIMEOUT_MS):
+        page.reload(wait_until="domcontentloaded")
+
+
+def wait_until(page: Page, condition: Callable[[], bool], what: str, timeout_ms: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until `condition()` holds (checked again and again: a busy machine draws late), else fail
+    saying `what` did not happen."""
+    if not _poll(page, condition, timeout_ms):
+        raise AssertionError(f"{what} did not happen within {timeout_ms / 1000:.0f} s")
+
+
 def main_text(page: Page) -> str:
     """All visible text of the main area (not the sidebar, not the bottom chat input)."""
     return page.locator(MAIN).inner_text()

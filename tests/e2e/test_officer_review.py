@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
@@ -75,8 +75,10 @@ def open_from_queue(page: Page, number: str) -> str:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=re.compile(f"^{name}")).click()
-    page.wait_for_timeout(300)
+    tab = page.get_by_role("tab", name=re.compile(f"^{name}"))
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tabpanel").filter(visible=True).first.wait_for()
 
 
 def act(page: Page, label: str) -> None:

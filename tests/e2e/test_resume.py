@@ -19,8 +19,8 @@ from tests.e2e.helpers import (
     click_button,
     fill_text,
     goto,
+    reload,
     see,
-    wait_for_app,
 )
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +55,7 @@ def test_refresh_second_tab_and_server_restart_continue_where_the_applicant_stop
     assert "守护区域地址" in see(page, "欢迎回来")
 
     # A refresh keeps the login (session cookie) and the step.
-    page.reload()
-    wait_for_app(page)
+    reload(page)
     assert "守护区域地址" in see(page, "欢迎回来")
 
     # A second tab of the same browser: already logged in, same step; an answer there moves both on.
@@ -66,14 +65,12 @@ def test_refresh_second_tab_and_server_restart_continue_where_the_applicant_stop
     fill_text(second, "守护区域地址", "乌鲁木齐市天山区恒安路1号")
     click_button(second, "确定")
     see(second, "守护区域面积")
-    page.reload()
-    wait_for_app(page)
+    reload(page)
     see(page, "守护区域面积")
 
     # The server restarts: the browser is still logged in and at the same step.
     app_server.restart()
-    page.reload()
-    wait_for_app(page)
+    reload(page)
     text = see(page, "守护区域面积")
     assert "请先登录" not in text
     shot(page, "after-restart")

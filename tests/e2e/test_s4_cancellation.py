@@ -9,7 +9,6 @@ through the browser.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from tests.e2e.helpers import (
     log_in,
     main_text,
     see,
+    wait_until,
 )
 from tests.e2e.test_officer_review import (
     act,
@@ -122,16 +122,21 @@ def open_ledger(page: Page, which: str, search: str) -> tuple[str, list[list[str
     fill_text(page, "搜索", search)
     # The rerun that applies the search may start late on a busy machine, and the grid draws its
     # cells after its rows: wait until every row has its cells and all of them match the search.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    found: list[tuple[str, list[list[str]]]] = []
+
+    def narrowed() -> bool:
         text = main_text(page)
         if "没有符合条件的记录。" in text:
-            return text, []
+            found.append((text, []))
+            return True
         rows = grid_rows(page)
         if rows and all(len(r) > 1 and r[1] == search for r in rows):
-            return text, rows
-        page.wait_for_timeout(200)
-    raise AssertionError(f"the ledger did not narrow to {search}")
+            found.append((text, rows))
+            return True
+        return False
+
+    wait_until(page, narrowed, f"the ledger narrowing to {search}")
+    return found[-1]
 
 
 def grid_rows(page: Page) -> list[list[str]]:

@@ -25,6 +25,7 @@ from tests.e2e.helpers import (
     expect_rerun,
     log_in,
     main_text,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -127,13 +128,13 @@ def test_s5_province_sees_regions_chart_and_exports_ledger(
     province.keyboard.type(target.name)  # the list shows only some options at once
     with expect_rerun(province):
         province.get_by_role("option", name=target.name, exact=True).click()
-    narrowed = grid(province, "统一社会信用代码")
-    for _ in range(40):  # a busy machine redraws the table a little after the rerun
-        if narrowed and all(r["地区"].startswith(target.name) for r in narrowed):
-            break
-        province.wait_for_timeout(500)
-        narrowed = grid(province, "统一社会信用代码")
-    assert narrowed and all(r["地区"].startswith(target.name) for r in narrowed)
+    narrowed: list[dict[str, str]] = []
+
+    def only_target() -> bool:  # a busy machine redraws the table a little after the rerun
+        narrowed[:] = grid(province, "统一社会信用代码")
+        return bool(narrowed) and all(r["地区"].startswith(target.name) for r in narrowed)
+
+    wait_until(province, only_target, f"the ledger narrowing to {target.name}")
     assert len(narrowed) < len(ledger)
 
     # 3. A prefecture officer sees only its own region: its counties, no other prefecture.
