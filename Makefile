@@ -33,7 +33,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: venv
 	$(PY) -m store.seed
-	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -306,7 +306,7 @@ def _start_server(data_dir: Path, port: int, options: list[str]) -> subprocess.P
     env.pop("PORTAL", None)
     log = (data_dir / "streamlit.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          *(f"--{option}" for option in options)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

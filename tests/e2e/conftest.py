@@ -62,7 +62,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 
 class AppServer:
-    """`streamlit run streamlit_app.py` in a subprocess, with its own DATA_DIR (SQLite default)."""
+    """`streamlit run serve.py` (the st.App entry point) in a subprocess, with its own DATA_DIR (SQLite default)."""
 
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = data_dir
@@ -112,7 +112,7 @@ class AppServer:
                     "-m",
                     "streamlit",
                     "run",
-                    "streamlit_app.py",
+                    "serve.py",
                     "--server.headless",
                     "true",
                     "--server.address",

@@ -39,7 +39,12 @@ def test_store_imports_no_streamlit(path: Path) -> None:
 SQL = re.compile(r"(from sqlmodel import .*select|session\.exec\(|\bSELECT\b|\bUPDATE\b .* SET |from sqlalchemy import .*\b(select|text|insert|update|delete)\b)")
 
 
-@pytest.mark.parametrize("path", [*files("pages"), *files("ui"), ROOT / "streamlit_app.py"],
+@pytest.mark.parametrize("path", files("web"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_web_imports_no_pages_and_no_ui(path: Path) -> None:
+    assert not imported_modules(path) & {"ui", "pages"}
+
+
+@pytest.mark.parametrize("path", [*files("pages"), *files("ui"), *files("web"), ROOT / "streamlit_app.py"],
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_pages_and_ui_hold_no_sql(path: Path) -> None:
     assert not SQL.search(path.read_text(encoding="utf-8"))

@@ -1,0 +1,8 @@
+"""The middleware stack, outermost first, applied to every response (Streamlit's pages, its static
+files and websocket handshake, and the routes of `web.routes`)."""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+
+MIDDLEWARE: list[Middleware] = []
