@@ -20,6 +20,7 @@ from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
 ROOT = Path(__file__).resolve().parent.parent
+FAVICON = ROOT / "web" / "assets" / "favicon.png"
 
 # (page file, label, icon, roles that see it; None = everyone, including visitors)
 MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
@@ -40,7 +41,8 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
                public: bool = False) -> Account | None:
     """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
     portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
-    st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=":material/shield:", layout="wide")
+    # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
+    st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     set_overrides(config_overrides(engine()))  # the administrator's names and pilot dates, for every page
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     sync_cookie()
