@@ -216,7 +216,7 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
             st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
         nonce = st.session_state.get("ask_nonce", 0)
         upload = st.file_uploader(m.label, type=allowed, key=f"up-{draft.case.id}-{m.id}-{nonce}",
-                                  label_visibility="collapsed")
+                                  label_visibility="collapsed", max_upload_size=m.max_mb)
         message_key = f"upload-msg-{draft.case.id}-{m.id}"
         if upload is not None:
             try:

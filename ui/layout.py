@@ -19,6 +19,7 @@ from ui.session import current_account, engine, log_out, sync_cookie
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
+FEEDBACK_MAX = 2000  # characters, as the feedback table keeps
 ROOT = Path(__file__).resolve().parent.parent
 FAVICON = ROOT / "web" / "assets" / "favicon.png"
 
@@ -50,7 +51,7 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     if account is not None and account.role in (Role.PREFECTURE, Role.PROVINCE):
         warm_up_in_background(engine())  # the progress report's read model, once per process
     _sidebar(account)
-    _pilot_notice()
+    _pilot_notice(account)
     allowed = set(roles) if roles is not None else None
     if st.session_state.get("expired"):
         st.info("登录已失效（超过30分钟未操作，或已在别处退出登录），请重新登录。已填写的内容都已保存，重新登录后可以接着办理。",
@@ -84,7 +85,6 @@ def _sidebar(account: Account | None) -> None:
             if st.button("退出登录", key="logout", icon=":material/logout:"):
                 log_out()
                 st.switch_page("streamlit_app.py")
-        _feedback_control(account)
 
 
 def link(path: str, label: str, icon: str) -> None:
@@ -97,11 +97,16 @@ def pilot_active() -> bool:
     return get_config().pilot_active(clock.today())
 
 
-def _pilot_notice() -> None:
-    if pilot_active():
-        pilot = get_config().pilot
-        st.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
+def _pilot_notice(account: Account | None) -> None:
+    """The pilot notice with the feedback control beside it, in the page itself (a phone hides the sidebar)."""
+    if not pilot_active():
+        return
+    pilot = get_config().pilot
+    notice, feedback = st.columns([5, 1], vertical_alignment="center")
+    notice.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
                 icon=":material/campaign:")
+    with feedback:
+        _feedback_control(account)
 
 
 def set_feedback_context(*, step: str = "", kind: str = "") -> None:
@@ -111,24 +116,30 @@ def set_feedback_context(*, step: str = "", kind: str = "") -> None:
 
 
 def _feedback_control(account: Account | None) -> None:
-    if not pilot_active():
-        return
     with st.popover("意见反馈", icon=":material/rate_review:", width="stretch"):
-        with st.form("pilot_feedback", clear_on_submit=True, border=False):
-            text = st.text_area("您遇到的问题或建议", max_chars=2000, key="feedback_text",
-                                placeholder="例如：这里不知道填什么")
+        # Not cleared on submit and no max_chars: a text refused (too long) stays to be shortened.
+        nonce = st.session_state.get("feedback_nonce", 0)
+        if thanks := st.session_state.pop("feedback_thanks", None):
+            st.success(thanks)
+        with st.form("pilot_feedback", border=False):
+            text = st.text_area("您遇到的问题或建议", key=f"feedback_text_{nonce}", placeholder="例如：这里不知道填什么")
+            st.caption(f"最多{FEEDBACK_MAX}个字。")
             rating = st.selectbox("本页使用感受（可选）", ("不评价", *RATINGS), key="feedback_rating")
             sent = st.form_submit_button("提交反馈")
         if sent:
             if not text.strip():
                 st.error("请填写反馈内容。")
+            elif len(text.strip()) > FEEDBACK_MAX:
+                st.error(f"反馈内容最多{FEEDBACK_MAX}个字，您填写了{len(text.strip())}个字，请精简后再提交。")
             else:
                 add_feedback(engine(), user_id=account.user_id if account else None,
                              page=str(st.session_state.get("page_id", "")),
                              step=str(st.session_state.get("feedback_step", "")),
                              kind=str(st.session_state.get("feedback_kind", "")), text=text.strip(),
                              rating=None if rating == "不评价" else rating)
-                st.success("感谢您的反馈，我们会尽快处理。")
+                st.session_state["feedback_nonce"] = nonce + 1  # an empty box for the next one
+                st.session_state["feedback_thanks"] = "感谢您的反馈，我们会尽快处理。"
+                st.rerun()
 
 
 def show_error(message: str) -> None:

@@ -123,6 +123,7 @@
     [/^File must be (\d+(?:\.\d+)?)\s?([KMG]B) or smaller\.$/, function (m, n, u) { return "文件不能超过" + n + u + "。"; }],
     [/^.* files are not allowed\.$/, function () { return "不支持此类型的文件。"; }],
     [/^Remove (.+)$/, function (m, what) { return "移除 " + what; }],
+    [/^Help for (.+)$/, function (m, what) { return "“" + what + "”的说明"; }],
     [/^Cancel upload of (.+)$/, function (m, what) { return "取消上传 " + what; }],
     [/^Select (\d+) matches$/, function (m, n) { return "选择全部" + n + "项"; }],
     [/^Choose date range, (.+)$/, function (m, what) { return "选择日期范围，" + what; }],
@@ -154,7 +155,8 @@
     var value = node.nodeValue;
     if (!value || !LATIN.test(value)) return;
     var parent = node.parentElement;
-    if (parent && parent.closest(KEEP)) return;
+    var kept = parent && parent.closest(KEEP);
+    if (kept && !kept.closest("button")) return;  // a button's label is drawn as Markdown too
     var done = translate(value);
     if (done !== value) node.nodeValue = done;
   }
