@@ -13,6 +13,7 @@ from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts
 from ui import portal
+from ui.applicant_home import needs_me_now
 from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
 from ui.session import engine, log_in
 
@@ -64,6 +65,8 @@ if account is None:
 
 summary = home_summary(engine(), account.actor)
 st.subheader(f"您好，{account.display_name}")
+if account.role == Role.APPLICANT:
+    needs_me_now(engine(), account)  # first: a returned case, a draft, a notice to download
 cols = st.columns(len(summary.counts) or 1)
 for col, (label, count) in zip(cols, summary.counts, strict=False):
     col.metric(label, count)

@@ -6,19 +6,28 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from flows import cases, clock
 from flows.answers import describe_answer, window_warning
 from flows.config import get_config
 from flows.errors import DomainError, FieldError
-from flows.guide import Step, asked_questions, next_step, relevant_materials, skipped_materials
+from flows.guide import (
+    Step,
+    asked_questions,
+    next_step,
+    relevant_materials,
+    relevant_questions,
+    skipped_materials,
+)
 from flows.review import STAGE_LABELS, Stage
-from flows.schema import Filing, Material, QType, Question
+from flows.schema import ColType, Column, Filing, Material, QType, Question
 from flows.uploads import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
+from ui.applicant_view import submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
 from ui.text import md_escape
@@ -125,14 +134,17 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     """The whole conversation for one case, redrawn from the database on every run."""
     filing = draft.filing
     case = draft.case
-    if st.session_state.pop("resumed", False) and case.stage == Stage.DRAFT:
+    resumed = st.session_state.pop("resumed", False)
+    if resumed and case.stage == Stage.DRAFT:
         say(f"欢迎回来！您上次填写的《{filing.title}》已为您保存，我们从中断的地方继续。")
+    elif resumed and case.stage == Stage.RETURNED:
+        say(f"欢迎回来！您的办件{case.number}（{filing.title}）已被退回，请按补正告知修改后重新提交。")
     else:
         say(f"正在办理：**{filing.title}**。")
     if case.stage not in (Stage.DRAFT, Stage.RETURNED):
         _submitted(draft)
         return
-    if case.stage == Stage.DRAFT and st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
+    if st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
         _choose_again()
     correction = draft.correction
     if correction is not None:
@@ -265,13 +277,20 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
         st.markdown("全部内容已填写完毕，请核对。如需修改，点击该项右侧的“修改”。" if not returned
                     else "需要补正的事项已全部修改，请核对后重新提交。")
         for section in filing.sections:
-            questions = [q for q in asked_questions(filing, draft.answers) if q.section == section]
+            questions = [q for q in relevant_questions(filing, draft.answers) if q.section == section]
             if not questions:
                 continue
             with st.container(border=True):
                 st.markdown(f"**{section}**")
                 for q in questions:
-                    _summary_row(q.label, describe_answer(q, draft.answers.get(q.id)), q.id, draft, returned)
+                    value = draft.answers.get(q.id)
+                    if q.prefill is not None:  # from the account: submitted as it is, changed only there
+                        _summary_row(q.label, describe_answer(q, value), q.id, draft, returned, fixed=True)
+                        continue
+                    _summary_row(q.label, describe_answer(q, value), q.id, draft, returned)
+                    if q.type == QType.ROSTER and isinstance(value, list) and value:
+                        roster_pages(q, value, key=f"summary-{q.id}")
+        st.caption("单位名称、统一社会信用代码、联系人和联系电话来自您注册时填写的账户信息，随申请一并提交。")
         with st.container(border=True):
             st.markdown("**上传的材料**")
             skipped = skipped_materials(draft.answers)
@@ -302,14 +321,43 @@ def _warnings(filing: Filing, draft: cases.Draft) -> list[str]:
     return filing_warnings(filing, draft.answers, today=clock.today())
 
 
-def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, returned: bool) -> None:
+def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, returned: bool, *,
+                 fixed: bool = False) -> None:
     left, mid, right = st.columns([3, 6, 1.2])
     left.text(label)
     mid.text(text)
-    editable = not returned or item_id in (draft.case.open_items or ())
+    editable = not fixed and (not returned or item_id in (draft.case.open_items or ()))
     if editable and right.button("修改", key=f"edit-{item_id}"):
         st.session_state["editing"] = item_id
         st.rerun()
+
+
+ROSTER_PAGE = 20  # roster rows shown at once
+
+
+def roster_pages(q: Question, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Every row of a roster as it will be submitted, ROSTER_PAGE rows at a time."""
+    pages = -(-len(rows) // ROSTER_PAGE)
+    page = min(max(1, int(st.session_state.get(key, 1))), pages)
+    first = (page - 1) * ROSTER_PAGE
+    shown = rows[first:first + ROSTER_PAGE]
+    st.table(pd.DataFrame([{"序号": first + n, **{c.label: _cell(c, row.get(c.id)) for c in q.columns}}
+                           for n, row in enumerate(shown, start=1)]), hide_index=True)
+    if pages > 1:
+        back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+        if back.button("上一页", key=f"{key}-prev", disabled=page <= 1):
+            st.session_state[key] = page - 1
+            st.rerun()
+        where.caption(f"第{first + 1}–{first + len(shown)}行，共{len(rows)}行")
+        if forward.button("下一页", key=f"{key}-next", disabled=page >= pages):
+            st.session_state[key] = page + 1
+            st.rerun()
+
+
+def _cell(column: Column, value: Any) -> str:
+    if column.type == ColType.YES_NO:
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 def _submitted(draft: cases.Draft) -> None:
@@ -325,7 +373,8 @@ def _submitted(draft: cases.Draft) -> None:
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
             st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前（5个工作日，自提交次日起算，含县级确认时间）")
-        st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。")
+        st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
+        submitted_case(draft, key=f"submitted-{case.id}")
         link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
         if st.button("办理其他业务", key="new-business"):
             _choose_again()
