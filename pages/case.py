@@ -13,6 +13,7 @@ import streamlit as st
 
 from flows.cases import act_on_case, rescreen
 from flows.clock import today
+from flows.corrections import corrections, last_resubmission
 from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.ports import ReturnItem
@@ -21,6 +22,7 @@ from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui.case_view import (
     draw_answers,
+    draw_corrections,
     draw_documents,
     draw_dossier_download,
     draw_header,
@@ -187,7 +189,11 @@ if outcome := st.session_state.pop(OUTCOME, None):
         st.success(md_escape(message), icon=":material/check_circle:")
     else:
         show_error(message)
-draw_header(case, dossier.filing, dossier.time_left)
+first = next((e.at for e in dossier.events if e.act == Act.SUBMIT), None)
+draw_header(case, dossier.filing, dossier.time_left, first_submitted=first)
+resubmission = last_resubmission(dossier.events)
+draw_corrections(corrections(dossier.filing, dossier.events, dossier.answers, dossier.materials),
+                 resubmitted_at=resubmission[1].at if resubmission else None)
 draw_screening_card(dossier)
 draw_acts(dossier)
 
