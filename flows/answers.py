@@ -149,12 +149,18 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
         raise FieldError("\n".join(problems), field=question.id)
     warnings: list[str] = []
     if question.roster_rule == "qualifying_years_5":
-        days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
-                   for r in rows if r.get("qualifying"))
-        if days < 5 * 365:
-            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{days / 365:.1f}年，不足法定的5年。"
+        years = qualifying_years(rows)
+        if years < 5:
+            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{years:.1f}年，不足法定的5年。"
                             "请核对；如确不足5年，申请可能不予通过。")
     return Checked(rows, tuple(warnings))
+
+
+def qualifying_years(rows: list[dict[str, JSON]]) -> float:
+    """Years of the work-history rows marked as qualifying (checked rows: ISO dates)."""
+    days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
+               for r in rows if r.get("qualifying"))
+    return days / 365
 
 
 def check_region(question: Question, raw: object) -> Checked:

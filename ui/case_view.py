@@ -62,10 +62,11 @@ def time_left_badge(left: TimeLeft | None) -> None:
 
 
 def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
-                first_submitted: datetime | None = None) -> None:
+                first_submitted: datetime | None = None, warnings: Sequence[str] | None = None) -> None:
     """Number, kind, unit, stage, holder, due date and the filing's warnings (amber).
 
-    `first_submitted`: the first submission, shown beside the latest when the case was resubmitted."""
+    `first_submitted`: the first submission, shown beside the latest when the case was resubmitted;
+    `warnings`: the findings worded for officers (default: those stored with the case)."""
     st.title(f"办件 {case.number or '（未提交）'}")
     st.caption(filing.title)
     unit, stage, due = st.columns([2, 2, 1.4])
@@ -83,7 +84,7 @@ def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
             st.markdown("**备案状态**：已撤销")
     with due:
         time_left_badge(left)
-    for warning in case.warnings:
+    for warning in case.warnings if warnings is None else warnings:
         st.warning(md_escape(warning), icon=":material/schedule:")
 
 

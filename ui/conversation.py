@@ -160,7 +160,7 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     if editing:
         _ask_item(filing, draft, editing, account, uow, returning=True)
     elif step.kind == "summary":
-        set_feedback_context(step="核对并提交", kind=filing.kind)
+        set_feedback_context(step="核对并提交", kind=filing.kind, case_id=draft.case.id)
         _summary(filing, draft, account, uow)
     else:
         assert step.item_id is not None
@@ -181,11 +181,11 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
     step_no = number.index(item_id) + 1 if item_id in number else 0
     if item_id in {m.id for m in filing.materials}:
         material = filing.material(item_id)
-        set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind)
+        set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind, case_id=draft.case.id)
         _ask_material(filing, draft, material, account, uow, returning=returning)
         return
     q = filing.question(item_id)
-    set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind)
+    set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind, case_id=draft.case.id)
     filed = cases.filing_choices(uow(), account.actor) if q.type == QType.FILING_REF else None
     with st.chat_message("assistant"):
         st.markdown(f"**{q.label}**" + ("（可不填）" if not q.required else ""))

@@ -31,7 +31,7 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("pages/queue.py", "待办队列", ":material/inbox:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
     ("pages/ledger.py", "台账", ":material/table_view:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
     ("pages/report.py", "工作通报", ":material/bar_chart:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
-    ("pages/feedback_inbox.py", "意见反馈处理", ":material/forum:", frozenset({Role.PROVINCE})),
+    ("pages/feedback_inbox.py", "意见反馈", ":material/forum:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
     ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
     ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),
     ("pages/verify.py", "证书核验", ":material/verified:", None),
@@ -109,10 +109,12 @@ def _pilot_notice(account: Account | None) -> None:
         _feedback_control(account)
 
 
-def set_feedback_context(*, step: str = "", kind: str = "") -> None:
-    """Tell the feedback control where the user is, so a report names the page, step and kind."""
+def set_feedback_context(*, step: str = "", kind: str = "", case_id: int | None = None) -> None:
+    """Tell the feedback control where the user is, so a report names the page, step, kind and case
+    (the case places it in a prefecture, whose officers see it)."""
     st.session_state["feedback_step"] = step
     st.session_state["feedback_kind"] = kind
+    st.session_state["feedback_case"] = case_id
 
 
 def _feedback_control(account: Account | None) -> None:
@@ -136,7 +138,8 @@ def _feedback_control(account: Account | None) -> None:
                              page=str(st.session_state.get("page_id", "")),
                              step=str(st.session_state.get("feedback_step", "")),
                              kind=str(st.session_state.get("feedback_kind", "")), text=text.strip(),
-                             rating=None if rating == "不评价" else rating)
+                             rating=None if rating == "不评价" else rating,
+                             case_id=st.session_state.get("feedback_case"))
                 st.session_state["feedback_nonce"] = nonce + 1  # an empty box for the next one
                 st.session_state["feedback_thanks"] = "感谢您的反馈，我们会尽快处理。"
                 st.rerun()
