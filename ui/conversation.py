@@ -21,13 +21,14 @@ from flows.guide import (
     relevant_questions,
     skipped_materials,
 )
+from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.review import STAGE_LABELS, Stage
 from flows.schema import ColType, Column, Filing, Material, QType, Question
 from flows.uploads import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
-from ui.applicant_view import submitted_case
+from ui.applicant_view import holder_text, submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
 from ui.text import md_escape
@@ -143,6 +144,8 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         say(f"正在办理：**{filing.title}**。")
     if case.stage not in (Stage.DRAFT, Stage.RETURNED):
         _submitted(draft)
+        _helpdesk_bubbles()
+        _chat_box(draft)
         return
     if st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
         _choose_again()
@@ -166,7 +169,7 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         assert step.item_id is not None
         _progress(step)
         _ask_item(filing, draft, step.item_id, account, uow, returning=False)
-    _chat_box(filing, case.prefecture_code)
+    _chat_box(draft)
 
 
 def _progress(step: Step) -> None:
@@ -395,11 +398,25 @@ def _helpdesk_bubbles() -> None:
             st.text(reply)
 
 
-def _chat_box(filing: Filing, region_code: str | None) -> None:
+def _case_facts(draft: cases.Draft) -> CaseFacts:
+    case = draft.case
+    if case.stage == Stage.DRAFT:
+        return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位")
+    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case), due=case.due_on)
+
+
+def _region_of(draft: cases.Draft) -> str | None:
+    """The case's prefecture: placed on submission, or as answered so far."""
+    if draft.case.prefecture_code:
+        return draft.case.prefecture_code
+    place = draft.answers.get(draft.filing.location_field)
+    return str(place.get("county") or place.get("prefecture") or "") or None if isinstance(place, dict) else None
+
+
+def _chat_box(draft: cases.Draft) -> None:
     asked = st.chat_input("有疑问可以直接问我，例如：需要盖章吗？")
     if asked:
-        from flows.helpdesk import get_helpdesk
-
-        reply = get_helpdesk().answer(asked[:500], kind=filing.kind, region_code=region_code)
+        reply = get_assistant_helpdesk().answer(asked[:500], kind=draft.filing.kind, region_code=_region_of(draft),
+                                                facts=_case_facts(draft))
         st.session_state.setdefault("helpdesk", []).append((asked[:500], reply.text))
         st.rerun()
