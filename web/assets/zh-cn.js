@@ -68,6 +68,7 @@
     "No results": "没有匹配的选项",
     "No options": "没有选项",
     "Selected values": "已选",
+    "Dismiss": "关闭",
     // date input
     "yyyy": "年",
     "mm": "月",
@@ -123,6 +124,9 @@
     [/^File must be (\d+(?:\.\d+)?)\s?([KMG]B) or smaller\.$/, function (m, n, u) { return "文件不能超过" + n + u + "。"; }],
     [/^.* files are not allowed\.$/, function () { return "不支持此类型的文件。"; }],
     [/^Remove (.+)$/, function (m, what) { return "移除 " + what; }],
+    [/^(\d+) options? available\.?$/, function (m, n) { return "共" + n + "个选项。"; }],
+    [/^(\d+) results? available\.?$/, function (m, n) { return "共" + n + "个结果。"; }],
+    [/^(.+), selected\.?$/, function (m, what) { return "已选择：" + what; }],
     [/^Help for (.+)$/, function (m, what) { return "“" + what + "”的说明"; }],
     [/^Cancel upload of (.+)$/, function (m, what) { return "取消上传 " + what; }],
     [/^Select (\d+) matches$/, function (m, n) { return "选择全部" + n + "项"; }],
