@@ -95,8 +95,10 @@ with progress_tab:
     rate = total["按时办结率（%）"]
     on_time.metric("按时办结率", "—" if rate is None else f"{rate}%")
     chart(table)
-    st.dataframe(table, hide_index=True, width="stretch", column_order=COLUMNS, key="report_table",
-                 height=35 * (len(table) + 1) + 3)
+    # A plain table: its headers wrap, so the 13 columns fit the page (a data grid scrolled sideways).
+    with st.container(key="report_table"):
+        frame = pd.DataFrame(table, columns=list(COLUMNS))
+        st.table(frame.style.format(precision=1, na_rep="—").hide(axis="index"))
     st.caption(f"统计截至{report.as_of:%Y年%m月%d日}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
                "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过件数；"
                "一次办结率=未经任何退回即通过的件数÷通过件数；用时按工作日计，不含起始日。")
