@@ -119,7 +119,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
         _actions(draft, account=account, uow=uow)
         if case.stage != Stage.DRAFT:
             with st.expander("查看提交的申请内容和材料", icon=":material/description:"):
-                submitted_case(draft, key=f"submitted-{case.id}", history=False)
+                submitted_case(draft, key=f"submitted-{case.id}", full=False)
         docs = draft.documents
         with st.expander(f"办理记录（{len(draft.events)}）", expanded=case.stage == Stage.RETURNED):
             history(draft.events, case)
@@ -222,18 +222,18 @@ def documents(case: CaseView, docs: Sequence[DocumentView]) -> None:
 
 
 # ------------------------------------------------------------------ what was submitted (read-only)
-def submitted_case(draft: Draft, *, key: str, history: bool = True) -> None:
+def submitted_case(draft: Draft, *, key: str, full: bool = True) -> None:
     """The case as submitted, read-only, in tabs: every answer (personal numbers masked), the materials,
-    and with `history` the history (public comments only) and the documents."""
+    and when `full` the history (public comments only) and the documents."""
     names = ["申请内容", f"上传的材料（{len(draft.materials)}）"]
-    if history:
+    if full:
         names += [f"办理记录（{len(draft.events)}）", f"文书（{len(draft.documents)}）"]
     tabs = st.tabs(names)
     with tabs[0]:
         draw_answers(draft.filing, draft.answers, mask_personal=True, key=f"{key}-answers")
     with tabs[1]:
         draw_materials(draft.filing, list(draft.materials.values()), preview=False, key=f"{key}-material")
-    if not history:
+    if not full:
         return
     with tabs[2]:
         history(draft.events, draft.case)
