@@ -132,6 +132,7 @@
     [/^Select (\d+) matches$/, function (m, n) { return "选择全部" + n + "项"; }],
     [/^Choose date range, (.+)$/, function (m, what) { return "选择日期范围，" + what; }],
     [/^Choose date, (.+)$/, function (m, what) { return "选择日期，" + what; }],
+    [/^(\d+) – [A-Z][a-z]+$/, function (m, n) { return n + "月"; }],
     [/^(year|month|day), (.+)$/, function (m, part, what) {
       return translate(what) + "：" + ({ year: "年", month: "月", day: "日" })[part];
     }],
