@@ -50,16 +50,28 @@ _TEXTS_JS = """() => {
 _TO_END_JS = """() => { const m = document.querySelector('main.stMain'); if (m) m.scrollTo({top: m.scrollHeight, behavior: 'instant'}); }"""
 
 # A button (or link) in the main area, inside the viewport and shown, whose centre is hit by another element.
+# Content scrolled up under the page's own top bar is not covered: it is above the end of the page.
 _COVERED_JS = """() => {
-  const shown = (el) => { for (let e = el; e; e = e.parentElement) { const s = getComputedStyle(e);
-    if (s.opacity === '0' || s.visibility === 'hidden' || s.display === 'none') return false; } return true; };
+  // Shown: not hidden, not transparent, and its centre not clipped away by a collapsed ancestor.
+  const shown = (el, x, y) => {
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true, contentVisibilityAuto: true})) return false;
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (s.opacity === '0') return false;
+      if (s.overflow !== 'visible') { const c = e.getBoundingClientRect();
+        if (x < c.left || x > c.right || y < c.top || y > c.bottom) return false; }
+    }
+    return true;
+  };
+  const header = document.querySelector('header[data-testid="stHeader"]');
+  const top = header ? header.getBoundingClientRect().bottom : 0;
   const out = [];
   for (const b of document.querySelectorAll('main.stMain button, main.stMain a[href]')) {
     const r = b.getBoundingClientRect();
     if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
-    if (!shown(b)) continue;
     const x = Math.min(Math.max(r.left + r.width / 2, 1), innerWidth - 2);
     const y = Math.min(Math.max(r.top + r.height / 2, 1), innerHeight - 2);
+    if (y <= top || !shown(b, x, y)) continue;
     const hit = document.elementFromPoint(x, y);
     if (hit && !b.contains(hit) && !hit.contains(b)) {
       out.push((b.innerText || b.getAttribute('aria-label') || b.tagName).trim().slice(0, 40) + ' ← ' +

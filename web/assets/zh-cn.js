@@ -28,6 +28,10 @@
       "暂时无法连接服务器，请稍后刷新页面重试。",
     "You need to enable JavaScript to run this app.": "请在浏览器中启用JavaScript后使用本系统。",
     "Copy to clipboard": "复制",
+    "Link to heading": "本节链接",
+    "progress": "进度",
+    "Scroll tabs right": "向右滚动标签页",
+    "Scroll tabs left": "向左滚动标签页",
     // text input, text area, chat input
     "Press Enter to submit form": "按回车键提交",
     "Press Enter to apply": "按回车键确认",
@@ -57,6 +61,7 @@
     "Only one file is allowed.": "只能上传一个文件。",
     "Unexpected error. Please try again.": "出现意外错误，请重试。",
     "Files": "文件",
+    "file upload": "上传文件",
     // selectbox, multiselect
     "Choose an option": "请选择",
     "Choose options": "请选择",
