@@ -75,7 +75,7 @@ def resident_id(seed: int) -> str:
     from stdnum.cn import ric
 
     body = f"65010219900101{seed % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum takes the number with a check digit in place
 
 
 def guards(count: int, *, first: int = 1) -> list[dict[str, str]]:
