@@ -45,8 +45,9 @@ def register_unit(engine: Engine, *, unit_name: str, seed: int, contact: str, mo
                               password_hash=demo_password_hash(DEMO_PASSWORD))
 
 
-def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int) -> CaseView:
-    """A complete kind-C filing in 天山区 (the legal-person proof as a photo), submitted `days_ago` days ago."""
+def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int, **changed: object) -> CaseView:
+    """A complete kind-C filing in 天山区 (the legal-person proof as a photo), submitted `days_ago` days ago;
+    `changed` replaces demo answers."""
     uow = SqlUnitOfWork(engine)
     actor = applicant.actor
     assert applicant.unit_name and applicant.credit_code and applicant.mobile
@@ -54,7 +55,7 @@ def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int) -> CaseV
     draft = cases.start_draft(uow, actor, "C", unit_name=applicant.unit_name, credit_code=applicant.credit_code,
                               contact=applicant.display_name, mobile=applicant.mobile)
     cases.confirm_instructions(uow, actor, draft.id)
-    for qid, value in demo_answers("C", today=day).items():
+    for qid, value in {**demo_answers("C", today=day), **changed}.items():
         cases.save_answer(uow, actor, draft.id, qid, value, today=day)
     for material in get_filing("C").materials:
         if material.id == "legal_person_proof":
