@@ -167,7 +167,8 @@ def draw_kept(dossier: Dossier) -> None:
         return
     labels = dict(dossier.correctable)
     with st.container(border=True, key="kept-inputs"):
-        st.markdown("**您此前填写的内容已保留**（再次点击办理按钮时会自动填回）：")
+        st.markdown("**您此前填写的内容已保留**" + ("（再次点击办理按钮时会自动填回）：" if dossier.acts
+                                                 else "（此办件已不在您的办理环节，可复制后另作他用）："))
         for key, value in kept["values"].items():
             if key == "act_items":
                 st.text("补正事项：" + "、".join(labels.get(i, i) for i in value))
