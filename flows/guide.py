@@ -6,7 +6,7 @@ is in a filing is therefore always derivable from what the database holds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -117,25 +117,33 @@ def problems_before_submit(filing: Filing, answers: Mapping[str, Any], uploaded:
     return problems
 
 
-def filing_warnings(filing: Filing, answers: Mapping[str, Any], *, today: date) -> list[str]:
-    """Warnings an officer must see with the case (a filing window missed, and the like)."""
-    warnings: list[str] = []
+def _ruled_answers(filing: Filing, answers: Mapping[str, Any]) -> Iterator[tuple[Question, Any]]:
+    """The answered questions that carry a rule giving warnings: a date window, a roster rule."""
     for q in relevant_questions(filing, answers):
         value = answers.get(q.id)
         if value is None:
             continue
         if q.type == QType.DATE and q.window is not None:
             try:
-                warning = window_warning(q.window, date.fromisoformat(str(value)), today)
+                yield q, date.fromisoformat(str(value))
             except ValueError:
-                warning = None
-            if warning:
-                warnings.append(f"{q.label}：{warning}")
+                continue
         elif q.type == QType.ROSTER and q.roster_rule:
-            try:
-                warnings.extend(f"{q.label}：{w}" for w in check_answer(q, value, today=today).warnings)
-            except FieldError:
-                pass
+            yield q, value
+
+
+def filing_warnings(filing: Filing, answers: Mapping[str, Any], *, today: date) -> list[str]:
+    """Warnings an officer must see with the case (a filing window missed, and the like)."""
+    warnings: list[str] = []
+    for q, value in _ruled_answers(filing, answers):
+        if q.window is not None:
+            if warning := window_warning(q.window, value, today):
+                warnings.append(f"{q.label}：{warning}")
+            continue
+        try:
+            warnings.extend(f"{q.label}：{w}" for w in check_answer(q, value, today=today).warnings)
+        except FieldError:
+            pass
     return warnings
 
 
@@ -143,26 +151,17 @@ def officer_warnings(filing: Filing, answers: Mapping[str, Any], *, submitted_on
     """The same findings as `filing_warnings`, worded for the officer: what the dates say, counted from
     the day the case was (first) submitted, and what to check."""
     found: list[str] = []
-    for q in relevant_questions(filing, answers):
-        value = answers.get(q.id)
-        if value is None:
+    for q, value in _ruled_answers(filing, answers):
+        if q.window is not None:
+            if window_warning(q.window, value, submitted_on) is not None:
+                found.append(_window_finding(q, value, submitted_on))
             continue
-        if q.type == QType.DATE and q.window is not None:
-            try:
-                day = date.fromisoformat(str(value))
-            except ValueError:
-                continue
-            if window_warning(q.window, day, submitted_on) is None:
-                continue
-            found.append(_window_finding(q, day, submitted_on))
-        elif q.type == QType.ROSTER and q.roster_rule == "qualifying_years_5" and isinstance(value, list):
-            try:
-                years = qualifying_years(value)
-            except (KeyError, TypeError, ValueError):
-                continue
-            if years < 5:
-                found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的5年。"
-                             "请核实工作经历证明。")
+        try:
+            years = qualifying_years(value) if q.roster_rule == "qualifying_years_5" and isinstance(value, list) else 5
+        except (KeyError, TypeError, ValueError):
+            continue
+        if years < 5:
+            found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的5年。请核实工作经历证明。")
     return found
 
 

@@ -71,29 +71,25 @@ def contacts_table(config: ProvinceConfig) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _section(heading: str, body: str) -> None:
+    st.markdown(f"##### {heading}")
+    st.markdown(body)
+
+
 def guide(filing: Filing) -> None:
     """The service guide of one filing, from the same definition the assistant uses."""
     text = filing.instructions
     st.subheader(filing.title)
     st.caption(filing.summary)
-    st.markdown("##### 办理对象")
-    st.markdown(text.who)
-    st.markdown("##### 办理时间要求")
-    st.markdown(text.when)
-    st.markdown("##### 申请材料")
-    st.markdown(text.materials_note)
+    _section("办理对象", text.who)
+    _section("办理时间要求", text.when)
+    _section("申请材料", text.materials_note)
     st.table(materials_table(filing), hide_index=True)
-    st.markdown("##### 网上填写的内容")
-    st.markdown(_questions_text(filing))
-    st.markdown("##### 办理流程")
-    st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(route_steps(filing), start=1)))
+    _section("网上填写的内容", _questions_text(filing))
+    _section("办理流程", "\n".join(f"{n}. {step}" for n, step in enumerate(route_steps(filing), start=1)))
     st.markdown(text.process)
-    st.markdown("##### 办结时限")
-    st.markdown(text.time_limit)
-    st.markdown("##### 办理结果")
-    st.markdown(text.result)
-    st.markdown("##### 设定依据")
-    st.markdown(text.basis)
+    for heading, body in (("办结时限", text.time_limit), ("办理结果", text.result), ("设定依据", text.basis)):
+        _section(heading, body)
     if text.faq:
         st.markdown("##### 常见问题")
         for question, answer in text.faq:

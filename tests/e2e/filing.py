@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import Engine
 from stdnum.cn import uscc
@@ -16,6 +20,7 @@ from flows.kinds import get_filing
 from flows.ports import CaseView
 from flows.review import Act
 from store.accounts import Account, demo_password_hash, register_applicant
+from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
 from store.uow import SqlUnitOfWork
 
@@ -127,3 +132,15 @@ def file_c_case(engine: Engine, applicant: Account, *, days_ago: int = 2) -> Cas
     for login, what in (("xian650102", Act.CONFIRM), ("zhou650100", Act.ACCEPT), ("zhou650100", Act.APPROVE)):
         case = act(engine, officer(engine, login), case.id, what)
     return case
+
+
+@contextmanager
+def app_database(data_dir: Path) -> Iterator[Engine]:
+    """The app server's own database, with DATA_DIR set to its file store (uploads land where it reads)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(data_dir))
+        engine = make_engine(f"sqlite:///{data_dir}/app.db")
+        try:
+            yield engine
+        finally:
+            engine.dispose()

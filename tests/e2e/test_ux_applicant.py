@@ -15,15 +15,16 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import Engine
 
+from flows import cases, clock
 from flows.config import get_config
 from flows.kinds import get_filing
 from flows.ports import ReturnItem
 from flows.review import Act
 from store.accounts import Account
-from store.db import make_engine
 from store.demo import demo_pdf
+from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import act, draft_until, guards, officer, register_unit
+from tests.e2e.filing import act, app_database, draft_until, guards, officer, register_unit
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
@@ -55,18 +56,14 @@ class Applicant:
 
 
 @pytest.fixture
-def applicant(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Applicant]:
+def applicant(app_server: AppServer) -> Iterator[Applicant]:
     """A unit whose draft stops at 守护区域地址, its roster of 25 guards already given."""
-    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    account = register_unit(engine, unit_name=UNIT, seed=1911, contact="古丽", mobile=MOBILE)
-    draft = draft_until(engine, account, "C", "area_address")
-    from flows import cases, clock
-    from store.uow import SqlUnitOfWork
-
-    cases.save_answer(SqlUnitOfWork(engine), account.actor, draft.id, "guards", guards(ROSTER), today=clock.today())
-    yield Applicant(account, draft.id, engine)
-    engine.dispose()
+    with app_database(app_server.data_dir) as engine:
+        account = register_unit(engine, unit_name=UNIT, seed=1911, contact="古丽", mobile=MOBILE)
+        draft = draft_until(engine, account, "C", "area_address")
+        cases.save_answer(SqlUnitOfWork(engine), account.actor, draft.id, "guards", guards(ROSTER),
+                          today=clock.today())
+        yield Applicant(account, draft.id, engine)
 
 
 def ask(page: Page, question: str) -> str:
@@ -115,8 +112,6 @@ def test_an_applicant_files_sees_what_was_filed_and_is_led_back_to_the_returned_
     date_field = page.get_by_label("开始保安服务的日期", exact=True)
     assert date_field.inner_text().replace("\n", "") == "年-月-日"
     date_field.locator('[role="spinbutton"]').first.click()
-    from flows import clock
-
     page.keyboard.type(clock.today().strftime("%Y%m%d"))
     page.keyboard.press("Tab")
     click_button(page, "确定")

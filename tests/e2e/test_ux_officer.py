@@ -17,11 +17,10 @@ from flows import cases, clock
 from flows.ports import ReturnItem
 from flows.review import Act, Role
 from store.accounts import create_user, demo_password_hash
-from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_pdf
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import act, officer, register_unit, submit_c_case
+from tests.e2e.filing import act, app_database, officer, register_unit, submit_c_case
 from tests.e2e.helpers import MAIN, click_button, expect_rerun, goto, log_in, see
 
 pytestmark = pytest.mark.e2e
@@ -37,31 +36,29 @@ class Resubmitted:
 
 
 @pytest.fixture
-def resubmitted(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Resubmitted]:
-    """A late filing (service started 45 days before), returned for two items, corrected and resubmitted."""
-    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    applicant = register_unit(engine, unit_name="乌鲁木齐远航物业服务有限公司", seed=1913, contact="周明",
-                              mobile="13777191301")
-    late = (clock.today() - timedelta(days=48)).isoformat()
-    case = submit_c_case(engine, applicant, days_ago=3, service_start=late)
-    act(engine, officer(engine, "xian650102"), case.id, Act.CONFIRM)
-    act(engine, officer(engine, "zhou650100"), case.id, Act.ACCEPT)
-    act(engine, officer(engine, "zhou650100"), case.id, Act.RETURN, comment="请补正后重新提交",
-        items=(ReturnItem("area_size", "【填报】守护区域面积", "面积与平面图不符"),
-               ReturnItem("legal_person_proof", "【材料】法人资格证明", "照片不清晰")))
-    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    cases.save_answer(uow(), applicant.actor, case.id, "area_size", "约4万平方米", today=clock.today())
-    cases.upload_material(uow(), applicant.actor, case.id, "legal_person_proof", filename="营业执照清晰版.pdf",
-                          data=demo_pdf("licence"))
-    with uow() as work:
-        version = work.case(case.id).version
-    cases.submit(uow(), applicant.actor, case.id, expected_version=version)
-    create_user(engine, login=COLLEAGUE, password=DEMO_PASSWORD, display_name="天山区分局同事", role=Role.COUNTY,
-                region_code="650102", password_hash=demo_password_hash(DEMO_PASSWORD))
-    assert case.number is not None
-    yield Resubmitted(case.id, case.number, engine)
-    engine.dispose()
+def resubmitted(app_server: AppServer) -> Iterator[Resubmitted]:
+    """A late filing (service started 48 days before), returned for two items, corrected and resubmitted."""
+    with app_database(app_server.data_dir) as engine:
+        applicant = register_unit(engine, unit_name="乌鲁木齐远航物业服务有限公司", seed=1913, contact="周明",
+                                  mobile="13777191301")
+        late = (clock.today() - timedelta(days=48)).isoformat()
+        case = submit_c_case(engine, applicant, days_ago=3, service_start=late)
+        act(engine, officer(engine, "xian650102"), case.id, Act.CONFIRM)
+        act(engine, officer(engine, "zhou650100"), case.id, Act.ACCEPT)
+        act(engine, officer(engine, "zhou650100"), case.id, Act.RETURN, comment="请补正后重新提交",
+            items=(ReturnItem("area_size", "【填报】守护区域面积", "面积与平面图不符"),
+                   ReturnItem("legal_person_proof", "【材料】法人资格证明", "照片不清晰")))
+        cases.save_answer(SqlUnitOfWork(engine), applicant.actor, case.id, "area_size", "约4万平方米",
+                          today=clock.today())
+        cases.upload_material(SqlUnitOfWork(engine), applicant.actor, case.id, "legal_person_proof",
+                              filename="营业执照清晰版.pdf", data=demo_pdf("licence"))
+        with SqlUnitOfWork(engine) as work:
+            version = work.case(case.id).version
+        cases.submit(SqlUnitOfWork(engine), applicant.actor, case.id, expected_version=version)
+        create_user(engine, login=COLLEAGUE, password=DEMO_PASSWORD, display_name="天山区分局同事", role=Role.COUNTY,
+                    region_code="650102", password_hash=demo_password_hash(DEMO_PASSWORD))
+        assert case.number is not None
+        yield Resubmitted(case.id, case.number, engine)
 
 
 def test_the_county_sees_what_changed_an_officers_checklist_and_keeps_its_text_when_a_colleague_acts_first(

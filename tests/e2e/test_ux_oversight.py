@@ -17,11 +17,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from store.accounts import Account
-from store.db import make_engine
 from store.feedback import add_feedback
 from store.models import AuditEntry
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import file_c_case, register_unit, submit_c_case
+from tests.e2e.filing import app_database, file_c_case, register_unit, submit_c_case
 from tests.e2e.helpers import MAIN, choose, click_button, goto, log_in, see
 from tests.e2e.ux_checks import latin_words
 
@@ -39,21 +38,18 @@ class Oversight:
 @pytest.fixture(scope="module")
 def oversight(app_server: AppServer) -> Iterator[Oversight]:
     """A unit filed twice in 天山区; feedback on a case of 乌鲁木齐市 and on one of 克拉玛依市."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    unit = register_unit(engine, unit_name=UNIT, seed=1914, contact="李娜", mobile="13777191401")
-    first = file_c_case(engine, unit)
-    file_c_case(engine, unit)
-    add_feedback(engine, user_id=unit.user_id, page="my_cases", step="办件评价", kind="C", text="天山区办得很快",
-                 rating="满意", case_id=first.id, category="rating")
-    other = register_unit(engine, unit_name="克拉玛依某物业服务有限公司", seed=1915, contact="王五", mobile="13777191501")
-    elsewhere = submit_c_case(engine, other, days_ago=1, unit_region={"prefecture": "650200", "county": "650202"})
-    add_feedback(engine, user_id=other.user_id, page="assistant", step="核对并提交", kind="C", text="克拉玛依的意见",
-                 case_id=elsewhere.id)
-    yield Oversight(unit, engine)
-    engine.dispose()
-    patch.undo()
+    with app_database(app_server.data_dir) as engine:
+        unit = register_unit(engine, unit_name=UNIT, seed=1914, contact="李娜", mobile="13777191401")
+        first = file_c_case(engine, unit)
+        file_c_case(engine, unit)
+        add_feedback(engine, user_id=unit.user_id, page="my_cases", step="办件评价", kind="C",
+                     text="天山区办得很快", rating="满意", case_id=first.id, category="rating")
+        other = register_unit(engine, unit_name="克拉玛依某物业服务有限公司", seed=1915, contact="王五",
+                              mobile="13777191501")
+        elsewhere = submit_c_case(engine, other, days_ago=1, unit_region={"prefecture": "650200", "county": "650202"})
+        add_feedback(engine, user_id=other.user_id, page="assistant", step="核对并提交", kind="C",
+                     text="克拉玛依的意见", case_id=elsewhere.id)
+        yield Oversight(unit, engine)
 
 
 def grid_rows(page: Page) -> list[dict[str, str]]:

@@ -12,11 +12,10 @@ from playwright.sync_api import Browser, Page
 
 from flows import cases, clock
 from flows.kinds import get_filing
-from store.db import make_engine
 from store.demo import demo_answers
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import draft_until, register_unit, resident_id
+from tests.e2e.filing import app_database, draft_until, register_unit, resident_id
 from tests.e2e.helpers import MAIN, click_button, expect_rerun, goto, log_in, see, track_runs
 from tests.e2e.ux_checks import covered_buttons
 
@@ -42,7 +41,7 @@ def on_first_screen(page: Page, name: str, *, role: str = "link") -> bool:
 
 
 def test_on_a_phone_the_way_in_feedback_choices_and_roster_cards_work(
-        app_server: AppServer, phone: Page, shot: Callable[[Page, str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+        app_server: AppServer, phone: Page, shot: Callable[[Page, str], Path]) -> None:
     url, page = app_server.url, phone
     goto(page, url, "")
     assert on_first_screen(page, "开始办理（首次使用可在办理过程中注册）")
@@ -60,10 +59,10 @@ def test_on_a_phone_the_way_in_feedback_choices_and_roster_cards_work(
     page.keyboard.press("Escape")
 
     # The unit types keep their order when the columns stack.
-    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    applicant = register_unit(engine, unit_name="乌鲁木齐晨光物业服务有限公司", seed=1912, contact="阿依", mobile=MOBILE)
-    draft = draft_until(engine, applicant, "C", "unit_type")
+    with app_database(app_server.data_dir) as engine:
+        applicant = register_unit(engine, unit_name="乌鲁木齐晨光物业服务有限公司", seed=1912, contact="阿依",
+                                  mobile=MOBILE)
+        draft = draft_until(engine, applicant, "C", "unit_type")
     log_in(page, url, MOBILE)
     goto(page, url, "assistant")
     see(page, "单位类型")
@@ -76,11 +75,11 @@ def test_on_a_phone_the_way_in_feedback_choices_and_roster_cards_work(
     # The guards, one card at a time: a wrong ID number is named on its card, the same check as the grid.
     today = clock.today()
     answers = demo_answers("C", today=today)
-    for question in get_filing("C").questions:
-        if question.id != "guards" and question.prefill is None and question.id in answers:
-            cases.save_answer(SqlUnitOfWork(engine), applicant.actor, draft.id, question.id, answers[question.id],
-                              today=today)
-    engine.dispose()
+    with app_database(app_server.data_dir) as engine:
+        for question in get_filing("C").questions:
+            if question.id != "guards" and question.prefill is None and question.id in answers:
+                cases.save_answer(SqlUnitOfWork(engine), applicant.actor, draft.id, question.id,
+                                  answers[question.id], today=today)
     goto(page, url, "assistant")
     see(page, "填写第1行")
     assert not page.locator('[data-testid="stDataFrame"]').first.is_visible()  # no 2.5-column grid

@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from flows import clock
-from store.db import make_engine
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import draft_until, file_c_case, register_unit, submit_c_case
+from tests.e2e.filing import app_database, draft_until, file_c_case, register_unit, submit_c_case
 from tests.e2e.helpers import MAIN, click_button, expect_rerun, goto, log_in, see, track_runs
 from tests.e2e.ux_checks import Hosts, check_page
 
@@ -40,9 +39,7 @@ class Walker:
 
 @pytest.fixture(scope="module")
 def walkers(app_server: AppServer) -> Iterator[dict[str, Walker]]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATA_DIR", str(app_server.data_dir))  # uploads go into the app's blob store
-        engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
+    with app_database(app_server.data_dir) as engine:
         found = {}
         for n, name in enumerate(VIEWPORTS):
             mobile = f"137771900{n:02d}"
@@ -53,7 +50,6 @@ def walkers(app_server: AppServer) -> Iterator[dict[str, Walker]]:
             draft_until(engine, applicant, "C", "service_start")  # the assistant asks a date next
             found[name] = Walker(mobile, waiting.id)
         yield found
-        engine.dispose()
 
 
 Step = Callable[[Page, str, Walker], str]  # does something on the page; returns what to call the page
