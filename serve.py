@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from web.base_url import follow_port
 from web.middleware import MIDDLEWARE
 from web.routes import ROUTES
 
+follow_port()  # certificates' QR links point to the port actually served unless APP_BASE_URL says otherwise
 app = st.App("streamlit_app.py", routes=ROUTES, middleware=MIDDLEWARE)

@@ -13,6 +13,7 @@ from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts
 from ui import portal
+from ui.applicant_home import needs_me_now
 from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
 from ui.session import engine, log_in
 
@@ -23,11 +24,12 @@ st.title(APP_TITLE)
 
 def _applicant_intro() -> None:
     st.subheader("不用跑腿，网上办理")
+    # The way in first: on a phone it is on the first screen, above the list of businesses.
+    link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
     st.write("保安服务公司和自行招用保安员的单位，可以在这里网上办理以下业务，"
              "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
     for filing in all_filings().values():
         st.markdown(f"**{filing.title}**  \n{filing.summary}")
-    link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
     link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
     link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
 
@@ -64,6 +66,8 @@ if account is None:
 
 summary = home_summary(engine(), account.actor)
 st.subheader(f"您好，{account.display_name}")
+if account.role == Role.APPLICANT:
+    needs_me_now(engine(), account)  # first: a returned case, a draft, a notice to download
 cols = st.columns(len(summary.counts) or 1)
 for col, (label, count) in zip(cols, summary.counts, strict=False):
     col.metric(label, count)

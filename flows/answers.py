@@ -95,6 +95,28 @@ def _check_cell(column: Column, raw: object, today: date) -> JSON:
     return text
 
 
+def _checked_row(question: Question, row: dict[str, Any], today: date) -> tuple[dict[str, JSON], list[str]]:
+    """One roster row: its clean cells and the problems found in it."""
+    clean: dict[str, JSON] = {}
+    problems: list[str] = []
+    for column in question.columns:
+        try:
+            clean[column.id] = _check_cell(column, row.get(column.id), today)
+        except FieldError as error:
+            problems.append(error.message)
+    if "start" in clean and "end" in clean and clean["start"] and clean["end"] and clean["end"] < clean["start"]:
+        problems.append("截止日期早于起始日期。")
+    return clean, problems
+
+
+def check_row(question: Question, row: dict[str, Any], *, today: date) -> dict[str, JSON]:
+    """One roster row as entered on its own (a card on a phone): the same checks as in the whole roster."""
+    clean, problems = _checked_row(question, row, today)
+    if problems:
+        raise FieldError("\n".join(problems), field=question.id)
+    return clean
+
+
 def _row_is_empty(row: dict[str, Any]) -> bool:
     return all(v in (None, "", False) or (isinstance(v, float) and v != v) for v in row.values())
 
@@ -105,14 +127,8 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
     problems: list[str] = []
     rows: list[dict[str, JSON]] = []
     for index, row in enumerate(rows_in, start=1):
-        clean: dict[str, JSON] = {}
-        for column in question.columns:
-            try:
-                clean[column.id] = _check_cell(column, row.get(column.id), today)
-            except FieldError as error:
-                problems.append(f"第{index}行：{error.message}")
-        if "start" in clean and "end" in clean and clean["start"] and clean["end"] and clean["end"] < clean["start"]:
-            problems.append(f"第{index}行：截止日期早于起始日期。")
+        clean, found = _checked_row(question, row, today)
+        problems.extend(f"第{index}行：{message}" for message in found)
         rows.append(clean)
     if question.unique_column:
         first_seen: dict[str, int] = {}
@@ -133,12 +149,18 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
         raise FieldError("\n".join(problems), field=question.id)
     warnings: list[str] = []
     if question.roster_rule == "qualifying_years_5":
-        days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
-                   for r in rows if r.get("qualifying"))
-        if days < 5 * 365:
-            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{days / 365:.1f}年，不足法定的5年。"
+        years = qualifying_years(rows)
+        if years < 5:
+            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{years:.1f}年，不足法定的5年。"
                             "请核对；如确不足5年，申请可能不予通过。")
     return Checked(rows, tuple(warnings))
+
+
+def qualifying_years(rows: list[dict[str, JSON]]) -> float:
+    """Years of the work-history rows marked as qualifying (checked rows: ISO dates)."""
+    days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
+               for r in rows if r.get("qualifying"))
+    return days / 365
 
 
 def check_region(question: Question, raw: object) -> Checked:

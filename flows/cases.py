@@ -12,6 +12,7 @@ from typing import Any
 
 from flows import clock, issuing
 from flows.answers import Checked, check_answer
+from flows.corrections import BEFORE_KEY, file_facts, keep_before
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
 from flows.kinds import get_filing
@@ -87,11 +88,18 @@ def confirm_instructions(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
         uow.commit()
 
 
-def _mark_corrected(uow: UnitOfWork, case: CaseView, item_id: str) -> None:
-    if case.stage == Stage.RETURNED:
-        done = list(uow.answers(case.id).get(CORRECTED_KEY) or [])
-        if item_id not in done:
-            uow.save_answer(case.id, CORRECTED_KEY, [*done, item_id])
+def _mark_corrected(uow: UnitOfWork, case: CaseView, item_id: str, before: Any, *, file: bool) -> None:
+    """While returned: the item counts as corrected, and its value before the first change is kept."""
+    if case.stage != Stage.RETURNED:
+        return
+    answers = uow.answers(case.id)
+    done = list(answers.get(CORRECTED_KEY) or [])
+    if item_id not in done:
+        uow.save_answer(case.id, CORRECTED_KEY, [*done, item_id])
+    returns = [e.id for e in uow.events(case.id) if e.act == Act.RETURN]
+    kept = keep_before(answers, returns[-1] if returns else 0, item_id, before, file=file)
+    if kept is not None:
+        uow.save_answer(case.id, BEFORE_KEY, kept)
 
 
 CORRECTED_KEY = "__corrected"
@@ -109,8 +117,9 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
             checked = Checked(_check_filing_ref(uow, case, raw))
         else:
             checked = check_answer(question, raw, today=today)
+        before = uow.answers(case_id).get(question_id) if case.stage == Stage.RETURNED else None
         uow.save_answer(case_id, question_id, checked.value)
-        _mark_corrected(uow, case, question_id)
+        _mark_corrected(uow, case, question_id, before, file=False)
         uow.commit()
         return checked
 
@@ -158,9 +167,10 @@ def upload_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: st
     sha256 = uow.put_file(data)  # the file first, then the row that names it
     with uow:
         case = _editable(uow, actor, case_id, material_id)  # again: it may have been submitted meanwhile
+        replaced = current_materials(uow, case_id).get(material_id) if case.stage == Stage.RETURNED else None
         view = uow.add_material(case_id, material_id, filename=filename, sha256=sha256, size=len(data),
                                 file_type=checked.file_type, pages=checked.pages, actor=actor)
-        _mark_corrected(uow, case, material_id)
+        _mark_corrected(uow, case, material_id, file_facts(replaced), file=True)
         uow.commit()
         return checked, view
 

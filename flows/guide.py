@@ -6,12 +6,12 @@ is in a filing is therefore always derivable from what the database holds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from flows.answers import check_answer, window_warning
+from flows.answers import check_answer, qualifying_years, window_warning
 from flows.errors import FieldError
 from flows.schema import Filing, Material, QType, Question
 
@@ -117,23 +117,62 @@ def problems_before_submit(filing: Filing, answers: Mapping[str, Any], uploaded:
     return problems
 
 
-def filing_warnings(filing: Filing, answers: Mapping[str, Any], *, today: date) -> list[str]:
-    """Warnings an officer must see with the case (a filing window missed, and the like)."""
-    warnings: list[str] = []
+def _ruled_answers(filing: Filing, answers: Mapping[str, Any]) -> Iterator[tuple[Question, Any]]:
+    """The answered questions that carry a rule giving warnings: a date window, a roster rule."""
     for q in relevant_questions(filing, answers):
         value = answers.get(q.id)
         if value is None:
             continue
         if q.type == QType.DATE and q.window is not None:
             try:
-                warning = window_warning(q.window, date.fromisoformat(str(value)), today)
+                yield q, date.fromisoformat(str(value))
             except ValueError:
-                warning = None
-            if warning:
-                warnings.append(f"{q.label}：{warning}")
+                continue
         elif q.type == QType.ROSTER and q.roster_rule:
-            try:
-                warnings.extend(f"{q.label}：{w}" for w in check_answer(q, value, today=today).warnings)
-            except FieldError:
-                pass
+            yield q, value
+
+
+def filing_warnings(filing: Filing, answers: Mapping[str, Any], *, today: date) -> list[str]:
+    """Warnings an officer must see with the case (a filing window missed, and the like)."""
+    warnings: list[str] = []
+    for q, value in _ruled_answers(filing, answers):
+        if q.window is not None:
+            if warning := window_warning(q.window, value, today):
+                warnings.append(f"{q.label}：{warning}")
+            continue
+        try:
+            warnings.extend(f"{q.label}：{w}" for w in check_answer(q, value, today=today).warnings)
+        except FieldError:
+            pass
     return warnings
+
+
+def officer_warnings(filing: Filing, answers: Mapping[str, Any], *, submitted_on: date) -> list[str]:
+    """The same findings as `filing_warnings`, worded for the officer: what the dates say, counted from
+    the day the case was (first) submitted, and what to check."""
+    found: list[str] = []
+    for q, value in _ruled_answers(filing, answers):
+        if q.window is not None:
+            if window_warning(q.window, value, submitted_on) is not None:
+                found.append(_window_finding(q, value, submitted_on))
+            continue
+        try:
+            years = qualifying_years(value) if q.roster_rule == "qualifying_years_5" and isinstance(value, list) else 5
+        except (KeyError, TypeError, ValueError):
+            continue
+        if years < 5:
+            found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的5年。请核实工作经历证明。")
+    return found
+
+
+def _window_finding(q: Question, day: date, submitted_on: date) -> str:
+    window = q.window
+    assert window is not None
+    facts = f"{q.label}为{day:%Y年%m月%d日}，提交日期为{submitted_on:%Y年%m月%d日}"
+    if window.rule == "within_days_after":
+        late = (submitted_on - day).days
+        return (f"逾期申报：{facts}，相隔{late}日，超过{window.days}日的申报期限{late - window.days}日。"
+                "可受理，请在审核意见中记录逾期情况。")
+    if window.rule == "before_submission":
+        return f"事后备案：{facts}，服务在备案前已经开始（应在开始服务前备案）。请核实实际开始服务的时间。"
+    return f"日期存疑：{facts}，晚于提交日期。请核实是否填写有误。"

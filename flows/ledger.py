@@ -90,6 +90,8 @@ def service_area(kind: str, answers: Mapping[str, Any]) -> str:
 
 CURRENT_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "业务", "备案证明编号", "备案日期", "保安员人数",
                    "服务期限", "服务区域", "办件编号")
+UNIT_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "备案业务", "备案件数", "备案证明编号", "最近备案日期",
+                "保安员人数", "服务期限", "服务区域", "办件编号")
 CANCELLED_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "原备案证明编号", "备案日期", "撤销日期",
                      "撤销备案证明编号", "停止服务日期", "撤销原因", "办件编号")
 REPRESENTATIVE_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "保安服务许可证号", "原法定代表人",
@@ -103,6 +105,31 @@ def current_row(record: Record) -> dict[str, Any]:
               get_filing(record.kind).short_title, record.certificate, _day(record.approved_on),
               guard_count(a), service_period(record.kind, a), service_area(record.kind, a), record.number)
     return dict(zip(CURRENT_COLUMNS, values, strict=True))
+
+
+def _distinct(values: Sequence[str]) -> str:
+    return "；".join(dict.fromkeys(v for v in values if v))
+
+
+def unit_rows(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """One row per unit (by credit code, in the records' order) with all its current filings."""
+    by_unit: dict[str, list[Record]] = {}
+    for record in records:
+        by_unit.setdefault(record.credit_code, []).append(record)
+    return [unit_row(filings) for filings in by_unit.values()]
+
+
+def unit_row(filings: Sequence[Record]) -> dict[str, Any]:
+    """A unit currently filed, with each of its filings (kind B or C): guards summed over them."""
+    first = filings[0]
+    approved = [r.approved_on for r in filings if r.approved_on]
+    values = (_distinct([region_name(r.prefecture_code, r.county_code) for r in filings]), first.unit_name,
+              first.credit_code, _distinct([get_filing(r.kind).short_title for r in filings]), len(filings),
+              _distinct([r.certificate for r in filings]), _day(max(approved) if approved else None),
+              sum(guard_count(r.answers) for r in filings),
+              _distinct([service_period(r.kind, r.answers) for r in filings]),
+              _distinct([service_area(r.kind, r.answers) for r in filings]), _distinct([r.number for r in filings]))
+    return dict(zip(UNIT_COLUMNS, values, strict=True))
 
 
 def cancelled_row(record: Record, cancellation: Record | None) -> dict[str, Any]:

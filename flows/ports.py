@@ -135,6 +135,14 @@ class FiledCase:
     approved_on: date | None
 
 
+@dataclass(frozen=True)
+class FiledRoster:
+    """The roster answer of one approved, not cancelled case."""
+
+    case: CaseView
+    rows: list[dict[str, Any]]
+
+
 class UnitOfWork(Protocol):
     """One transaction over the store."""
 
@@ -178,5 +186,13 @@ class UnitOfWork(Protocol):
     def next_number(self, key: str) -> int: ...
 
     def save_screening(self, case_id: int, result: ScreeningResult, *, requested_by: int | None) -> None: ...
+
+    def filed_rosters(self, credit_code: str, question_id: str) -> list[FiledRoster]:
+        """The unit's approved, not cancelled cases that hold a roster answer `question_id`."""
+        ...
+
+    def record(self, *, actor_id: int, action: str, subject: str, detail: dict[str, Any]) -> None:
+        """An audit entry for something read, not changed (an export of personal data)."""
+        ...
 
     def screenings(self, case_id: int) -> list[ScreeningResult]: ...

@@ -8,7 +8,7 @@ from flows import cases
 from flows.errors import DomainError, FieldError
 from flows.kinds import all_filings, get_filing
 from flows.review import Role
-from store.queries import open_draft
+from store.queries import open_work
 from store.uow import SqlUnitOfWork
 from ui import conversation
 from ui.layout import page_setup, set_feedback_context, show_error
@@ -34,9 +34,9 @@ if account is not None:
         st.session_state["case_id"] = int(wanted)
         del st.query_params["case"]
     if "case_id" not in st.session_state and not st.session_state.get("choosing"):
-        draft_row = open_draft(engine(), account.unit_id or -1)
-        if draft_row is not None:
-            st.session_state["case_id"] = draft_row.id
+        work = open_work(engine(), account.unit_id or -1)  # a returned case to correct first, else a draft
+        if work is not None:
+            st.session_state["case_id"] = work
             st.session_state["resumed"] = True
 
 case_id = st.session_state.get("case_id")

@@ -12,15 +12,19 @@ from typing import Any
 import streamlit as st
 
 from flows.cases import act_on_case, rescreen
-from flows.clock import today
+from flows.checklists import act_checklist
+from flows.clock import local_date, today
+from flows.corrections import corrections, last_resubmission
 from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
+from flows.guide import officer_warnings
 from flows.ports import ReturnItem
 from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, decide
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui.case_view import (
     draw_answers,
+    draw_corrections,
     draw_documents,
     draw_dossier_download,
     draw_header,
@@ -35,7 +39,9 @@ from ui.text import md_escape
 PENDING = "case_pending"  # the act being confirmed: {"case_id", "act", "version"}
 OUTCOME = "case_outcome"  # ("success" | "error", message) from the last act, shown once
 PANEL_ERROR = "case_act_error"
+KEPT = "case_kept_inputs"  # {"case_id", "values"}: what was typed when a colleague acted first
 INPUTS = ("act_comment", "act_internal", "act_items", "act_justification")
+INPUT_LABELS = {"act_comment": "理由或说明", "act_internal": "内部意见", "act_justification": "未完成比对仍予通过的理由"}
 REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
 
 account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
@@ -55,8 +61,22 @@ def clear_inputs() -> None:
     st.session_state.pop(PANEL_ERROR, None)
 
 
+def typed_inputs() -> dict[str, Any]:
+    return {k: v for k, v in st.session_state.items()
+            if (k in INPUTS or str(k).startswith("act_reason_")) and v not in ("", [], None)}
+
+
+def keep_inputs(case_id: int) -> None:
+    """A colleague acted first: what this officer typed is kept, shown, and filled in again on the next act."""
+    if values := typed_inputs():
+        st.session_state[KEPT] = {"case_id": case_id, "values": values}
+
+
 def begin(case_id: int, act: Act, version: int) -> None:
     clear_inputs()
+    kept = st.session_state.get(KEPT)
+    if kept and kept["case_id"] == case_id:
+        st.session_state.update(kept["values"])
     st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version}
 
 
@@ -80,11 +100,13 @@ def perform(who: Actor, labels: dict[str, str]) -> None:
                            internal_comment=str(state.get("act_internal", "")), items=items,
                            justification=str(state.get("act_justification", "")))
     except StaleCase as error:
+        keep_inputs(pending["case_id"])
         cancel()
         state[OUTCOME] = ("error", error.message)
     except DomainError as error:
         state[PANEL_ERROR] = error.message
     else:
+        state.pop(KEPT, None)
         cancel()
         state[OUTCOME] = ("success", f"已办理“{ACT_LABELS[act]}”。办件当前状态：{STAGE_LABELS[case.stage]}。")
 
@@ -114,7 +136,8 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
     elif act == Act.RETURN_TO_PREFECTURE:
         st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment", max_chars=1000)
     elif act == Act.REPORT:
-        st.text_area("审核意见（上报公安厅）", key="act_comment", max_chars=1000, value=REPORT_OPINION)
+        st.session_state.setdefault("act_comment", REPORT_OPINION)
+        st.text_area("审核意见（上报公安厅）", key="act_comment", max_chars=1000)
     st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", max_chars=1000, height=80)
 
 
@@ -137,6 +160,24 @@ def draw_screening_card(dossier: Dossier) -> None:
               args=(actor, dossier.case.id))
 
 
+def draw_kept(dossier: Dossier) -> None:
+    """What this officer typed before a colleague acted first, until an act of theirs succeeds."""
+    kept = st.session_state.get(KEPT)
+    if not kept or kept["case_id"] != dossier.case.id:
+        return
+    labels = dict(dossier.correctable)
+    with st.container(border=True, key="kept-inputs"):
+        st.markdown("**您此前填写的内容已保留**" + ("（再次点击办理按钮时会自动填回）：" if dossier.acts
+                                                 else "（此办件已不在您的办理环节，可复制后另作他用）："))
+        for key, value in kept["values"].items():
+            if key == "act_items":
+                st.text("补正事项：" + "、".join(labels.get(i, i) for i in value))
+            elif key.startswith("act_reason_"):
+                st.text(f"{labels.get(key.removeprefix('act_reason_'), '')}的补正要求：{value}")
+            else:
+                st.text(f"{INPUT_LABELS.get(key, '')}：{value}")
+
+
 def draw_acts(dossier: Dossier) -> None:
     case = dossier.case
     pending: dict[str, Any] | None = st.session_state.get(PENDING)
@@ -144,9 +185,11 @@ def draw_acts(dossier: Dossier) -> None:
         cancel()
         pending = None
     if pending and (pending["version"] != case.version or Act(pending["act"]) not in dossier.acts):
+        keep_inputs(case.id)
         cancel()
         show_error(StaleCase().message)
         pending = None
+    draw_kept(dossier)
     with st.container(border=True):
         st.markdown("**办理**")
         if not dossier.acts:
@@ -161,6 +204,8 @@ def draw_acts(dossier: Dossier) -> None:
         act = Act(pending["act"])
         target = decide(actor, case.at(dossier.filing.route), act)
         st.markdown(f"**确认办理：{ACT_LABELS[act]}**　办理后状态：{STAGE_LABELS[target]}")
+        if points := act_checklist(dossier.filing, act):
+            st.markdown("办理前请确认：\n" + "\n".join(f"- {point}" for point in points))
         act_inputs(dossier, act)
         if message := st.session_state.get(PANEL_ERROR):
             show_error(message)
@@ -180,14 +225,19 @@ except NotFound as refusal:
     st.stop()
 
 case = dossier.case
-set_feedback_context(step=f"办件审核：{STAGE_LABELS[case.stage]}", kind=case.kind)
+set_feedback_context(step=f"办件审核：{STAGE_LABELS[case.stage]}", kind=case.kind, case_id=case.id)
 if outcome := st.session_state.pop(OUTCOME, None):
     tone, message = outcome
     if tone == "success":
         st.success(md_escape(message), icon=":material/check_circle:")
     else:
         show_error(message)
-draw_header(case, dossier.filing, dossier.time_left)
+first = next((e.at for e in dossier.events if e.act == Act.SUBMIT), None)
+findings = officer_warnings(dossier.filing, dossier.answers, submitted_on=local_date(first)) if first else None
+draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warnings=findings)
+resubmission = last_resubmission(dossier.events)
+draw_corrections(corrections(dossier.filing, dossier.events, dossier.answers, dossier.materials),
+                 resubmitted_at=resubmission[1].at if resubmission else None)
 draw_screening_card(dossier)
 draw_acts(dossier)
 

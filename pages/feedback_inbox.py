@@ -1,4 +1,5 @@
-"""意见反馈处理 (province only): pilot feedback and service ratings in one inbox, triaged with a reply."""
+"""意见反馈: pilot feedback and service ratings in one inbox. The province triages each with a reply; a
+prefecture sees, read-only, what is about its own region's service (its cases, its officers)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,17 @@ PAGE_LABELS = {("home" if Path(path).stem == "streamlit_app" else Path(path).ste
                for path, label, _icon, _roles in MENU}
 ACTIONS = {k: v for k, v in STATUSES.items() if k != "new"}
 
-account = page_setup("意见反馈处理", page_id="feedback_inbox", roles=[Role.PROVINCE])
+account = page_setup("意见反馈", page_id="feedback_inbox", roles=[Role.PREFECTURE, Role.PROVINCE])
 assert account is not None
-set_feedback_context(step="意见反馈处理")
-st.title("意见反馈处理")
-st.caption("试运行期间各页面提交的意见反馈和办件“好差评”。处理结果和回复会显示在提交人的“我的办件”中。")
+triages = account.role == Role.PROVINCE
+prefecture = None if triages else account.actor.region_code or "-"
+set_feedback_context(step="意见反馈")
+st.title("意见反馈处理" if triages else "意见反馈和服务评价")
+if triages:
+    st.caption("试运行期间各页面提交的意见反馈和办件“好差评”。处理结果和回复会显示在提交人的“我的办件”中。")
+else:
+    st.caption("与本地区服务有关的意见反馈和办件“好差评”（本地区办件上的评价和反馈，以及本地区工作人员提交的反馈）。"
+               "处理和回复由公安厅治安管理总队负责。")
 
 done = st.session_state.pop("inbox_flash", None)
 if done:
@@ -54,7 +61,7 @@ status_choice = status_col.selectbox("处理状态", [ALL, *STATUSES], key="inbo
 result = inbox(engine(), category=CATEGORIES[category_choice],
                status=None if status_choice == ALL else status_choice,
                page=None if page_choice == ALL else page_choice,
-               rating=None if rating_choice == ALL else rating_choice,
+               rating=None if rating_choice == ALL else rating_choice, prefecture=prefecture,
                number=int(st.session_state.get("inbox_page_number", 1)), per_page=PER_PAGE)
 st.session_state["inbox_page_number"] = result.page
 st.markdown(f"共 **{result.total}** 条")
@@ -79,15 +86,20 @@ def draw_item(entry: InboxItem) -> None:
         st.text(item.text or "（无文字内容）")
         if item.reply:
             st.markdown(f"**已回复**：{md_escape(item.reply)}")
+        if not triages:
+            return
         with st.form(f"triage-{item.id}", border=False):
             choose, reply_col = st.columns([1, 3])
-            current = item.status if item.status in ACTIONS else "accepted"
-            status_value = choose.selectbox("处理结果", list(ACTIONS), index=list(ACTIONS).index(current),
+            # No preselected result: a new entry is marked only by an explicit choice.
+            status_value = choose.selectbox("处理结果", list(ACTIONS), placeholder="请选择处理结果",
+                                            index=list(ACTIONS).index(item.status) if item.status in ACTIONS else None,
                                             format_func=lambda s: ACTIONS[s], key=f"triage-status-{item.id}")
             reply = reply_col.text_area("回复提交人", value=item.reply, max_chars=1000, height=68,
                                         key=f"triage-reply-{item.id}")
             saved = st.form_submit_button("保存处理结果")
-        if saved:
+        if saved and status_value is None:
+            show_error("请先选择处理结果（已采纳、已完成或未采纳）。")
+        elif saved:
             try:
                 triage(engine(), item.id, status=status_value, reply=reply.strip(), actor_id=account.user_id)
             except ValueError:

@@ -13,15 +13,18 @@ from flows.ledger import (
     CANCELLED_COLUMNS,
     CURRENT_COLUMNS,
     REPRESENTATIVE_COLUMNS,
+    UNIT_COLUMNS,
     cancelled_row,
     current_row,
     representative_row,
     to_csv,
     to_xlsx,
+    unit_rows,
 )
 from flows.regions import get_regions
 from flows.review import OFFICER_ROLES, ROLE_LABELS, Role
-from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals
+from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
+from ui.guard_list import guard_list
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 
@@ -75,22 +78,34 @@ with filters:
 
 PER_PAGE = 100
 ROW_MAKERS: dict[Ledger, Callable[[LedgerRecord], dict[str, Any]]] = {
-    "current": current_row, "cancelled": lambda r: cancelled_row(r, r.cancellation),
-    "representatives": representative_row}
+    "cancelled": lambda r: cancelled_row(r, r.cancellation), "representatives": representative_row}
 COLUMNS: dict[Ledger, tuple[str, ...]] = {
-    "current": CURRENT_COLUMNS, "cancelled": CANCELLED_COLUMNS, "representatives": REPRESENTATIVE_COLUMNS}
+    "current": UNIT_COLUMNS, "cancelled": CANCELLED_COLUMNS, "representatives": REPRESENTATIVE_COLUMNS}
 COUNT_LABELS: dict[Ledger, str] = {"current": "单位数", "cancelled": "已撤销件数", "representatives": "变更件数"}
 columns = COLUMNS[ledger]
+query: dict[str, Any] = {"kinds": kinds, "region": region, "search": search}
 
 
 def turn_page(step: int) -> None:
     st.session_state["ledger_page"] = int(st.session_state.get("ledger_page", 1)) + step
 
 
-def all_rows() -> list[dict[str, Any]]:
-    """Every row of the ledger, for the export (made when the button is clicked)."""
-    return [ROW_MAKERS[ledger](r) for r in ledger_records(engine(), actor, ledger, kinds=kinds, region=region,
-                                                            search=search)]
+def page_rows(offset: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of the ledger (one page, or all for the export): one per unit for the current ledger."""
+    if ledger != "current":
+        return [ROW_MAKERS[ledger](r) for r in ledger_records(engine(), actor, ledger, offset=offset or 0,
+                                                                limit=limit, **query)]
+    units = ledger_units(engine(), actor, ledger, offset=offset or 0, limit=limit, **query)
+    return unit_rows(ledger_records(engine(), actor, ledger, credit_codes=units, **query)) if units else []
+
+
+def export_sheets() -> list[tuple[str, tuple[str, ...], list[dict[str, Any]]]]:
+    """What the export holds: the rows on the screen (all pages); the current ledger also each filing."""
+    sheets = [(LEDGERS[ledger], columns, page_rows())]
+    if ledger == "current":
+        sheets.append(("备案明细", CURRENT_COLUMNS, [current_row(r) for r in ledger_records(engine(), actor, ledger,
+                                                                                            **query)]))
+    return sheets
 
 
 # A change of ledger or filter starts again at the first page.
@@ -98,18 +113,18 @@ shown_query = (ledger, tuple(kinds or ()), region, search)
 if st.session_state.get("ledger_query") != shown_query:
     st.session_state["ledger_query"] = shown_query
     st.session_state["ledger_page"] = 1
-totals = ledger_totals(engine(), actor, ledger, kinds=kinds, region=region, search=search)
-pages = max(1, -(-totals.rows // PER_PAGE))
+totals = ledger_totals(engine(), actor, ledger, **query)
+count = totals.units if ledger == "current" else totals.rows
+pages = max(1, -(-count // PER_PAGE))
 page = min(max(1, int(st.session_state.get("ledger_page", 1))), pages)
 st.session_state["ledger_page"] = page
-records = ledger_records(engine(), actor, ledger, kinds=kinds, region=region, search=search,
-                         offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-rows = [ROW_MAKERS[ledger](r) for r in records]
+rows = page_rows((page - 1) * PER_PAGE, PER_PAGE)
 
-units, guards = st.columns(2)
-units.metric(COUNT_LABELS[ledger], totals.units if ledger == "current" else totals.rows)
+units_col, filings_col, guards_col = st.columns(3)
+units_col.metric(COUNT_LABELS[ledger], count)
 if ledger == "current":
-    guards.metric("保安员人数合计", totals.guards)
+    filings_col.metric("备案件数", totals.rows)
+    guards_col.metric("保安员人数合计", totals.guards)
 
 if not rows:
     st.info("没有符合条件的记录。")
@@ -119,16 +134,19 @@ else:
     if pages > 1:
         back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
         back.button("上一页", key="ledger_prev", disabled=page <= 1, on_click=turn_page, args=(-1,))
-        where.caption(f"第{page}页，共{pages}页，{totals.rows}条（导出包含全部记录）")
+        where.caption(f"第{page}页，共{pages}页，{count}条（导出包含全部记录）")
         forward.button("下一页", key="ledger_next", disabled=page >= pages, on_click=turn_page, args=(1,))
 
 title = LEDGERS[ledger]
 stamp = today().strftime("%Y%m%d")
 excel, csv_col, _ = st.columns([1, 1, 3])
 # The files are made when the button is clicked (with every row), not on every rerun of the page.
-excel.download_button("导出Excel", lambda: to_xlsx([(title, columns, all_rows())]),
+excel.download_button("导出Excel", lambda: to_xlsx(export_sheets()),
                       file_name=f"台账_{title}_{stamp}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/download:", key="ledger_xlsx", on_click="ignore")
-csv_col.download_button("导出CSV", lambda: to_csv(columns, all_rows()), file_name=f"台账_{title}_{stamp}.csv",
+csv_col.download_button("导出CSV", lambda: to_csv(columns, page_rows()), file_name=f"台账_{title}_{stamp}.csv",
                         mime="text/csv", icon=":material/download:", key="ledger_csv", on_click="ignore")
+
+if ledger == "current" and rows:
+    guard_list([(str(r["统一社会信用代码"]), str(r["单位名称"])) for r in rows], actor)

@@ -73,7 +73,9 @@ def chart(table: list[dict[str, Any]]) -> None:
     ).transform_calculate(状态排序=f"indexof({list(STACKED)!r}, datum.状态)")
     overdue = alt.Chart(frame).mark_point(shape="triangle-left", size=80, color="#b00020", filled=True).encode(
         y=alt.Y("地区:N", sort=order), x=alt.X("超期:Q"), tooltip=["地区", "超期"])
-    st.altair_chart((bars + overdue).properties(height=28 * len(order) + 40), width="stretch")
+    # No Vega ARIA texts (generated in English); the chart's description says what it shows.
+    layered = (bars + overdue).properties(height=28 * len(order) + 40, description="各地区收件数（按当前状态分色）和超期件数")
+    st.altair_chart(layered.configure(aria=False), width="stretch")
     st.caption("条长为收件数，按当前状态分色；红色三角标出超期件数。")
 
 
@@ -93,8 +95,10 @@ with progress_tab:
     rate = total["按时办结率（%）"]
     on_time.metric("按时办结率", "—" if rate is None else f"{rate}%")
     chart(table)
-    st.dataframe(table, hide_index=True, width="stretch", column_order=COLUMNS, key="report_table",
-                 height=35 * (len(table) + 1) + 3)
+    # A plain table: its headers wrap, so the 13 columns fit the page (a data grid scrolled sideways).
+    with st.container(key="report_table"):
+        frame = pd.DataFrame(table, columns=list(COLUMNS))
+        st.table(frame.style.format(precision=1, na_rep="—").hide(axis="index"))
     st.caption(f"统计截至{report.as_of:%Y年%m月%d日}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
                "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过件数；"
                "一次办结率=未经任何退回即通过的件数÷通过件数；用时按工作日计，不含起始日。")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from flows.config import get_config
 from flows.kinds import all_filings
-from ui import applicant_view as view
+from ui import guide_view as view
 from ui.layout import page_setup, set_feedback_context
 
 account = page_setup("办事指南", page_id="service_guide", public=True)

@@ -9,7 +9,7 @@ import time
 import streamlit as st
 
 from flows import signing
-from store.verification import FileCheck, VerificationResult, check_file, delay_after, lookup
+from store.verification import MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, delay_after, lookup
 from ui import applicant_view as view
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
@@ -126,7 +126,8 @@ if outcome is not None:
 with st.expander("持有PDF文件？上传文件与存档原件逐字节比对", icon=":material/upload_file:",
                  expanded=st.session_state.get("verify_file") is not None):
     st.caption("文件只用于本次比对，不会保存。被修改过的文件（哪怕只改了一个字）都会显示“与存档不一致”。")
-    uploaded = st.file_uploader("证明PDF文件", type=["pdf"], key="verify_file")
+    uploaded = st.file_uploader("证明PDF文件", type=["pdf"], key="verify_file",
+                                max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
     if st.button("比对文件", icon=":material/fact_check:", disabled=uploaded is None) and uploaded is not None:
         check_pdf(uploaded.getvalue())
         st.rerun()  # the answer is drawn above, with the code's

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, func
+from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import Session, col, select
 
 from flows.errors import DomainError
+from flows.regions import get_regions
 from store import audit
 from store.db import write_session
 from store.models import Case, Feedback, Unit, User
@@ -76,25 +78,38 @@ def _sender(name: str | None, unit: str | None, has_user: bool) -> str:
     return f"{unit}（{name}）" if unit else name
 
 
+def _about_prefecture(prefecture: str) -> ColumnElement[bool]:
+    """Feedback about one prefecture's service: on a case placed there, or sent by one of its officers."""
+    regions = get_regions()
+    codes = [prefecture, *(c.code for c in regions.counties(prefecture))] if prefecture in regions else [prefecture]
+    return or_(col(Case.prefecture_code) == prefecture, col(User.region_code).in_(codes))
+
+
 def inbox(engine: Engine, *, category: str | None = None, status: str | None = None, page: str | None = None,
-          rating: str | None = None, number: int = 1, per_page: int = 20) -> InboxPage:
-    """One page of the province's inbox, newest first: two queries whatever the page holds."""
+          rating: str | None = None, prefecture: str | None = None, number: int = 1,
+          per_page: int = 20) -> InboxPage:
+    """One page of the inbox, newest first (`prefecture`: only what is about that prefecture's service);
+    two queries whatever the page holds."""
     conditions: list[ColumnElement[bool]] = []
     for column, value in ((Feedback.category, category), (Feedback.status, status), (Feedback.page, page),
                           (Feedback.rating, rating)):
         if value:
             conditions.append(col(column) == value)
+    if prefecture:
+        conditions.append(_about_prefecture(prefecture))
+
+    def joined(query: Any) -> Any:
+        return (query.outerjoin(User, col(User.id) == col(Feedback.user_id))
+                .outerjoin(Unit, col(Unit.id) == col(User.unit_id))
+                .outerjoin(Case, col(Case.id) == col(Feedback.case_id)).where(*conditions))
+
     with Session(engine) as session:
-        total = session.exec(select(func.count()).select_from(Feedback).where(*conditions)).one()
+        total = session.exec(joined(select(func.count()).select_from(Feedback))).one()
         pages = max(1, -(-total // per_page))
         number = min(max(1, number), pages)
         rows = session.exec(
-            select(Feedback, User.display_name, Unit.name, Case.number)
-            .outerjoin(User, col(User.id) == col(Feedback.user_id))
-            .outerjoin(Unit, col(Unit.id) == col(User.unit_id))
-            .outerjoin(Case, col(Case.id) == col(Feedback.case_id))
-            .where(*conditions).order_by(col(Feedback.id).desc())
-            .offset((number - 1) * per_page).limit(per_page)).all()
+            joined(select(Feedback, User.display_name, Unit.name, Case.number))
+            .order_by(col(Feedback.id).desc()).offset((number - 1) * per_page).limit(per_page)).all()
         items = [InboxItem(feedback, _sender(name, unit, feedback.user_id is not None),
                            "" if feedback.case_id is None else case_no or f"（草稿{feedback.case_id}）")
                  for feedback, name, unit, case_no in rows]

@@ -150,14 +150,31 @@ def _conditions(actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None, 
     return and_(*parts)
 
 
-def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
-                   region: str | None = None, search: str = "", offset: int = 0,
-                   limit: int | None = None) -> list[LedgerRecord]:
-    """The rows of one ledger inside the officer's jurisdiction, by region then unit name (officers only);
-    `offset`/`limit` give one page of them."""
+def ledger_units(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
+                 region: str | None = None, search: str = "", offset: int = 0,
+                 limit: int | None = None) -> list[str]:
+    """The credit codes of the units one ledger holds, by their first region then name; one page of them."""
     condition = _conditions(actor, ledger, kinds=kinds, region=region, search=search)
     if condition is None:
         return []
+    with Session(engine) as session:
+        rows = session.execute(sa_select(col(Case.credit_code)).where(condition).group_by(col(Case.credit_code))
+                               .order_by(func.min(col(Case.prefecture_code)), func.min(col(Case.county_code)),
+                                         func.min(col(Case.unit_name)), col(Case.credit_code))
+                               .offset(offset).limit(limit)).all()
+    return [str(r[0]) for r in rows]
+
+
+def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None = None,
+                   region: str | None = None, search: str = "", offset: int = 0,
+                   limit: int | None = None, credit_codes: Collection[str] | None = None) -> list[LedgerRecord]:
+    """The rows of one ledger inside the officer's jurisdiction, by region then unit name (officers only);
+    `offset`/`limit` give one page of them, `credit_codes` only those units' rows."""
+    condition = _conditions(actor, ledger, kinds=kinds, region=region, search=search)
+    if condition is None:
+        return []
+    if credit_codes is not None:
+        condition = and_(condition, col(Case.credit_code).in_(list(credit_codes)))
     with Session(engine) as session:
         rows = session.execute(sa_select(*_CASE_COLUMNS).where(condition).order_by(
             col(Case.prefecture_code), col(Case.county_code), col(Case.unit_name), col(Case.id))

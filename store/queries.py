@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, false, func, true
+from sqlalchemy import ColumnElement, Engine, and_, case, false, func, true
 from sqlmodel import Session, col, select
 
 from flows.clock import show
 from flows.kinds import get_filing
 from flows.review import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
-from store.models import Case
+from store.models import Case, Document
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
@@ -85,3 +86,57 @@ def open_draft(engine: Engine, unit_id: int, kind: str | None = None) -> Case | 
         if kind:
             query = query.where(Case.kind == kind)
         return session.exec(query.order_by(col(Case.updated_at).desc()).limit(1)).first()
+
+
+def open_work(engine: Engine, unit_id: int) -> int | None:
+    """The case the unit's clerk should continue: the latest returned one (to correct), else the latest draft."""
+    with Session(engine) as session:
+        for stage in (Stage.RETURNED, Stage.DRAFT):
+            found = session.exec(select(Case.id).where(Case.unit_id == unit_id, Case.stage == stage)
+                                 .order_by(col(Case.updated_at).desc()).limit(1)).first()
+            if found is not None:
+                return int(found)
+    return None
+
+
+@dataclass(frozen=True)
+class WaitingCase:
+    """A case of the unit that waits on the unit itself (returned for correction, or a draft)."""
+
+    id: int
+    number: str | None
+    kind: str
+    stage: Stage
+    open_items: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """A notice or certificate issued on one of the unit's cases."""
+
+    case_id: int
+    case_number: str
+    title: str
+    number: str
+    sha256: str
+    status: str
+    issued_at: datetime
+
+
+def applicant_todo(engine: Engine, unit_id: int, *, documents_since: datetime,
+                   limit: int = 10) -> tuple[list[WaitingCase], list[IssuedDocument]]:
+    """What needs the unit now: its returned cases and drafts, and the documents issued since a time."""
+    with Session(engine) as session:
+        waiting = session.exec(select(Case).where(
+            Case.unit_id == unit_id, col(Case.stage).in_([Stage.RETURNED, Stage.DRAFT]))
+            .order_by(case((col(Case.stage) == Stage.RETURNED, 0), else_=1), col(Case.updated_at).desc())
+            .limit(limit)).all()
+        issued = session.exec(select(Document, Case.number).join(Case, col(Case.id) == col(Document.case_id)).where(
+            Case.unit_id == unit_id, col(Document.issued_at) >= documents_since)
+            .order_by(col(Document.id).desc()).limit(limit)).all()
+    cases = [WaitingCase(id=int(c.id or 0), number=c.number, kind=c.kind, stage=Stage(c.stage),
+                         open_items=len(c.open_items or ()), updated_at=c.updated_at) for c in waiting]
+    documents = [IssuedDocument(case_id=d.case_id, case_number=number or "", title=d.title, number=d.number,
+                                sha256=d.sha256, status=d.status, issued_at=d.issued_at) for d, number in issued]
+    return cases, documents

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Engine, Row, bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -20,6 +22,7 @@ from flows.ports import (
     DocumentView,
     EventView,
     FiledCase,
+    FiledRoster,
     MaterialView,
     ReturnItem,
 )
@@ -314,6 +317,19 @@ class SqlUnitOfWork:
                                  .order_by(col(ScreeningRun.id).desc()))
         return [ScreeningResult(at=r.at, results=tuple(CategoryResult.from_json(x) for x in r.results))
                 for r in rows]
+
+    def filed_rosters(self, credit_code: str, question_id: str) -> list[FiledRoster]:
+        answers = Answer.__table__  # type: ignore[attr-defined]
+        rows: Sequence[Any] = self.session.connection().execute(
+            sa_select(*_CASES.c, answers.c.value.label("roster"))
+            .join(answers, answers.c.case_id == _CASES.c.id)
+            .where(_CASES.c.credit_code == credit_code, _CASES.c.stage == Stage.APPROVED,
+                   _CASES.c.cancelled.is_(False), answers.c.question_id == question_id)
+            .order_by(_CASES.c.id)).all()
+        return [FiledRoster(case_view(r), list(r.roster) if isinstance(r.roster, list) else []) for r in rows]
+
+    def record(self, *, actor_id: int, action: str, subject: str, detail: dict[str, Any]) -> None:
+        audit.append(self.session, actor_id=actor_id, action=action, subject=subject, detail=detail)
 
     def next_number(self, key: str) -> int:
         """The next value of a named sequence, locked until this transaction ends."""

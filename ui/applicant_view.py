@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -24,7 +23,6 @@ from flows.deadlines import WorkCalendar
 from flows.errors import DomainError
 from flows.kinds import all_filings
 from flows.ports import CaseView, DocumentView, EventView
-from flows.regions import get_regions
 from flows.review import (
     ACT_LABELS,
     FINAL_STAGES,
@@ -35,7 +33,6 @@ from flows.review import (
     available_acts,
     holder_of,
 )
-from flows.schema import Filing, QType
 from flows.timelimits import Clock, TimeLeft, time_left
 from store import blobs
 from store.accounts import Account
@@ -43,6 +40,7 @@ from store.feedback import RATINGS, STATUSES, add_rating, rating_for_case
 from store.models import Feedback
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
+from ui.case_view import draw_answers, draw_materials
 from ui.text import md_escape
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -50,7 +48,6 @@ ASSISTANT = "pages/assistant.py"
 FLASH = "my_cases_flash"
 STAGE_COLORS = {Stage.RETURNED: "orange", Stage.APPROVED: "green", Stage.REJECTED: "red",
                 Stage.WITHDRAWN: "gray", Stage.DRAFT: "gray"}
-FILE_TYPES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG"}
 
 
 # ------------------------------------------------------------------ who and when
@@ -120,6 +117,9 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
         if correction is not None:
             correction_notice(correction)
         _actions(draft, account=account, uow=uow)
+        if case.stage != Stage.DRAFT:
+            with st.expander("查看提交的申请内容和材料", icon=":material/description:"):
+                submitted_case(draft, key=f"submitted-{case.id}", full=False)
         docs = draft.documents
         with st.expander(f"办理记录（{len(draft.events)}）", expanded=case.stage == Stage.RETURNED):
             history(draft.events, case)
@@ -221,6 +221,29 @@ def documents(case: CaseView, docs: Sequence[DocumentView]) -> None:
                                icon=":material/download:")
 
 
+# ------------------------------------------------------------------ what was submitted (read-only)
+def submitted_case(draft: Draft, *, key: str, full: bool = True) -> None:
+    """The case as submitted, read-only, in tabs: every answer (personal numbers masked), the materials,
+    and when `full` the history (public comments only) and the documents."""
+    names = ["申请内容", f"上传的材料（{len(draft.materials)}）"]
+    if full:
+        names += [f"办理记录（{len(draft.events)}）", f"文书（{len(draft.documents)}）"]
+    tabs = st.tabs(names)
+    with tabs[0]:
+        draw_answers(draft.filing, draft.answers, mask_personal=True, key=f"{key}-answers")
+    with tabs[1]:
+        draw_materials(draft.filing, list(draft.materials.values()), preview=False, key=f"{key}-material")
+    if not full:
+        return
+    with tabs[2]:
+        history(draft.events, draft.case)
+    with tabs[3]:
+        if draft.documents:
+            documents(draft.case, draft.documents)
+        else:
+            st.caption("尚未出具文书。办理中出具的受理通知书、补正材料告知书和办结后的证明都会列在这里。")
+
+
 # ------------------------------------------------------------------ rating (好差评)
 def rate_case(engine: Engine, *, account: Account, case: CaseView, rating_value: str, comment: str) -> None:
     """Record the unit's one rating of an ended case."""
@@ -272,96 +295,6 @@ def own_feedback(items: Sequence[Feedback]) -> None:
                 st.markdown(f"**回复**：{md_escape(item.reply)}")
 
 
-# ------------------------------------------------------------------ service guide (办事指南)
-def route_steps(filing: Filing) -> list[str]:
-    """Who does what, in order, for this filing's route."""
-    steps = ["申请单位在网上填写信息、上传材料并提交"]
-    if filing.route.county_confirm:
-        steps.append("所在地县（市、区）公安机关确认（或退回补正）")
-    if filing.route.province_approval:
-        steps.append("州、市、地公安机关受理、审核，提出意见后报公安厅")
-        steps.append("公安厅治安管理总队受理、审批（通过、不予通过或退回州、市、地公安机关）")
-    else:
-        steps.append("州、市、地公安机关受理、审核并备案（或退回补正、不予通过）")
-    steps.append(f"办结后在“我的办件”中下载{filing.result_document}")
-    return steps
-
-
-def materials_table(filing: Filing) -> pd.DataFrame:
-    rows = []
-    for material in filing.materials:
-        needed = "必交" if material.required and material.when is None else (
-            "视情况提交" if material.when is not None else "选交")
-        rows.append({"材料名称": material.label, "是否必交": needed, "说明": material.hint or "—",
-                     "文件格式": "、".join(FILE_TYPES[t] for t in material.allowed),
-                     "大小上限": f"{material.max_mb}MB"})
-    return pd.DataFrame(rows)
-
-
-_SELF_EXPLAINING = frozenset({QType.ID_NUMBER, QType.MOBILE, QType.USCC, QType.PHONE})
-
-
-def _questions_text(filing: Filing) -> str:
-    lines = []
-    for section in filing.sections:
-        asked = [q for q in filing.questions if q.section == section and q.prefill is None]
-        if not asked:
-            continue
-        parts = []
-        for q in asked:
-            extra = "" if q.type in _SELF_EXPLAINING else q.hint or (f"例如：{q.example}" if q.example else "")
-            if q.type == QType.ROSTER:
-                extra = "每人一行：" + "、".join(c.label for c in q.columns)
-            parts.append(f"{q.label}（{extra}）" if extra else q.label)
-        lines.append(f"- **{section}**：" + "；".join(parts))
-    return "\n".join(lines)
-
-
-def contacts_table(config: ProvinceConfig) -> pd.DataFrame:
-    regions = get_regions()
-    rows = []
-    for code, contact in config.contacts.items():
-        if code == "province":
-            area = config.province_name
-        else:
-            try:
-                area = regions.get(code).name
-            except KeyError:
-                area = code
-        rows.append({"地区": area, "办公室": contact.name, "咨询电话": contact.phone})
-    return pd.DataFrame(rows)
-
-
-def guide(filing: Filing) -> None:
-    """The service guide of one filing, from the same definition the assistant uses."""
-    text = filing.instructions
-    st.subheader(filing.title)
-    st.caption(filing.summary)
-    st.markdown("##### 办理对象")
-    st.markdown(text.who)
-    st.markdown("##### 办理时间要求")
-    st.markdown(text.when)
-    st.markdown("##### 申请材料")
-    st.markdown(text.materials_note)
-    st.table(materials_table(filing), hide_index=True)
-    st.markdown("##### 网上填写的内容")
-    st.markdown(_questions_text(filing))
-    st.markdown("##### 办理流程")
-    st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(route_steps(filing), start=1)))
-    st.markdown(text.process)
-    st.markdown("##### 办结时限")
-    st.markdown(text.time_limit)
-    st.markdown("##### 办理结果")
-    st.markdown(text.result)
-    st.markdown("##### 设定依据")
-    st.markdown(text.basis)
-    if text.faq:
-        st.markdown("##### 常见问题")
-        for question, answer in text.faq:
-            with st.expander(question):
-                st.markdown(answer)
-
-
 # ------------------------------------------------------------------ verification
 def verification(result: VerificationResult | None) -> None:
     if result is None:
@@ -389,4 +322,4 @@ def kind_title(kind: str) -> str:
     return filing.short_title if filing else "—"
 
 
-__all__ = ["case_card", "guide", "verification", "own_feedback", "kind_title"]
+__all__ = ["case_card", "submitted_case", "verification", "own_feedback", "kind_title"]

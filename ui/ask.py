@@ -10,11 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from flows import clock
+from flows.answers import check_row
+from flows.errors import FieldError
 from flows.ports import FiledCase
 from flows.regions import get_regions
 from flows.schema import ColType, QType, Question
+from ui.text import md_escape
 
 NOTHING = object()  # no answer given in this run
+PER_ROW = 4  # choice buttons per row
 
 
 def _key(case_id: int, question: Question, part: str = "") -> str:
@@ -27,11 +31,16 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
     q = question
     key = _key(case_id, q)
     if q.type == QType.CHOICE and len(q.options) <= 8:
-        cols = st.columns(min(len(q.options), 4))
-        for index, option in enumerate(q.options):
-            if cols[index % len(cols)].button(option, key=f"{key}-{index}", width="stretch",
-                                              type="primary" if option == current else "secondary"):
-                return option
+        # One row of columns per PER_ROW options: when a narrow screen stacks the columns, the options
+        # stay in their order (columns filled round-robin would stack as 1, 5, 2, 6 ...).
+        width = min(len(q.options), PER_ROW)
+        for start in range(0, len(q.options), width):
+            cols = st.columns(width)
+            for col, (index, option) in zip(cols, enumerate(q.options[start:start + width], start=start),
+                                            strict=False):
+                if col.button(option, key=f"{key}-{index}", width="stretch",
+                              type="primary" if option == current else "secondary"):
+                    return option
         return NOTHING
     if q.type == QType.YES_NO:
         yes, no = st.columns(2)
@@ -58,12 +67,15 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
             default = date.fromisoformat(current) if isinstance(current, str) and current else None
             value = st.date_input(q.label, value=default, min_value=date(1950, 1, 1), max_value=date(2100, 12, 31),
                                   format="YYYY-MM-DD", label_visibility="collapsed")
+        # No max_chars: the browser would drop a paste longer than it whole. What was typed or pasted
+        # stays in the box; an over-long answer is refused with its count and can be shortened there.
         elif q.type == QType.LONG_TEXT:
-            value = st.text_area(q.label, value=current or "", max_chars=q.max_length, placeholder=q.example,
-                                 label_visibility="collapsed")
+            value = st.text_area(q.label, value=current or "", placeholder=q.example, label_visibility="collapsed")
         else:
-            value = st.text_input(q.label, value=current or "", max_chars=q.max_length + 20,
-                                  placeholder=q.example or q.hint, label_visibility="collapsed")
+            value = st.text_input(q.label, value=current or "", placeholder=q.example or q.hint,
+                                  label_visibility="collapsed")
+        if q.type in (QType.TEXT, QType.LONG_TEXT):
+            st.caption(f"最多{q.max_length}个字。")
         if st.form_submit_button("确定", type="primary"):
             return value.isoformat() if isinstance(value, date) else value
     return NOTHING
@@ -104,18 +116,28 @@ def _roster_frame(q: Question, rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _roster(q: Question, current: Any, key: str) -> Any:
-    from flows.roster_excel import parse, template
-
+    """A grid on a wide screen, one card at a time on a narrow one (app.css shows the one that fits);
+    either way 确定 gives the whole roster to the same check."""
     imported = st.session_state.get(f"{key}-imported")
     rows = imported if imported is not None else (current if isinstance(current, list) else [])
+    with st.container(key="roster-grid"):
+        from_grid = _roster_grid(q, rows, key)
+    with st.container(key="roster-cards"):
+        from_cards = _roster_cards(q, rows, key)
+    return from_grid if from_grid is not NOTHING else from_cards
+
+
+def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
+    from flows.roster_excel import MAX_FILE_BYTES, parse, template
+
     config: dict[str, Any] = {}
     for c in q.columns:
         if c.type == ColType.YES_NO:
             config[c.id] = st.column_config.CheckboxColumn(c.label, help=c.hint or None)
         elif c.type == ColType.DATE:
             config[c.id] = st.column_config.DateColumn(c.label, format="YYYY-MM-DD", help=c.hint or None)
-        else:
-            config[c.id] = st.column_config.TextColumn(c.label, help=c.hint or None, max_chars=c.max_length + 20)
+        else:  # no max_chars: a cell would cut a pasted text short; the check names the row instead
+            config[c.id] = st.column_config.TextColumn(c.label, help=c.hint or None)
     edited = st.data_editor(_roster_frame(q, rows), num_rows="dynamic", column_config=config, hide_index=True,
                             width="stretch", key=f"{key}-table")
     left, right = st.columns(2)
@@ -123,11 +145,20 @@ def _roster(q: Question, current: Any, key: str) -> Any:
     left.download_button("下载Excel模板", functools.partial(template, q), file_name=f"{q.label}模板.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-tpl", icon=":material/download:")
-    upload = right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx")
+    upload = right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx",
+                                 max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
     if upload is not None and st.session_state.get(f"{key}-xlsx-done") != upload.file_id:
         st.session_state[f"{key}-xlsx-done"] = upload.file_id
-        st.session_state[f"{key}-imported"] = parse(q, upload.getvalue())
+        try:
+            st.session_state[f"{key}-imported"] = parse(q, upload.getvalue())
+        except FieldError as error:
+            st.session_state[f"{key}-xlsx-error"] = error.message
+        else:
+            st.session_state.pop(f"{key}-xlsx-error", None)
+            st.session_state.pop(f"{key}-cards", None)
         st.rerun()
+    if message := st.session_state.get(f"{key}-xlsx-error"):
+        st.error(md_escape(message), icon=":material/error:")
     if st.button("确定", key=f"{key}-ok", type="primary"):
         records = edited.to_dict("records")
         out = []
@@ -135,6 +166,77 @@ def _roster(q: Question, current: Any, key: str) -> Any:
             out.append({k: (v.isoformat() if isinstance(v, date) else ("" if v is None or v != v else v))
                         for k, v in record.items()})
         return out
+    return NOTHING
+
+
+def _card_line(q: Question, number: int, row: dict[str, Any]) -> str:
+    parts = []
+    for c in q.columns:
+        value = row.get(c.id)
+        if c.type == ColType.YES_NO:
+            parts.append(f"{c.label}：{'是' if value else '否'}")
+        elif value:
+            parts.append(f"{c.label}：{value}")
+    return f"{number}. " + "；".join(parts)
+
+
+def _roster_cards(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
+    """The roster entered one row at a time: the rows so far, a card for the next (or the one being changed)."""
+    cards: list[dict[str, Any]] = st.session_state.setdefault(f"{key}-cards", [dict(r) for r in rows])
+    editing: int | None = st.session_state.get(f"{key}-card-edit")
+    for number, row in enumerate(cards, start=1):
+        with st.container(border=True):
+            st.text(_card_line(q, number, row))
+            change, remove = st.columns(2)
+            if change.button("修改", key=f"{key}-card-change-{number}", width="stretch"):
+                st.session_state[f"{key}-card-edit"] = number - 1
+                st.session_state[f"{key}-card-nonce"] = st.session_state.get(f"{key}-card-nonce", 0) + 1
+                st.rerun()
+            if remove.button("删除", key=f"{key}-card-remove-{number}", width="stretch"):
+                cards.pop(number - 1)
+                st.session_state.pop(f"{key}-card-edit", None)
+                st.rerun()
+    if editing is not None and editing >= len(cards):
+        editing = None
+    shown = cards[editing] if editing is not None else {}
+    nonce = st.session_state.get(f"{key}-card-nonce", 0)
+    title = f"修改第{editing + 1}行" if editing is not None else f"填写第{len(cards) + 1}行"
+    with st.form(f"{key}-card-{nonce}", border=True, enter_to_submit=False):
+        st.markdown(f"**{title}**")
+        entered: dict[str, Any] = {}
+        for c in q.columns:
+            label = c.label + ("" if c.required or c.type == ColType.YES_NO else "（可不填）")
+            value = shown.get(c.id)
+            if c.type == ColType.YES_NO:
+                entered[c.id] = st.checkbox(c.label, value=bool(value), help=c.hint or None)
+            elif c.type == ColType.DATE:
+                day = date.fromisoformat(value) if isinstance(value, str) and value else None
+                entered[c.id] = st.date_input(label, value=day, min_value=date(1950, 1, 1),
+                                              max_value=date(2100, 12, 31), format="YYYY-MM-DD",
+                                              help=c.hint or None)
+            else:
+                entered[c.id] = st.text_input(label, value="" if value is None else str(value), help=c.hint or None)
+        saved = st.form_submit_button("添加这一行" if editing is None else "保存这一行", width="stretch")
+    error_key = f"{key}-card-error"
+    if saved:
+        row = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in entered.items()}
+        try:
+            clean = check_row(q, row, today=today())
+        except FieldError as error:
+            st.session_state[error_key] = error.message
+        else:
+            st.session_state.pop(error_key, None)
+            if editing is not None:
+                cards[editing] = clean
+            else:
+                cards.append(clean)
+            st.session_state.pop(f"{key}-card-edit", None)
+            st.session_state[f"{key}-card-nonce"] = nonce + 1
+            st.rerun()
+    if error_key in st.session_state:
+        st.error(md_escape(st.session_state[error_key]), icon=":material/error:")
+    if st.button(f"确定（共{len(cards)}行）", key=f"{key}-cards-ok", type="primary", width="stretch"):
+        return list(cards)
     return NOTHING
 
 

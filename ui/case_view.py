@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ import streamlit as st
 
 from flows.clock import show
 from flows.config import get_config
+from flows.corrections import Correction
 from flows.errors import DomainError
 from flows.guide import relevant_questions
 from flows.identifiers import check_resident_id, mask_id, mask_mobile
@@ -59,15 +61,22 @@ def time_left_badge(left: TimeLeft | None) -> None:
         st.caption("该年度法定节假日安排尚未录入，期限按推定日历计算。")
 
 
-def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None) -> None:
-    """Number, kind, unit, stage, holder, due date and the filing's warnings (amber)."""
+def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
+                first_submitted: datetime | None = None, warnings: Sequence[str] | None = None) -> None:
+    """Number, kind, unit, stage, holder, due date and the filing's warnings (amber).
+
+    `first_submitted`: the first submission, shown beside the latest when the case was resubmitted;
+    `warnings`: the findings worded for officers (default: those stored with the case)."""
     st.title(f"办件 {case.number or '（未提交）'}")
     st.caption(filing.title)
     unit, stage, due = st.columns([2, 2, 1.4])
     with unit:
         st.markdown(f"**申请单位**：{md_escape(case.unit_name)}")
         st.markdown(f"**统一社会信用代码**：{md_escape(case.credit_code)}")
-        st.markdown(f"**提交时间**：{show(case.submitted_at) or '—'}")
+        if first_submitted is not None and first_submitted != case.submitted_at:
+            st.markdown(f"**首次提交**：{show(first_submitted)}  \n**最近提交**：{show(case.submitted_at)}（补正后重新提交）")
+        else:
+            st.markdown(f"**提交时间**：{show(case.submitted_at) or '—'}")
     with stage:
         st.markdown(f"**当前状态**：{STAGE_LABELS[case.stage]}")
         st.markdown(f"**当前办理**：{md_escape(holder_text(case))}")
@@ -75,8 +84,23 @@ def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None) -> None:
             st.markdown("**备案状态**：已撤销")
     with due:
         time_left_badge(left)
-    for warning in case.warnings:
+    for warning in case.warnings if warnings is None else warnings:
         st.warning(md_escape(warning), icon=":material/schedule:")
+
+
+def draw_corrections(found: Sequence[Correction], *, resubmitted_at: datetime | None) -> None:
+    """What the resubmission changed: each returned item, the reason, the old and the new value or file."""
+    if not found:
+        return
+    with st.container(border=True, key="corrections"):
+        when = f"　:gray[:small[重新提交于{show(resubmitted_at)}]]" if resubmitted_at else ""
+        st.markdown(f"**本次重新提交的补正内容**{when}")
+        for item in found:
+            badge = ":green-badge[已修改]" if item.changed else ":orange-badge[未修改]"
+            what = "文件" if item.is_file else "内容"
+            st.markdown(f"**{md_escape(item.label)}**　{badge}  \n"
+                        f":gray[退回原因：{md_escape(item.reason)}]  \n"
+                        f"原{what}：{md_escape(item.before)}  \n现{what}：{md_escape(item.after)}")
 
 
 # ------------------------------------------------------------------ answers

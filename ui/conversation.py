@@ -6,19 +6,29 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from flows import cases, clock
 from flows.answers import describe_answer, window_warning
 from flows.config import get_config
 from flows.errors import DomainError, FieldError
-from flows.guide import Step, asked_questions, next_step, relevant_materials, skipped_materials
+from flows.guide import (
+    Step,
+    asked_questions,
+    next_step,
+    relevant_materials,
+    relevant_questions,
+    skipped_materials,
+)
+from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.review import STAGE_LABELS, Stage
-from flows.schema import Filing, Material, QType, Question
+from flows.schema import ColType, Column, Filing, Material, QType, Question
 from flows.uploads import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
+from ui.applicant_view import holder_text, submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
 from ui.text import md_escape
@@ -125,14 +135,19 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     """The whole conversation for one case, redrawn from the database on every run."""
     filing = draft.filing
     case = draft.case
-    if st.session_state.pop("resumed", False) and case.stage == Stage.DRAFT:
+    resumed = st.session_state.pop("resumed", False)
+    if resumed and case.stage == Stage.DRAFT:
         say(f"欢迎回来！您上次填写的《{filing.title}》已为您保存，我们从中断的地方继续。")
+    elif resumed and case.stage == Stage.RETURNED:
+        say(f"欢迎回来！您的办件{case.number}（{filing.title}）已被退回，请按补正告知修改后重新提交。")
     else:
         say(f"正在办理：**{filing.title}**。")
     if case.stage not in (Stage.DRAFT, Stage.RETURNED):
         _submitted(draft)
+        _helpdesk_bubbles()
+        _chat_box(draft)
         return
-    if case.stage == Stage.DRAFT and st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
+    if st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
         _choose_again()
     correction = draft.correction
     if correction is not None:
@@ -148,13 +163,13 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     if editing:
         _ask_item(filing, draft, editing, account, uow, returning=True)
     elif step.kind == "summary":
-        set_feedback_context(step="核对并提交", kind=filing.kind)
+        set_feedback_context(step="核对并提交", kind=filing.kind, case_id=draft.case.id)
         _summary(filing, draft, account, uow)
     else:
         assert step.item_id is not None
         _progress(step)
         _ask_item(filing, draft, step.item_id, account, uow, returning=False)
-    _chat_box(filing, case.prefecture_code)
+    _chat_box(draft)
 
 
 def _progress(step: Step) -> None:
@@ -169,11 +184,11 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
     step_no = number.index(item_id) + 1 if item_id in number else 0
     if item_id in {m.id for m in filing.materials}:
         material = filing.material(item_id)
-        set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind)
+        set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind, case_id=draft.case.id)
         _ask_material(filing, draft, material, account, uow, returning=returning)
         return
     q = filing.question(item_id)
-    set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind)
+    set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind, case_id=draft.case.id)
     filed = cases.filing_choices(uow(), account.actor) if q.type == QType.FILING_REF else None
     with st.chat_message("assistant"):
         st.markdown(f"**{q.label}**" + ("（可不填）" if not q.required else ""))
@@ -216,7 +231,7 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
             st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
         nonce = st.session_state.get("ask_nonce", 0)
         upload = st.file_uploader(m.label, type=allowed, key=f"up-{draft.case.id}-{m.id}-{nonce}",
-                                  label_visibility="collapsed")
+                                  label_visibility="collapsed", max_upload_size=m.max_mb)
         message_key = f"upload-msg-{draft.case.id}-{m.id}"
         if upload is not None:
             try:
@@ -265,13 +280,20 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
         st.markdown("全部内容已填写完毕，请核对。如需修改，点击该项右侧的“修改”。" if not returned
                     else "需要补正的事项已全部修改，请核对后重新提交。")
         for section in filing.sections:
-            questions = [q for q in asked_questions(filing, draft.answers) if q.section == section]
+            questions = [q for q in relevant_questions(filing, draft.answers) if q.section == section]
             if not questions:
                 continue
             with st.container(border=True):
                 st.markdown(f"**{section}**")
                 for q in questions:
-                    _summary_row(q.label, describe_answer(q, draft.answers.get(q.id)), q.id, draft, returned)
+                    value = draft.answers.get(q.id)
+                    if q.prefill is not None:  # from the account: submitted as it is, changed only there
+                        _summary_row(q.label, describe_answer(q, value), q.id, draft, returned, fixed=True)
+                        continue
+                    _summary_row(q.label, describe_answer(q, value), q.id, draft, returned)
+                    if q.type == QType.ROSTER and isinstance(value, list) and value:
+                        roster_pages(q, value, key=f"summary-{q.id}")
+        st.caption("单位名称、统一社会信用代码、联系人和联系电话来自您注册时填写的账户信息，随申请一并提交。")
         with st.container(border=True):
             st.markdown("**上传的材料**")
             skipped = skipped_materials(draft.answers)
@@ -302,14 +324,43 @@ def _warnings(filing: Filing, draft: cases.Draft) -> list[str]:
     return filing_warnings(filing, draft.answers, today=clock.today())
 
 
-def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, returned: bool) -> None:
+def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, returned: bool, *,
+                 fixed: bool = False) -> None:
     left, mid, right = st.columns([3, 6, 1.2])
     left.text(label)
     mid.text(text)
-    editable = not returned or item_id in (draft.case.open_items or ())
+    editable = not fixed and (not returned or item_id in (draft.case.open_items or ()))
     if editable and right.button("修改", key=f"edit-{item_id}"):
         st.session_state["editing"] = item_id
         st.rerun()
+
+
+ROSTER_PAGE = 20  # roster rows shown at once
+
+
+def roster_pages(q: Question, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Every row of a roster as it will be submitted, ROSTER_PAGE rows at a time."""
+    pages = -(-len(rows) // ROSTER_PAGE)
+    page = min(max(1, int(st.session_state.get(key, 1))), pages)
+    first = (page - 1) * ROSTER_PAGE
+    shown = rows[first:first + ROSTER_PAGE]
+    st.table(pd.DataFrame([{"序号": first + n, **{c.label: _cell(c, row.get(c.id)) for c in q.columns}}
+                           for n, row in enumerate(shown, start=1)]), hide_index=True)
+    if pages > 1:
+        back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+        if back.button("上一页", key=f"{key}-prev", disabled=page <= 1):
+            st.session_state[key] = page - 1
+            st.rerun()
+        where.caption(f"第{first + 1}–{first + len(shown)}行，共{len(rows)}行")
+        if forward.button("下一页", key=f"{key}-next", disabled=page >= pages):
+            st.session_state[key] = page + 1
+            st.rerun()
+
+
+def _cell(column: Column, value: Any) -> str:
+    if column.type == ColType.YES_NO:
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 def _submitted(draft: cases.Draft) -> None:
@@ -325,7 +376,8 @@ def _submitted(draft: cases.Draft) -> None:
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
             st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前（5个工作日，自提交次日起算，含县级确认时间）")
-        st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。")
+        st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
+        submitted_case(draft, key=f"submitted-{case.id}")
         link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
         if st.button("办理其他业务", key="new-business"):
             _choose_again()
@@ -346,11 +398,25 @@ def _helpdesk_bubbles() -> None:
             st.text(reply)
 
 
-def _chat_box(filing: Filing, region_code: str | None) -> None:
+def _case_facts(draft: cases.Draft) -> CaseFacts:
+    case = draft.case
+    if case.stage == Stage.DRAFT:
+        return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位")
+    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case), due=case.due_on)
+
+
+def _region_of(draft: cases.Draft) -> str | None:
+    """The case's prefecture: placed on submission, or as answered so far."""
+    if draft.case.prefecture_code:
+        return draft.case.prefecture_code
+    place = draft.answers.get(draft.filing.location_field)
+    return str(place.get("county") or place.get("prefecture") or "") or None if isinstance(place, dict) else None
+
+
+def _chat_box(draft: cases.Draft) -> None:
     asked = st.chat_input("有疑问可以直接问我，例如：需要盖章吗？")
     if asked:
-        from flows.helpdesk import get_helpdesk
-
-        reply = get_helpdesk().answer(asked[:500], kind=filing.kind, region_code=region_code)
+        reply = get_assistant_helpdesk().answer(asked[:500], kind=draft.filing.kind, region_code=_region_of(draft),
+                                                facts=_case_facts(draft))
         st.session_state.setdefault("helpdesk", []).append((asked[:500], reply.text))
         st.rerun()

@@ -19,7 +19,9 @@ from ui.session import current_account, engine, log_out, sync_cookie
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
+FEEDBACK_MAX = 2000  # characters, as the feedback table keeps
 ROOT = Path(__file__).resolve().parent.parent
+FAVICON = ROOT / "web" / "assets" / "favicon.png"
 
 # (page file, label, icon, roles that see it; None = everyone, including visitors)
 MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
@@ -29,7 +31,7 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("pages/queue.py", "待办队列", ":material/inbox:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
     ("pages/ledger.py", "台账", ":material/table_view:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
     ("pages/report.py", "工作通报", ":material/bar_chart:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
-    ("pages/feedback_inbox.py", "意见反馈处理", ":material/forum:", frozenset({Role.PROVINCE})),
+    ("pages/feedback_inbox.py", "意见反馈", ":material/forum:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
     ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
     ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),
     ("pages/verify.py", "证书核验", ":material/verified:", None),
@@ -40,7 +42,8 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
                public: bool = False) -> Account | None:
     """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
     portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
-    st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=":material/shield:", layout="wide")
+    # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
+    st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     set_overrides(config_overrides(engine()))  # the administrator's names and pilot dates, for every page
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     sync_cookie()
@@ -48,7 +51,7 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     if account is not None and account.role in (Role.PREFECTURE, Role.PROVINCE):
         warm_up_in_background(engine())  # the progress report's read model, once per process
     _sidebar(account)
-    _pilot_notice()
+    _pilot_notice(account)
     allowed = set(roles) if roles is not None else None
     if st.session_state.get("expired"):
         st.info("登录已失效（超过30分钟未操作，或已在别处退出登录），请重新登录。已填写的内容都已保存，重新登录后可以接着办理。",
@@ -82,7 +85,6 @@ def _sidebar(account: Account | None) -> None:
             if st.button("退出登录", key="logout", icon=":material/logout:"):
                 log_out()
                 st.switch_page("streamlit_app.py")
-        _feedback_control(account)
 
 
 def link(path: str, label: str, icon: str) -> None:
@@ -95,38 +97,52 @@ def pilot_active() -> bool:
     return get_config().pilot_active(clock.today())
 
 
-def _pilot_notice() -> None:
-    if pilot_active():
-        pilot = get_config().pilot
-        st.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
+def _pilot_notice(account: Account | None) -> None:
+    """The pilot notice with the feedback control beside it, in the page itself (a phone hides the sidebar)."""
+    if not pilot_active():
+        return
+    pilot = get_config().pilot
+    notice, feedback = st.columns([5, 1], vertical_alignment="center")
+    notice.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
                 icon=":material/campaign:")
+    with feedback:
+        _feedback_control(account)
 
 
-def set_feedback_context(*, step: str = "", kind: str = "") -> None:
-    """Tell the feedback control where the user is, so a report names the page, step and kind."""
+def set_feedback_context(*, step: str = "", kind: str = "", case_id: int | None = None) -> None:
+    """Tell the feedback control where the user is, so a report names the page, step, kind and case
+    (the case places it in a prefecture, whose officers see it)."""
     st.session_state["feedback_step"] = step
     st.session_state["feedback_kind"] = kind
+    st.session_state["feedback_case"] = case_id
 
 
 def _feedback_control(account: Account | None) -> None:
-    if not pilot_active():
-        return
     with st.popover("意见反馈", icon=":material/rate_review:", width="stretch"):
-        with st.form("pilot_feedback", clear_on_submit=True, border=False):
-            text = st.text_area("您遇到的问题或建议", max_chars=2000, key="feedback_text",
-                                placeholder="例如：这里不知道填什么")
+        # Not cleared on submit and no max_chars: a text refused (too long) stays to be shortened.
+        nonce = st.session_state.get("feedback_nonce", 0)
+        if thanks := st.session_state.pop("feedback_thanks", None):
+            st.success(thanks)
+        with st.form("pilot_feedback", border=False):
+            text = st.text_area("您遇到的问题或建议", key=f"feedback_text_{nonce}", placeholder="例如：这里不知道填什么")
+            st.caption(f"最多{FEEDBACK_MAX}个字。")
             rating = st.selectbox("本页使用感受（可选）", ("不评价", *RATINGS), key="feedback_rating")
             sent = st.form_submit_button("提交反馈")
         if sent:
             if not text.strip():
                 st.error("请填写反馈内容。")
+            elif len(text.strip()) > FEEDBACK_MAX:
+                st.error(f"反馈内容最多{FEEDBACK_MAX}个字，您填写了{len(text.strip())}个字，请精简后再提交。")
             else:
                 add_feedback(engine(), user_id=account.user_id if account else None,
                              page=str(st.session_state.get("page_id", "")),
                              step=str(st.session_state.get("feedback_step", "")),
                              kind=str(st.session_state.get("feedback_kind", "")), text=text.strip(),
-                             rating=None if rating == "不评价" else rating)
-                st.success("感谢您的反馈，我们会尽快处理。")
+                             rating=None if rating == "不评价" else rating,
+                             case_id=st.session_state.get("feedback_case"))
+                st.session_state["feedback_nonce"] = nonce + 1  # an empty box for the next one
+                st.session_state["feedback_thanks"] = "感谢您的反馈，我们会尽快处理。"
+                st.rerun()
 
 
 def show_error(message: str) -> None:

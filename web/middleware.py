@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 
-MIDDLEWARE: list[Middleware] = []
+from web.front_end import PageAdditions
+
+MIDDLEWARE: list[Middleware] = [Middleware(PageAdditions)]

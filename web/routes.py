@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-ROUTES: list[BaseRoute] = []
+from web import front_end
+
+ROUTES: list[BaseRoute] = [*front_end.ROUTES]

@@ -89,8 +89,8 @@ def cell(value: Any) -> Any:
 
 
 def table_cells(at: AppTest, column: str) -> list[list[Any]]:
-    """The cells of the page's table that has this column (header row first)."""
-    frame = next(d.value for d in at.dataframe if column in d.value.columns)
+    """The cells of the page's table (data grid or plain table) that has this column (header row first)."""
+    frame = next(d.value for d in (*at.dataframe, *at.table) if column in d.value.columns)
     return [list(frame.columns)] + [[cell(v) for v in row] for row in frame.itertuples(index=False)]
 
 
@@ -137,8 +137,12 @@ def test_ledger_table_and_its_excel_and_region_picker(filed_world: World, downlo
     at = open_page("pages/ledger.py", filed_world.province)
     assert not at.exception, [e.value for e in at.exception]
     page = table_cells(at, "备案证明编号")
-    assert len(page) == 1 + 3
+    assert len(page) == 1 + 2  # one row per unit: the unit that filed twice in 乌鲁木齐市 is one row
+    urumqi = dict(zip(page[0], page[1], strict=True))
+    assert urumqi["备案件数"] == 2 and urumqi["保安员人数"] == 6 and "；" in urumqi["备案证明编号"]
+    assert [(m.label, m.value) for m in at.metric][:3] == [("单位数", "2"), ("备案件数", "3"), ("保安员人数合计", "9")]
     assert sheet_cells(only(downloads, "台账_在册备案单位_", ".xlsx"), "在册备案单位") == page
+    assert len(sheet_cells(only(downloads, "台账_在册备案单位_", ".xlsx"), "备案明细")) == 1 + 3
     at.selectbox(key="ledger_prefecture").set_value("650200").run()
     narrowed = table_cells(at, "备案证明编号")
     assert len(narrowed) == 2 and narrowed[1][0] == "克拉玛依市独山子区"
@@ -146,7 +150,7 @@ def test_ledger_table_and_its_excel_and_region_picker(filed_world: World, downlo
     county = open_page("pages/ledger.py", filed_world.sibling_county)
     assert "没有符合条件的记录。" in texts(county)
     prefecture = open_page("pages/ledger.py", filed_world.prefecture)
-    assert len(table_cells(prefecture, "备案证明编号")) == 1 + 2
+    assert len(table_cells(prefecture, "备案证明编号")) == 1 + 1
     assert "您无权访问此页面。" in texts(open_page("pages/ledger.py", filed_world.applicant))
 
 

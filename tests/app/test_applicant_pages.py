@@ -279,14 +279,45 @@ def test_repeated_failures_slow_the_visitor_down(app_world: World) -> None:
 
 
 # ------------------------------------------------------------------ feedback inbox
-@pytest.mark.parametrize("who", ["applicant", "county", "prefecture", "visitor"])
-def test_the_feedback_inbox_refuses_everyone_but_the_province(app_world: World, who: str) -> None:
+@pytest.mark.parametrize("who", ["applicant", "county", "visitor"])
+def test_the_feedback_inbox_refuses_applicants_counties_and_visitors(app_world: World, who: str) -> None:
     account = None if who == "visitor" else getattr(app_world, who)
     add_feedback(app_world.engine, user_id=None, page="assistant", step="x", kind="C", text="秘密反馈内容")
     at = open_page("pages/feedback_inbox.py", account)
     shown = texts(at)
     assert "您无权访问此页面" in shown or "请先登录" in shown
     assert "秘密反馈内容" not in shown
+
+
+def test_a_prefecture_sees_only_feedback_about_its_own_regions_service_and_cannot_triage(app_world: World) -> None:
+    w = app_world
+    own = submitted(w, "C", today=clock.today())  # placed in 乌鲁木齐市
+    other = submitted(w, "C", today=clock.today(), applicant=w.other_applicant, prefecture="650200", county="650202")
+    add_feedback(w.engine, user_id=w.applicant.user_id, page="assistant", step="核对并提交", kind="C",
+                 text="本地办件的反馈", case_id=own.id)
+    add_feedback(w.engine, user_id=w.county.user_id, page="queue", step="待办队列", kind="", text="本地县局的反馈")
+    add_feedback(w.engine, user_id=w.other_applicant.user_id, page="assistant", step="核对并提交", kind="C",
+                 text="外地办件的反馈", case_id=other.id)
+    add_feedback(w.engine, user_id=None, page="home", step="首页", kind="", text="不知道哪里的反馈")
+    at = open_page("pages/feedback_inbox.py", w.prefecture)
+    shown = texts(at)
+    assert not at.exception
+    assert "本地办件的反馈" in shown and "本地县局的反馈" in shown
+    assert "外地办件的反馈" not in shown and "不知道哪里的反馈" not in shown
+    assert not [b for b in at.button if b.label == "保存处理结果"]  # the province triages
+    province = texts(open_page("pages/feedback_inbox.py", w.province))
+    assert all(t in province for t in ("本地办件的反馈", "外地办件的反馈", "不知道哪里的反馈"))
+
+
+def test_triage_has_no_preselected_result_and_refuses_to_save_without_one(app_world: World) -> None:
+    item = add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="assistant",
+                        step="第4步：守护区域", kind="C", text="这里不知道填什么")
+    at = open_page("pages/feedback_inbox.py", app_world.province)
+    assert at.selectbox(key=f"triage-status-{item}").value is None
+    at.text_area(key=f"triage-reply-{item}").input("收到")
+    next(b for b in at.button if b.label == "保存处理结果").click().run()
+    assert "请先选择处理结果" in texts(at)
+    assert list_feedback(app_world.engine)[0].status == "new"
 
 
 def test_the_province_marks_feedback_accepted_with_a_reply_the_sender_sees(app_world: World) -> None:

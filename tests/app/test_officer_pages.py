@@ -266,7 +266,10 @@ def test_the_late_filing_warning_is_shown_to_the_officer(app_world: World) -> No
                       (today - timedelta(days=45)).isoformat(), today=today)
     late = cases.submit(app_world.uow(), app_world.applicant.actor, draft.id, expected_version=draft.version)
     at = open_case(app_world, "county", late.id)
-    assert any("30日内备案" in str(w.value) for w in at.warning)
+    shown = [str(w.value) for w in at.warning]
+    # Worded for the officer: what the dates say and what to do; never the applicant's 「您已超过30日」.
+    assert any("逾期申报" in w and "相隔45日" in w and "超过30日的申报期限15日" in w for w in shown), shown
+    assert not any("您" in w or "审核人员会看到" in w for w in shown), shown
 
 
 def test_an_overdue_case_is_flagged_red_in_the_queue(app_world: World) -> None:

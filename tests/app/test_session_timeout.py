@@ -21,7 +21,7 @@ def _logged_in(world: World) -> AppTest:
     at.run()
     at.text_input[0].input(world.applicant.mobile or "")
     at.text_input[1].input(DEMO_PASSWORD)
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "登录").click().run()
     assert not at.exception
     assert f"您好，{world.applicant.display_name}" in texts(at)
     return at

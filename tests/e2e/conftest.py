@@ -70,9 +70,9 @@ class AppServer:
         self.url = f"http://127.0.0.1:{port}"
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
+        env.pop("APP_BASE_URL", None)  # the server's own address on its port (web/base_url.py): S2 checks the QR link
         env.update(
             DATA_DIR=str(data_dir),
-            APP_BASE_URL=self.url,
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
             PYTHONUNBUFFERED="1",
         )

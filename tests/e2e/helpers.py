@@ -392,6 +392,6 @@ def log_in(page: Page, url: str, login: str) -> None:
 
     goto(page, url)
     page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     click_button(page, "登录")
     see(page, "您好")

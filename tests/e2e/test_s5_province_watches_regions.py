@@ -41,8 +41,15 @@ def open_menu(page: Page, label: str) -> str:
 
 
 def grid(page: Page, has_column: str) -> list[dict[str, str]]:
-    """The rows of the data grid whose header has `has_column`, as text (from its accessible table)."""
-    page.locator(f'{MAIN} [data-testid="stDataFrame"] [role="columnheader"]').first.wait_for(state="attached")
+    """The rows of the table (a plain table, or a data grid through its accessible table) whose header has
+    `has_column`, as text."""
+    page.locator(f'{MAIN} [data-testid="stDataFrame"] [role="columnheader"], {MAIN} [data-testid="stTable"] th'
+                 ).first.wait_for(state="attached")
+    for table in page.locator(f'{MAIN} [data-testid="stTable"] table').all():
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        if has_column in headers:
+            return [dict(zip(headers, [c.strip() for c in row.locator("td").all_inner_texts()], strict=False))
+                    for row in table.locator("tbody tr").all()]
     for frame in page.locator(f'{MAIN} [data-testid="stDataFrame"]').all():
         headers = frame.locator('[role="columnheader"]').all_inner_texts()
         if has_column in headers:

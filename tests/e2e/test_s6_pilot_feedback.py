@@ -79,6 +79,8 @@ def test_s6_pilot_notice_and_feedback_from_step_4_reach_the_province(
     assert "法定代表人（主要负责人）姓名" in text and "自行招用保安员单位备案" in text
     shot(officer, "inbox")
     item.get_by_label("回复提交人").fill("已收到，将在填写页增加示例。")
+    item.get_by_label("处理结果", exact=True).click()  # nothing is preselected: the result is always chosen
+    officer.get_by_role("option", name="已采纳", exact=True).click()
     with expect_rerun(officer):
         item.get_by_role("button", name="保存处理结果").click()
     officer.get_by_text("已标记为“已采纳”").wait_for()

@@ -41,3 +41,23 @@ def test_the_inbox_pages_newest_first_with_senders_in_two_queries(engine: sqlalc
     only_queue = inbox(engine, page="queue")
     assert only_queue.total == 1
     assert feedback_pages(engine) == ["assistant", "queue"]
+
+
+def test_a_prefectures_inbox_holds_what_is_about_its_own_service_on_both_databases(engine: sqlalchemy.Engine) -> None:
+    from flows import clock
+    from tests.support import submitted
+
+    world = make_world(engine)
+    own = submitted(world, "C", today=clock.today())  # 乌鲁木齐市
+    other = submitted(world, "C", today=clock.today(), applicant=world.other_applicant, prefecture="650200",
+                      county="650202")
+    add_feedback(engine, user_id=world.applicant.user_id, page="assistant", step="", kind="C", text="本地办件",
+                 case_id=own.id)
+    add_feedback(engine, user_id=world.county.user_id, page="queue", step="", kind="", text="本地县局")
+    add_feedback(engine, user_id=world.other_applicant.user_id, page="assistant", step="", kind="C", text="外地办件",
+                 case_id=other.id)
+    add_feedback(engine, user_id=None, page="home", step="", kind="", text="访客")
+    mine = inbox(engine, prefecture="650100")
+    assert mine.total == 2 and {i.feedback.text for i in mine.items} == {"本地办件", "本地县局"}
+    assert {i.feedback.text for i in inbox(engine, prefecture="650200").items} == {"外地办件"}
+    assert inbox(engine).total == 4

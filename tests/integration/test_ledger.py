@@ -195,3 +195,49 @@ def test_totals_count_every_row_and_guard_and_pages_split_the_rows(ledgers: Ledg
     assert [r.number for p in pages for r in p] == [r.number for r in everything]
     assert ledger_totals(w.engine, w.prefecture.actor, "current", search="克拉玛依") == LedgerTotals(0, 0, 0)
     assert ledger_totals(w.engine, w.applicant.actor, "current") == LedgerTotals(0, 0, 0)
+
+
+def test_one_row_per_unit_with_its_filings_and_pages_of_units(ledgers: Ledgers) -> None:
+    from flows.ledger import unit_rows
+    from store.ledger import ledger_units
+
+    w = ledgers.world
+    twice = filed(w, w.sibling_county, w.prefecture, "C", county="650103")  # the same unit again, elsewhere
+    codes = ledger_units(w.engine, w.province.actor, "current")
+    assert codes == [w.applicant.credit_code, w.other_applicant.credit_code]  # by first region
+    rows = unit_rows(ledger_records(w.engine, w.province.actor, "current", credit_codes=codes))
+    assert len(rows) == len(codes) == ledger_totals(w.engine, w.province.actor, "current").units
+    urumqi = rows[0]
+    assert urumqi["备案件数"] == 3 and urumqi["保安员人数"] == 9
+    assert urumqi["地区"] == "乌鲁木齐市天山区；乌鲁木齐市沙依巴克区"
+    assert twice.number in urumqi["办件编号"] and ledgers.b_shayibake.number in urumqi["办件编号"]
+    assert ledger_units(w.engine, w.province.actor, "current", offset=1, limit=1) == [w.other_applicant.credit_code]
+    assert ledger_units(w.engine, w.county.actor, "current") == [w.applicant.credit_code]
+    assert ledger_units(w.engine, w.applicant.actor, "current") == []
+
+
+def test_a_units_guards_for_an_officer_masked_on_screen_and_the_export_audited(ledgers: Ledgers) -> None:
+    from sqlmodel import Session, select
+
+    from flows.errors import ActRefused
+    from flows.guard_roster import export_unit_guards, guard_rows, unit_guards
+    from store.models import AuditEntry
+
+    w = ledgers.world
+    code = w.applicant.credit_code or ""
+    guards = unit_guards(w.uow(), w.prefecture.actor, code)
+    assert len(guards) == 6  # C in 天山区 and B in 沙依巴克区, 3 each; the cancelled filing's are gone
+    assert {g.case_number for g in guards} == {ledgers.c_tianshan.number, ledgers.b_shayibake.number}
+    shown = guard_rows(guards, masked=True)
+    assert shown[0]["居民身份证号码"] == "1101**********002X" and shown[0]["手机号码"] == "138****0001"
+    assert len(unit_guards(w.uow(), w.county.actor, code)) == 3  # 天山区 sees its own filing only
+    assert unit_guards(w.uow(), w.other_prefecture.actor, code) == []
+    with pytest.raises(ActRefused):
+        unit_guards(w.uow(), w.applicant.actor, code)
+    data = export_unit_guards(w.uow(), w.prefecture.actor, code, unit_name="乌鲁木齐幸福物业服务有限公司")
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)][0] == "11010519491231002X"
+    with Session(w.engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "export_guards")).one()
+    assert entry.actor_id == w.prefecture.user_id and entry.subject == f"unit:{code}" and entry.detail["rows"] == 6
+    assert "11010519491231002X" not in str(entry.detail)  # no personal data in the log

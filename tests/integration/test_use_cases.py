@@ -299,3 +299,36 @@ def test_a_change_naming_what_a_case_cannot_take_writes_nothing(world: World, na
     with world.uow() as uow:
         assert uow.case(case.id) == case
         assert [e.act for e in uow.events(case.id)] == [Act.SUBMIT]
+
+
+def test_a_resubmission_keeps_the_returned_items_values_from_before_the_correction(world: World) -> None:
+    from flows.corrections import corrections
+    from store.demo import demo_pdf
+
+    case = submitted(world, "C", today=date(2026, 11, 2))
+    act(world, "county", case.id, Act.CONFIRM)
+    act(world, "prefecture", case.id, Act.ACCEPT)
+    items = (ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"),
+             ReturnItem("guard_rules", "【材料】保安员管理制度", "未盖章"),
+             ReturnItem("area_address", "【填报】守护区域地址", "请核对"))
+    act(world, "prefecture", case.id, Act.RETURN, items=items)
+    applicant = world.applicant.actor
+    for value in ("约4万平方米", "约4.2万平方米"):  # changed twice: the value before the first change is kept
+        cases.save_answer(world.uow(), applicant, case.id, "area_size", value, today=date(2026, 11, 3))
+    cases.upload_material(world.uow(), applicant, case.id, "guard_rules", filename="管理制度-盖章.pdf",
+                          data=demo_pdf("stamped"))
+    cases.save_answer(world.uow(), applicant, case.id, "area_address", "乌鲁木齐市天山区幸福路6号",
+                      today=date(2026, 11, 3))  # confirmed as it was
+    with world.uow() as uow:
+        version = uow.case(case.id).version
+    cases.submit(world.uow(), applicant, case.id, expected_version=version)
+    draft = cases.load_draft(world.uow(), world.county.actor, case.id)
+    found = {c.item_id: c for c in corrections(draft.filing, draft.events, draft.answers,
+                                               list(draft.materials.values()))}
+    assert (found["area_size"].before, found["area_size"].after, found["area_size"].changed) == \
+        ("约3.5万平方米", "约4.2万平方米", True)
+    assert found["guard_rules"].is_file and found["guard_rules"].after == "管理制度-盖章.pdf"
+    assert found["guard_rules"].before.endswith(".pdf") and found["guard_rules"].before != "管理制度-盖章.pdf"
+    assert not found["area_address"].changed
+    # A first submission shows no changes; neither does a case returned again (until resubmitted).
+    assert corrections(draft.filing, [e for e in draft.events if e.act != Act.RESUBMIT], draft.answers, []) == []
