@@ -111,10 +111,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def prepare(data_dir: Path, sessions: int) -> list[tuple[int, str]]:
-    """The schema, one applicant unit per session, and a logged-in session token for each."""
+def prepare(data_dir: Path, sessions: int, database_url: str | None = None, first: int = 0) -> list[tuple[int, str]]:
+    """The schema, one applicant unit per session, and a logged-in session token for each (units numbered
+    from `first`), in DATA_DIR's SQLite database or the one at `database_url`."""
     os.environ["DATA_DIR"] = str(data_dir)
-    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     from flows.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant, start_session
     from store.db import default_engine
@@ -123,7 +127,7 @@ def prepare(data_dir: Path, sessions: int) -> list[tuple[int, str]]:
     engine = default_engine()
     password = demo_password_hash(DEMO_PASSWORD)
     logins = []
-    for n in range(sessions):
+    for n in range(first, first + sessions):
         account = register_applicant(engine, Registration(
             unit_name=f"乌鲁木齐压测物业服务有限公司{n:03d}", credit_code=_credit_code(n), contact=f"压测{n}",
             mobile=f"137{n:08d}", password=DEMO_PASSWORD), password_hash=password)
