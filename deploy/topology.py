@@ -10,12 +10,15 @@ servers run the same pieces from the systemd units in deploy/systemd/ and the ng
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import secrets
+import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.error
@@ -241,6 +244,7 @@ class Topology:
     senders: list[Service] = field(default_factory=list)
     nginx: Service | None = None
     env: dict[str, str] = field(default_factory=dict)
+    nginx_temp: Path | None = None
 
     # ---- where things are
     @property
@@ -345,10 +349,16 @@ class Topology:
 
     def _start_nginx(self) -> None:
         prefix = self.root / "nginx"
-        for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
-            (prefix / sub).mkdir(parents=True, exist_ok=True)
+        prefix.mkdir(parents=True, exist_ok=True)
+        # Request bodies are buffered by the workers, which run as nobody when we are root: their folder must
+        # be reachable by nobody, which the topology's root (a private temporary folder) may not be.
+        self.nginx_temp = Path(tempfile.mkdtemp(prefix="baoan-nginx-"))
+        self.nginx_temp.chmod(0o755)
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.nginx_temp / sub).mkdir()
             if os.geteuid() == 0:
-                os.chmod(prefix / sub, 0o777)  # the workers run as nobody
+                nobody = pwd.getpwnam("nobody")
+                os.chown(self.nginx_temp / sub, nobody.pw_uid, nobody.pw_gid)
         cert, key = self_signed(self.root / "tls")
         site = prefix / "baoan.conf"
         site.write_text(render_site([f"127.0.0.1:{port}" for port in self.app_ports],
@@ -357,7 +367,7 @@ class Topology:
                                     https_port=self.https_port, limits=self.limits), encoding="utf-8")
         main = MAIN_TEMPLATE.read_text(encoding="utf-8")
         main = _fill(main, {"USER": "user nobody nogroup;" if os.geteuid() == 0 else "", "PREFIX": str(prefix),
-                            "SITE": str(site)})
+                            "TEMP": str(self.nginx_temp), "SITE": str(site)})
         (prefix / "nginx.conf").write_text(main, encoding="utf-8")
         command = [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
         checked = subprocess.run([*command[:5], "-t"], capture_output=True, text=True, timeout=30)
@@ -385,3 +395,5 @@ class Topology:
             service.stop()
         if self.pg is not None:
             self.pg.stop()
+        if self.nginx_temp is not None:
+            shutil.rmtree(self.nginx_temp, ignore_errors=True)

@@ -32,6 +32,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -111,20 +112,21 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def prepare(data_dir: Path, sessions: int, database_url: str | None = None, first: int = 0) -> list[tuple[int, str]]:
-    """The schema, one applicant unit per session, and a logged-in session token for each (units numbered
-    from `first`), in DATA_DIR's SQLite database or the one at `database_url`."""
+def prepare(data_dir: Path, sessions: int) -> list[tuple[int, str]]:
+    """The schema, one applicant unit per session, and a logged-in session token for each."""
     os.environ["DATA_DIR"] = str(data_dir)
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("DATABASE_URL", None)
+    from store.db import default_engine
+
+    return register_logins(default_engine(), sessions)
+
+
+def register_logins(engine: Any, sessions: int, *, first: int = 0) -> list[tuple[int, str]]:
+    """One applicant unit per session (numbered from `first`) and a logged-in session token for each."""
     from flows.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant, start_session
-    from store.db import default_engine
     from store.demo import DEMO_PASSWORD
 
-    engine = default_engine()
     password = demo_password_hash(DEMO_PASSWORD)
     logins = []
     for n in range(first, first + sessions):

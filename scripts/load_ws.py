@@ -53,7 +53,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,6 +75,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates  # noqa: 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed, InvalidHandshake  # noqa: E402
 from websockets.typing import Origin, Subprotocol  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 from scripts.load import (  # noqa: E402
     COOKIE,
@@ -198,10 +201,12 @@ def _texts(element: Element) -> Iterator[str]:
 
 
 class Session:
-    """One browser tab on the assistant page, speaking the websocket protocol."""
+    """One browser tab on a page of the app (the assistant by default), speaking the websocket protocol."""
 
-    def __init__(self, target: Target, token: str, timeout: float, *, source: str | None = None) -> None:
+    def __init__(self, target: Target, token: str, timeout: float, *, source: str | None = None,
+                 page: str = PAGE, query: str = "") -> None:
         self.target, self.timeout, self.source = target, timeout, source
+        self.page, self.query = page, query
         self.jar: dict[str, str] = {COOKIE: token}  # what the browser holds: login, XSRF, replica cookies
         self.ws: ClientConnection | None = None
         self.reader: asyncio.Task[None] | None = None
@@ -340,10 +345,11 @@ class Session:
     async def rerun(self, *triggers: WidgetState) -> None:
         """One rerun with the widget states (and the triggers), until the run (chain) finishes."""
         state = ClientState(
-            query_string="", page_script_hash=self.page_hash, page_name="" if self.page_hash else PAGE,
+            query_string=self.query, page_script_hash=self.page_hash, page_name="" if self.page_hash else self.page,
             widget_states=WidgetStates(widgets=[*self.values.values(), *triggers]),
             context_info=ContextInfo(timezone="Asia/Shanghai", timezone_offset=-480, locale="zh-CN",
-                                     url=f"{self.target.origin}/{PAGE}", is_embedded=False,
+                                     url=f"{self.target.origin}/{self.page}" + (f"?{self.query}" if self.query else ""),
+                                     is_embedded=False,
                                      color_scheme="light"))
         self._finished = asyncio.get_running_loop().create_future()
         await self._send(BackMsg(rerun_script=state))
@@ -448,9 +454,10 @@ class Session:
                                                                  "Origin": self.target.origin}, body)
         except OSError:
             raise Dropped("the upload's connection failed") from None
-        if answer.status in (502, 503, 504) or (answer.status != 200 and answer.status != 204 and self.ws is None):
-            raise Dropped(f"upload answered {answer.status}")
         if answer.status not in (200, 204):
+            # The replica holding this session may have gone (the proxy then sends the file elsewhere): a rerun
+            # over the websocket tells, raising Dropped when it is gone.
+            await self.rerun()
             raise Unexpected(f"upload answered {answer.status}: {answer.body[:200]!r}")
         info = UploadedFileInfo(name=filename, size=len(data), file_id=urls.file_id, file_urls=urls)
         self.values[uploader.id] = WidgetState(id=uploader.id,
@@ -493,6 +500,8 @@ class Walk:
     reconnects: int = 0
     reconnect_seconds: list[float] = field(default_factory=list)
     acknowledged: dict[int, dict[str, str]] = field(default_factory=dict)  # user id -> answer -> value given
+    sessions: dict[int, Session] = field(default_factory=dict)  # user id -> its tab, while it runs
+    finished: set[int] = field(default_factory=set)  # user ids whose walk has ended
 
 
 @dataclass(frozen=True)
@@ -561,6 +570,7 @@ async def walk(w: Walk, user_id: int, token: str) -> None:
     """One applicant's kind-C filing through the assistant page, doing what each page asks; timed."""
     source = f"127.0.1.{user_id % 250 + 1}" if w.source_addresses else None
     session = Session(w.target, token, w.timeout, source=source)
+    w.sessions[user_id] = session
     given = w.acknowledged.setdefault(user_id, {})
     state: dict[str, Any] = {"user": user_id}
     at = ["open the assistant"]
@@ -609,6 +619,7 @@ async def walk(w: Walk, user_id: int, token: str) -> None:
         w.results.errors.append(f"session {user_id} at '{at[0]}': {type(error).__name__}: "
                                 f"{(str(error).splitlines() or [''])[0][:300]}")
     finally:
+        w.finished.add(user_id)
         await session.close()
 
 
@@ -628,28 +639,25 @@ def server_tracebacks(log: Path) -> list[str]:
     return found
 
 
-def submitted_in_database() -> int:
-    """Kind-C cases with a submission time, in the configured database (DATABASE_URL / DATA_DIR)."""
+def submitted_in_database(engine: Engine) -> int:
+    """Kind-C cases with a submission time."""
     from sqlalchemy import text
 
-    from store.db import default_engine
-
-    with default_engine().connect() as connection:
+    with engine.connect() as connection:
         count = connection.execute(text(
             "SELECT count(*) FROM \"case\" WHERE kind = 'C' AND submitted_at IS NOT NULL")).scalar_one()
     return int(count)
 
 
-def answers_missing_in_database(w: Walk) -> list[str]:
+def answers_missing_in_database(w: Walk, engine: Engine) -> list[str]:
     """Every acknowledged text and date answer compared with what the database holds for that applicant."""
     from sqlalchemy import text
 
     from flows.kinds import get_filing
-    from store.db import default_engine
 
     by_label = {q.label: q.id for q in get_filing("C").questions}
     missing = []
-    with default_engine().connect() as connection:
+    with engine.connect() as connection:
         for user_id, given in w.acknowledged.items():
             stored = {str(q): v for q, v in connection.execute(text(
                 "SELECT a.question_id, a.value FROM answer a JOIN \"case\" c ON c.id = a.case_id "
@@ -701,15 +709,15 @@ async def run_load(w: Walk, logins: list[tuple[int, str]], *, stagger: float, ti
         sampler.cancel()
 
 
-def summary(w: Walk, sessions: int, seconds: float) -> str:
-    """What the run measured, then the database's side of it."""
+def summary(w: Walk, sessions: int, seconds: float, engine: Engine, *, submitted_before: int = 0) -> str:
+    """What the run measured, then the database's side of it (kind-C submissions beyond `submitted_before`)."""
     lines = [report(w.results, sessions, seconds)]
-    in_db = submitted_in_database()
+    in_db = submitted_in_database(engine) - submitted_before
     lines.append(f"submitted kind-C cases in the database: {in_db}")
     if in_db != w.results.completed:
         w.results.errors.append(f"{w.results.completed} filings completed but {in_db} submitted in the database")
         lines.append(f"  error: {w.results.errors[-1]}")
-    missing = answers_missing_in_database(w)
+    missing = answers_missing_in_database(w, engine)
     acknowledged = sum(len(given) for given in w.acknowledged.values())
     lines.append(f"acknowledged answers: {acknowledged}, lost: {len(w.lost) + len(missing)}")
     for problem in (w.lost + missing)[:10]:
@@ -755,7 +763,9 @@ def main(argv: list[str] | None = None) -> int:
                              server_pids=[server.pid]))
         seconds = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu
-        print(summary(w, args.sessions, seconds))
+        from store.db import default_engine
+
+        print(summary(w, args.sessions, seconds, default_engine()))
         print(f"client CPU: {client_cpu:.1f} s in {seconds:.0f} s (these websocket clients, one process)"
               + (f"; think time {args.think:g} s mean" if args.think else "; no think time"))
         tracebacks = server_tracebacks(data_dir / "streamlit.log")
