@@ -1,6 +1,6 @@
 """`make bench`: build the 100,000-case data set, measure every claim against its target, print the result.
 
-    python -m bench [--only queue,state,report,pages,screening,certificate,upload] [--db PATH]
+    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology] [--db PATH]
                     [--screening-size N] [--screening-budget SECONDS] [--cases N]
 
 Everything is written under a temporary folder removed at the end (DATA_DIR and DATABASE_URL point
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.common import Figure
 
-SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload")
+SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload", "topology")
 
 
 def _certificates() -> list[Figure]:
@@ -110,6 +110,9 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     section("screening", lambda: screening.run(screening_dir, args.screening_budget, args.screening_size))
     section("certificate", _certificates)
     section("upload", uploads.run)
+    from bench import topology
+
+    section("topology", topology.run)
 
     print()
     print("== summary")
