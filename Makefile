@@ -4,6 +4,7 @@
 #   make test        system packages, ruff, mypy, then the whole pytest suite (what CI runs)
 #   make lint        ruff + mypy only
 #   make bench       run every bench/*.py
+#   make cluster     nginx (TLS) + REPLICAS replicas + PostgreSQL + outbox sender, demo data: https://127.0.0.1:8443
 #   make clean-data  remove the local runtime data (data/runtime) and test artifacts
 
 SHELL := /bin/bash
@@ -15,13 +16,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+REPLICAS ?= 2
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv run test lint bench clean-data
+.PHONY: help venv run test lint bench cluster clean-data
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -34,6 +36,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: venv
 	$(PY) -m store.seed
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
+
+# The production topology on this machine (deploy/): data, keys and logs kept in data/cluster/.
+cluster: venv
+	bash scripts/system-deps.sh
+	$(PY) -m deploy up --demo --replicas $(REPLICAS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

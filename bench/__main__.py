@@ -1,6 +1,6 @@
 """`make bench`: build the 100,000-case data set, measure every claim against its target, print the result.
 
-    python -m bench [--only queue,state,report,pages,screening,certificate,upload] [--db PATH]
+    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology,browser] [--db PATH]
                     [--screening-size N] [--screening-budget SECONDS] [--cases N]
 
 Everything is written under a temporary folder removed at the end (DATA_DIR and DATABASE_URL point
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.common import Figure
 
-SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload")
+SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload", "topology", "browser")
 
 
 def _certificates() -> list[Figure]:
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     print(f"bench: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     figures: list[Figure] = []
     data = None
-    if {"queue", "state", "report", "pages"} & set(chosen):
+    if {"queue", "state", "report", "pages", "browser"} & set(chosen):
         if args.db is not None and args.db.exists():
             data = dataset.open_existing(args.db)
             print(f"data set: reused {args.db}", flush=True)
@@ -97,11 +97,12 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
         figures.extend(found)
 
     if data is not None:
-        from bench import pages, queue, report, state_change
+        from bench import browser, pages, queue, report, state_change
 
         section("queue", lambda: queue.run(data))
         section("report", lambda: report.run(data))
         section("pages", lambda: pages.run(data))
+        section("browser", lambda: browser.run(data, folder))
         section("state", lambda: state_change.run(data))  # last: it changes cases the pages look at
     from bench import screening, uploads
 
@@ -110,6 +111,9 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     section("screening", lambda: screening.run(screening_dir, args.screening_budget, args.screening_size))
     section("certificate", _certificates)
     section("upload", uploads.run)
+    from bench import topology
+
+    section("topology", topology.run)
 
     print()
     print("== summary")

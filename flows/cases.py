@@ -6,7 +6,7 @@ Pages call these and turn `DomainError` into the message at the right place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from flows.ports import (
     EventView,
     FiledCase,
     MaterialView,
+    NewDocument,
     ReturnItem,
     UnitOfWork,
 )
@@ -344,18 +345,76 @@ def correctable_items(case: CaseView) -> list[tuple[str, str]]:
     return items
 
 
+# An act that issues a document renders it before its write transaction with the document number the
+# sequence will give next; if another act of the same organ drew that number meanwhile, it renders again.
+NUMBER_ATTEMPTS = 5
+
+
 def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expected_version: int,
                 now: datetime | None = None, comment: str = "", internal_comment: str = "",
                 items: tuple[ReturnItem, ...] = (), justification: str = "") -> CaseView:
-    """An officer's act (or the applicant's withdrawal), with its notices, in one transaction."""
+    """An officer's act (or the applicant's withdrawal), with its notices, in one transaction.
+
+    The transaction holds no slow work: a document the act issues is rendered and stored beforehand (from
+    a read of the case), and the transaction checks that the case and the document numbers are still
+    those the document was made with; a lost race discards the rendered file."""
     now = now or clock.now()
-    today = clock.local_date(now)
     if act in (Act.SUBMIT, Act.RESUBMIT):
         raise ActRefused("请使用提交功能。")
-    comment = comment.strip()
-    with uow:
-        case = load_visible(uow, actor, case_id)
-        if case.version != expected_version:
+    plan = _ActPlan(actor, case_id, act, expected_version, now, comment.strip(), internal_comment, items,
+                    justification)
+    if not issuing.issues_document(act):
+        with uow:
+            case, change = plan.checked(uow)
+            uow.apply(case, change)
+            uow.commit()
+            return uow.case(case_id)
+    for _attempt in range(NUMBER_ATTEMPTS):
+        with uow.reading() as reader:
+            read, prepared = plan.checked(reader, documents=True)
+            numbers = reader.drawn_numbers()
+        stored = [uow.put_file(document.data) for document in prepared.documents]
+        committed = False
+        try:
+            with uow:
+                case, change = plan.checked(uow)
+                if case.version != read.version:
+                    raise StaleCase()
+                # Drawn in the order the rendering drew them; another act may have taken one meanwhile.
+                if all(uow.next_number(key) == value for key, value in numbers.items()):
+                    uow.apply(case, replace(change, documents=prepared.documents))
+                    uow.commit()
+                    committed = True
+                    return uow.case(case_id)
+        finally:
+            if not committed:
+                for sha256 in stored:
+                    uow.discard_file(sha256)
+    raise StaleCase()
+
+
+@dataclass(frozen=True)
+class _ActPlan:
+    """What an officer asked for, checked against the case as a unit of work reads it."""
+
+    actor: Actor
+    case_id: int
+    act: Act
+    expected_version: int
+    now: datetime
+    comment: str
+    internal_comment: str
+    items: tuple[ReturnItem, ...]
+    justification: str
+
+    def checked(self, uow: UnitOfWork, *, documents: bool = False) -> tuple[CaseView, CaseChange]:
+        """The case and the change the act makes to it (refused with a domain error when it may not);
+        with `documents`, the documents it issues, rendered (numbers drawn from `uow`)."""
+        actor, act, items, comment = self.actor, self.act, self.items, self.comment
+        today = clock.local_date(self.now)
+        internal_comment = self.internal_comment
+        case = load_visible(uow, actor, self.case_id)
+        if case.version != self.expected_version:
             raise StaleCase()
         filing = filing_of(case)
         target = decide(actor, case.at(filing.route), act)
@@ -375,25 +434,23 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
         if act == Act.APPROVE and filing.screening_field:
-            runs = uow.screenings(case_id)
-            blocker = approval_blocker(runs[0] if runs else None, justification)
+            runs = uow.screenings(self.case_id)
+            blocker = approval_blocker(runs[0] if runs else None, self.justification)
             if blocker:
                 raise ActRefused(blocker)
-            if justification.strip() and runs and runs[0].not_done:
-                internal_comment = f"未完成比对仍予通过的理由：{justification.strip()}\n{internal_comment}"
-        answers = uow.answers(case_id) if issuing.issues_document(act) else {}
-        documents = issuing.documents_for(uow, act, case=case, filing=filing, answers=answers, actor=actor,
-                                          items=items, comment=comment, today=today)
+            if self.justification.strip() and runs and runs[0].not_done:
+                internal_comment = f"未完成比对仍予通过的理由：{self.justification.strip()}\n{internal_comment}"
+        issued: tuple[NewDocument, ...] = ()
+        if documents:
+            issued = issuing.documents_for(uow, act, case=case, filing=filing, answers=uow.answers(self.case_id),
+                                           actor=actor, items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None
         if cancel is not None and uow.case(cancel).cancelled:
             raise ActRefused("该备案已由另一份撤销申请撤销，本申请无需再通过，请作“不予通过”处理。")
         notify = f"您的办件{case.number}：{ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
-        change = CaseChange(act=act, to_stage=target, actor=actor, at=now, comment=comment,
-                            internal_comment=internal_comment.strip(), items=items, updates=updates,
-                            notify=notify, documents=documents, cancel_case_id=cancel)
-        uow.apply(case, change)
-        uow.commit()
-        return uow.case(case_id)
+        return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,
+                                internal_comment=internal_comment.strip(), items=items, updates=updates,
+                                notify=notify, documents=issued, cancel_case_id=cancel)
 
 
 def withdraw(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int,

@@ -74,7 +74,7 @@ def key_path() -> Path:
     return data / DEFAULT_KEY_NAME
 
 
-def _create_key_file(path: Path) -> None:
+def create_key_file(path: Path) -> None:
     """Write a new key atomically, without replacing one another process wrote meanwhile."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
@@ -108,7 +108,7 @@ def private_key() -> Ed25519PrivateKey:
     if not path.exists():
         if os.environ.get(KEY_FILE_ENV):
             raise FileNotFoundError(f"{KEY_FILE_ENV} names a missing file: {path}")
-        _create_key_file(path)
+        create_key_file(path)
     return _load_private(str(path), path.stat().st_mtime_ns)
 
 

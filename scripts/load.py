@@ -32,6 +32,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -115,15 +116,20 @@ def prepare(data_dir: Path, sessions: int) -> list[tuple[int, str]]:
     """The schema, one applicant unit per session, and a logged-in session token for each."""
     os.environ["DATA_DIR"] = str(data_dir)
     os.environ.pop("DATABASE_URL", None)
+    from store.db import default_engine
+
+    return register_logins(default_engine(), sessions)
+
+
+def register_logins(engine: Any, sessions: int, *, first: int = 0) -> list[tuple[int, str]]:
+    """One applicant unit per session (numbered from `first`) and a logged-in session token for each."""
     from flows.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant, start_session
-    from store.db import default_engine
     from store.demo import DEMO_PASSWORD
 
-    engine = default_engine()
     password = demo_password_hash(DEMO_PASSWORD)
     logins = []
-    for n in range(sessions):
+    for n in range(first, first + sessions):
         account = register_applicant(engine, Registration(
             unit_name=f"乌鲁木齐压测物业服务有限公司{n:03d}", credit_code=_credit_code(n), contact=f"压测{n}",
             mobile=f"137{n:08d}", password=DEMO_PASSWORD), password_hash=password)

@@ -4,6 +4,7 @@
 #   - Chromium (/usr/bin/chromium) for the Playwright end-to-end tests (never `playwright install`)
 #   - poppler-utils (pdftoppm) to render generated PDFs to images
 #   - fonts-wqy-microhei so Chromium draws Chinese in e2e screenshots (not tofu boxes)
+#   - nginx, the reverse proxy of deploy/ (TLS, sticky sessions, rate limits), for tests/topology
 # Idempotent: does nothing (not even `apt-get update`) when everything is present.
 set -euo pipefail
 
@@ -20,9 +21,10 @@ done
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 WQY=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 [ -f "$WQY" ] || missing+=(fonts-wqy-microhei)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-    echo "system-deps: all present (postgresql, chromium, poppler-utils, fonts-wqy-microhei)"
+    echo "system-deps: all present (postgresql, chromium, poppler-utils, fonts-wqy-microhei, nginx)"
     exit 0
 fi
 
@@ -60,5 +62,6 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { echo "system-deps:
 [ -x /usr/bin/chromium ] || { echo "system-deps: /usr/bin/chromium still missing" >&2; ok=0; }
 command -v pdftoppm >/dev/null 2>&1 || { echo "system-deps: pdftoppm still missing" >&2; ok=0; }
 [ -f "$WQY" ] || { echo "system-deps: $WQY still missing" >&2; ok=0; }
+[ -x /usr/sbin/nginx ] || { echo "system-deps: /usr/sbin/nginx still missing" >&2; ok=0; }
 [ "$ok" = 1 ] || exit 1
 echo "system-deps: done"

@@ -48,3 +48,8 @@ def get(sha256: str) -> bytes:
 
 def exists(sha256: str) -> bool:
     return _path(sha256).exists()
+
+
+def remove(sha256: str) -> None:
+    """Delete a file no row names (the caller checked): a document rendered for an act that lost its race."""
+    _path(sha256).unlink(missing_ok=True)

@@ -121,6 +121,7 @@ class SqlUnitOfWork:
         # The cases read in this transaction, so reading one again (the check, the view returned)
         # costs no second query; a change puts the row its UPDATE returned here.
         self._cases: dict[int, CaseView] = {}
+        self._drawn: dict[str, int] = {}
 
     @property
     def session(self) -> Session:
@@ -140,6 +141,7 @@ class SqlUnitOfWork:
         session.close()
         self._session = None
         self._cases.clear()
+        self._drawn.clear()
 
     def commit(self) -> None:
         if self.read_only:
@@ -331,8 +333,33 @@ class SqlUnitOfWork:
     def record(self, *, actor_id: int, action: str, subject: str, detail: dict[str, Any]) -> None:
         audit.append(self.session, actor_id=actor_id, action=action, subject=subject, detail=detail)
 
+    def reading(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, read_only=True)
+
+    def drawn_numbers(self) -> dict[str, int]:
+        return dict(self._drawn)
+
+    def discard_file(self, sha256: str) -> None:
+        """Remove the file unless a document or material names it (they are written before their rows)."""
+        with Session(self.engine) as session:
+            named = session.exec(select(Document.id).where(Document.sha256 == sha256).limit(1)).first()
+            named = named or session.exec(select(CaseMaterial.id).where(CaseMaterial.sha256 == sha256)
+                                          .limit(1)).first()
+        if named is None:
+            blobs.remove(sha256)
+
     def next_number(self, key: str) -> int:
-        """The next value of a named sequence, locked until this transaction ends."""
+        """The next value of a named sequence, locked until this transaction ends (read-only: the value the
+        next draw will give, nothing locked)."""
+        if self.read_only:
+            current = self.session.exec(select(Counter.value).where(Counter.key == key)).first()
+            self._drawn[key] = (current or 0) + 1
+            return self._drawn[key]
+        drawn = self._draw(key)
+        self._drawn[key] = drawn
+        return drawn
+
+    def _draw(self, key: str) -> int:
         query = select(Counter).where(Counter.key == key).with_for_update()
         row = self.session.exec(query).first()
         if row is None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from deploy.postgres import tail
 from tests.e2e.helpers import track_runs, wait_for_app, wait_scroll_still
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,13 +53,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as e:
-        return f"(no log: {e})"
 
 
 class AppServer:
@@ -182,8 +176,8 @@ class AppServer:
     def log_tail(self, lines: int = 60) -> str:
         """The last lines of the server's stderr (Streamlit's log, tracebacks) and stdout (prints)."""
         return (
-            f"--- streamlit stderr (tail) ---\n{_tail(self.stderr_path, lines)}\n"
-            f"--- streamlit stdout (tail) ---\n{_tail(self.stdout_path, lines // 3)}"
+            f"--- streamlit stderr (tail) ---\n{tail(self.stderr_path, lines)}\n"
+            f"--- streamlit stdout (tail) ---\n{tail(self.stdout_path, lines // 3)}"
         )
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from deploy.postgres import free_port
 from flows.clock import now as clock_now
 from store.admin import set_email
 from store.models import Delivery, Notification
@@ -29,41 +25,16 @@ from store.outbox import (
     outbox_counts,
     send_pending,
 )
+from tests.smtp import Inbox, smtp_server
 from tests.support import World, make_world, submitted
 
 DAY = date(2026, 11, 27)
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

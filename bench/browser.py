@@ -1,0 +1,172 @@
+"""What a person sees: click → content visible for every page, in Chromium, on the 100,000-case data set.
+
+The app is served by `streamlit run serve.py` on the bench's database; each role logs in with a server-side
+session cookie (the login form is not what is measured). For each page: one visit first (printed as the
+cold figure), then REPEATS clicks on its menu entry from another page, each timed from the click until
+the page's script run has finished (followed on the websocket, as tests/e2e does) and its content is
+visible (the title, and the chart, table or preview the page is for). Target: p95 under 1 s per page.
+Baseline: the service guide, a page that reads no case.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from bench.common import Figure, p_ms
+from bench.dataset import Dataset
+from deploy.postgres import free_port
+from deploy.topology import Service
+from store.accounts import start_session
+from tests.e2e.helpers import track_runs
+from ui.session import COOKIE
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEATS = 7
+TARGET_P95_MS = 1000.0
+TIMEOUT_MS = 60_000
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page as a person reaches it: who, from which page, by which menu entry, and what shows it is there."""
+
+    name: str
+    login: str | None  # an officer's login, "applicant" for the busiest unit, None for a visitor
+    menu: str  # the sidebar entry clicked
+    back: str  # the entry clicked in between, to leave the page
+    title: str  # the page's heading
+    content: str | None = None  # a CSS selector that must be visible too (chart, table, preview)
+
+
+SCREENS = (
+    Screen("home, province officer", "ting", "首页", "办事指南", "保安业务网上自助办理"),
+    Screen("home, applicant (busiest unit)", "applicant", "首页", "办事指南", "保安业务网上自助办理"),
+    Screen("assistant, applicant resuming a draft", "applicant", "申请办理", "首页", "申请办理",
+           '[data-testid="stChatMessage"]'),
+    Screen("my cases, applicant (busiest unit)", "applicant", "我的办件", "首页", "我的办件"),
+    Screen("queue, prefecture 650100", "zhou650100", "待办队列", "首页", "待办队列"),
+    Screen("ledger, prefecture 650100", "zhou650100", "台账", "首页", "台账", '[data-testid="stDataFrame"]'),
+    Screen("report with its charts, province", "ting", "工作通报", "首页", "工作通报",
+           '[data-testid="stVegaLiteChart"]'),
+    Screen("feedback inbox, province", "ting", "意见反馈处理", "首页", "意见反馈处理"),
+    Screen("administration", "admin", "系统管理", "首页", "系统管理", '[data-testid="stDataFrame"]'),
+    Screen("verification, visitor", None, "证书核验", "首页", "证书核验"),
+    Screen("service guide, visitor (baseline)", None, "办事指南", "首页", "办事指南"),
+)
+
+
+def _settled(page: Page, started_before: int, title: str, content: str | None) -> None:
+    """Until a run started after the click has finished and the page's content is visible."""
+    tracker = track_runs(page)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while tracker.started <= started_before or tracker.running:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no finished run for {title}")
+        page.wait_for_timeout(5)
+    page.locator("h1").filter(has_text=title).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    if content:
+        page.locator(content).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+def _click(page: Page, menu: str, title: str, content: str | None) -> float:
+    tracker = track_runs(page)
+    before = tracker.started
+    start = time.perf_counter()
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=menu, exact=True).click()
+    _settled(page, before, title, content)
+    return time.perf_counter() - start
+
+
+def _case_page(page: Page) -> tuple[float, float]:
+    """(from the queue, click a case's 办理 button until its page shows; click its materials tab until the
+    previews show)."""
+    _click(page, "待办队列", "待办队列", None)
+    tracker = track_runs(page)
+    before = tracker.started
+    start = time.perf_counter()
+    page.get_by_role("button", name="办理", exact=True).first.click()
+    _settled(page, before, "办件", None)
+    opened = time.perf_counter() - start
+    start = time.perf_counter()
+    page.get_by_role("tab").filter(has_text="材料").first.click()
+    page.locator('[data-testid="stImage"] img:visible').first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    return opened, time.perf_counter() - start
+
+
+def _server(data: Dataset, port: int, log: Path) -> Service:
+    env = dict(os.environ, DATABASE_URL=data.url, DATA_DIR=os.environ["DATA_DIR"], PYTHONPATH=str(ROOT),
+               APP_BASE_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1")
+    env.pop("PORTAL", None)
+    server = Service("app", [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], env, log,
+                     health_url=f"http://127.0.0.1:{port}/_stcore/health")
+    server.start()
+    return server
+
+
+def run(data: Dataset, folder: Path) -> list[Figure]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _server(data, port, folder / "browser-bench-server.log")
+    users = {**data.officers, "applicant": data.busiest_unit_user}
+    times: dict[str, list[float]] = {}
+    cold: dict[str, float] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            pages: dict[str | None, Page] = {}
+
+            def page_for(login: str | None) -> Page:
+                if login not in pages:
+                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                                  timezone_id="Asia/Shanghai")
+                    if login is not None:
+                        token = start_session(data.engine, users[login])
+                        context.add_cookies([{"name": COOKIE, "value": token, "domain": "127.0.0.1", "path": "/"}])
+                    page = context.new_page()
+                    track_runs(page)
+                    page.goto(base)
+                    _settled(page, 0, "保安业务网上自助办理", None)
+                    pages[login] = page
+                return pages[login]
+
+            measure: list[tuple[str, Callable[[], float]]] = []
+            for screen in SCREENS:
+                page = page_for(screen.login)
+
+                def once(p: Page = page, s: Screen = screen) -> float:
+                    _click(p, s.back, "", None) if s.back != s.menu else None
+                    return _click(p, s.menu, s.title, s.content)
+
+                measure.append((screen.name, once))
+            for name, once in measure:
+                cold[name] = once()
+                times[name] = [once() for _ in range(REPEATS)]
+                print(f"   {name:<46} first {cold[name] * 1000:>6.0f} ms, then p95 "
+                      f"{p_ms(times[name], 95):>6.0f} ms", flush=True)
+            officer = page_for("zhou650100")
+            opened, previews = zip(*(_case_page(officer) for _ in range(REPEATS + 1)), strict=True)
+            times["case page, prefecture (办理 clicked in the queue)"] = list(opened[1:])
+            times["case page: materials tab → previews visible"] = list(previews[1:])
+            browser.close()
+    finally:
+        server.stop()
+    baseline = p_ms(times["service guide, visitor (baseline)"], 95)
+    return [Figure(f"browser: {name}: p95", p_ms(values, 95), "ms", baseline, "service guide",
+                   target=TARGET_P95_MS, note=f"first visit {cold[name] * 1000:.0f} ms" if name in cold else "")
+            for name, values in times.items()]
+
+
+if __name__ == "__main__":
+    subprocess.run([sys.executable, "-m", "bench", "--only", "browser", *sys.argv[1:]], check=False)
