@@ -55,9 +55,11 @@ _COVERED_JS = """() => {
   // Shown: not hidden, not transparent, and its centre not clipped away by a collapsed ancestor.
   const shown = (el, x, y) => {
     if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true, contentVisibilityAuto: true})) return false;
+    // Not clickable, or fading in or out (a table's hover toolbar): not a button a person can press now.
+    if (getComputedStyle(el).pointerEvents === 'none') return false;
     for (let e = el.parentElement; e; e = e.parentElement) {
       const s = getComputedStyle(e);
-      if (s.opacity === '0') return false;
+      if (parseFloat(s.opacity) < 1) return false;
       if (s.overflow !== 'visible') { const c = e.getBoundingClientRect();
         if (x < c.left || x > c.right || y < c.top || y > c.bottom) return false; }
     }
