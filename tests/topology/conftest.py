@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -78,5 +80,11 @@ def wait_until(done: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def run(coroutine: object) -> object:
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end on a thread of its own: the browser tests' Playwright keeps an event loop
+    running on the main thread for the whole session, and `asyncio.run` refuses to start inside it."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="topology-loop") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

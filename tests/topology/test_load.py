@@ -15,6 +15,7 @@ from scripts.load import Results, register_logins
 from scripts.load_ws import Target, Walk, roster_workbook, run_load, submitted_in_database, summary
 from store.admin import set_email
 from store.demo import demo_pdf
+from tests.topology.conftest import run
 
 SESSIONS = 40
 THINK_S = 1.0  # mean pause before each interaction: a brisk person (a real one takes 10-20 s)
@@ -45,7 +46,7 @@ def test_forty_applicants_file_through_the_proxy(topology: Topology, db: Engine,
     w = _walk(topology)
     before = submitted_in_database(db)
     started = time.perf_counter()
-    asyncio.run(run_load(w, _logins(db, 0), stagger=STAGGER_S, time_limit=TIME_LIMIT_S,
+    run(run_load(w, _logins(db, 0), stagger=STAGGER_S, time_limit=TIME_LIMIT_S,
                          server_pids=[app.pid for app in topology.apps]))
     text = summary(w, SESSIONS, time.perf_counter() - started, db, submitted_before=before)
     _print(capsys, f"{SESSIONS} applicants through nginx, 2 replicas, PostgreSQL (think {THINK_S:g} s)", text)
@@ -82,7 +83,7 @@ def test_a_replica_killed_mid_run_loses_no_acknowledged_answer(topology: Topolog
     w = _walk(topology)
     before = submitted_in_database(db)
     started = time.perf_counter()
-    victim, held = asyncio.run(_kill_mid_run(w, topology, _logins(db, SESSIONS)))
+    victim, held = run(_kill_mid_run(w, topology, _logins(db, SESSIONS)))
     try:
         text = summary(w, SESSIONS, time.perf_counter() - started, db, submitted_before=before)
         _print(capsys, f"{SESSIONS} applicants, replica r{victim + 1} SIGKILLed holding {len(held)} of them", text)

@@ -5,7 +5,6 @@ codes and verify certificates."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import urllib.request
 
@@ -13,7 +12,7 @@ import pytest
 
 from deploy.topology import Topology, max_upload_mb
 from scripts.load_ws import Http, Target, http
-from tests.topology.conftest import LIMITS
+from tests.topology.conftest import LIMITS, run
 
 ROUTE = re.compile(r"__Host-baoan-route=(r\d+); Path=/; Max-Age=\d+; Secure; HttpOnly; SameSite=Lax")
 
@@ -21,7 +20,7 @@ ROUTE = re.compile(r"__Host-baoan-route=(r\d+); Path=/; Max-Age=\d+; Secure; Htt
 def _get(topology: Topology, path: str, *, source: str, method: str = "GET", cookie: str = "",
          headers: dict[str, str] | None = None, body: bytes = b"") -> Http:
     target = Target.parse(topology.url, str(topology.cafile))
-    return asyncio.run(http(target, method, path, {**({"Cookie": cookie} if cookie else {}), **(headers or {})},
+    return run(http(target, method, path, {**({"Cookie": cookie} if cookie else {}), **(headers or {})},
                             body, source=source))
 
 
@@ -32,7 +31,7 @@ def _header(answer: Http, name: str) -> list[str]:
 def test_plain_http_is_redirected_to_https(topology: Topology) -> None:
     site = (topology.root / "nginx" / "baoan.conf").read_text(encoding="utf-8")
     port = int(re.search(r"listen 127\.0\.0\.1:(\d+);", site).group(1))  # type: ignore[union-attr]
-    answer = asyncio.run(http(Target("http", "127.0.0.1", port), "GET", "/verify?code=ABC", {},
+    answer = run(http(Target("http", "127.0.0.1", port), "GET", "/verify?code=ABC", {},
                               source="127.0.2.1"))
     assert answer.status == 301
     assert _header(answer, "location") == [f"https://127.0.0.1:{topology.https_port}/verify?code=ABC"]

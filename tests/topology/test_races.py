@@ -21,7 +21,7 @@ from store.admin import set_email
 from store.demo import DEMO_PASSWORD
 from tests.smtp import Inbox
 from tests.support import World, make_world, submitted
-from tests.topology.conftest import wait_until
+from tests.topology.conftest import run, wait_until
 
 STALE = "此办件已被他人处理"
 SUBMISSIONS = 20
@@ -55,7 +55,7 @@ def test_two_officers_on_different_replicas_acting_at_once_one_wins(topology: To
                         page="case", query=f"id={case.id}")
                 for index, officer in enumerate((world.county.user_id, colleague))]
 
-    outcomes = asyncio.run(_race(sessions))
+    outcomes = run(_race(sessions))
 
     assert sorted(outcomes) == ["lost", "won"], outcomes
     with db.connect() as connection:
