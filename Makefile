@@ -1,6 +1,6 @@
 # 保安业务网上自助办理: developer and CI entry points.
 #   make venv        create .venv and install requirements-dev.txt (only when requirements*.txt changed)
-#   make run         seed demo data, then serve the app on http://localhost:8501
+#   make run         install the documents' fallback font if missing, seed demo data, serve http://localhost:8501
 #   make test        system packages, ruff, mypy, then the whole pytest suite (what CI runs)
 #   make lint        ruff + mypy only
 #   make bench       run every bench/*.py
@@ -28,12 +28,16 @@ help:
 venv: $(STAMP)
 
 # Re-install only when a requirements file is newer than the stamp.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-ocr.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -r requirements-ocr.txt
 	@touch $@
 
+# The documents' fallback font for rare characters (fonts-hanazono) is installed when missing; where it
+# cannot be (no root, offline), the app still runs and refuses such characters where they are typed.
 run: venv
+	@bash scripts/system-deps.sh fonts || echo "make run: fonts-hanazono could not be installed: names with rare characters (e.g. 䶮, 𠮷) will be refused at input until it is (sudo apt-get install fonts-hanazono)"
 	$(PY) -m store.seed
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 

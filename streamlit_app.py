@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from flows.clock import today
-from flows.errors import DomainError
+from flows.clock import show, today
+from flows.document_fonts import fallbacks
 from flows.kinds import all_filings
 from flows.review import OFFICER_ROLES, Role
-from store.accounts import authenticate
 from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts
-from ui import portal
+from store.screening import fugitive_alerts
+from ui import login, portal
 from ui.applicant_home import needs_me_now
-from ui.layout import APP_TITLE, link, page_setup, set_feedback_context, show_error
-from ui.session import engine, log_in
+from ui.layout import APP_TITLE, link, page_setup, set_feedback_context
+from ui.session import engine
+from ui.text import md_escape
 
 account = page_setup(APP_TITLE, page_id="home", public=True)
 set_feedback_context(step="首页")
@@ -41,27 +42,23 @@ def _police_intro() -> None:
     st.caption("申请单位请通过互联网入口办理业务。工作人员账号由系统管理员开设，忘记密码请联系系统管理员。")
 
 
+if account is None and login.pending() is not None:  # a new password or the second factor: the whole width
+    login.login_form(key="login", next_path="/")
+    st.stop()
 if account is None:
     police = portal.current() == portal.Portal.POLICE
-    intro, login = st.columns([3, 2], gap="large")
+    intro, form = st.columns([3, 2], gap="large")
     with intro:
         if police:
             _police_intro()
         else:
             _applicant_intro()
-    with login:
+    with form:
         st.subheader("登录")
-        with st.form("login"):
-            login_name = st.text_input("登录名", placeholder="工作人员登录名" if police else "申请单位填注册时的手机号码")
-            password = st.text_input("密码", type="password")
-            submitted = st.form_submit_button("登录", type="primary")
-        if submitted:
-            try:
-                log_in(authenticate(engine(), login_name, password))
-            except DomainError as error:
-                show_error(error.message)
-            else:
-                st.rerun()
+        if st.query_params.get("login") == "expired":
+            st.warning("登录未完成（登录凭证已使用或超过1分钟），请重新登录。", icon=":material/timer_off:")
+        login.login_form(key="login", next_path="/",
+                   login_placeholder="工作人员登录名" if police else "申请单位填注册时的手机号码")
     st.stop()
 
 summary = home_summary(engine(), account.actor)
@@ -71,6 +68,11 @@ if account.role == Role.APPLICANT:
 cols = st.columns(len(summary.counts) or 1)
 for col, (label, count) in zip(cols, summary.counts, strict=False):
     col.metric(label, count)
+for alert in fugitive_alerts(engine(), account.actor):
+    st.error(f"紧急：办件{alert.number}（{md_escape(alert.unit_name)}）的拟任法定代表人自动比对比中网上逃犯"
+             f"（{show(alert.at)}），请立即核查并依法处置。", icon=":material/crisis_alert:")
+    st.page_link("pages/case.py", label=f"打开办件 {alert.number}", query_params={"id": str(alert.case_id)},
+                 icon=":material/open_in_new:")
 if account.role in OFFICER_ROLES:
     waiting = queue_counts(engine(), account.actor)
     if waiting.overdue or waiting.due_today:
@@ -83,6 +85,9 @@ if account.role in (*OFFICER_ROLES, Role.ADMIN):
     if gaps:
         st.warning(f"{'、'.join(map(str, gaps))}年的节假日安排尚未录入，落在该年的办结期限为估算值，"
                    "请系统管理员在“系统管理 → 节假日日历”中录入。", icon=":material/event_busy:")
+if account.role == Role.ADMIN and not fallbacks():
+    st.warning("文书的后备字体（fonts-hanazono）未安装：含生僻字（如“䶮”“𠮷”）的单位名称和姓名在填写时会被拒绝。"
+               "请在服务器上安装 fonts-hanazono（make run 会自动安装）。", icon=":material/font_download_off:")
 if account.role == Role.APPLICANT:
     link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
     link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")

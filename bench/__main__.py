@@ -1,7 +1,7 @@
 """`make bench`: build the 100,000-case data set, measure every claim against its target, print the result.
 
-    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology,browser] [--db PATH]
-                    [--screening-size N] [--screening-budget SECONDS] [--cases N]
+    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology,browser,login,precheck]
+                    [--db PATH] [--screening-size N] [--screening-budget SECONDS] [--cases N] [--precheck-size N]
 
 Everything is written under a temporary folder removed at the end (DATA_DIR and DATABASE_URL point
 there while the bench runs), unless --db names a data set file to build once and reuse.
@@ -22,7 +22,8 @@ from pathlib import Path
 
 from bench.common import Figure
 
-SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload", "topology", "browser")
+SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload", "topology", "browser",
+            "login", "precheck")
 
 
 def _certificates() -> list[Figure]:
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screening-budget", type=float, default=600.0,
                         help="seconds allowed for writing the screening list (default 600)")
     parser.add_argument("--screening-dir", type=Path, help="folder to keep the screening list in between runs")
+    parser.add_argument("--precheck-size", type=int, default=14,
+                        help="pre-check corpus: pages per document and variation (14: 308 pages)")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
@@ -104,7 +107,7 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
         section("pages", lambda: pages.run(data))
         section("browser", lambda: browser.run(data, folder))
         section("state", lambda: state_change.run(data))  # last: it changes cases the pages look at
-    from bench import screening, uploads
+    from bench import logins, precheck, screening, uploads
 
     screening_dir = args.screening_dir or folder
     screening_dir.mkdir(parents=True, exist_ok=True)
@@ -114,6 +117,8 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     from bench import topology
 
     section("topology", topology.run)
+    section("login", logins.run)
+    section("precheck", lambda: precheck.run(args.precheck_size))
 
     print()
     print("== summary")

@@ -26,7 +26,7 @@ from deploy.postgres import free_port
 from deploy.topology import Service
 from store.accounts import start_session
 from tests.e2e.helpers import track_runs
-from ui.session import COOKIE
+from web.cookies import SESSION_COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 7
@@ -132,8 +132,10 @@ def run(data: Dataset, folder: Path) -> list[Figure]:
                     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                                   timezone_id="Asia/Shanghai")
                     if login is not None:
-                        token = start_session(data.engine, users[login])
-                        context.add_cookies([{"name": COOKIE, "value": token, "domain": "127.0.0.1", "path": "/"}])
+                        # Officers' sessions as after their second factor (TOTP), as a real login leaves them.
+                        token = start_session(data.engine, users[login], second_factor=login != "applicant")
+                        context.add_cookies([{"name": SESSION_COOKIE, "value": token, "domain": "127.0.0.1",
+                                              "path": "/", "secure": True, "httpOnly": True, "sameSite": "Strict"}])
                     page = context.new_page()
                     track_runs(page)
                     page.goto(base)

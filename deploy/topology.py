@@ -45,8 +45,6 @@ class Limits:
 
     login_rate: str = "10r/m"
     login_burst: int = 10
-    sms_rate: str = "3r/m"
-    sms_burst: int = 2
     verify_rate: str = "30r/m"
     verify_burst: int = 20
     upload_rate: str = "60r/m"
@@ -102,7 +100,6 @@ def render_site(replicas: list[str], *, listen: str, http_listen: str, server_na
         # A multipart body carries the file plus its framing; Streamlit re-checks the file's own size.
         "MAX_BODY": f"{upload + 1}m",
         "LOGIN_RATE": limits.login_rate, "LOGIN_BURST": str(limits.login_burst),
-        "SMS_RATE": limits.sms_rate, "SMS_BURST": str(limits.sms_burst),
         "VERIFY_RATE": limits.verify_rate, "VERIFY_BURST": str(limits.verify_burst),
         "UPLOAD_RATE": limits.upload_rate, "UPLOAD_BURST": str(limits.upload_burst),
         "PAGE_RATE": limits.page_rate, "PAGE_BURST": str(limits.page_burst),

@@ -1,4 +1,8 @@
-"""Registration input: each field checked on its own, so the assistant can ask one at a time."""
+"""Registration input: each field checked on its own, so the assistant can ask one at a time.
+
+The password is not one of these fields: it is asked only after the mobile number is proven by an SMS code
+(flows/identity/registration.py), and never kept in the registration draft.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +11,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from flows.answers import clean_text
 from flows.errors import FieldError
 from flows.identifiers import check_mobile, check_uscc
-
-MIN_PASSWORD = 8
-
-
-def check_password(value: str) -> str:
-    """At least 8 characters with both letters and digits; no spaces."""
-    if len(value) < MIN_PASSWORD:
-        raise FieldError(f"密码至少{MIN_PASSWORD}位，您输入了{len(value)}位。", field="password")
-    if any(ch.isspace() for ch in value):
-        raise FieldError("密码不能包含空格。", field="password")
-    if not any(ch.isdigit() for ch in value) or not any(ch.isalpha() for ch in value):
-        raise FieldError("密码须同时包含字母和数字。", field="password")
-    if len(value) > 128:
-        raise FieldError("密码过长，请不超过128位。", field="password")
-    return value
-
-
-def _unit_name(value: str) -> str:
-    name = clean_text(value, max_length=80, label="单位名称")
-    if len(name) < 2:
-        raise FieldError("请填写营业执照或登记证书上的单位全称。")
-    return name
-
-
-def _contact(value: str) -> str:
-    name = clean_text(value, max_length=30, label="联系人姓名")
-    if not name:
-        raise FieldError("请填写联系人姓名。")
-    return name
+from flows.identity.passwords import check_password
+from flows.identity.units import contact_name, unit_name
 
 
 @dataclass(frozen=True)
@@ -47,20 +23,20 @@ class RegistrationField:
     label: str
     hint: str
     check: Callable[[str], str]
-    secret: bool = False
 
 
 REGISTRATION_FIELDS: tuple[RegistrationField, ...] = (
-    RegistrationField("unit_name", "单位名称", "与营业执照或登记证书上的名称一致", _unit_name),
+    RegistrationField("unit_name", "单位名称", "与营业执照或登记证书上的名称一致", unit_name),
     RegistrationField("credit_code", "统一社会信用代码", "18位，见营业执照", check_uscc),
-    RegistrationField("contact", "联系人姓名", "办理本业务的经办人", _contact),
-    RegistrationField("mobile", "联系人手机号码", "用于登录和接收办理进度通知", check_mobile),
-    RegistrationField("password", "登录密码", "至少8位，须同时包含字母和数字", check_password, secret=True),
+    RegistrationField("contact", "联系人姓名", "办理本业务的经办人", contact_name),
+    RegistrationField("mobile", "联系人手机号码", "用于登录、接收短信验证码和办理进度通知", check_mobile),
 )
+# Joining a unit by invitation: the unit is known from the invitation.
+INVITED_FIELDS: tuple[RegistrationField, ...] = tuple(f for f in REGISTRATION_FIELDS if f.id in ("contact", "mobile"))
 
 
 class Registration(BaseModel):
-    """A complete, checked registration."""
+    """A complete, checked registration (the demo seed and test builders make accounts from one)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,5 +58,7 @@ def check_registration_field(field_id: str, value: str) -> str:
 
 
 def check_registration(values: dict[str, str]) -> Registration:
-    """Check every field; the first problem raises."""
-    return Registration(**{f.id: check_registration_field(f.id, values.get(f.id, "")) for f in REGISTRATION_FIELDS})
+    """Check every field and the password; the first problem raises."""
+    checked = {f.id: check_registration_field(f.id, values.get(f.id, "")) for f in REGISTRATION_FIELDS}
+    password = check_password(values.get("password", ""), personal=[checked["mobile"], checked["credit_code"]])
+    return Registration(**checked, password=password)

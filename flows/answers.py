@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flows.config import get_config
+from flows.document_fonts import unprintable
 from flows.errors import FieldError
 from flows.identifiers import check_mobile, check_resident_id, check_uscc
 from flows.regions import get_regions
@@ -34,16 +37,32 @@ def shorten(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def clean_text(raw: object, *, max_length: int, label: str) -> str:
-    """Trim, normalise width and refuse control characters and over-long text."""
+# The middle dot of minority and foreign names (间隔号) is U+00B7 in GB 18030; people type look-alikes.
+MIDDLE_DOT = "\u00b7"
+MIDDLE_DOTS = str.maketrans({c: MIDDLE_DOT for c in "\u2022\u2027\u30fb\uff65\u22c5\u2219\u0387\u16eb\u2e31\u2218"})
+LINE_BREAKS = frozenset("\n\r\t\v\f\u2028\u2029\x85")
+
+
+def clean_text(raw: object, *, max_length: int, label: str, single_line: bool = False) -> str:
+    """Trim, normalise, and refuse control characters, over-long text, and characters the documents
+    cannot print. A single-line text (names, numbers, addresses) refuses line breaks and writes every
+    middle dot of a name as “·”."""
     given = str(raw if raw is not None else "")
     if len(given) > 4 * max_length + 64:  # far over even before normalising: refused without scanning it all
         raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(given)}个字，请精简。")
     text = unicodedata.normalize("NFC", given).strip()
+    if single_line:
+        if any(ch in LINE_BREAKS for ch in text):
+            raise FieldError(f"“{label}”只能填写一行，不能换行。请删除换行后重新输入。")
+        text = text.translate(MIDDLE_DOTS)
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" for ch in text):
         raise FieldError(f"“{label}”中含有不可见的控制字符或无效字符，请删除后重新输入。")
     if len(text) > max_length:
         raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(text)}个字，请精简。")
+    bad = unprintable(text)
+    if bad is not None:
+        raise FieldError(f"“{label}”中的“{bad}”（U+{ord(bad):04X}）无法在证明文书中打印。"
+                         "请用汉字、数字或常用符号填写（少数民族姓名请按身份证上的汉字填写，间隔号用“·”）。")
     return text
 
 
@@ -81,7 +100,7 @@ def _check_cell(column: Column, raw: object, today: date) -> JSON:
         if text in ("否", "N", "n", "0", "false", "False", ""):
             return False
         raise FieldError(f"“{column.label}”请填写“是”或“否”。")
-    text = clean_text(raw, max_length=column.max_length, label=column.label)
+    text = clean_text(raw, max_length=column.max_length, label=column.label, single_line=True)
     if not text:
         if column.required:
             raise FieldError(f"“{column.label}”未填写。")
@@ -147,7 +166,7 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
         problems.append(f"“{question.label}”最多{question.max_rows}行。")
     if problems:
         raise FieldError("\n".join(problems), field=question.id)
-    warnings: list[str] = []
+    warnings = roster_warnings(question, rows, today)
     if question.roster_rule == "qualifying_years_5":
         years = qualifying_years(rows)
         if years < 5:
@@ -156,11 +175,51 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
     return Checked(rows, tuple(warnings))
 
 
+def covered_days(periods: list[tuple[date, date]]) -> int:
+    """Days covered by the periods, overlaps counted once (two jobs at once are not twice the experience)."""
+    total = 0
+    current: tuple[date, date] | None = None
+    for start, end in sorted(periods):
+        if current is not None and start <= current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            total += (current[1] - current[0]).days
+        current = (start, end)
+    if current is not None:
+        total += (current[1] - current[0]).days
+    return total
+
+
+def roster_warnings(question: Question, rows: list[dict[str, JSON]], today: date) -> list[str]:
+    """What the officer must notice in a roster, by rule, naming the rows (never a refusal)."""
+    warnings: list[str] = []
+    for column in question.columns:
+        if column.warn_if_empty:
+            empty = [n for n, row in enumerate(rows, start=1) if not row.get(column.id)]
+            if empty:
+                warnings.append(f"第{_row_list(empty)}行{column.warn_if_empty}。")
+        if column.warn_under_age and column.type == ColType.ID_NUMBER:
+            young = []
+            for n, row in enumerate(rows, start=1):
+                number = str(row.get(column.id) or "")
+                if number and check_resident_id(number, today=today).age_on(today) < column.warn_under_age:
+                    young.append(n)
+            if young:
+                warnings.append(f"第{_row_list(young)}行的人员未满{column.warn_under_age}周岁"
+                                f"（保安员应当年满{column.warn_under_age}周岁，《保安服务管理条例》第十六条）。")
+    return warnings
+
+
+def _row_list(numbers: list[int], shown: int = 20) -> str:
+    listed = "、".join(str(n) for n in numbers[:shown])
+    return listed + (f"等{len(numbers)}" if len(numbers) > shown else "")
+
+
 def qualifying_years(rows: list[dict[str, JSON]]) -> float:
-    """Years of the work-history rows marked as qualifying (checked rows: ISO dates)."""
-    days = sum((date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days
-               for r in rows if r.get("qualifying"))
-    return days / 365
+    """Years of the work-history rows marked as qualifying (checked rows: ISO dates), overlaps once."""
+    return covered_days([(date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
+                         for r in rows if r.get("qualifying")]) / 365
 
 
 def check_region(question: Question, raw: object) -> Checked:
@@ -181,10 +240,19 @@ def check_region(question: Question, raw: object) -> Checked:
     return Checked(value)
 
 
-def check_answer(question: Question, raw: object, *, today: date) -> Checked:
-    """Check one answer; raise FieldError (field = question id) with a plain-Chinese message."""
+def check_answer(question: Question, raw: object, *, today: date,
+                 answers: Mapping[str, Any] | None = None) -> Checked:
+    """Check one answer; raise FieldError (field = question id) with a plain-Chinese message.
+
+    `answers`: the case's other answers, for rules comparing two (an end date not before its start)."""
     try:
-        return _check(question, raw, today)
+        checked = _check(question, raw, today)
+        if question.not_before and answers and answers.get(question.not_before):
+            earlier = parse_date(answers[question.not_before], question.not_before)
+            if date.fromisoformat(checked.value) < earlier:
+                raise FieldError(f"“{question.label}”（{describe_date(checked.value)}）早于开始日期"
+                                 f"（{describe_date(earlier.isoformat())}），请核对。")
+        return checked
     except FieldError as error:
         if error.field is None:
             error.field = question.id
@@ -216,7 +284,7 @@ def _check(q: Question, raw: object, today: date) -> Checked:
         value = parse_date(raw, q.label)
         warning = window_warning(q.window, value, today) if q.window else None
         return Checked(value.isoformat(), (warning,) if warning else ())
-    text = clean_text(raw, max_length=q.max_length, label=q.label)
+    text = clean_text(raw, max_length=q.max_length, label=q.label, single_line=q.type != QType.LONG_TEXT)
     if not text:
         if q.required:
             raise FieldError(f"请填写“{q.label}”。")
@@ -224,11 +292,18 @@ def _check(q: Question, raw: object, today: date) -> Checked:
     if q.type == QType.CHOICE:
         if text not in q.options:
             raise FieldError(f"“{shorten(text)}”不是可选项，请从列表中选择。")
+        if q.choice_rule == "other_province" and text == get_config().province_name:
+            raise FieldError(f"注册地在{text}的公司在本区提供保安服务，不属于跨省（自治区、直辖市）提供服务，"
+                             "无需办理此项备案。如注册地选错了，请重新选择。")
         return Checked(text)
     if q.type == QType.USCC:
         return Checked(check_uscc(text))
     if q.type == QType.ID_NUMBER:
-        return Checked(check_resident_id(text, today=today).number)
+        person = check_resident_id(text, today=today)
+        if q.min_age is not None and person.age_on(today) < q.min_age:
+            raise FieldError(f"按身份证号码，此人于{describe_date(person.birth_date.isoformat())}出生，"
+                             f"未满{q.min_age}周岁。{q.label.removesuffix('居民身份证号码')}须年满{q.min_age}周岁，请核对。")
+        return Checked(person.number)
     if q.type == QType.MOBILE:
         return Checked(check_mobile(text))
     if q.type == QType.PHONE:
@@ -259,13 +334,18 @@ def describe_answer(question: Question, value: JSON) -> str:
         code = value.get("county") or value.get("prefecture")
         return get_regions().full_name(str(code)) if code else "（未选择）"
     if question.type == QType.ROSTER and isinstance(value, list):
-        return f"共{len(value)}行"
+        return f"共{len(value)}{question.row_unit}"
     if question.type == QType.FILING_REF and isinstance(value, dict):
         return f"办件{value.get('number', '')}"
     if question.type == QType.DATE:
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        return f"{day.year}年{day.month}月{day.day}日"
+        return describe_date(value)
     return str(value)
+
+
+def describe_date(value: JSON) -> str:
+    """An ISO date as 2026年1月5日 (as given when it is not one)."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -27,13 +27,33 @@ from flows.ports import (
     ReturnItem,
     UnitOfWork,
 )
-from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Role, Stage, decide, in_jurisdiction
-from flows.schema import Filing, QType
-from flows.screening import ScreeningResult, ScreeningSource, approval_blocker, run_screening
+from flows.review import (
+    ACT_LABELS,
+    APPLICANT_ACT_LABELS,
+    STAGE_LABELS,
+    Act,
+    Actor,
+    Role,
+    Stage,
+    decide,
+    in_jurisdiction,
+)
+from flows.schema import Filing, QType, Route
+from flows.screening import (
+    CATEGORY_LABELS,
+    ScreeningResult,
+    ScreeningSource,
+    approval_blocker,
+    override_note,
+    run_screening,
+)
 from flows.timelimits import clock_from_history
 from flows.uploads import CheckedFile, check_upload
 
 EDITABLE = frozenset({Stage.DRAFT, Stage.RETURNED})
+LICENCE_LINE = "已核对营业执照（或登记证书）：单位名称、统一社会信用代码与申请一致"
+LICENCE_MISSING = ("申请单位的账号待核验：请对照营业执照（或登记证书）核对单位名称和统一社会信用代码，"
+                   "确认无误后勾选“已核对营业执照”再办理。")
 
 
 def case_number(kind: str, case_id: int, on: date) -> str:
@@ -117,7 +137,8 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
         if question.type == QType.FILING_REF:
             checked = Checked(_check_filing_ref(uow, case, raw))
         else:
-            checked = check_answer(question, raw, today=today)
+            others = uow.answers(case_id) if question.not_before else None  # read only for a rule comparing two
+            checked = check_answer(question, raw, today=today, answers=others)
         before = uow.answers(case_id).get(question_id) if case.stage == Stage.RETURNED else None
         uow.save_answer(case_id, question_id, checked.value)
         _mark_corrected(uow, case, question_id, before, file=False)
@@ -230,7 +251,7 @@ def _clock_updates(uow: UnitOfWork, case: CaseView, act: Act, today: date) -> di
         return {"clock_started_on": None, "clock_days": None, "due_on": None}
     if (running.started_on, running.days) == (case.clock_started_on, case.clock_days) and case.due_on is not None:
         return {}  # the same clock runs on (a county's confirmation): its due date stands
-    due = uow.calendar().add_working_days(running.started_on, running.days)
+    due = uow.calendar().due_date(running.started_on, running.days).due
     return {"clock_started_on": running.started_on, "clock_days": running.days, "due_on": due}
 
 
@@ -291,9 +312,19 @@ def _screen(uow: UnitOfWork, case_id: int, id_number: str, sources: Sequence[Scr
             requested_by: int | None, now: datetime) -> ScreeningResult:
     result = run_screening(sources, id_number, at=now)
     with uow:
+        earlier = uow.screenings(case_id)
         uow.save_screening(case_id, result, requested_by=requested_by)
+        if result.fugitive_hit and not (earlier and earlier[0].fugitive_hit):
+            case = uow.case(case_id)
+            uow.alert_officers(case, fugitive_alert(case))
         uow.commit()
     return result
+
+
+def fugitive_alert(case: CaseView) -> str:
+    """The immediate alert to the prefecture's and the province's officers (no ID number in it)."""
+    return (f"紧急提示：办件{case.number}（{case.unit_name}）的拟任法定代表人自动比对比中"
+            f"{CATEGORY_LABELS['fugitive']}，请立即核查并依法处置。")
 
 
 def rescreen(uow: UnitOfWork, actor: Actor, case_id: int, sources: Sequence[ScreeningSource], *,
@@ -345,6 +376,16 @@ def correctable_items(case: CaseView) -> list[tuple[str, str]]:
     return items
 
 
+def verifies_unit(act: Act, case: CaseView, route: Route) -> bool:
+    """Whether this act is the one that checks an unverified unit's licence: the county's confirmation, or
+    the prefecture's acceptance where no county confirms (kind A)."""
+    if act == Act.CONFIRM:
+        return True
+    return act == Act.ACCEPT and case.stage == Stage.PREFECTURE_ACCEPT and not route.county_confirm
+
+
+OPINIONS = {"favourable": "拟同意", "unfavourable": "拟不同意"}  # a report's recommendation to the province
+
 # An act that issues a document renders it before its write transaction with the document number the
 # sequence will give next; if another act of the same organ drew that number meanwhile, it renders again.
 NUMBER_ATTEMPTS = 5
@@ -352,20 +393,29 @@ NUMBER_ATTEMPTS = 5
 
 def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expected_version: int,
                 now: datetime | None = None, comment: str = "", internal_comment: str = "",
-                items: tuple[ReturnItem, ...] = (), justification: str = "") -> CaseView:
+                items: tuple[ReturnItem, ...] = (), justification: str = "", opinion: str = "",
+                licence_checked: bool = False) -> CaseView:
     """An officer's act (or the applicant's withdrawal), with its notices, in one transaction.
+
+    A report to the province states its recommendation (`opinion`: favourable or unfavourable). Approving,
+    or reporting favourably, a case whose automatic comparison found something or is not done needs a
+    written `justification`, kept in the history and the audit log.
 
     The transaction holds no slow work: a document the act issues is rendered and stored beforehand (from
     a read of the case), and the transaction checks that the case and the document numbers are still
-    those the document was made with; a lost race discards the rendered file."""
+    those the document was made with; a lost race discards the rendered file.
+
+    The act that checks a unit's licence (verifies_unit) needs `licence_checked` while the unit is unverified,
+    and then verifies it in the same transaction."""
     now = now or clock.now()
     if act in (Act.SUBMIT, Act.RESUBMIT):
         raise ActRefused("请使用提交功能。")
     plan = _ActPlan(actor, case_id, act, expected_version, now, comment.strip(), internal_comment, items,
-                    justification)
+                    justification, opinion, licence_checked)
     if not issuing.issues_document(act):
         with uow:
             case, change = plan.checked(uow)
+            plan.verify_unit(uow, case)
             uow.apply(case, change)
             uow.commit()
             return uow.case(case_id)
@@ -382,6 +432,7 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
                     raise StaleCase()
                 # Drawn in the order the rendering drew them; another act may have taken one meanwhile.
                 if all(uow.next_number(key) == value for key, value in numbers.items()):
+                    plan.verify_unit(uow, case)
                     uow.apply(case, replace(change, documents=prepared.documents))
                     uow.commit()
                     committed = True
@@ -406,6 +457,14 @@ class _ActPlan:
     internal_comment: str
     items: tuple[ReturnItem, ...]
     justification: str
+    opinion: str
+    licence_checked: bool
+
+    def verify_unit(self, uow: UnitOfWork, case: CaseView) -> None:
+        """Marks the case's unit verified when this act checks its licence (checked() made sure the officer
+        ticked the licence line)."""
+        if verifies_unit(self.act, case, filing_of(case).route) and not uow.unit_verified(case.unit_id):
+            uow.verify_unit(case.unit_id, self.actor, self.now)
 
     def checked(self, uow: UnitOfWork, *, documents: bool = False) -> tuple[CaseView, CaseChange]:
         """The case and the change the act makes to it (refused with a domain error when it may not);
@@ -418,6 +477,9 @@ class _ActPlan:
             raise StaleCase()
         filing = filing_of(case)
         target = decide(actor, case.at(filing.route), act)
+        if (verifies_unit(act, case, filing.route) and not self.licence_checked
+                and not uow.unit_verified(case.unit_id)):
+            raise FieldError(LICENCE_MISSING, field="licence")
         updates: dict[str, Any] = dict(_clock_updates(uow, case, act, today))
         if act == Act.RETURN:
             known = dict(correctable_items(case))
@@ -433,24 +495,35 @@ class _ActPlan:
             raise FieldError(f"“{ACT_LABELS[act]}”须写明理由。", field="comment")
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
-        if act == Act.APPROVE and filing.screening_field:
+        audit: dict[str, Any] = {}
+        if act == Act.REPORT:
+            if self.opinion not in OPINIONS:
+                raise FieldError("请选择上报的意见：拟同意或拟不同意。", field="opinion")
+            comment = f"【{OPINIONS[self.opinion]}】{comment}"
+            audit["opinion"] = self.opinion
+        favourable = act == Act.APPROVE or (act == Act.REPORT and self.opinion == "favourable")
+        if favourable and filing.screening_field:
             runs = uow.screenings(self.case_id)
-            blocker = approval_blocker(runs[0] if runs else None, self.justification)
+            latest = runs[0] if runs else None
+            acting = "拟同意上报" if act == Act.REPORT else "通过"
+            blocker = approval_blocker(latest, self.justification, acting=acting)
             if blocker:
-                raise ActRefused(blocker)
-            if self.justification.strip() and runs and runs[0].not_done:
-                internal_comment = f"未完成比对仍予通过的理由：{self.justification.strip()}\n{internal_comment}"
+                raise FieldError(blocker, field="justification")
+            note = override_note(latest, self.justification, acting=acting)
+            if note:
+                internal_comment = f"{note}\n{internal_comment}"
+                audit["screening_override"] = note
         issued: tuple[NewDocument, ...] = ()
         if documents:
             issued = issuing.documents_for(uow, act, case=case, filing=filing, answers=uow.answers(self.case_id),
                                            actor=actor, items=items, comment=comment, today=today)
-        cancel = case.ref_case_id if (act == Act.APPROVE and case.kind == "D") else None
+        cancel = case.ref_case_id if (act == Act.APPROVE and filing.certificate.cancels_referenced) else None
         if cancel is not None and uow.case(cancel).cancelled:
             raise ActRefused("该备案已由另一份撤销申请撤销，本申请无需再通过，请作“不予通过”处理。")
-        notify = f"您的办件{case.number}：{ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
+        notify = f"您的办件{case.number}：{APPLICANT_ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
         return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,
                                 internal_comment=internal_comment.strip(), items=items, updates=updates,
-                                notify=notify, documents=issued, cancel_case_id=cancel)
+                                notify=notify, documents=issued, cancel_case_id=cancel, audit=audit)
 
 
 def withdraw(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int,

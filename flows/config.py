@@ -19,6 +19,11 @@ from flows.regions import RegionTree, get_regions
 
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "data" / "config" / "province.json"
 
+DEFAULT_DOCUMENT_TAGS: dict[str, str] = {
+    "acceptance_notice": "治受字", "correction_notice": "治补字", "rejection_decision": "治决字",
+    "filing_certificate": "治备字", "cancellation_certificate": "治撤字", "review_document": "治审字",
+}
+
 # Placeholders an organ-name template may use.
 _TEMPLATE_KEYS = {"name": "某某", "prefecture": "某某", "full_name": "某某"}
 
@@ -56,6 +61,68 @@ class Pilot(BaseModel):
         return self
 
 
+DOCUMENT_TYPES: tuple[str, ...] = (
+    "acceptance_notice", "correction_notice", "rejection_decision", "filing_certificate",
+    "cancellation_certificate", "review_document",
+)
+
+
+def document_types_checked(value: dict[str, str], *, every: bool) -> dict[str, str]:
+    """A mapping by document type: no unknown type, and (when `every`) no type missing."""
+    unknown = set(value) - set(DOCUMENT_TYPES)
+    if unknown:
+        raise ValueError(f"未知的文书类型：{'、'.join(sorted(unknown))}")
+    missing = set(DOCUMENT_TYPES) - set(value) if every else set()
+    if missing:
+        raise ValueError(f"document_tags缺少文书类型：{'、'.join(sorted(missing))}")
+    return value
+
+
+class Organ(BaseModel):
+    """An organ that issues documents, as the province styles it (entries of `organs`, by region code).
+
+    `name` is the administrative organ in whose name documents are issued (…公安局, a 地区's organ,
+    the 公安厅); `code` its 机关代字 in document numbers; `seal` the text of its seal; `undertaker`
+    the internal unit that handles the business (承办单位, e.g. its 治安管理支队); `numbers` the
+    per-document-type part of the number where it differs from the province's `document_tags`.
+    Every field is optional in the file: what is left out follows the province's templates.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    code: str | None = None
+    seal: str | None = None
+    undertaker: str | None = None
+    numbers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("numbers")
+    @classmethod
+    def _known_types(cls, value: dict[str, str]) -> dict[str, str]:
+        return document_types_checked(value, every=False)
+
+
+class IssuingOrgan(BaseModel):
+    """An organ resolved for one region: every field filled."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region_code: str
+    name: str
+    code: str
+    seal: str
+    undertaker: str
+    numbers: dict[str, str]
+
+    def number(self, doc_type: str, year: int, serial: int) -> str:
+        """A document number in GB/T 9704 style, no zero padding: 乌公治备字〔2026〕1号."""
+        return f"{self.number_prefix(doc_type)}〔{year}〕{serial}号"
+
+    def number_prefix(self, doc_type: str) -> str:
+        """机关代字 and the document type's part: 乌公治备字."""
+        return f"{self.code}{self.numbers[doc_type]}"
+
+
 class ProvinceConfig(BaseModel):
     """Who the province's organs are and how to reach them."""
 
@@ -65,12 +132,20 @@ class ProvinceConfig(BaseModel):
     province_name: str
     department: str
     corps: str
+    # The prefecture's administrative organ (issues documents), and its unit that handles the business.
     prefecture_organ: str
+    prefecture_undertaker: str = "{name}公安局治安管理支队"
     county_organ: str
     # Districts of a city usually have a branch of the city bureau ("乌鲁木齐市公安局天山区分局");
     # None means county_organ is used for districts too.
     district_organ: str | None = None
     service_hall: str
+    # 机关代字 of an organ with no `organs` entry giving one: the prefecture's (or the department's)
+    # followed by the county's first character, e.g. 乌公天 for 乌鲁木齐市公安局天山区分局.
+    department_code: str = "新公"
+    # The part of a document number naming the document type, after the 机关代字: 治备字, 治受字 ...
+    document_tags: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DOCUMENT_TAGS))
+    organs: dict[str, Organ] = Field(default_factory=dict)
     contacts: dict[str, Contact]
     pilot: Pilot
     campaign_deadline: date
@@ -80,7 +155,12 @@ class ProvinceConfig(BaseModel):
     def _ignore_comments(cls, data: Any) -> Any:
         return _drop_comments(data)
 
-    @field_validator("prefecture_organ", "county_organ", "district_organ")
+    @field_validator("document_tags")
+    @classmethod
+    def _every_document_type(cls, value: dict[str, str]) -> dict[str, str]:
+        return document_types_checked(value, every=True)
+
+    @field_validator("prefecture_organ", "prefecture_undertaker", "county_organ", "district_organ")
     @classmethod
     def _template_is_usable(cls, value: str | None) -> str | None:
         if value is not None:
@@ -100,13 +180,13 @@ class ProvinceConfig(BaseModel):
         return value
 
     def organ_for(self, region_code: str, *, regions: RegionTree | None = None) -> str:
-        """The public security organ responsible at this region's level."""
-        if region_code == self.province_code:
-            return self.corps
+        """The public security organ (an administrative organ) responsible at this region's level."""
         tree = regions or get_regions()
+        if region_code == self.province_code or tree.get(region_code).level == "province":
+            return self.organs.get(region_code, Organ()).name or self.department
         region = tree.get(region_code)
-        if region.level == "province":
-            return self.corps
+        if region.level == "prefecture" and (named := self.organs.get(region_code, Organ()).name):
+            return named
         prefecture = tree.prefecture_of(region_code)
         values = {
             "name": region.name,
@@ -118,6 +198,33 @@ class ProvinceConfig(BaseModel):
         if self.district_organ is not None and region.name.endswith("区"):
             return self.district_organ.format(**values)
         return self.county_organ.format(**values)
+
+    def issuing_organ(self, region_code: str, *, regions: RegionTree | None = None) -> IssuingOrgan:
+        """The administrative organ acting at this region's level, with its 机关代字, seal and 承办单位.
+
+        The province's code gives the department (公安厅), a prefecture's its bureau (or whatever its
+        `organs` entry says), a county's its county bureau or district branch.
+        """
+        tree = regions or get_regions()
+        entry = self.organs.get(region_code, Organ())
+        if region_code == self.province_code or tree.get(region_code).level == "province":
+            name = entry.name or self.department
+            code = entry.code or self.department_code
+            undertaker = entry.undertaker or self.corps
+        else:
+            region = tree.get(region_code)
+            prefecture = tree.prefecture_of(region_code)
+            values = {"name": region.name, "prefecture": prefecture.name, "full_name": tree.full_name(region_code)}
+            if region.level == "prefecture":
+                name = entry.name or self.prefecture_organ.format(**values)
+                code = entry.code or self.department_code + region.name[0]
+                undertaker = entry.undertaker or self.prefecture_undertaker.format(**values)
+            else:
+                name = entry.name or self.organ_for(region_code, regions=tree)
+                code = entry.code or self.issuing_organ(prefecture.code, regions=tree).code + region.name[0]
+                undertaker = entry.undertaker or name
+        return IssuingOrgan(region_code=region_code, name=name, code=code, seal=entry.seal or name,
+                            undertaker=undertaker, numbers={**self.document_tags, **entry.numbers})
 
     def contact_for(self, region_code: str, *, regions: RegionTree | None = None) -> Contact:
         """The office to phone about a case in this region: its prefecture's, else the province's."""
@@ -163,11 +270,24 @@ def set_overrides(values: dict[str, Any]) -> None:
                   for key, value in values.items()}
 
 
+def with_overrides(base: ProvinceConfig, overrides: dict[str, Any]) -> ProvinceConfig:
+    """The configuration with the administrator's settings laid over it (validated as a whole). Organs are
+    merged by region code and field: an organ's entry set by the administrator keeps the file's other ones."""
+    data = base.model_dump()
+    for key, value in overrides.items():
+        if key == "organs" and isinstance(value, dict):
+            organs = dict(data.get("organs") or {})
+            for code, entry in value.items():
+                organs[code] = {**(organs.get(code) or {}), **{k: v for k, v in dict(entry).items() if v}}
+            data["organs"] = organs
+        else:
+            data[key] = value
+    return ProvinceConfig.model_validate(data)
+
+
 @lru_cache(maxsize=8)
 def _merged(path: str, overrides: tuple[tuple[str, str], ...]) -> ProvinceConfig:
-    data = _load_cached(path).model_dump()
-    data.update({key: json.loads(text) for key, text in overrides})
-    return ProvinceConfig.model_validate(data)
+    return with_overrides(_load_cached(path), {key: json.loads(text) for key, text in overrides})
 
 
 def get_config() -> ProvinceConfig:

@@ -7,14 +7,17 @@ Which day is a working day, in order of precedence:
 3. a fallback for other years: weekends off, plus the fixed-date holidays Jan 1, May 1-2 and
    Oct 1-3 off. Due dates that relied on it are flagged `estimated`.
 
-A year counts as "official" if chinesecalendar covers it or an administrator has entered at
-least one override in it (the convention: entering a year's holidays and make-up days marks
-the year as announced).
+A year counts as "official" if chinesecalendar covers it or an administrator has marked its
+schedule complete (after entering the State Council's holidays and make-up days); a single
+override does not make a year official.
+
+A time limit runs from the day the application is received: one submitted on a non-working day
+is deemed received on the next working day (`received_on`), and the count starts then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -62,9 +65,15 @@ def _official_workday(day: date) -> bool:
 class WorkCalendar:
     """The official working-day calendar with an administrator's corrections on top."""
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+    def __init__(self, overrides: Mapping[date, bool] | None = None,
+                 complete_years: Iterable[int] = ()) -> None:
         self._overrides: dict[date, bool] = dict(overrides or {})
-        self._override_years = frozenset(d.year for d in self._overrides)
+        self._complete_years = frozenset(complete_years)
+
+    @property
+    def complete_years(self) -> frozenset[int]:
+        """Years whose official schedule an administrator has entered in full and marked complete."""
+        return self._complete_years
 
     @property
     def overrides(self) -> Mapping[date, bool]:
@@ -82,12 +91,18 @@ class WorkCalendar:
 
     def is_official(self, day: date) -> bool:
         """Whether the official schedule of `day`'s year is known (library or administrator)."""
-        return library_covers(day.year) or day.year in self._override_years
+        return library_covers(day.year) or day.year in self._complete_years
 
     def missing_years(self, start: date, end: date) -> list[int]:
         """Years between `start` and `end` (both included, any order) with no official schedule."""
         low, high = sorted((start.year, end.year))
-        return [y for y in range(low, high + 1) if not library_covers(y) and y not in self._override_years]
+        return [y for y in range(low, high + 1) if not library_covers(y) and y not in self._complete_years]
+
+    def received_on(self, day: date) -> date:
+        """The day an application handed in on `day` counts as received: `day`, or the next working day."""
+        while not self.is_working_day(day):
+            day += _ONE_DAY
+        return day
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after `start` (the start day is not counted; n=0 gives `start`)."""
@@ -114,8 +129,10 @@ class WorkCalendar:
         return count
 
     def due_date(self, start: date, n: int) -> DueDate:
-        """The due date n working days after `start`, flagged when it relied on the fallback rule."""
-        due = self.add_working_days(start, n)
+        """The due date of a time limit of n working days for something handed in on `start` (counted from
+        the day it is received, not counted itself), flagged when it relied on the fallback rule."""
+        received = self.received_on(start)
+        due = self.add_working_days(received, n)
         missing = tuple(self.missing_years(start + _ONE_DAY, due)) if due > start else ()
         return DueDate(due=due, estimated=bool(missing), missing_years=missing)
 

@@ -1,15 +1,18 @@
 """Certificates and notices as A4 PDFs in Chinese (fpdf2, WenQuanYi Micro Hei embedded as a subset).
 
-A legal document must never lose a character: every text is checked against the font's
-character map before anything is drawn, and a character the font lacks raises `MissingGlyph`.
+A legal document must never lose a character: every text is checked against the fonts' character
+maps before anything is drawn, and a character no font holds raises `MissingGlyph`. Names with rare
+characters (CJK Extension A such as 䶮, Extension B such as 𠮷) print through fallback fonts: Debian's
+`fonts-hanazono` (HanaMinA, HanaMinB), found at `FALLBACK_FONT_FILES` (or `DOCUMENT_FALLBACK_FONTS`,
+paths separated by ":"). Only a document that needs them gets them, as a subset holding just the
+characters it prints (~0.3 s per fallback font; most documents need none). `unprintable()` tells the
+input checks what can print, so such a name is refused where it is typed when no font holds it.
 
-Speed: fpdf2 parses the whole font for every document, 0.45-0.7 s for the full font (34,600
-glyphs), and subsets it again on output. So documents use the smallest of three faces that holds
-all their characters, each drawing the same glyphs: a reduced copy with Latin and the 3,755
-frequent characters of GB2312 level 1 (about 4,500 glyphs: most documents), one with all of
-GB2312 (8,500 glyphs: a name with 琰 or 昊, say), or the full font (喆, 堃). A reduced copy is
-built once per process on first need (or by `prepare_fonts()`), about 1 s, in a private temporary
-directory.
+Which font draws what, and how fast: flows/document_fonts.py.
+
+Layout: paragraphs are broken into lines here, never inside a run of letters and digits (a credit
+code, a licence or case number stays on one line); the organ issuing is an administrative organ,
+its handling unit (承办单位) printed under the date when it differs.
 
 The QR code's link carries the organ's signature of what the certificate states (flows/signing.py);
 the link printed under it leaves the signature out.
@@ -17,65 +20,41 @@ the link printed under it leaves the signature out.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import io
-import os
-import shutil
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from importlib import resources
-from pathlib import Path
-from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import segno
-from fontTools import subset as ft_subset
-from fontTools import ttLib
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import Align, WrapMode
 
+from flows.document_fonts import MissingGlyph, check_glyphs, faces_for, prepare_fonts, unprintable
+from flows.document_seal import drawable, seal_png
 from flows.errors import DomainError
 
-FONT_PACKAGE = "paperang_p2_fonts_cjk"
-FONT_RESOURCE = ("fonts", "wqy-microhei.ttc")
 FONT_FAMILY = "wqy"
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
 REMEDIES = (
     "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
-    "或者在6个月内依法向人民法院提起行政诉讼。"
+    "或者自收到本决定书之日起6个月内依法向人民法院提起行政诉讼。"
 )
 VERIFY_LINE = "扫码或登录验证页面输入验证码核验真伪"
 
-MATTER_A = "保安服务公司法定代表人变更"
-MATTER_B = "保安服务公司跨省（自治区、直辖市）提供服务备案"
-MATTER_C = "自行招用保安员单位备案"
-MATTER_D = "自行招用保安员单位撤销备案"
 
 # Layout, in millimetres and points.
 _MARGIN_X = 25.0
 _MARGIN_TOP = 22.0
 _MARGIN_BOTTOM = 22.0
 _QR_SIZE = 30.0
+_SEAL_SIZE = 38.0
 _GREY = (90, 90, 90)
 _LABEL_FILL = (242, 242, 242)
 _INDENT = "\u3000\u3000"
-
-
-class MissingGlyph(DomainError):
-    """Text holds a character the document font cannot show; the document is not produced."""
-
-    def __init__(self, char: str) -> None:
-        shown = char if char.isprintable() else "?"
-        super().__init__(
-            f"文书中的“{shown}”字（U+{ord(char):04X}）无法用文书字体显示，文书未生成。请联系管理员处理。"
-        )
-        self.char = char
 
 
 @dataclass(frozen=True)
@@ -96,11 +75,14 @@ class DocumentSpec:
     province: str = ""
     # Paragraphs printed after the numbered items (e.g. what to do next, the remedies).
     closing: tuple[str, ...] = field(default=())
+    undertaker: str | None = None  # 承办单位: the organ's unit that handled it, when it differs
+    seal: str | None = None  # the text of the organ's seal, stamped over the organ's name and the date
 
     def texts(self) -> Iterator[str]:
         """Every piece of text the document prints, fixed labels included."""
         yield from (self.title, self.organ, chinese_date(self.issued_on), self.province)
-        for optional in (self.number, self.addressee, self.verification_code, self.verify_url, self.footer):
+        for optional in (self.number, self.addressee, self.verification_code, self.verify_url, self.footer,
+                         self.undertaker_line):
             if optional:
                 yield optional
         yield from self.paragraphs
@@ -110,6 +92,13 @@ class DocumentSpec:
             yield value
         yield from self.items
         yield from _FIXED_TEXTS
+
+
+    @property
+    def undertaker_line(self) -> str | None:
+        if self.undertaker and self.undertaker != self.organ:
+            return f"承办单位：{self.undertaker}"
+        return None
 
 
 _FIXED_TEXTS = ("编号：", "验证码：", VERIFY_LINE, "第 0123456789 页 共 页", "：", "．")
@@ -128,141 +117,11 @@ def chinese_date(day: date) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Font
-
-
-def _font_file() -> Path:
-    ref = resources.files(FONT_PACKAGE).joinpath(*FONT_RESOURCE)
-    path = Path(str(ref))
-    if not path.is_file():  # pragma: no cover - the package is always installed unzipped
-        raise RuntimeError(f"font file not found: {ref}")
-    return path
-
-
-@functools.cache
-def font_codepoints() -> frozenset[int]:
-    """The code points the document font (WenQuanYi Micro Hei, face 0 of the .ttc) can show."""
-    font = ttLib.TTFont(_font_file(), fontNumber=0, lazy=True)
-    try:
-        return frozenset(font.getBestCmap())
-    finally:
-        font.close()
-
-
-def check_glyphs(texts: Iterable[str], codepoints: frozenset[int] | None = None) -> None:
-    """Raise `MissingGlyph` for the first character (other than a line break) the font lacks."""
-    available = font_codepoints() if codepoints is None else codepoints
-    for text in texts:
-        for char in text:
-            if char != "\n" and ord(char) not in available:
-                raise MissingGlyph(char)
-
-
-def _in_common_set(codepoint: int) -> bool:
-    """ASCII, Latin, symbols and every GB2312 character."""
-    if codepoint < 0x3000:
-        return True
-    try:
-        chr(codepoint).encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _in_frequent_set(codepoint: int) -> bool:
-    """Latin, general punctuation, GB2312's symbol rows and its level 1 (the 3,755 frequent characters)."""
-    if codepoint < 0x0250 or 0x2000 <= codepoint < 0x2070:
-        return True
-    try:
-        encoded = chr(codepoint).encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return len(encoded) == 2 and encoded[0] <= 0xD7
-
-
-class _ReducedFont:
-    """A reduced copy of the font holding the code points `wanted` accepts, written once per process."""
-
-    def __init__(self, name: str, wanted: Callable[[int], bool]) -> None:
-        self._name = name
-        self._wanted = wanted
-        self._lock = threading.Lock()
-        self._data: bytes | None = None
-        self._codepoints: frozenset[int] = frozenset()
-        self._dir: str | None = None
-
-    def codepoints(self) -> frozenset[int]:
-        with self._lock:
-            self._build()
-        return self._codepoints
-
-    def path(self) -> Path:
-        with self._lock:
-            self._build()
-            assert self._data is not None and self._dir is not None
-            path = Path(self._dir) / f"wqy-microhei-{self._name}.ttf"
-            # A temp cleaner may have removed it from a long-running process: write it again.
-            if not path.is_file() or path.stat().st_size != len(self._data):
-                os.makedirs(self._dir, mode=0o700, exist_ok=True)
-                path.write_bytes(self._data)
-            return path
-
-    def _build(self) -> None:
-        if self._data is not None:
-            return
-        font = ttLib.TTFont(_font_file(), fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
-        try:
-            keep = [cp for cp in font.getBestCmap() if self._wanted(cp)]
-            options = ft_subset.Options(
-                notdef_outline=True,
-                recommended_glyphs=True,
-                glyph_names=False,
-                name_IDs=["*"],
-                name_languages=["*"],
-                name_legacy=True,
-            )
-            options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF"]
-            subsetter = ft_subset.Subsetter(options)
-            subsetter.populate(unicodes=keep)
-            subsetter.subset(font)
-            out = io.BytesIO()
-            font.save(out)
-        finally:
-            font.close()
-        directory = tempfile.mkdtemp(prefix="filing-font-")
-        atexit.register(shutil.rmtree, directory, True)
-        self._dir = directory
-        self._codepoints = frozenset(keep)
-        self._data = out.getvalue()
-
-
-_FREQUENT_FONT = _ReducedFont("frequent", _in_frequent_set)
-_COMMON_FONT = _ReducedFont("common", _in_common_set)
-
-
-def prepare_fonts() -> None:
-    """Build the reduced fonts now (about 1 s each) rather than during the first documents."""
-    font_codepoints()
-    _FREQUENT_FONT.path()
-    _COMMON_FONT.path()
-
-
-def _face_for(texts: Sequence[str]) -> tuple[Path, frozenset[int]]:
-    """The smallest face holding every character of the document."""
-    used = {ord(c) for text in texts for c in text if c != "\n"}
-    for reduced in (_FREQUENT_FONT, _COMMON_FONT):
-        codepoints = reduced.codepoints()
-        if used <= codepoints:
-            return reduced.path(), codepoints
-    return _font_file(), font_codepoints()
-
-
-# ---------------------------------------------------------------------------------------------
 # Rendering
 
 
 class _Pdf(FPDF):
-    """FPDF that refuses to draw any character its font lacks, and numbers its pages."""
+    """FPDF that refuses to draw any character its fonts lack, and numbers its pages."""
 
     def __init__(self, codepoints: frozenset[int], number: str | None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -290,14 +149,16 @@ def render(spec: DocumentSpec) -> bytes:
         raise ValueError("a document needs a title and an issuing organ")
     if spec.verify_url and not spec.verification_code:
         raise ValueError("verify_url needs a verification_code")
-    texts = list(spec.texts())
-    full = font_codepoints()
-    check_glyphs(texts, full)
-
-    font_path, codepoints = _face_for(texts)
-
-    pdf = _Pdf(codepoints, spec.number)
-    pdf.add_font(FONT_FAMILY, fname=font_path)
+    faces = faces_for(list(spec.texts()))
+    pdf = _Pdf(faces.codepoints, spec.number)
+    pdf.add_font(FONT_FAMILY, fname=faces.main)
+    fallback_names = []
+    for index, (path, _) in enumerate(faces.fallbacks):
+        name = f"fallback{index}"
+        pdf.add_font(name, fname=path)
+        fallback_names.append(name)
+    if fallback_names:
+        pdf.set_fallback_fonts(fallback_names, exact_match=False)
     issued = datetime(spec.issued_on.year, spec.issued_on.month, spec.issued_on.day, tzinfo=CHINA_TZ)
     pdf.set_creation_date(issued)
     pdf.set_title(spec.title)
@@ -322,9 +183,46 @@ def _write(pdf: FPDF, text: str, *, size: float, height: float, align: Align = A
     pdf.set_text_color(0, 0, 0)
 
 
+# A run of letters and digits (a credit code, licence or case number, a link) is never broken.
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-./:?=&_][A-Za-z0-9]+)*|.", re.DOTALL)
+# Punctuation that must not start a line: it stays at the end of the line before.
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’〕】…")
+
+
+def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """`text` broken into lines no wider than `width` at the current font, never inside a run of letters
+    and digits (unless the run alone is wider than a line), never before closing punctuation."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(text):
+        if pdf.get_string_width(line + token) <= width or not line or token in _NO_LINE_START:
+            line += token
+            continue
+        lines.append(line)
+        line = token
+        while pdf.get_string_width(line) > width and len(line) > 1:  # a run wider than a line
+            cut = len(line) - 1
+            while cut > 1 and pdf.get_string_width(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _lines(pdf: FPDF, text: str, *, size: float, height: float, indent: float = 0.0) -> None:
+    """Draw `text` wrapped with `wrap`, left aligned, starting `indent` mm right of the margin."""
+    pdf.set_font(FONT_FAMILY, size=size)
+    width = pdf.w - pdf.l_margin - pdf.r_margin - indent
+    for line in wrap(pdf, text, width):
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def _paragraph(pdf: FPDF, text: str) -> None:
     for line in text.split("\n"):
-        _write(pdf, _INDENT + line.strip(), size=14, height=8, align=Align.J)
+        _lines(pdf, _INDENT + line.strip(), size=14, height=8)
 
 
 def _draw(pdf: _Pdf, spec: DocumentSpec) -> None:
@@ -365,7 +263,7 @@ def _items(pdf: FPDF, items: Sequence[str]) -> None:
         pdf.set_x(pdf.l_margin + indent)
         pdf.cell(number_width, 8, f"{index}．", align=Align.R)
         pdf.set_xy(pdf.l_margin + indent + number_width, y)
-        pdf.multi_cell(0, 8, item, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _lines(pdf, item, size=14, height=8, indent=indent + number_width)
 
 
 def _table(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
@@ -375,10 +273,10 @@ def _table(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
         col_widths=(32, 68),
         first_row_as_headings=False,
         headings_style=FontFace(emphasis=""),
-        line_height=7,
+        line_height=6,
         text_align=(Align.L, Align.L),
         wrapmode=WrapMode.CHAR,
-        padding=(1.5, 2),
+        padding=(1.2, 2),
         v_align="MIDDLE",
     ) as table:
         for label, value in rows:
@@ -388,22 +286,38 @@ def _table(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
 
 
 def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
+    """The organ and the date at the right (its handling unit under them); the QR code and the
+    verification code at the left, on the same lines, so a certificate keeps to one page."""
     has_code = bool(spec.verification_code)
-    block = 8 + 16 + ((_QR_SIZE + 6) if has_code else 0)
-    if pdf.will_page_break(block + 10):
+    pdf.set_font(FONT_FAMILY, size=14)
+    width = max(pdf.get_string_width(spec.organ), pdf.get_string_width(chinese_date(spec.issued_on))) + 4
+    right = 16 + (6 if spec.undertaker_line else 0)
+    block_width = width
+    if spec.undertaker_line:
+        pdf.set_font(FONT_FAMILY, size=10)
+        block_width = max(width, pdf.get_string_width(spec.undertaker_line) + 2)
+        pdf.set_font(FONT_FAMILY, size=14)
+    if pdf.will_page_break(max(right, _QR_SIZE if has_code else 0) + 12):
         pdf.add_page()
     else:
         pdf.ln(10)
-    pdf.set_font(FONT_FAMILY, size=14)
-    width = max(pdf.get_string_width(spec.organ), pdf.get_string_width(chinese_date(spec.issued_on))) + 4
+    top = pdf.get_y()
     for text in (spec.organ, chinese_date(spec.issued_on)):
         pdf.set_x(pdf.w - pdf.r_margin - width)
         pdf.cell(width, 8, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if spec.undertaker_line:
+        pdf.set_font(FONT_FAMILY, size=10)
+        pdf.set_text_color(*_GREY)
+        pdf.set_x(pdf.w - pdf.r_margin - block_width)
+        pdf.cell(block_width, 6, spec.undertaker_line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+    bottom = pdf.get_y()
+    if spec.seal and drawable(spec.seal):
+        pdf.image(io.BytesIO(seal_png(spec.seal)), x=pdf.w - pdf.r_margin - width / 2 - _SEAL_SIZE / 2,
+                  y=top - 9, w=_SEAL_SIZE, h=_SEAL_SIZE, alt_text=f"印章：{spec.seal}")
     if not has_code:
         return
     assert spec.verification_code is not None
-    pdf.ln(6)
-    top = pdf.get_y()
     text_x = pdf.l_margin
     if spec.verify_url:
         qr = segno.make(spec.verify_url, error="m", micro=False)
@@ -411,22 +325,46 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
         qr.save(image, kind="png", scale=8, border=2)
         image.seek(0)
         pdf.image(image, x=pdf.l_margin, y=top, w=_QR_SIZE, h=_QR_SIZE, alt_text="核验二维码")
-        text_x = pdf.l_margin + _QR_SIZE + 4
-    pdf.set_xy(text_x, top + 4)
-    pdf.set_font(FONT_FAMILY, size=12)
-    pdf.cell(0, 7, f"验证码：{spec.verification_code}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        text_x = pdf.l_margin + _QR_SIZE + 3
+    text_width = pdf.w - pdf.r_margin - block_width - 4 - text_x
+    pdf.set_xy(text_x, top + 2)
     pdf.set_font(FONT_FAMILY, size=10)
+    pdf.multi_cell(text_width, 5.5, f"验证码：{spec.verification_code}", wrapmode=WrapMode.CHAR,
+                   new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT_FAMILY, size=9)
     pdf.set_text_color(*_GREY)
-    pdf.cell(0, 6, VERIFY_LINE, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(text_width, 5, VERIFY_LINE, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
     if spec.verify_url:
-        pdf.set_font(FONT_FAMILY, size=8)
-        pdf.multi_cell(0, 4.5, printed_url(spec.verify_url), wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(FONT_FAMILY, size=7)
+        pdf.multi_cell(text_width, 3.6, printed_url(spec.verify_url), wrapmode=WrapMode.CHAR, new_x=XPos.LEFT,
+                       new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
-    pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + (_QR_SIZE if spec.verify_url else 0)))
+    pdf.set_xy(pdf.l_margin, max(pdf.get_y(), bottom, top + (_QR_SIZE if spec.verify_url else 0)))
 
 
 # ---------------------------------------------------------------------------------------------
 # Builders
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues a document: the administrative organ, its handling unit, and the province's name."""
+
+    organ: str
+    undertaker: str | None
+    province: str
+    seal: str | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    """Which application a notice is about."""
+
+    case_number: str
+    matter: str  # the business applied for (the kind's title)
+    unit_name: str
+    credit_code: str
+    submitted_on: date  # in China time
 
 
 def _rows(
@@ -435,76 +373,40 @@ def _rows(
     return tuple((label, value) for label, value in pairs if value) + tuple(details)
 
 
-def _application_rows(case_number: str, unit_name: str, credit_code: str, matter: str) -> tuple[
-        tuple[str, str], ...]:
+def _application_rows(app: Application) -> tuple[tuple[str, str], ...]:
     """The four rows every notice about an application opens its table with."""
-    return (("办件编号", case_number), ("申请单位", unit_name), ("统一社会信用代码", credit_code), ("申请事项", matter))
+    return (("办件编号", app.case_number), ("申请单位", app.unit_name), ("统一社会信用代码", app.credit_code),
+            ("申请事项", app.matter))
 
 
-def _examined(submitted_on: date, matter: str, case_number: str) -> str:
+def _examined(app: Application) -> str:
     """How a decision on an application opens: which application, and that it was examined."""
-    return f"你单位于{chinese_date(submitted_on)}提交的{matter}申请（办件编号：{case_number}），经审查，"
+    return f"你单位于{chinese_date(app.submitted_on)}提交的{app.matter}申请（办件编号：{app.case_number}），经审查，"
 
 
-def acceptance_notice(
-    *,
-    number: str,
-    case_number: str,
-    matter: str,
-    unit_name: str,
-    credit_code: str,
-    submitted_on: date,
-    organ: str,
-    issued_on: date,
-    province: str,
-    due_on: date | None = None,
-    details: Sequence[tuple[str, str]] = (),
-    verification_code: str | None = None,
-    verify_url: str | None = None,
-) -> DocumentSpec:
-    """受理通知书: the organ accepted the case (`due_on`: the date it is to be finished by)."""
+def _spec(title: str, number: str, issuer: Issuer, issued_on: date, **fields: object) -> DocumentSpec:
+    return DocumentSpec(title=title, number=number, organ=issuer.organ, undertaker=issuer.undertaker,
+                        seal=issuer.seal, province=issuer.province, issued_on=issued_on,
+                        **fields)  # type: ignore[arg-type]
+
+
+def acceptance_notice(*, number: str, application: Application, issuer: Issuer, issued_on: date,
+                      time_limits: Sequence[str] = ()) -> DocumentSpec:
+    """受理通知书: the organ accepted the case; `time_limits`: what each stage's limit is (with dates)."""
+    app = application
     paragraphs = [
-        f"你单位于{chinese_date(submitted_on)}通过网上办事系统提交的{matter}申请（办件编号：{case_number}）"
+        f"你单位于{chinese_date(app.submitted_on)}通过网上办事系统提交的{app.matter}申请（办件编号：{app.case_number}）"
         "收悉。经审查，申请材料齐全，符合法定形式，本机关决定予以受理。",
+        *time_limits,
+        "你单位可登录网上办事系统查询办理进度。",
     ]
-    if due_on is not None:
-        paragraphs.append(f"本机关将依照规定时限办理，预计于{chinese_date(due_on)}前办结。")
-    paragraphs.append("你单位可登录网上办事系统查询办理进度。")
-    return DocumentSpec(
-        title="受理通知书",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=unit_name,
-        paragraphs=tuple(paragraphs),
-        table=_rows(
-            *_application_rows(case_number, unit_name, credit_code, matter),
-            ("提交日期", chinese_date(submitted_on)),
-            ("受理日期", chinese_date(issued_on)),
-            details=details,
-        ),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        province=province,
-    )
+    return _spec("受理通知书", number, issuer, issued_on, addressee=app.unit_name, paragraphs=tuple(paragraphs),
+                 table=_rows(*_application_rows(app), ("提交日期", chinese_date(app.submitted_on)),
+                             ("受理日期", chinese_date(issued_on))))
 
 
-def correction_notice(
-    *,
-    number: str,
-    case_number: str,
-    matter: str,
-    unit_name: str,
-    credit_code: str,
-    submitted_on: date,
-    organ: str,
-    issued_on: date,
-    province: str,
-    items: Sequence[tuple[str, str]],
-    note: str | None = None,
-    verification_code: str | None = None,
-    verify_url: str | None = None,
-) -> DocumentSpec:
+def correction_notice(*, number: str, application: Application, issuer: Issuer, issued_on: date,
+                      items: Sequence[tuple[str, str]], note: str | None = None) -> DocumentSpec:
     """补正材料告知书: everything to correct, told at once (`items`: (material or field, reason))."""
     if not items and not (note and note.strip()):
         raise DomainError("退回补正时须至少列明一项需要补正的内容。")
@@ -518,201 +420,32 @@ def correction_notice(
         "以上为需要补正的全部内容，特此一次性告知。请你单位登录网上办事系统，在原办件中按上述事项逐项补正后"
         "重新提交。原办件编号不变，无需补正的材料不必重复上传。办理时限自补正材料齐全之日起重新计算。"
     )
-    return DocumentSpec(
-        title="补正材料告知书",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=unit_name,
-        paragraphs=(
-            _examined(submitted_on, matter, case_number) +
-            "申请材料不齐全或者不符合法定形式。现将需要补正的全部内容一次性告知如下：",
-        ),
-        items=tuple(f"{what.strip()}：{why.strip()}" for what, why in items),
-        closing=tuple(closing),
-        table=_rows(*_application_rows(case_number, unit_name, credit_code, matter)),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        province=province,
-    )
+    return _spec("补正材料告知书", number, issuer, issued_on, addressee=application.unit_name,
+                 paragraphs=(_examined(application) + "申请材料不齐全或者不符合法定形式。"
+                             "现将需要补正的全部内容一次性告知如下：",),
+                 items=tuple(f"{what.strip()}：{why.strip()}" for what, why in items), closing=tuple(closing),
+                 table=_rows(*_application_rows(application)))
 
 
-def rejection_decision(
-    *,
-    number: str,
-    case_number: str,
-    matter: str,
-    unit_name: str,
-    credit_code: str,
-    submitted_on: date,
-    organ: str,
-    issued_on: date,
-    province: str,
-    reasons: Sequence[str],
-    verification_code: str | None = None,
-    verify_url: str | None = None,
-) -> DocumentSpec:
-    """不予通过决定书: the final refusal, with its reasons and the applicant's remedies."""
+def refusal_decision(*, title: str, verb: str, number: str, application: Application, issuer: Issuer,
+                     issued_on: date, reasons: Sequence[str]) -> DocumentSpec:
+    """The final refusal (不予备案决定书 / 不予通过决定书), with its reasons and the applicant's remedies."""
     cleaned = tuple(r.strip() for r in reasons if r.strip())
     if not cleaned:
-        raise DomainError("不予通过须写明理由。")
-    return DocumentSpec(
-        title="不予通过决定书",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=unit_name,
-        paragraphs=(
-            _examined(submitted_on, matter, case_number) +
-            "本机关决定不予通过。理由如下：",
-        ),
-        items=cleaned,
-        closing=(REMEDIES,),
-        table=_rows(*_application_rows(case_number, unit_name, credit_code, matter)),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        province=province,
-    )
+        raise DomainError(f"{verb}须写明理由。")
+    return _spec(title, number, issuer, issued_on, addressee=application.unit_name,
+                 paragraphs=(_examined(application) + f"本机关决定{verb}。理由如下：",), items=cleaned,
+                 closing=(REMEDIES,), table=_rows(*_application_rows(application)))
 
 
-def filing_certificate(
-    *,
-    kind: Literal["B", "C"],
-    number: str,
-    case_number: str,
-    unit_name: str,
-    credit_code: str,
-    organ: str,
-    issued_on: date,
-    province: str,
-    verification_code: str,
-    verify_url: str,
-    details: Sequence[tuple[str, str]] = (),
-) -> DocumentSpec:
-    """备案证明 for kind B (cross-province service) or C (unit recruiting its own guards)."""
-    if kind == "B":
-        matter = MATTER_B
-        what = "跨省（自治区、直辖市）提供保安服务"
-        footer = "本证明仅证明上述单位跨省（自治区、直辖市）提供保安服务的事项已经备案。"
-    elif kind == "C":
-        matter = MATTER_C
-        what = "自行招用保安员"
-        footer = (
-            "自行招用保安员单位不再招用保安员进行保安服务的，"
-            "应当自停止保安服务之日起30日内到原备案机关撤销备案。"
-        )
-    else:
-        raise ValueError(f"filing certificates exist for kinds B and C, not {kind!r}")
-    return DocumentSpec(
-        title="备案证明",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=None,
-        paragraphs=(
-            f"{unit_name}（统一社会信用代码：{credit_code}）{what}的备案材料，经本机关审核，已予备案。"
-            "特此证明。",
-        ),
-        table=_rows(
-            ("备案编号", number),
-            ("备案单位", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("备案事项", matter),
-            ("备案日期", chinese_date(issued_on)),
-            ("办件编号", case_number),
-            details=details,
-        ),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        footer=footer,
-        province=province,
-    )
+def certificate(*, title: str, number: str, issuer: Issuer, issued_on: date, addressee: str | None,
+                paragraphs: Sequence[str], table: Sequence[tuple[str, str]], verification_code: str,
+                verify_url: str, closing: Sequence[str] = (), footer: str | None = None) -> DocumentSpec:
+    """A certificate (备案证明, 撤销备案证明, 审核意见书): what the kind's definition says it states."""
+    return _spec(title, number, issuer, issued_on, addressee=addressee, paragraphs=tuple(paragraphs),
+                 closing=tuple(closing), table=tuple((label, value) for label, value in table if value),
+                 verification_code=verification_code, verify_url=verify_url, footer=footer or None)
 
 
-def cancellation_certificate(
-    *,
-    number: str,
-    case_number: str,
-    unit_name: str,
-    credit_code: str,
-    original_number: str,
-    stopped_on: date,
-    organ: str,
-    issued_on: date,
-    province: str,
-    verification_code: str,
-    verify_url: str,
-    details: Sequence[tuple[str, str]] = (),
-) -> DocumentSpec:
-    """撤销备案证明 (kind D); `original_number` is the filing being cancelled."""
-    return DocumentSpec(
-        title="撤销备案证明",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=None,
-        paragraphs=(
-            f"{unit_name}（统一社会信用代码：{credit_code}）于{chinese_date(stopped_on)}停止自行招用保安员"
-            f"进行保安服务，申请撤销自行招用保安员单位备案（原备案编号：{original_number}）。经本机关审核，"
-            "准予撤销备案，原备案自本证明出具之日起失效。特此证明。",
-        ),
-        table=_rows(
-            ("证明编号", number),
-            ("单位名称", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("撤销事项", MATTER_D),
-            ("原备案编号", original_number),
-            ("停止保安服务日期", chinese_date(stopped_on)),
-            ("撤销备案日期", chinese_date(issued_on)),
-            ("办件编号", case_number),
-            details=details,
-        ),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        province=province,
-    )
-
-
-def review_document(
-    *,
-    number: str,
-    case_number: str,
-    unit_name: str,
-    credit_code: str,
-    licence_number: str,
-    old_representative: str,
-    new_representative: str,
-    organ: str,
-    issued_on: date,
-    province: str,
-    verification_code: str,
-    verify_url: str,
-    details: Sequence[tuple[str, str]] = (),
-) -> DocumentSpec:
-    """审核意见书 (kind A): the change of legal representative is approved, for market regulation."""
-    return DocumentSpec(
-        title="保安服务公司变更法定代表人审核意见书",
-        number=number,
-        organ=organ,
-        issued_on=issued_on,
-        addressee=unit_name,
-        paragraphs=(
-            f"你公司（统一社会信用代码：{credit_code}，保安服务许可证号：{licence_number}）申请将法定代表人"
-            f"由{old_representative}变更为{new_representative}（办件编号：{case_number}）。经审核，"
-            f"拟任法定代表人{new_representative}符合《保安服务管理条例》规定的条件，同意你公司变更法定代表人。",
-            "请持本意见书到市场监督管理部门办理法定代表人变更登记。",
-        ),
-        table=_rows(
-            ("公司名称", unit_name),
-            ("统一社会信用代码", credit_code),
-            ("保安服务许可证号", licence_number),
-            ("原法定代表人", old_representative),
-            ("拟任法定代表人", new_representative),
-            ("审核结果", "同意变更"),
-            ("办件编号", case_number),
-            details=details,
-        ),
-        verification_code=verification_code,
-        verify_url=verify_url,
-        province=province,
-    )
+__all__ = ["MissingGlyph", "prepare_fonts", "unprintable", "render", "acceptance_notice", "correction_notice",
+           "refusal_decision", "certificate", "chinese_date", "printed_url"]

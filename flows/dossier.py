@@ -47,6 +47,7 @@ class Dossier:
     acts: list[Act]
     correctable: list[tuple[str, str]]
     screenings: list[ScreeningResult]  # newest first; only for officers who review (never the applicant)
+    unit_verified: bool = True  # False: the unit is 待核验 and the act that checks its licence must say so
 
     @property
     def screened(self) -> bool:
@@ -78,7 +79,7 @@ def open_dossier(uow: UnitOfWork, actor: Actor, case_id: int, *, today: date) ->
         return Dossier(case=case, filing=filing, answers=uow.answers(case_id), materials=uow.materials(case_id),
                        events=uow.events(case_id), documents=uow.documents(case_id), time_left=running,
                        acts=available_acts(actor, case.at(filing.route)), correctable=correctable_items(case),
-                       screenings=screenings)
+                       screenings=screenings, unit_verified=uow.unit_verified(case.unit_id))
 
 
 # ------------------------------------------------------------------ the merged PDF

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from flows.answers import check_answer, qualifying_years, window_warning
+from flows.answers import check_answer, qualifying_years, roster_warnings, window_warning
 from flows.errors import FieldError
 from flows.schema import Filing, Material, QType, Question
 
@@ -108,7 +108,7 @@ def problems_before_submit(filing: Filing, answers: Mapping[str, Any], uploaded:
         if q.type == QType.FILING_REF:
             continue  # checked against the store by the use case
         try:
-            check_answer(q, answers[q.id], today=today)
+            check_answer(q, answers[q.id], today=today, answers=answers)
         except FieldError as error:
             problems.append(error)
     for m in relevant_materials(filing, answers):
@@ -128,7 +128,7 @@ def _ruled_answers(filing: Filing, answers: Mapping[str, Any]) -> Iterator[tuple
                 yield q, date.fromisoformat(str(value))
             except ValueError:
                 continue
-        elif q.type == QType.ROSTER and q.roster_rule:
+        elif q.type == QType.ROSTER:
             yield q, value
 
 
@@ -156,6 +156,7 @@ def officer_warnings(filing: Filing, answers: Mapping[str, Any], *, submitted_on
             if window_warning(q.window, value, submitted_on) is not None:
                 found.append(_window_finding(q, value, submitted_on))
             continue
+        found.extend(f"{q.label}：{w}" for w in _row_findings(q, value, submitted_on))
         try:
             years = qualifying_years(value) if q.roster_rule == "qualifying_years_5" and isinstance(value, list) else 5
         except (KeyError, TypeError, ValueError):
@@ -163,6 +164,16 @@ def officer_warnings(filing: Filing, answers: Mapping[str, Any], *, submitted_on
         if years < 5:
             found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的5年。请核实工作经历证明。")
     return found
+
+
+def _row_findings(q: Question, value: Any, on: date) -> list[str]:
+    """A roster's per-row warnings (an empty 保安员证 number, a person under 18), naming the rows."""
+    if not isinstance(value, list):
+        return []
+    try:
+        return roster_warnings(q, value, on)
+    except (FieldError, KeyError, TypeError, ValueError):
+        return []
 
 
 def _window_finding(q: Question, day: date, submitted_on: date) -> str:

@@ -38,6 +38,8 @@ class CaseFacts:
     stage: str  # e.g. 待县级公安机关确认
     holder: str  # who has it now
     due: date | None = None
+    due_estimated: bool = False  # the due date falls in a year whose holiday schedule is not official yet
+    time_limit: str = ""  # the route's time limits in one phrase (`flows.timelimits.limit_summary`)
 
 
 def short_name(name: str) -> str:
@@ -104,7 +106,7 @@ def office_answer(question: str, *, kind: str | None, region_code: str | None) -
         steps.append(f"先由{first}确认")
     steps.append(f"{'再' if steps else ''}由{config.organ_for(prefecture.code)}受理、审核")
     if province:
-        steps.append(f"最后报{config.corps}审批")
+        steps.append(f"最后报{config.department}审批（{config.corps}承办）")
     return f"单位在{where}的，网上提交即可，不用跑腿：{'，'.join(steps)}。{phone}"
 
 
@@ -113,11 +115,12 @@ def status_answer(question: str, facts: CaseFacts | None) -> str | None:
     if facts is None or not STATUS.search(question):
         return None
     if facts.number is None:
+        limit = f"（{facts.time_limit}）" if facts.time_limit else ""
         return ("您的申请还没有提交。填完全部内容、上传材料并在核对页点击“提交申请”后，"
-                "由公安机关在5个工作日内办结（自提交次日起算）。")
+                f"由公安机关在规定时限内办结{limit}。")
     text = f"您的办件{facts.number}当前状态：{facts.stage}，当前办理：{facts.holder}。"
     if facts.due is not None:
-        text += f"办结期限：{facts.due:%Y年%m月%d日}。"
+        text += f"办结期限：{facts.due:%Y年%m月%d日}{'（预计）' if facts.due_estimated else ''}。"
     return text + "进度变化时会在“我的办件”中通知您。"
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
@@ -98,6 +99,21 @@ class ResidentId:
     sex: str  # "男" or "女"
     region_code: str
 
+    def age_on(self, day: date) -> int:
+        """Full years of age on `day`."""
+        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+
+
+def region_code_known(code: str) -> bool:
+    """Whether six digits are a county-level code of GB/T 2260, present or past.
+
+    Data: python-stdnum's `cn/loc` database (offline; every code with the years it was in use). A code
+    that has since been abolished still counts: people keep the number they were given.
+    """
+    found = dict(part for part in numdb.get("cn/loc").info(code))
+    return len(code) == 6 and code.isdigit() and code[2:] in found and "county" in found[code[2:]]
+
 
 def _today_in_beijing() -> date:
     return datetime.now(_BEIJING).date()
@@ -132,6 +148,10 @@ def check_resident_id(value: str, *, today: date | None = None) -> ResidentId:
         raise FieldError(
             f"身份证号码第18位校验码有误：按前17位计算应为“{expected}”，您填写的是“{number[17]}”。"
             "请逐位核对身份证上的号码。"
+        )
+    if not region_code_known(number[:6]):
+        raise FieldError(
+            f"身份证号码前6位“{number[:6]}”不是有效的行政区划代码（应为身份证签发地的县级代码）。请逐位核对。"
         )
     sex = "男" if int(number[16]) % 2 == 1 else "女"
     return ResidentId(number=number, birth_date=birth, sex=sex, region_code=number[:6])

@@ -1,8 +1,16 @@
-"""Which notices and certificates an act issues, and what they say.
+"""Which notices and certificates an act issues, in whose name, under which number, and what they say.
 
-Acceptance notice on accept, correction notice on return, decision on reject, and on
-approval the certificate of the kind (filing certificate, cancellation certificate or
-review document). Generated once, inside the act's transaction; stored bytes are served.
+- accept at the prefecture: the acceptance notice (受理通知书), stating every stage's time limit
+  (for a kind the province approves: the prefecture's and the province's). The province's own
+  acceptance records who took the case and issues nothing: one application, one acceptance notice.
+- return (to the applicant): the correction notice (补正材料告知书).
+- reject: the refusal decision, titled by the kind (不予备案决定书 / 不予通过决定书), with the remedies.
+- approve: the kind's certificate as its definition declares it (`Filing.certificate`).
+
+Every document is issued in the name of the administrative organ of the acting officer's level (the
+county's or prefecture's 公安局, the 公安厅), never an internal 支队/总队, which is printed as
+承办单位; numbers are the organ's 机关代字 + the document type's part + 〔year〕 + serial, no zero
+padding (flows/config.py). Generated once, inside the act's transaction; stored bytes are served.
 """
 
 from __future__ import annotations
@@ -10,30 +18,24 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import string
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from flows import documents, signing
-from flows.config import get_config
+from flows import clock, documents, signing
+from flows.config import IssuingOrgan, get_config
 from flows.identifiers import mask_id
-from flows.kinds.common import SERVICE_KINDS
 from flows.ports import CaseView, NewDocument, ReturnItem, UnitOfWork
 from flows.regions import get_regions
-from flows.review import Act, Actor, Role
-from flows.schema import Filing
+from flows.review import Act, Actor, Role, Stage
+from flows.schema import DetailRow, Filing, QType
+from flows.timelimits import PROVINCE_DAYS
 
-MATTERS = {"A": documents.MATTER_A, "B": documents.MATTER_B, "C": documents.MATTER_C, "D": documents.MATTER_D}
-# Document type → (short tag used in its number, Chinese title)
-DOC_TYPES: dict[str, tuple[str, str]] = {
-    "acceptance_notice": ("受", "受理通知书"),
-    "correction_notice": ("补", "补正材料告知书"),
-    "rejection_decision": ("决", "不予通过决定书"),
-    "filing_certificate": ("备", "备案证明"),
-    "cancellation_certificate": ("撤", "撤销备案证明"),
-    "review_document": ("审", "审核意见书"),
-}
+TITLES = {"acceptance_notice": "受理通知书", "correction_notice": "补正材料告知书"}
 CERTIFICATES = frozenset({"filing_certificate", "cancellation_certificate", "review_document"})
+# The acceptance that issues the acceptance notice: the prefecture's, where the application is received.
+NOTICE_OF_ACCEPTANCE_AT = frozenset({Stage.PREFECTURE_ACCEPT})
 
 
 def new_verification_code() -> str:
@@ -55,55 +57,117 @@ def signed_url(*, code: str, number: str, case: CaseView, kind: str, issued_on: 
     return verify_url(code, signing.sign(claim))
 
 
-def issuing_region(actor: Actor, case: CaseView) -> str:
-    """The organ acting: the officer's own region (county, prefecture, or the province)."""
-    if actor.role == Role.PROVINCE:
-        return get_config().province_code
-    return actor.region_code or case.prefecture_code or get_config().province_code
-
-
-def organ_name(actor: Actor, case: CaseView, *, certificate_of_a: bool = False) -> str:
+def issuing_organ(actor: Actor, case: CaseView) -> IssuingOrgan:
+    """The administrative organ acting: the officer's own level (county, prefecture, or the department)."""
     config = get_config()
-    if certificate_of_a:
-        return config.department  # the review document of kind A is issued by the department
-    return config.organ_for(issuing_region(actor, case))
+    if actor.role == Role.PROVINCE:
+        return config.issuing_organ(config.province_code)
+    return config.issuing_organ(actor.region_code or case.prefecture_code or config.province_code)
 
 
-def _number(uow: UnitOfWork, doc_type: str, region: str, year: int) -> str:
-    tag = DOC_TYPES[doc_type][0]
-    seq = uow.next_number(f"{doc_type}:{region}:{year}")
-    return f"{region}{tag}〔{year}〕{seq:05d}号"
+def document_number(uow: UnitOfWork, organ: IssuingOrgan, doc_type: str, year: int) -> str:
+    """The organ's next number of this document type this year: 乌公治备字〔2026〕1号."""
+    serial = uow.next_number(f"{organ.number_prefix(doc_type)}:{year}")
+    return organ.number(doc_type, year, serial)
 
 
-def _details(filing: Filing, case: CaseView, answers: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """What was filed, for the certificate's table (no ID numbers in full)."""
+def _issuer(organ: IssuingOrgan) -> documents.Issuer:
+    return documents.Issuer(organ=organ.name, undertaker=organ.undertaker, province=get_config().province_name,
+                            seal=organ.seal)
+
+
+# ------------------------------------------------------------------ answers as printed text
+def place(region: Any, address: str) -> str:
+    """Region and detailed address as one place, without saying the region twice
+    (an address typed as 乌鲁木齐市天山区… is not printed as 乌鲁木齐市天山区乌鲁木齐市天山区…)."""
+    address = address.strip()
+    if not isinstance(region, dict):
+        return address
+    code = region.get("county") or region.get("prefecture")
+    if not code:
+        return address
     regions = get_regions()
-
-    def region(key: str) -> str:
-        value = answers.get(key) or {}
-        code = value.get("county") or value.get("prefecture") or ""
-        return regions.full_name(code) if code else ""
-
-    if filing.kind == "B":
-        kinds = [k for k in answers.get("service_kinds") or [] if k in SERVICE_KINDS]
-        return (("客户单位", str(answers.get("client_name", ""))),
-                ("服务地点", f"{region('service_region')}{answers.get('service_address', '')}"),
-                ("服务类型", "、".join(kinds)),
-                ("服务期限", f"{answers.get('contract_start', '')} 至 {answers.get('contract_end', '')}"),
-                ("项目负责人", str(answers.get("lead_name", ""))),
-                ("派驻保安员人数", f"{len(answers.get('guards') or [])}人"))
-    if filing.kind == "C":
-        return (("单位地址", f"{region('unit_region')}{answers.get('unit_address', '')}"),
-                ("守护区域", f"{answers.get('area_address', '')}（{answers.get('area_size', '')}）"),
-                ("开始保安服务日期", str(answers.get("service_start", ""))),
-                ("保安员人数", f"{len(answers.get('guards') or [])}人"))
-    if filing.kind == "A":
-        return (("拟任法定代表人身份证号码", mask_id(str(answers.get("new_rep_id", "")))),)
-    return ()
+    try:
+        full = regions.full_name(str(code))
+        named = regions.get(str(code)).name
+    except KeyError:
+        return address
+    province = get_config().province_name
+    if address.startswith(province):
+        return address
+    for prefix in (full, full.removesuffix(named)):
+        if prefix and address.startswith(prefix):
+            return address
+    if address.startswith(named) and full.endswith(named):
+        return full.removesuffix(named) + address
+    return full + address
 
 
+def _date(value: Any) -> str:
+    try:
+        return documents.chinese_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
+
+
+def answer_text(filing: Filing, answers: dict[str, Any], qid: str) -> str:
+    """One answer as a certificate prints it: dates in 年月日, regions by name, choices joined, rows counted."""
+    value = answers.get(qid)
+    if value is None or value == "":
+        return ""
+    question = filing.question(qid)
+    if question.type == QType.DATE:
+        return _date(value)
+    if question.type == QType.REGION:
+        return place(value, "")
+    if question.type == QType.MULTI_CHOICE and isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if question.type == QType.ROSTER and isinstance(value, list):
+        return f"{len(value)}{question.row_unit}"
+    if question.type == QType.YES_NO:
+        return "是" if value else "否"
+    if question.type == QType.FILING_REF and isinstance(value, dict):
+        return str(value.get("number", ""))
+    return str(value)
+
+
+def row_text(row: DetailRow, filing: Filing, answers: dict[str, Any], facts: dict[str, str]) -> str:
+    """The value of one detail row of a certificate."""
+    if row.answer.startswith("@"):
+        return facts.get(row.answer[1:], "")
+    value = answers.get(row.answer)
+    if row.show == "date":
+        text = _date(value) if value else ""
+    elif row.show == "period":
+        start, end = _date(value) if value else "", _date(answers.get(row.until or "")) if row.until else ""
+        text = f"{start}至{end}" if start and end else start or end
+    elif row.show == "place":
+        text = place(value, str(answers.get(row.address or "", "")) if row.address else "")
+    elif row.show == "count":
+        text = f"{len(value) if isinstance(value, list) else 0}人"
+    elif row.show == "masked_id":
+        text = mask_id(str(value)) if value else ""
+    else:
+        text = answer_text(filing, answers, row.answer)
+    return f"{text}{row.suffix}" if text else ""
+
+
+class _Texts(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(template: str, filing: Filing, answers: dict[str, Any], facts: dict[str, str]) -> str:
+    """A certificate paragraph with its {placeholders}: answers as printed text, and the case's facts."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    values = _Texts({name: answer_text(filing, answers, name) for name in names if name not in facts})
+    values.update(facts)
+    return template.format_map(values)
+
+
+# ------------------------------------------------------------------ which act issues what
 def issues_document(act: Act) -> bool:
-    """Whether this act issues a document (and so needs the case's answers)."""
+    """Whether this act may issue a document (and so needs the case's answers)."""
     return act in _BUILDERS
 
 
@@ -114,86 +178,112 @@ def documents_for(uow: UnitOfWork, act: Act, *, case: CaseView, filing: Filing, 
     builder = _BUILDERS.get(act)
     if builder is None:
         return ()
-    return (builder(uow, case, filing, answers, actor, items, comment, today),)
+    document = builder(uow, case, filing, answers, actor, items, comment, today)
+    return (document,) if document is not None else ()
 
 
 Builder = Callable[[UnitOfWork, CaseView, Filing, dict[str, Any], Actor, tuple[ReturnItem, ...], str, date],
-                   NewDocument]
+                   NewDocument | None]
 
 
-def _common(case: CaseView, filing: Filing, actor: Actor, today: date) -> dict[str, Any]:
-    return {"case_number": case.number or "", "matter": MATTERS[filing.kind], "unit_name": case.unit_name,
-            "credit_code": case.credit_code,
-            "submitted_on": case.submitted_at.date() if case.submitted_at else today,
-            "organ": organ_name(actor, case), "issued_on": today, "province": get_config().province_name}
+def _application(case: CaseView, filing: Filing, today: date) -> documents.Application:
+    submitted = clock.local_date(case.submitted_at) if case.submitted_at else today
+    return documents.Application(case_number=case.number or "", matter=filing.title, unit_name=case.unit_name,
+                                 credit_code=case.credit_code, submitted_on=submitted)
+
+
+def time_limit_lines(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[str]:
+    """What the acceptance notice says of the time limits: each stage's, with its date (预计 when the
+    year's official holiday schedule is not known yet)."""
+    if case.clock_started_on is None or case.clock_days is None:
+        return []
+    calendar = uow.calendar()
+    due = calendar.due_date(case.clock_started_on, case.clock_days)
+    guessed = "（该日期按推定的节假日安排计算，以国务院公布的安排为准）" if due.estimated else ""
+    when = "预计于" if due.estimated else "于"
+    if not filing.route.province_approval:
+        return [f"本机关将依照规定时限办理，{when}{documents.chinese_date(due.due)}前办结{guessed}。"]
+    department = get_config().department
+    last = calendar.due_date(due.due, PROVINCE_DAYS)
+    later = "（该日期按推定的节假日安排计算，以国务院公布的安排为准）" if last.estimated else ""
+    return [
+        f"本机关自材料收齐之日起5个工作日内完成审核，{when}{documents.chinese_date(due.due)}前将审核意见报送"
+        f"{department}{guessed}；{department}自收到审核意见之日起5个工作日内作出审核决定，"
+        f"最迟{'预计于' if last.estimated else '于'}{documents.chinese_date(last.due)}前办结{later}。",
+    ]
 
 
 def _acceptance(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
-                items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
-    number = _number(uow, "acceptance_notice", issuing_region(actor, case), today.year)
-    spec = documents.acceptance_notice(number=number, due_on=case.due_on, **_common(case, filing, actor, today))
-    return NewDocument("acceptance_notice", "受理通知书", number, documents.render(spec))
+                items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument | None:
+    if case.stage not in NOTICE_OF_ACCEPTANCE_AT:
+        return None  # the province takes the case over: the applicant's acceptance notice was issued once
+    organ = issuing_organ(actor, case)
+    number = document_number(uow, organ, "acceptance_notice", today.year)
+    spec = documents.acceptance_notice(number=number, application=_application(case, filing, today),
+                                       issuer=_issuer(organ), issued_on=today,
+                                       time_limits=time_limit_lines(uow, case, filing))
+    return NewDocument("acceptance_notice", TITLES["acceptance_notice"], number, documents.render(spec))
 
 
 def _correction(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
                 items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
-    number = _number(uow, "correction_notice", issuing_region(actor, case), today.year)
+    organ = issuing_organ(actor, case)
+    number = document_number(uow, organ, "correction_notice", today.year)
     listed = [(i.label.split("】", 1)[-1], i.reason) for i in items]
-    spec = documents.correction_notice(number=number, items=listed, note=comment or None,
-                                       **_common(case, filing, actor, today))
-    return NewDocument("correction_notice", "补正材料告知书", number, documents.render(spec))
+    spec = documents.correction_notice(number=number, application=_application(case, filing, today),
+                                       issuer=_issuer(organ), issued_on=today, items=listed, note=comment or None)
+    return NewDocument("correction_notice", TITLES["correction_notice"], number, documents.render(spec))
 
 
-def _rejection(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
-               items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
-    number = _number(uow, "rejection_decision", issuing_region(actor, case), today.year)
+def _refusal(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
+             items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
+    organ = issuing_organ(actor, case)
+    number = document_number(uow, organ, "rejection_decision", today.year)
     reasons = [line.strip() for line in comment.splitlines() if line.strip()]
-    spec = documents.rejection_decision(number=number, reasons=reasons, **_common(case, filing, actor, today))
-    return NewDocument("rejection_decision", "不予通过决定书", number, documents.render(spec))
+    spec = documents.refusal_decision(title=filing.refusal_title, verb=filing.refusal_verb, number=number,
+                                      application=_application(case, filing, today), issuer=_issuer(organ),
+                                      issued_on=today, reasons=reasons)
+    return NewDocument("rejection_decision", filing.refusal_title, number, documents.render(spec))
+
+
+def _referenced_number(uow: UnitOfWork, case: CaseView) -> str:
+    """The certificate number of the case this one refers to (what a cancellation cancels)."""
+    if case.ref_case_id is None:
+        return ""
+    found = [doc.number for doc in uow.documents(case.ref_case_id) if doc.doc_type in CERTIFICATES]
+    return found[-1] if found else ""
 
 
 def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
                  items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
+    declared = filing.certificate
+    organ = issuing_organ(actor, case)
+    number = document_number(uow, organ, declared.doc_type, today.year)
     code = new_verification_code()
-    kind = filing.kind
-    if kind == "A":
-        doc_type, region = "review_document", get_config().province_code
-    elif kind == "D":
-        doc_type, region = "cancellation_certificate", issuing_region(actor, case)
-    else:
-        doc_type, region = "filing_certificate", issuing_region(actor, case)
-    number = _number(uow, doc_type, region, today.year)
-    url = signed_url(code=code, number=number, case=case, kind=kind, issued_on=today)
-    common: dict[str, Any] = {"number": number, "case_number": case.number or "", "unit_name": case.unit_name,
-                              "credit_code": case.credit_code, "issued_on": today,
-                              "province": get_config().province_name, "verification_code": code,
-                              "verify_url": url, "details": _details(filing, case, answers)}
-    if kind == "A":
-        spec = documents.review_document(
-            licence_number=str(answers.get("licence_no", "")),
-            old_representative=str(answers.get("current_rep_name", "")),
-            new_representative=str(answers.get("new_rep_name", "")),
-            organ=organ_name(actor, case, certificate_of_a=True), **common)
-    elif kind == "D":
-        original = ""
-        if case.ref_case_id is not None:
-            for doc in uow.documents(case.ref_case_id):
-                if doc.doc_type == "filing_certificate":
-                    original = doc.number
-        stopped = answers.get("stop_date")
-        spec = documents.cancellation_certificate(
-            original_number=original or "（无）",
-            stopped_on=date.fromisoformat(stopped) if stopped else today,
-            organ=organ_name(actor, case), **common)
-    else:
-        certified: Literal["B", "C"] = "B" if kind == "B" else "C"
-        spec = documents.filing_certificate(kind=certified, organ=organ_name(actor, case), **common)
-    return NewDocument(doc_type, DOC_TYPES[doc_type][1], number, documents.render(spec), code)
+    facts = {"unit_name": case.unit_name, "credit_code": case.credit_code, "case_number": case.number or "",
+             "number": number, "ref_number": _referenced_number(uow, case) or "（无）",
+             "department": get_config().department}
+    table = [(declared.number_label, number), (declared.unit_label, case.unit_name),
+             ("统一社会信用代码", case.credit_code), (declared.matter_label, filing.title),
+             *((row.label, row_text(row, filing, answers, facts)) for row in declared.rows)]
+    if declared.result:
+        table.append(("审核结果" if filing.route.province_approval else "结果", declared.result))
+    table += [(declared.date_label, documents.chinese_date(today)), ("办件编号", case.number or "")]
+    spec = documents.certificate(
+        title=declared.title, number=number, issuer=_issuer(organ), issued_on=today,
+        addressee=case.unit_name if declared.addressed else None,
+        paragraphs=[fill(p, filing, answers, facts) for p in declared.body],
+        closing=[fill(p, filing, answers, facts) for p in declared.closing],
+        table=table, verification_code=code,
+        verify_url=signed_url(code=code, number=number, case=case, kind=filing.kind, issued_on=today),
+        footer=fill(declared.footer, filing, answers, facts) if declared.footer else None)
+    # Listed and downloaded under the kind's short name (审核意见书); the PDF prints the full title.
+    return NewDocument(declared.doc_type, filing.result_document, number, documents.render(spec), code)
 
 
 _BUILDERS: dict[Act, Builder] = {
     Act.ACCEPT: _acceptance,
     Act.RETURN: _correction,
-    Act.REJECT: _rejection,
+    Act.REJECT: _refusal,
     Act.APPROVE: _certificate,
 }

@@ -121,6 +121,7 @@ class CaseChange:
     notify: str = ""
     documents: tuple[NewDocument, ...] = ()
     cancel_case_id: int | None = None  # a D case filed: the original filing becomes cancelled
+    audit: dict[str, Any] = field(default_factory=dict)  # more for the audit entry (an override's reason)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,14 @@ class UnitOfWork(Protocol):
 
     def filed_cases(self, unit_id: int) -> list[FiledCase]: ...
 
+    def unit_verified(self, unit_id: int) -> bool:
+        """Whether an officer has checked the unit's business licence (else it is 待核验)."""
+        ...
+
+    def verify_unit(self, unit_id: int, actor: Actor, at: datetime) -> None:
+        """Record (and audit) that the acting officer checked the unit's licence."""
+        ...
+
     def apply(self, case: CaseView, change: CaseChange) -> EventView: ...
 
     def calendar(self) -> WorkCalendar: ...
@@ -210,3 +219,7 @@ class UnitOfWork(Protocol):
         ...
 
     def screenings(self, case_id: int) -> list[ScreeningResult]: ...
+
+    def alert_officers(self, case: CaseView, text: str) -> int:
+        """A message to every active officer of the case's prefecture and of the province; how many."""
+        ...

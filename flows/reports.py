@@ -62,6 +62,12 @@ class WorkdayIndex:
         """Working days in (start, end], negative when end is before start."""
         return self._cum[self._offset(end)] - self._cum[self._offset(start)]
 
+    def due(self, start: date, n: int) -> date:
+        """The due day of n working days for something handed in on `start` (received on the next working
+        day when `start` is a day off), as WorkCalendar.due_date counts it."""
+        received_later = self.between(start - timedelta(days=1), start) == 0
+        return self.add(start, n + (1 if received_later else 0))
+
     def add(self, start: date, n: int) -> date:
         """The n-th working day after `start` (n=0 gives `start`)."""
         s = self._offset(start)
@@ -114,7 +120,7 @@ def figures(history: History, index: WorkdayIndex, as_of: date) -> CaseFigures:
         act = step.act
         if act in STARTS or act in STOPS:
             if running is not None and act != Act.WITHDRAW:
-                late = late or step.day > index.add(running[0], running[1])
+                late = late or step.day > index.due(running[0], running[1])
             running = (step.day, STARTS[act]) if act in STARTS else None
         holder = HOLDERS[step.to_stage]
         if visit is not None and holder != visit[0]:
@@ -123,7 +129,7 @@ def figures(history: History, index: WorkdayIndex, as_of: date) -> CaseFigures:
             visit = None
         if visit is None and holder in LEVELS:
             visit = (holder, step.day)
-    overdue = running is not None and index.add(running[0], running[1]) < as_of
+    overdue = running is not None and index.due(running[0], running[1]) < as_of
     returned = any(s.act == Act.RETURN for s in steps)
     ever_returned = any(s.act in RETURNS for s in steps)
     return CaseFigures(

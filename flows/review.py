@@ -75,6 +75,11 @@ class Act(StrEnum):
     RETURN_TO_PREFECTURE = "return_to_prefecture"
 
 
+# What the applicant is told of an act: the stage it moved to, never an opinion. Only these acts' comments
+# are addressed to the applicant (the reasons of a return or a refusal, the applicant's own withdrawal);
+# every other comment (a report's opinion to the province, a return to the prefecture) is internal.
+COMMENT_TO_APPLICANT = frozenset({Act.RETURN, Act.REJECT, Act.WITHDRAW})
+
 ACT_LABELS: dict[Act, str] = {
     Act.SUBMIT: "提交申请",
     Act.WITHDRAW: "撤回申请",
@@ -87,6 +92,18 @@ ACT_LABELS: dict[Act, str] = {
     Act.REJECT: "不予通过",
     Act.RETURN_TO_PREFECTURE: "退回州、市、地公安机关",
 }
+
+
+APPLICANT_ACT_LABELS: dict[Act, str] = {
+    **ACT_LABELS,
+    Act.REPORT: "报送公安厅",
+    Act.RETURN_TO_PREFECTURE: "转回州、市、地公安机关",
+}
+
+
+def comment_for_applicant(act: Act, comment: str) -> str:
+    """The part of an act's comment the applicant may read ("" for officers' opinions)."""
+    return comment if act in COMMENT_TO_APPLICANT else ""
 
 
 class RouteIf(StrEnum):
@@ -131,7 +148,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(Act.ACCEPT, Stage.PREFECTURE_ACCEPT, Stage.PREFECTURE_REVIEW, Role.PREFECTURE),
     T(Act.RETURN, Stage.PREFECTURE_ACCEPT, Stage.RETURNED, Role.PREFECTURE),
     T(Act.RETURN, Stage.PREFECTURE_REVIEW, Stage.RETURNED, Role.PREFECTURE),
-    T(Act.REJECT, Stage.PREFECTURE_REVIEW, Stage.REJECTED, Role.PREFECTURE),
+    # Where the province decides (kind A), the prefecture returns to the applicant or reports its opinion,
+    # which may be negative: only the province may refuse (《办法》第三条).
+    T(Act.REJECT, Stage.PREFECTURE_REVIEW, Stage.REJECTED, Role.PREFECTURE, RouteIf.NO_PROVINCE),
     T(Act.APPROVE, Stage.PREFECTURE_REVIEW, Stage.APPROVED, Role.PREFECTURE, RouteIf.NO_PROVINCE),
     T(Act.REPORT, Stage.PREFECTURE_REVIEW, Stage.PROVINCE_ACCEPT, Role.PREFECTURE, RouteIf.PROVINCE),
     T(Act.ACCEPT, Stage.PROVINCE_ACCEPT, Stage.PROVINCE_REVIEW, Role.PROVINCE, RouteIf.PROVINCE),

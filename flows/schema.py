@@ -6,10 +6,14 @@ validates it at import so a broken definition fails at start-up, not in front of
 
 from __future__ import annotations
 
+import string
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Facts of the case a certificate's text may name besides the answers (filled by flows/issuing.py).
+CERTIFICATE_FACTS = frozenset({"unit_name", "credit_code", "case_number", "number", "ref_number", "department"})
 
 
 class Frozen(BaseModel):
@@ -52,6 +56,9 @@ class Column(Frozen):
     required: bool = True
     hint: str = ""
     max_length: int = 100
+    # Warnings the officer sees per row (never refusals): the cell left empty, the person under an age.
+    warn_if_empty: str | None = None
+    warn_under_age: int | None = None  # ID_NUMBER only
 
 
 class When(Frozen):
@@ -96,6 +103,11 @@ class Question(Frozen):
     county: bool = True  # REGION only: also ask the county
     unique_column: str | None = None  # ROSTER only: a column whose values must not repeat
     roster_rule: Literal["qualifying_years_5"] | None = None  # ROSTER only: extra rule
+    row_unit: str = "人"  # ROSTER only: what one row is, in "共3人" / "共2段"
+    min_age: int | None = None  # ID_NUMBER only: the person must be at least this old (refused otherwise)
+    # CHOICE only: "other_province" refuses the province that runs the product (a cross-province filing).
+    choice_rule: Literal["other_province"] | None = None
+    not_before: str | None = None  # DATE only: an earlier date question this date must not precede
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
@@ -112,6 +124,31 @@ class Question(Frozen):
         return self
 
 
+class ReadField(StrEnum):
+    """A value the pre-check (智能预审) reads from a document."""
+
+    CREDIT_CODE = "credit_code"  # 统一社会信用代码 (checked with both check characters)
+    UNIT_NAME = "unit_name"  # 名称 / 公司名称
+    ID_NUMBER = "id_number"  # 公民身份号码 (checked with its check digit)
+    PERSON_NAME = "person_name"  # 姓名
+    LICENCE_NUMBER = "licence_number"  # 保安服务许可证编号
+
+
+class Paper(StrEnum):
+    """A kind of paper the pre-check knows the layout of."""
+
+    BUSINESS_LICENCE = "business_licence"  # 营业执照 (also 事业单位法人证书 and the like: 名称 + 代码)
+    ID_CARD = "id_card"  # 居民身份证 (front)
+    SECURITY_LICENCE = "security_licence"  # 保安服务许可证
+
+
+class Reads(Frozen):
+    """What the pre-check reads from one document in a material, and which answer each value must match."""
+
+    paper: Paper
+    compare: tuple[tuple[ReadField, str], ...]  # (value read, question id it must match)
+
+
 class Material(Frozen):
     id: str
     label: str
@@ -120,12 +157,19 @@ class Material(Frozen):
     allowed: tuple[Literal["pdf", "jpeg", "png"], ...] = ("pdf", "jpeg", "png")
     max_mb: int = 10
     when: When | None = None
+    reads: tuple[Reads, ...] = ()  # documents the pre-check looks for in the file (智能预审)
+    sealed: bool = False  # must bear the unit's seal: the pre-check looks for a red seal impression
 
     @model_validator(mode="after")
     def _has_types(self) -> Material:
         if not self.allowed:
             raise ValueError(f"material {self.id}: no allowed file types")
         return self
+
+    @property
+    def prechecked(self) -> bool:
+        """Whether the pre-check looks at this material at all."""
+        return bool(self.reads) or self.sealed
 
 
 class Route(Frozen):
@@ -148,6 +192,56 @@ class Instructions(Frozen):
     faq: tuple[tuple[str, str], ...] = ()  # (question, answer)
 
 
+class DetailRow(Frozen):
+    """One row of a certificate's table: a label and where its value comes from in the answers.
+
+    `show`: how the answer prints — as typed (`text`), a date in 年月日 (`date`), a period between
+    two date answers (`period`, with `until`), a place as region and address (`place`, with
+    `address`: the address answer), the number of roster rows (`count`, "12人"), a list of choices
+    (`list`), an ID number masked (`masked_id`). An `answer` starting with "@" names a fact of the case
+    instead (flows/issuing.FACTS, e.g. "@ref_number").
+    """
+
+    label: str
+    answer: str
+    show: Literal["text", "date", "period", "place", "count", "list", "masked_id"] = "text"
+    until: str | None = None  # period: the answer holding the end date
+    address: str | None = None  # place: the answer holding the detailed address
+    suffix: str = ""  # printed after the value, e.g. "（面积）"
+
+    @model_validator(mode="after")
+    def _shape(self) -> DetailRow:
+        if self.show == "period" and not self.until:
+            raise ValueError(f"row {self.label}: a period needs `until`")
+        return self
+
+
+class Certificate(Frozen):
+    """What a kind's approval issues: the document, who issues it, and what it says.
+
+    `doc_type` names it for numbering (flows/config.DOCUMENT_TYPES); `issuer` is the level whose
+    administrative organ issues it, which must be the level that approves on the kind's route.
+    `body` and `closing` are paragraphs with {placeholders}: {unit_name}, {credit_code},
+    {case_number}, {number}, {ref_number} (the certificate of the case this one refers to), and any
+    answer id (as text, dates in 年月日). `result` is what the table says was decided.
+    """
+
+    doc_type: Literal["filing_certificate", "cancellation_certificate", "review_document"]
+    title: str
+    issuer: Literal["prefecture", "province"]
+    addressed: bool = False  # addressed to the unit ("你公司…") rather than a statement to anyone
+    body: tuple[str, ...]
+    closing: tuple[str, ...] = ()
+    number_label: str = "备案编号"
+    unit_label: str = "备案单位"
+    matter_label: str = "备案事项"
+    date_label: str = "备案日期"
+    result: str = ""  # what was decided, as a table row (审核结果：同意变更)
+    rows: tuple[DetailRow, ...] = ()
+    footer: str = ""
+    cancels_referenced: bool = False  # approving cancels the filing the case refers to (FILING_REF)
+
+
 class Filing(Frozen):
     kind: str = Field(pattern=r"^[A-Z]$")
     title: str
@@ -160,6 +254,10 @@ class Filing(Frozen):
     materials: tuple[Material, ...]
     instructions: Instructions
     result_document: str  # e.g. 备案证明
+    certificate: Certificate
+    # The final refusal's title: 不予备案决定书 for a filing, 不予通过决定书 for an approval.
+    refusal_title: str = "不予备案决定书"
+    refusal_verb: str = "不予备案"
     location_field: str  # the REGION or FILING_REF question that places the case
     unit_types: tuple[str, ...] = ()  # which applicants see this kind; empty = all
     screening_field: str | None = None  # an ID-number question whose person is screened (自动比对)
@@ -184,6 +282,10 @@ class Filing(Frozen):
         for m in self.materials:
             if m.when is not None and m.when.field not in seen:
                 raise ValueError(f"filing {self.kind}: material {m.id} depends on unknown {m.when.field}")
+            for reads in m.reads:
+                for _field, qid in reads.compare:
+                    if qid not in seen:
+                        raise ValueError(f"filing {self.kind}: material {m.id} compares with unknown question {qid}")
         if self.screening_field is not None and self.screening_field not in ids:
             raise ValueError(f"filing {self.kind}: screening field {self.screening_field} is not a question")
         location = {q.id: q for q in self.questions}.get(self.location_field)
@@ -191,6 +293,22 @@ class Filing(Frozen):
             raise ValueError(f"filing {self.kind}: location field must be a region or filing question")
         if self.route.county_confirm and location.type == QType.REGION and not location.county:
             raise ValueError(f"filing {self.kind}: county confirmation needs a county in the location")
+        approver = "province" if self.route.province_approval else "prefecture"
+        if self.certificate.issuer != approver:
+            raise ValueError(f"filing {self.kind}: the certificate is issued by the {approver}, who approves")
+        for row in self.certificate.rows:
+            for answer in (row.answer, row.until, row.address):
+                if answer is not None and answer not in ids and not answer.startswith("@"):
+                    raise ValueError(f"filing {self.kind}: certificate row {row.label} names unknown {answer}")
+        for template in (*self.certificate.body, *self.certificate.closing, self.certificate.footer):
+            for _, name, _, _ in string.Formatter().parse(template):
+                if name and name not in ids and name not in CERTIFICATE_FACTS:
+                    raise ValueError(f"filing {self.kind}: certificate text names unknown {{{name}}}")
+        for q in self.questions:
+            if q.not_before is not None and q.not_before not in seen:
+                raise ValueError(f"filing {self.kind}: {q.id} compares with unknown {q.not_before}")
+        if self.certificate.cancels_referenced and location.type != QType.FILING_REF:
+            raise ValueError(f"filing {self.kind}: only a filing that refers to another can cancel it")
         return self
 
     def question(self, qid: str) -> Question:

@@ -13,18 +13,22 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 CATEGORIES: tuple[str, ...] = ("criminal", "detention_education", "drug_rehab", "fugitive", "mental_incident")
+# The five categories as the provincial notice names them: one set of labels, for officers and applicants.
 CATEGORY_LABELS: dict[str, str] = {
     "criminal": "刑事犯罪前科",
     "detention_education": "收容收教",
-    "drug_rehab": "强制隔离戒毒",
+    "drug_rehab": "强制戒毒（含强制隔离戒毒）",
     "fugitive": "网上逃犯",
-    "mental_incident": "肇事肇祸精神病",
+    "mental_incident": "肇事肇祸精神病人",
 }
-# Chinese names an import file may use for a category.
+# What the applicant is told of the comparison: that it was done, never its result.
+DONE_FOR_APPLICANT = "已完成自动比对"
+# Chinese names an import file may use for a category (the labels, and older or shorter names).
 CATEGORY_ALIASES: dict[str, str] = {
     **{label: key for key, label in CATEGORY_LABELS.items()},
     **{key: key for key in CATEGORIES},
-    "刑事犯罪": "criminal", "强制戒毒": "drug_rehab", "收容教育": "detention_education",
+    "刑事犯罪": "criminal", "强制戒毒": "drug_rehab", "强制隔离戒毒": "drug_rehab", "收容教育": "detention_education",
+    "肇事肇祸精神病": "mental_incident",
 }
 
 
@@ -129,15 +133,32 @@ def run_screening(sources: Sequence[ScreeningSource], id_number: str, *, at: dat
     return ScreeningResult(at=at, results=combine(answers))
 
 
-def approval_blocker(result: ScreeningResult | None, justification: str) -> str | None:
-    """Why the case cannot be approved yet (None when it can)."""
-    if result is None:
-        missing = "全部类别"
-    elif result.not_done:
-        missing = "、".join(CATEGORY_LABELS[r.category] for r in result.not_done)
-    else:
-        return None
+def _labels(results: Sequence[CategoryResult]) -> str:
+    return "、".join(CATEGORY_LABELS[r.category] for r in results)
+
+
+def approval_blocker(result: ScreeningResult | None, justification: str, *, acting: str = "通过") -> str | None:
+    """Why the case cannot be approved (or reported favourably, `acting`) without a written reason:
+    the comparison is not done, or it found something. None when it can."""
     if justification.strip():
         return None
-    return (f"自动比对尚未完成（{missing}），不能通过。请重新比对；确需在未完成比对的情况下通过的，"
-            "请在“未完成比对仍予通过的理由”中写明理由。")
+    if result is None or result.not_done:
+        missing = "全部类别" if result is None else _labels(result.not_done)
+        return (f"自动比对尚未完成（{missing}），不能{acting}。请重新比对；确需在未完成比对的情况下{acting}的，"
+                f"请在“仍予{acting}的理由”中写明理由。")
+    if result.hits:
+        return (f"自动比对比中{_labels(result.hits)}，不能直接{acting}。请核查；经核查确需{acting}的，"
+                f"请在“仍予{acting}的理由”中写明理由（记入办理记录和审计日志）。")
+    return None
+
+
+def override_note(result: ScreeningResult | None, justification: str, *, acting: str = "通过") -> str:
+    """The line the history keeps when an officer goes on despite a hit or an unfinished comparison ("" if none)."""
+    reason = justification.strip()
+    if not reason:
+        return ""
+    if result is None or result.not_done:
+        return f"未完成比对仍予{acting}的理由：{reason}"
+    if result.hits:
+        return f"自动比对比中{_labels(result.hits)}，仍予{acting}的理由：{reason}"
+    return ""

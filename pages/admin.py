@@ -75,14 +75,15 @@ with accounts_tab:
     with st.form("new_officer", clear_on_submit=True):
         login_col, name_col, password_col = st.columns(3)
         login = login_col.text_input("登录名", placeholder="如 xian650105")
-        name = name_col.text_input("机关或人员名称", placeholder=admin.effective_config(engine()).organ_for(region_code))
-        password = password_col.text_input("初始密码", type="password", help="至少8位，须同时包含字母和数字")
+        default_name = admin.effective_config(engine()).issuing_organ(region_code).undertaker
+        name = name_col.text_input("机关或人员名称", placeholder=default_name)
+        password = password_col.text_input("初始密码", type="password",
+                                           placeholder="首次登录时须修改，并绑定动态口令")
         created = st.form_submit_button("创建账号", type="primary")
     if created:
         try:
-            admin.create_officer(engine(), login=login, display_name=name or admin.effective_config(engine())
-                                 .organ_for(region_code), role=role, region_code=region_code, password=password,
-                                 actor_id=me)
+            admin.create_officer(engine(), login=login, display_name=name or default_name, role=role,
+                                 region_code=region_code, password=password, actor_id=me)
         except DomainError as error:
             show_error(error.message)
         else:
@@ -105,14 +106,14 @@ with accounts_tab:
                 else:
                     done(f"账号“{target.login}”已{'停用' if target.active else '启用'}。")
         with reset_col:
-            new_password = st.text_input("新密码", type="password", key="reset_password")
-            if st.button("重置密码", key="reset_button"):
+            st.caption("重置后生成一次性密码，账号须在下次登录时修改密码并重新绑定动态口令，其所有登录立即失效。")
+            if st.button("重置密码和动态口令", key="reset_button"):
                 try:
-                    admin.reset_password(engine(), target.user_id, new_password, actor_id=me)
+                    one_time = admin.reset_password(engine(), target.user_id, actor_id=me)
                 except DomainError as error:
                     show_error(error.message)
                 else:
-                    done(f"账号“{target.login}”的密码已重置，锁定已解除。")
+                    done(f"账号“{target.login}”已重置。一次性密码：{one_time}（只显示这一次，请当面或通过安全渠道告知本人）")
         with email_col:
             address = st.text_input("通知邮箱", value=target.email, key=f"email_{target.user_id}")
             if st.button("保存邮箱", key="email_button"):
@@ -131,10 +132,27 @@ with calendar_tab:
         st.warning(f"{'、'.join(map(str, gaps))}年的国务院节假日安排尚未录入，已有办件的办结期限落在该年，"
                    "目前按周末和固定日期节日估算。请尽快录入该年的放假和调休上班日期。", icon=":material/warning:")
     overrides = admin.calendar_overrides(engine())
+    complete = set(admin.complete_years(engine()))
     entered = {o.day.year for o in overrides}
     years = [now.year, now.year + 1]
-    st.caption("　".join(f"{y}年：{'内置官方日历' if library_covers(y) else '已录入' if y in entered else '未录入'}"
-                        for y in years))
+
+    def year_state(year: int) -> str:
+        if library_covers(year):
+            return "内置官方日历"
+        if year in complete:
+            return "已录入完毕"
+        return "录入中（未标记完毕）" if year in entered else "未录入"
+
+    st.caption("　".join(f"{y}年：{year_state(y)}" for y in years))
+    st.caption("录入某年国务院公布的全部放假和调休上班日期后，请标记该年“已录入完毕”：此前落在该年的办结期限均标为“预计”。")
+    pending = [y for y in years if not library_covers(y)]
+    if pending:
+        year_col, mark_col = st.columns([2, 1], vertical_alignment="bottom")
+        year = year_col.selectbox("年度", pending, key="complete_year")
+        marked = year in complete
+        if mark_col.button("取消“已录入完毕”" if marked else "标记为已录入完毕", key="complete_year_button"):
+            admin.set_year_complete(engine(), int(year), not marked, actor_id=me)
+            done(f"{year}年已{'取消标记' if marked else '标记为已录入完毕'}。")
     with st.form("calendar_day"):
         day_col, kind_col, note_col = st.columns([1, 1, 2])
         day = day_col.date_input("日期", value=now, format="YYYY-MM-DD")
@@ -158,8 +176,10 @@ with calendar_tab:
 # ------------------------------------------------------------------ province settings
 with settings_tab:
     config = admin.effective_config(engine())
-    labels = {"province_name": "省（自治区）名称", "department": "公安厅名称", "corps": "总队名称",
-              "prefecture_organ": "州市地机关名称模板", "county_organ": "县级机关名称模板",
+    labels = {"province_name": "省（自治区）名称", "department": "公安厅名称（出具文书的机关）",
+              "department_code": "公安厅机关代字", "corps": "总队名称（承办单位）",
+              "prefecture_organ": "州市地机关名称模板", "prefecture_undertaker": "州市地承办单位名称模板",
+              "county_organ": "县级机关名称模板",
               "district_organ": "市辖区机关名称模板（可留空）", "service_hall": "政务服务平台名称"}
     with st.form("names"):
         st.caption("模板中可用{name}（本级名称）、{prefecture}（所属州、市、地名称）、{full_name}。")
@@ -172,6 +192,26 @@ with settings_tab:
             show_error(error.message)
         else:
             done("名称已保存。")
+    st.markdown("**出具文书的机关**")
+    st.caption("文书以行政机关的名义出具，支队、总队只作为承办单位。各州、市、地的机关名称、机关代字（文号中的“乌公”）"
+               "和印章文字可单独设置；留空的项按上面的模板和配置文件。")
+    organ_choices = {config.province_code: config.department,
+                     **{p.code: p.name for p in regions.prefectures()}}
+    organ_code = st.selectbox("机关", list(organ_choices), format_func=organ_choices.__getitem__, key="organ_region")
+    current = config.issuing_organ(organ_code)
+    with st.form("organ"):
+        organ_labels = {"name": "机关名称", "code": "机关代字", "seal": "印章文字", "undertaker": "承办单位"}
+        organ_values = {key: st.text_input(label, value=getattr(current, key), key=f"organ_{key}_{organ_code}")
+                        for key, label in organ_labels.items()}
+        st.caption(f"文号示例：{current.number('filing_certificate', today().year, 1)}")
+        organ_saved = st.form_submit_button("保存机关设置")
+    if organ_saved:
+        try:
+            admin.set_organ(engine(), organ_code, dict(organ_values), actor_id=me)
+        except DomainError as error:
+            show_error(error.message)
+        else:
+            done("机关设置已保存，此后出具的文书使用新的名称和文号。")
     with st.form("pilot"):
         start_col, end_col = st.columns(2)
         start = start_col.date_input("试运行开始", value=config.pilot.start, format="YYYY-MM-DD")

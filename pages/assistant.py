@@ -10,9 +10,8 @@ from flows.kinds import all_filings, get_filing
 from flows.review import Role
 from store.queries import open_work
 from store.uow import SqlUnitOfWork
-from ui import conversation
+from ui import conversation, registration
 from ui.layout import page_setup, set_feedback_context, show_error
-from ui.registration import register_or_log_in
 from ui.session import engine
 
 account = page_setup("申请办理", page_id="assistant", public=True)
@@ -26,6 +25,17 @@ st.title("申请办理")
 def uow() -> SqlUnitOfWork:
     return SqlUnitOfWork(engine())
 
+
+# What a visitor chose before having an account (kept under the browser's visitor cookie: it survives a
+# refresh, and the login or registration that follows).
+visitor = registration.visitor_draft() if account is None or not st.session_state.get("visitor_loaded") else {}
+if not st.session_state.get("visitor_loaded"):
+    st.session_state["visitor_loaded"] = True
+    for key in ("kind", "instructions_read"):
+        if visitor.get(key) and key not in st.session_state:
+            st.session_state[key] = visitor[key]
+    if account is not None and visitor:
+        registration.forget_all()  # carried over into this session; the case itself is kept from now on
 
 # Which case: one asked for by link (My cases → correct), the one in this session, or the unit's open draft.
 if account is not None:
@@ -55,24 +65,32 @@ conversation.greeting()
 kind = st.session_state.get("kind")
 if kind is None:
     set_feedback_context(step="选择业务")
+    if account is None:
+        visitor = registration.remember(visitor, kind=None, instructions_read=None)
     chosen = conversation.choose_kind(all_filings())
     if chosen:
         st.session_state["kind"] = chosen
+        if account is None:
+            registration.remember(visitor, kind=chosen)
         st.rerun()
     st.stop()
 
 filing = get_filing(kind)
 set_feedback_context(step="阅读须知", kind=kind)
 if not st.session_state.get("instructions_read") == kind:
+    if account is None and visitor.get("instructions_read"):
+        visitor = registration.remember(visitor, instructions_read=None)
     if conversation.instructions(filing):
         st.session_state["instructions_read"] = kind
+        if account is None:
+            registration.remember(visitor, kind=kind, instructions_read=kind)
         st.rerun()
     st.stop()
 conversation.instructions_done(filing)
 
 if account is None:
     set_feedback_context(step="注册账号", kind=kind)
-    register_or_log_in()
+    registration.register_or_log_in(visitor)
     st.stop()
 
 assert account.unit_name and account.credit_code

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from flows.cases import act_on_case, rescreen
+from flows.cases import LICENCE_LINE, act_on_case, rescreen, verifies_unit
 from flows.checklists import act_checklist
 from flows.clock import local_date, today
 from flows.corrections import corrections, last_resubmission
@@ -19,7 +19,8 @@ from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.guide import officer_warnings
 from flows.ports import ReturnItem
-from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, decide
+from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, Stage, decide
+from flows.screening import CATEGORY_LABELS
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui.case_view import (
@@ -33,6 +34,7 @@ from ui.case_view import (
     draw_screening,
 )
 from ui.layout import page_setup, set_feedback_context, show_error
+from ui.precheck import ReturnOption, officer_checklist, return_options
 from ui.session import engine
 from ui.text import md_escape
 
@@ -40,9 +42,12 @@ PENDING = "case_pending"  # the act being confirmed: {"case_id", "act", "version
 OUTCOME = "case_outcome"  # ("success" | "error", message) from the last act, shown once
 PANEL_ERROR = "case_act_error"
 KEPT = "case_kept_inputs"  # {"case_id", "values"}: what was typed when a colleague acted first
-INPUTS = ("act_comment", "act_internal", "act_items", "act_justification")
-INPUT_LABELS = {"act_comment": "理由或说明", "act_internal": "内部意见", "act_justification": "未完成比对仍予通过的理由"}
+LICENCE = "act_licence"  # the licence line: ticked again for each act, never kept
+INPUTS = ("act_comment", "act_internal", "act_items", "act_justification", "act_opinion", LICENCE)
+INPUT_LABELS = {"act_comment": "理由或说明", "act_internal": "内部意见", "act_justification": "仍予办理的理由",
+                "act_opinion": "意见"}
 REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
+OPINION_LABELS = {"favourable": "拟同意", "unfavourable": "拟不同意"}
 
 account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
 assert account is not None
@@ -63,7 +68,7 @@ def clear_inputs() -> None:
 
 def typed_inputs() -> dict[str, Any]:
     return {k: v for k, v in st.session_state.items()
-            if (k in INPUTS or str(k).startswith("act_reason_")) and v not in ("", [], None)}
+            if (k in INPUTS or str(k).startswith("act_reason_")) and k != LICENCE and v not in ("", [], None)}
 
 
 def keep_inputs(case_id: int) -> None:
@@ -72,12 +77,12 @@ def keep_inputs(case_id: int) -> None:
         st.session_state[KEPT] = {"case_id": case_id, "values": values}
 
 
-def begin(case_id: int, act: Act, version: int) -> None:
+def begin(case_id: int, act: Act, version: int, verb: str = "") -> None:
     clear_inputs()
     kept = st.session_state.get(KEPT)
     if kept and kept["case_id"] == case_id:
         st.session_state.update(kept["values"])
-    st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version}
+    st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version, "verb": verb}
 
 
 def cancel() -> None:
@@ -85,20 +90,21 @@ def cancel() -> None:
     clear_inputs()
 
 
-def perform(who: Actor, labels: dict[str, str]) -> None:
+def perform(who: Actor, labels: dict[str, str], findings: dict[str, ReturnOption]) -> None:
     """Carry out the pending act with what was typed into the confirmation step."""
     pending = st.session_state.get(PENDING)
     if not pending:
         return
     act = Act(pending["act"])
     state = st.session_state
-    items = tuple(ReturnItem(item_id, labels.get(item_id, item_id), str(state.get(f"act_reason_{item_id}", "")))
-                  for item_id in state.get("act_items", []) if act == Act.RETURN)
+    items = return_items([str(k) for k in state.get("act_items", [])], labels, findings) if act == Act.RETURN else ()
     try:
         case = act_on_case(SqlUnitOfWork(engine()), who, pending["case_id"], act,
                            expected_version=pending["version"], comment=str(state.get("act_comment", "")),
                            internal_comment=str(state.get("act_internal", "")), items=items,
-                           justification=str(state.get("act_justification", "")))
+                           justification=str(state.get("act_justification", "")),
+                           opinion=str(state.get("act_opinion") or ""),
+                           licence_checked=bool(state.get(LICENCE)))
     except StaleCase as error:
         keep_inputs(pending["case_id"])
         cancel()
@@ -108,36 +114,90 @@ def perform(who: Actor, labels: dict[str, str]) -> None:
     else:
         state.pop(KEPT, None)
         cancel()
-        state[OUTCOME] = ("success", f"已办理“{ACT_LABELS[act]}”。办件当前状态：{STAGE_LABELS[case.stage]}。")
+        label = act_label(act, str(pending.get("verb", "")))
+        state[OUTCOME] = ("success", f"已办理“{label}”。办件当前状态：{STAGE_LABELS[case.stage]}。")
+
+
+def act_label(act: Act, refusal_verb: str) -> str:
+    """The act's name on its button: a filing is refused as 不予备案, an approval as 不予通过."""
+    return refusal_verb if act == Act.REJECT and refusal_verb else ACT_LABELS[act]
+
+
+def flagged(dossier: Dossier) -> str | None:
+    """Why going on needs a written reason: the comparison found something, or is not done (None if clear)."""
+    if not dossier.screened:
+        return None
+    latest = dossier.screenings[0] if dossier.screenings else None
+    if latest is None or latest.not_done:
+        return "自动比对尚未完成。请先重新比对；确需在未完成比对的情况下继续的，须写明理由。"
+    if latest.hits:
+        names = "、".join(CATEGORY_LABELS[r.category] for r in latest.hits)
+        return f"自动比对比中{names}。经核查确需继续的，须写明理由，理由记入办理记录和审计日志。"
+    return None
+
+
+def justification_input(dossier: Dossier, acting: str) -> None:
+    if reason := flagged(dossier):
+        st.warning(reason, icon=":material/gpp_maybe:")
+        st.text_area(f"仍予{acting}的理由（必填，仅公安机关可见）", key="act_justification", max_chars=500)
+
+
+def return_items(chosen: list[str], labels: dict[str, str], findings: dict[str, ReturnOption]) -> tuple[ReturnItem, ...]:
+    """The itemised reasons chosen: an item or a pre-check finding (which names its material), one per item."""
+    reasons: dict[str, list[str]] = {}
+    for key in chosen:
+        item_id = findings[key].item_id if key in findings else key
+        reason = str(st.session_state.get(f"act_reason_{key}", "")).strip()
+        reasons.setdefault(item_id, [])
+        if reason:
+            reasons[item_id].append(reason)
+    return tuple(ReturnItem(item_id, labels.get(item_id, item_id), "；".join(texts)) for item_id, texts in reasons.items())
 
 
 def act_inputs(dossier: Dossier, act: Act) -> None:
     """What the confirmation step asks for, by act."""
+    if not dossier.unit_verified and verifies_unit(act, dossier.case, dossier.filing.route):
+        st.warning("申请单位的账号待核验（本单位首次办理）：请对照其上传的营业执照（或登记证书）核对单位名称和统一社会信用代码。",
+                   icon=":material/domain_verification:")
+        st.checkbox(LICENCE_LINE, key=LICENCE)
     if act == Act.ACCEPT:
-        st.caption("受理后将向申请单位出具受理通知书，办结时限继续计算。")
+        if dossier.case.stage == Stage.PREFECTURE_ACCEPT:
+            st.caption("受理后将向申请单位出具受理通知书，办结时限继续计算。")
+        else:
+            st.caption("受理后由本机关审核，不再另行出具受理通知书（受理通知书已由州、市、地公安机关出具）。")
     elif act == Act.APPROVE:
-        st.caption(f"办理后将向申请单位出具{dossier.filing.result_document}。")
-        latest = dossier.screenings[0] if dossier.screenings else None
-        if dossier.screened and (latest is None or latest.not_done):
-            st.warning("自动比对尚未完成。请先重新比对；确需在未完成比对的情况下通过的，须写明理由。")
-            st.text_area("未完成比对仍予通过的理由", key="act_justification", max_chars=500)
+        st.caption(f"办理后将以本机关名义向申请单位出具{dossier.filing.result_document}。")
+        justification_input(dossier, "通过")
     elif act == Act.RETURN:
-        labels = dict(dossier.correctable)
+        findings = return_options(dossier.filing, dossier.case.id, dossier.answers)
+        labels = {**{key: option.label for key, option in findings.items()}, **dict(dossier.correctable)}
         st.caption("退回后向申请单位出具补正材料告知书，一次性告知需要补正的全部内容。申请单位只需改正所列事项。")
         chosen = st.multiselect("需要补正的事项（从本办件的填报项和材料中选择）", list(labels),
                                 format_func=labels.__getitem__, key="act_items", placeholder="选择一项或多项")
         for item_id in chosen:
+            if item_id in findings and f"act_reason_{item_id}" not in st.session_state:
+                st.session_state[f"act_reason_{item_id}"] = findings[item_id].reason
             st.text_input(f"{labels[item_id]}：存在的问题和补正要求（必填）", key=f"act_reason_{item_id}",
                           max_chars=200)
         st.text_area("其他说明（告知申请单位，可不填）", key="act_comment", max_chars=1000, height=80)
     elif act == Act.REJECT:
-        st.caption("不予通过为最终决定。决定书将告知申请单位：可自收到之日起60日内申请行政复议，或6个月内提起行政诉讼。")
-        st.text_area("不予通过的理由（告知申请单位，必填）", key="act_comment", max_chars=1000)
+        verb = dossier.filing.refusal_verb
+        st.caption(f"{verb}为最终决定，以本机关名义出具{dossier.filing.refusal_title}，并告知申请单位："
+                   "可自收到之日起60日内申请行政复议，或6个月内提起行政诉讼。")
+        st.text_area(f"{verb}的理由（写入决定书，告知申请单位，必填）", key="act_comment", max_chars=1000)
     elif act == Act.RETURN_TO_PREFECTURE:
         st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment", max_chars=1000)
     elif act == Act.REPORT:
-        st.session_state.setdefault("act_comment", REPORT_OPINION)
-        st.text_area("审核意见（上报公安厅）", key="act_comment", max_chars=1000)
+        st.caption("审核意见报公安厅审批，由公安厅作出决定；意见为内部意见，申请单位看不到。")
+        clear = flagged(dossier) is None
+        if clear:
+            st.session_state.setdefault("act_opinion", "favourable")
+            st.session_state.setdefault("act_comment", REPORT_OPINION)
+        st.radio("意见", list(OPINION_LABELS), format_func=OPINION_LABELS.__getitem__, key="act_opinion",
+                 index=None, horizontal=True)
+        st.text_area("审核意见（报公安厅，必填）", key="act_comment", max_chars=1000)
+        if st.session_state.get("act_opinion") == "favourable":
+            justification_input(dossier, "拟同意上报")
     st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", max_chars=1000, height=80)
 
 
@@ -175,7 +235,8 @@ def draw_kept(dossier: Dossier) -> None:
             elif key.startswith("act_reason_"):
                 st.text(f"{labels.get(key.removeprefix('act_reason_'), '')}的补正要求：{value}")
             else:
-                st.text(f"{INPUT_LABELS.get(key, '')}：{value}")
+                shown = OPINION_LABELS.get(value, value) if key == "act_opinion" else value
+                st.text(f"{INPUT_LABELS.get(key, '')}：{shown}")
 
 
 def draw_acts(dossier: Dossier) -> None:
@@ -196,21 +257,25 @@ def draw_acts(dossier: Dossier) -> None:
             st.caption("当前环节无需您办理。")
             return
         row = st.container(horizontal=True)
+        verb = dossier.filing.refusal_verb
         for act in dossier.acts:
-            row.button(ACT_LABELS[act], key=f"act-{act.value}", on_click=begin, args=(case.id, act, case.version),
+            row.button(act_label(act, verb), key=f"act-{act.value}", on_click=begin,
+                       args=(case.id, act, case.version, verb),
                        type="primary" if pending and pending["act"] == act.value else "secondary")
         if not pending:
             return
         act = Act(pending["act"])
         target = decide(actor, case.at(dossier.filing.route), act)
-        st.markdown(f"**确认办理：{ACT_LABELS[act]}**　办理后状态：{STAGE_LABELS[target]}")
-        if points := act_checklist(dossier.filing, act):
+        st.markdown(f"**确认办理：{act_label(act, verb)}**　办理后状态：{STAGE_LABELS[target]}")
+        if points := act_checklist(dossier.filing, act, case.stage):
             st.markdown("办理前请确认：\n" + "\n".join(f"- {point}" for point in points))
         act_inputs(dossier, act)
         if message := st.session_state.get(PANEL_ERROR):
             show_error(message)
         buttons = st.container(horizontal=True)
-        buttons.button("确定办理", key="act_do", type="primary", on_click=perform, args=(actor, dict(dossier.correctable)))
+        findings = return_options(dossier.filing, case.id, dossier.answers) if act == Act.RETURN else {}
+        buttons.button("确定办理", key="act_do", type="primary", on_click=perform,
+                       args=(actor, dict(dossier.correctable), findings))
         buttons.button("取消", key="act_cancel", on_click=cancel)
 
 
@@ -235,10 +300,13 @@ if outcome := st.session_state.pop(OUTCOME, None):
 first = next((e.at for e in dossier.events if e.act == Act.SUBMIT), None)
 findings = officer_warnings(dossier.filing, dossier.answers, submitted_on=local_date(first)) if first else None
 draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warnings=findings)
+if not dossier.unit_verified:
+    st.caption("申请单位账号状态：待核验（尚无公安机关核对过其营业执照）")
 resubmission = last_resubmission(dossier.events)
 draw_corrections(corrections(dossier.filing, dossier.events, dossier.answers, dossier.materials),
                  resubmitted_at=resubmission[1].at if resubmission else None)
 draw_screening_card(dossier)
+officer_checklist(dossier.filing, case.id, dossier.answers)
 draw_acts(dossier)
 
 open_items = case.open_items or ()

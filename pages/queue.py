@@ -57,7 +57,7 @@ def draw_row(row: QueueRow) -> None:
         else:
             left = row.time_left
             color = "red" if left.overdue else "orange" if left.last_day else "gray"
-            due.markdown(f"{left.due.due:%Y-%m-%d}  \n:{color}-badge[{left.label()}]")
+            due.markdown(f"{left.due_text()}  \n:{color}-badge[{left.label()}]")
         if go.button("办理", key=f"open-{row.id}", type="primary"):
             st.switch_page("pages/case.py", query_params={"id": str(row.id)})
 

@@ -44,7 +44,7 @@ MAIN = '[data-testid="stMainBlockContainer"]'
 RUNNING = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]'
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-COOKIE = "baoan_session"
+COOKIE = "__Host-baoan_session"  # web/cookies.py: set by /auth/session after a real login
 
 # (label of the field, answer, label of what comes next) — kind C, a property company in 天山区.
 TEXT_ANSWERS = [
@@ -132,7 +132,7 @@ def register_logins(engine: Any, sessions: int, *, first: int = 0) -> list[tuple
     for n in range(first, first + sessions):
         account = register_applicant(engine, Registration(
             unit_name=f"乌鲁木齐压测物业服务有限公司{n:03d}", credit_code=_credit_code(n), contact=f"压测{n}",
-            mobile=f"137{n:08d}", password=DEMO_PASSWORD), password_hash=password)
+            mobile=f"137{n:08d}", password=DEMO_PASSWORD), password_hash=password, verified=True)
         logins.append((account.user_id, start_session(engine, account.user_id)))
     return logins
 
@@ -181,7 +181,8 @@ async def walk(browser: object, base: str, user_id: int, token: str, results: Re
     """One applicant's filing, each interaction timed until the page shows what comes next."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
     context = await browser.new_context(locale="zh-CN")  # type: ignore[attr-defined]
-    await context.add_cookies([{"name": COOKIE, "value": token, "domain": "127.0.0.1", "path": "/"}])
+    await context.add_cookies([{"name": COOKIE, "value": token, "domain": "127.0.0.1", "path": "/", "secure": True,
+                                "httpOnly": True, "sameSite": "Strict"}])
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
     main = page.locator(MAIN)
@@ -286,7 +287,8 @@ async def run_load(base: str, logins: list[tuple[int, str]], results: Results, *
             # sessions making that first run at the same moment crash (store/db.py default_engine is not
             # thread-safe: both threads run Alembic at once); see docs/operations.md.
             warm = await browser.new_context()
-            await warm.add_cookies([{"name": COOKIE, "value": logins[0][1], "domain": "127.0.0.1", "path": "/"}])
+            await warm.add_cookies([{"name": COOKIE, "value": logins[0][1], "domain": "127.0.0.1", "path": "/",
+                                     "secure": True, "httpOnly": True, "sameSite": "Strict"}])
             warm_page = await warm.new_page()
             await warm_page.goto(base)  # a logged-in home page: it opens the database
             await warm_page.locator(MAIN).get_by_text("您好").first.wait_for(timeout=STEP_TIMEOUT_MS)

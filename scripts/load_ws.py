@@ -7,7 +7,8 @@ is a small asyncio client that speaks Streamlit's browser protocol itself instea
 so a hundred of them fit on the machine next to the server. Per session, as the browser does:
 
 - `GET /_stcore/health` (the server sets the `_streamlit_xsrf` cookie; behind nginx also the replica
-  cookie), then a websocket to `/_stcore/stream` with the cookies it holds, an Origin header and the
+  cookie), then a websocket to `/_stcore/stream` with the cookies it holds (the session cookie
+  `__Host-baoan_session` among them), an Origin header and the
   sub-protocols `streamlit, <xsrf token>`;
 - every interaction is one `BackMsg.rerun_script` carrying the session's widget states (the values it
   has set on widgets still on the page, plus the clicked button's trigger); widgets are found by their
@@ -29,8 +30,8 @@ new websocket (a new Streamlit session, which resumes from the database and the 
 with the widget values the tab still holds; the interrupted interaction is then done again if the page
 still asks for it. Such interactions are counted as interrupted, not timed.
 
-What these clients do not do: run the page's JavaScript (the cookie sync in `st.html`; the cookie is sent
-as a header), load the static files, or tell the server which messages they have cached (so the server
+What these clients do not do: run the page's JavaScript (the session cookie, which the server sets at a real
+login, is sent as a header), load the static files, or tell the server which messages they have cached (so the server
 sends every message in full). An error is an exception element, a Python error sent to the page, an
 error message where none is expected, a page that asks nothing the walk knows, a timeout or (without
 reconnect) a dropped connection. Printed: p50 / p95 / max per interaction kind and overall, filings

@@ -10,16 +10,18 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from flows.accounts import check_password
-from flows.config import Pilot, ProvinceConfig, get_config
+from flows.config import Pilot, ProvinceConfig, get_config, with_overrides
 from flows.errors import FieldError
+from flows.identity.login import reset_credentials
+from flows.identity.passwords import check_password
 from flows.regions import get_regions
 from flows.review import Role
 from store import audit
-from store.accounts import create_user, hash_password
+from store.accounts import HASHER, create_user
 from store.db import write_session
+from store.identity import SqlIdentityStore
 from store.models import CalendarOverride, Case, ContactAddress, Setting, User, utcnow
-from store.uow import load_calendar, recompute_due_dates
+from store.uow import COMPLETE_YEARS_KEY, load_calendar, recompute_due_dates
 
 OFFICER_LEVEL = {Role.COUNTY: "county", Role.PREFECTURE: "prefecture", Role.PROVINCE: "province"}
 _LOGIN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
@@ -63,9 +65,10 @@ def create_officer(engine: Engine, *, login: str, display_name: str, role: Role,
         raise FieldError("请选择所属行政区划。", field="region")
     if regions.get(region_code).level != OFFICER_LEVEL[role]:
         raise FieldError("所属行政区划与账号级别不一致。", field="region")
-    check_password(password)
+    check_password(password, personal=[login])
+    # The initial password is a one-time one: changed at the first login, then the second factor is enrolled.
     return create_user(engine, login=login, password=password, display_name=display_name.strip()[:60],
-                       role=role, region_code=region_code, actor_id=actor_id)
+                       role=role, region_code=region_code, actor_id=actor_id, must_change_password=True)
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -79,26 +82,22 @@ def set_active(engine: Engine, user_id: int, active: bool, *, actor_id: int | No
     """Disable (or re-enable) an account; a disabled account cannot log in and its sessions end."""
     if user_id == actor_id and not active:
         raise FieldError("不能停用自己的账号。")
-    with write_session(engine) as session:
-        user = _user(session, user_id)
-        user.active = active
-        session.add(user)
-        audit.append(session, actor_id=actor_id, action="enable_user" if active else "disable_user",
-                     subject=f"user:{user_id}")
-        session.commit()
+    with SqlIdentityStore(engine) as store:
+        if store.user(user_id) is None:
+            raise FieldError("账号不存在。")
+        store.update_user(user_id, active=active)
+        if not active:
+            store.end_sessions_of(user_id)
+        store.audit(actor_id=actor_id, action="enable_user" if active else "disable_user", subject=f"user:{user_id}")
+        store.commit()
 
 
-def reset_password(engine: Engine, user_id: int, password: str, *, actor_id: int | None) -> None:
-    """Set a new password and lift any lock-out."""
-    check_password(password)
-    with write_session(engine) as session:
-        user = _user(session, user_id)
-        user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
-        session.add(user)
-        audit.append(session, actor_id=actor_id, action="reset_password", subject=f"user:{user_id}")
-        session.commit()
+def reset_password(engine: Engine, user_id: int, *, actor_id: int | None) -> str:
+    """A one-time password for the account (returned, to hand over), its second factor to enrol again, its
+    sessions ended (flows.identity.login.reset_credentials)."""
+    if user_id == actor_id:
+        raise FieldError("不能重置自己的账号，请使用“修改密码”。")
+    return reset_credentials(SqlIdentityStore(engine), HASHER, user_id, actor_id=actor_id)
 
 
 def set_email(engine: Engine, user_id: int, email: str, *, actor_id: int | None) -> None:
@@ -153,6 +152,31 @@ def remove_calendar_day(engine: Engine, day: date, *, actor_id: int | None) -> i
     return recompute_due_dates(engine)
 
 
+def complete_years(engine: Engine) -> list[int]:
+    """Years (not covered by the calendar package) whose schedule an administrator marked complete."""
+    with Session(engine) as session:
+        return sorted(load_calendar(session).complete_years)
+
+
+def set_year_complete(engine: Engine, year: int, complete: bool, *, actor_id: int | None) -> int:
+    """Mark a year's schedule as entered in full (its due dates stop being 预计), or not; audited.
+
+    Returns how many running due dates moved (none should: only the 预计 mark changes)."""
+    if not 2000 <= year <= 2100:
+        raise FieldError("年份不正确。", field="year")
+    with write_session(engine) as session:
+        row = session.get(Setting, COMPLETE_YEARS_KEY) or Setting(key=COMPLETE_YEARS_KEY, value=[])
+        before = sorted(int(y) for y in (row.value or []))
+        after = sorted(set(before) | {year}) if complete else [y for y in before if y != year]
+        row.value = after
+        row.updated_at = utcnow()
+        session.add(row)
+        audit.append(session, actor_id=actor_id, action="calendar_year", subject=f"year:{year}",
+                      detail={"complete": complete, "before": before})
+        session.commit()
+    return recompute_due_dates(engine)
+
+
 def calendar_gaps(engine: Engine, today: date) -> list[int]:
     """Years without an official schedule in which a running due date falls (from this year on)."""
     with Session(engine) as session:
@@ -164,9 +188,11 @@ def calendar_gaps(engine: Engine, today: date) -> list[int]:
 
 
 # ------------------------------------------------------------------ province settings
-NAME_FIELDS = ("province_name", "department", "corps", "prefecture_organ", "county_organ", "district_organ",
-               "service_hall")
-SETTING_KEYS = {"names": "config.names", "pilot": "config.pilot", "campaign_deadline": "config.campaign_deadline"}
+NAME_FIELDS = ("province_name", "department", "corps", "prefecture_organ", "prefecture_undertaker", "county_organ",
+               "district_organ", "service_hall", "department_code")
+ORGAN_FIELDS = ("name", "code", "seal", "undertaker")
+SETTING_KEYS = {"names": "config.names", "pilot": "config.pilot", "campaign_deadline": "config.campaign_deadline",
+                "organs": "config.organs"}
 
 
 def _overrides(session: Session) -> dict[str, Any]:
@@ -178,6 +204,8 @@ def _overrides(session: Session) -> dict[str, Any]:
             found["pilot"] = row.value
         elif row.key == SETTING_KEYS["campaign_deadline"] and row.value:
             found["campaign_deadline"] = row.value
+        elif row.key == SETTING_KEYS["organs"] and isinstance(row.value, dict):
+            found["organs"] = row.value
     return found
 
 
@@ -189,9 +217,7 @@ def config_overrides(engine: Engine) -> dict[str, Any]:
 
 def merged_config(base: ProvinceConfig, overrides: dict[str, Any]) -> ProvinceConfig:
     """The configuration file with the administrator's settings on top (validated as a whole)."""
-    data = base.model_dump()
-    data.update(overrides)
-    return ProvinceConfig.model_validate(data)
+    return with_overrides(base, overrides)
 
 
 def effective_config(engine: Engine) -> ProvinceConfig:
@@ -217,6 +243,8 @@ def _as_fields(key: str, value: Any) -> dict[str, Any]:
         return dict(value)
     if key == SETTING_KEYS["pilot"]:
         return {"pilot": value}
+    if key == SETTING_KEYS["organs"]:
+        return {"organs": value}
     return {"campaign_deadline": value}
 
 
@@ -234,6 +262,27 @@ def set_names(engine: Engine, names: dict[str, str | None], *, actor_id: int | N
         _save(engine, SETTING_KEYS["names"], cleaned, actor_id=actor_id)
     except ValueError as error:
         raise FieldError(f"名称设置无效：{error}") from None
+
+
+def set_organ(engine: Engine, region_code: str, values: dict[str, str], *, actor_id: int | None) -> None:
+    """Set an organ's name, 机关代字, seal text and handling unit (the province's or a prefecture's); a field
+    left empty follows the configuration file. Every document issued afterwards uses them; audited."""
+    regions = get_regions()
+    config = get_config()
+    if region_code != config.province_code and (region_code not in regions
+                                                or regions.get(region_code).level != "prefecture"):
+        raise FieldError("请选择公安厅或一个州、市、地。", field="region")
+    entry = {key: (values.get(key) or "").strip()[:60] for key in ORGAN_FIELDS}
+    if entry["code"] and not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{1,8}", entry["code"]):
+        raise FieldError("机关代字为1至8个汉字或字母数字，如“乌公”。", field="code")
+    with Session(engine) as session:
+        row = session.get(Setting, SETTING_KEYS["organs"])
+        current = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    current[region_code] = {k: v for k, v in entry.items() if v}
+    try:
+        _save(engine, SETTING_KEYS["organs"], current, actor_id=actor_id)
+    except ValueError as error:
+        raise FieldError(f"机关设置无效：{error}") from None
 
 
 def set_pilot(engine: Engine, *, start: date, end: date, notice: str, actor_id: int | None) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 from fpdf import FPDF
 
 DEMO_PASSWORD = "Demo2026abc"
+# Every demo officer and the demo administrator are enrolled with this published TOTP secret (README): add it to
+# any authenticator app (or compute codes with pyotp) to log in on the police portal of the demo.
+DEMO_TOTP_SECRET = "BAOANDEMOTOTPSECRETXINJIANG23456"
 
 # Valid resident ID numbers (check digits computed), used for demo people.
 DEMO_IDS = (
@@ -19,9 +22,9 @@ DEMO_IDS = (
 DEMO_WATCHLIST = (
     ("650102197001010018", "刑事犯罪前科", "XS-2015-0101"),
     ("650202197505050027", "收容收教", "SR-2012-0220"),
-    ("650402198008080036", "强制隔离戒毒", "JD-2018-0315"),
+    ("650402198008080036", "强制戒毒（含强制隔离戒毒）", "JD-2018-0315"),
     ("65050219851111004X", "网上逃犯", "TX-2026-0001"),
-    ("652301199002020053", "肇事肇祸精神病", "JS-2020-0409"),
+    ("652301199002020053", "肇事肇祸精神病人", "JS-2020-0409"),
 )
 
 # Valid unified social credit codes (both check characters hold).

@@ -35,6 +35,9 @@ class Unit(SQLModel, table=True):
     name: str = Field(max_length=120)
     credit_code: str = Field(max_length=18, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Unverified (待核验) until an officer has checked the business licence (first case, or a unit verification).
+    verified_at: datetime | None = None
+    verified_by: int | None = None
 
 
 class User(SQLModel, table=True):
@@ -44,22 +47,106 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20, index=True)
     region_code: str | None = Field(default=None, max_length=6, index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    unit_role: str | None = Field(default=None, max_length=10)  # applicants: admin | member
     mobile: str | None = Field(default=None, max_length=11)
     password_hash: str = Field(max_length=200)
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    failed_logins: int = 0  # failures since the last success on the account's own portal (the owner is told)
+    locked_until: datetime | None = None  # unused since 0008 (throttles live in loginthrottle)
+    must_change_password: bool = False  # a one-time password set by an administrator or the bootstrap
+    password_changed_at: datetime | None = None
+    totp_secret: str | None = Field(default=None, max_length=64)  # officers and administrators
+    totp_enrolled_at: datetime | None = None
+    totp_last_step: int | None = None  # the last time step accepted: a code is never accepted twice
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class WebSession(SQLModel, table=True):
-    """A browser's login, found by the hash of the token in its cookie."""
+    """A browser's login, found by the hash of the token in its HttpOnly cookie."""
 
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow)
     ended: bool = False
+    second_factor: bool = False  # the login passed a TOTP or recovery code
+    address: str = Field(default="", max_length=45)
+
+
+class LoginTicket(SQLModel, table=True):
+    """A finished login waiting to become a session: single use, a minute long, bound to one browser."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id")
+    visitor_hash: str = Field(max_length=64)
+    next_path: str = Field(default="/", max_length=200)
+    second_factor: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per client address or per login name (per portal): growing delays, never a lock."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    blocked_until: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the TOTP code (kept as a hash)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class Invitation(SQLModel, table=True):
+    """A unit administrator's invitation of a colleague, or an officer's transfer of a unit: single use, expiring,
+    bound to the invitee's mobile number. Only the code's hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(default="invite", max_length=10)  # invite | transfer
+    unit_role: str = Field(default="member", max_length=10)
+    mobile: str = Field(max_length=11)
+    contact: str = Field(default="", max_length=30)
+    created_by: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = None
+    revoked_at: datetime | None = None
+
+
+class SmsChallenge(SQLModel, table=True):
+    """A one-time code sent to a mobile number: expiring, a few tries, single use. Only a salted hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=20)
+    mobile: str = Field(max_length=11, index=True)
+    code_hash: str = Field(max_length=64)
+    salt: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    expires_at: datetime
+    attempts: int = 0
+    verified_at: datetime | None = None
+    used_at: datetime | None = None
+    address: str = Field(default="", max_length=45)
+
+
+class RegistrationDraft(SQLModel, table=True):
+    """What a visitor typed before the account exists, keyed by the hash of the browser's visitor cookie."""
+
+    visitor_hash: str = Field(primary_key=True, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MutableDict.as_mutable(json_type())))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 _CASE_VERSION = Column("version", Integer, nullable=False, default=1)
@@ -302,3 +389,23 @@ class BaselineUnit(SQLModel, table=True):
     county_code: str | None = Field(default=None, max_length=6, index=True)
     imported_at: datetime = Field(default_factory=utcnow)
     imported_by: int | None = None
+
+
+class PrecheckJob(SQLModel, table=True):
+    """The pre-check (智能预审) of one uploaded file: claimed by one worker; what it read kept as JSON.
+
+    One row per material row (unique), inserted by the worker that claims it: files waiting are those
+    without a row. `confirmed_*`: the applicant confirmed the file is right despite a finding."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    material_row_id: int = Field(foreign_key="casematerial.id", unique=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    status: str = Field(default="running", max_length=10, index=True)  # running | done | failed
+    attempts: int = 0
+    claim: str = Field(default="", max_length=32)  # token of the worker holding it
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(MutableDict.as_mutable(json_type())))
+    confirmed_at: datetime | None = None
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")

@@ -17,12 +17,15 @@ Run it: `python -m store.outbox` (loops) or `python -m store.outbox --once`.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
 import smtplib
 import ssl
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -108,6 +111,46 @@ class LoggingSmsGateway:
 
 
 @dataclass
+class HttpSmsGateway:
+    """An HTTP SMS gateway (a government SMS platform's HTTP interface, or the tests' local one):
+    POST {"mobile": …, "text": …} as JSON to `url`; any 2xx answer means accepted for delivery."""
+
+    url: str
+    token: str = ""  # sent as "Authorization: Bearer …" when set (SMS_GATEWAY_TOKEN)
+    timeout: float = 10.0
+
+    def send_sms(self, mobile: str, text: str) -> None:
+        body = json.dumps({"mobile": mobile, "text": text}, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 - configured URL
+                if not 200 <= answer.status < 300:
+                    raise DeliveryFailed(f"SMS gateway answered {answer.status}")
+        except (urllib.error.URLError, OSError) as error:
+            raise DeliveryFailed(f"SMS gateway: {type(error).__name__}: {error}"[:200]) from None
+
+
+def sms_gateway_from_env() -> SmsGateway | None:
+    """SMS_GATEWAY: an http(s) URL (HttpSmsGateway, with SMS_GATEWAY_TOKEN), `log` (LoggingSmsGateway), or unset."""
+    setting = os.environ.get("SMS_GATEWAY", "").strip()
+    if setting.startswith(("http://", "https://")):
+        return HttpSmsGateway(url=setting, token=os.environ.get("SMS_GATEWAY_TOKEN", ""))
+    if setting == "log":
+        return LoggingSmsGateway()
+    return None
+
+
+def code_sms_gateway() -> SmsGateway | None:
+    """The gateway one-time codes go through: a real one only (the logging stand-in would write codes to the
+    log). None: the demo shows the code on screen, production refuses to register."""
+    gateway = sms_gateway_from_env()
+    return None if isinstance(gateway, LoggingSmsGateway) else gateway
+
+
+@dataclass
 class Channels:
     email: EmailSender | None = None
     sms: SmsGateway | None = None
@@ -116,7 +159,7 @@ class Channels:
 def channels_from_env() -> Channels:
     """SMTP from SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS=1).
 
-    SMS_GATEWAY=log plugs in the logging stand-in (demos); a real gateway is plugged in by code.
+    SMS through sms_gateway_from_env (an HTTP gateway URL, or `log` for the logging stand-in in demos).
     Without any channel a message is recorded as not sent (no channel), never as sent.
     """
     email = None
@@ -127,8 +170,7 @@ def channels_from_env() -> Channels:
                            sender_name=get_config().service_hall, username=os.environ.get("SMTP_USER", ""),
                            password=os.environ.get("SMTP_PASSWORD", ""),
                            starttls=os.environ.get("SMTP_STARTTLS") == "1")
-    sms = LoggingSmsGateway() if os.environ.get("SMS_GATEWAY", "") == "log" else None
-    return Channels(email=email, sms=sms)
+    return Channels(email=email, sms=sms_gateway_from_env())
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -11,9 +11,11 @@ from sqlalchemy import ColumnElement, Engine, and_, case, false, func, true
 from sqlmodel import Session, col, select
 
 from flows.clock import show
+from flows.deadlines import WorkCalendar
 from flows.kinds import get_filing
 from flows.review import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
 from store.models import Case, Document
+from store.uow import load_calendar
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
@@ -38,11 +40,16 @@ class HomeSummary:
     rows: list[dict[str, Any]]
 
 
-def case_row(case: Case) -> dict[str, Any]:
-    """What a list shows of a case: nothing personal."""
+def case_row(case: Case, calendar: WorkCalendar) -> dict[str, Any]:
+    """What a list shows of a case: nothing personal; a due date in a year not yet official marked 预计."""
+    due = ""
+    if case.due_on is not None:
+        start = case.clock_started_on or case.due_on
+        estimated = bool(calendar.missing_years(start, case.due_on))
+        due = case.due_on.isoformat() + ("（预计）" if estimated else "")
     return {"办件编号": case.number or "（未提交）", "业务": get_filing(case.kind).short_title,
             "单位": case.unit_name, "状态": STAGE_LABELS[Stage(case.stage)],
-            "提交时间": show(case.submitted_at), "办结期限": case.due_on.isoformat() if case.due_on else ""}
+            "提交时间": show(case.submitted_at), "办结期限": due}
 
 
 def home_summary(engine: Engine, actor: Actor) -> HomeSummary:
@@ -55,7 +62,8 @@ def home_summary(engine: Engine, actor: Actor) -> HomeSummary:
             counts.insert(0, ("填写中", by_stage.get(Stage.DRAFT, 0)))
             counts.insert(2, ("待补正", by_stage.get(Stage.RETURNED, 0)))
         rows = session.exec(select(Case).where(where).order_by(col(Case.updated_at).desc()).limit(10)).all()
-        return HomeSummary(counts, [case_row(r) for r in rows])
+        calendar = load_calendar(session)
+        return HomeSummary(counts, [case_row(r, calendar) for r in rows])
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, func, insert
@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from flows.errors import FieldError
 from flows.identifiers import check_resident_id
+from flows.review import FINAL_STAGES, Actor, Role
 from flows.screening import (
     CATEGORIES,
     CATEGORY_ALIASES,
@@ -32,7 +33,8 @@ from flows.screening import (
 from flows.screening_network import NetworkSource
 from store import audit
 from store.db import data_dir, write_session
-from store.models import Setting, WatchlistBatch, WatchlistEntry
+from store.models import Case, ScreeningRun, Setting, WatchlistBatch, WatchlistEntry
+from store.queries import visible
 
 EMBEDDED = "embedded"
 NETWORK = "network"
@@ -246,3 +248,28 @@ def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None
 
 def sources_description(sources: Sequence[ScreeningSource]) -> str:
     return "、".join(s.name for s in sources) or SOURCE_LABELS[OFF]
+
+
+@dataclass(frozen=True)
+class FugitiveAlert:
+    """An open case whose latest comparison found the proposed person on the wanted list."""
+
+    case_id: int
+    number: str
+    unit_name: str
+    at: datetime
+
+
+def fugitive_alerts(engine: Engine, actor: Actor, *, limit: int = 20) -> list[FugitiveAlert]:
+    """The open cases in this officer's jurisdiction whose latest comparison is a 网上逃犯 hit (reviewers only)."""
+    if actor.role not in (Role.PREFECTURE, Role.PROVINCE):
+        return []
+    latest = (select(func.max(ScreeningRun.id)).join(Case, col(Case.id) == col(ScreeningRun.case_id))
+              .where(visible(actor), col(Case.stage).not_in([s.value for s in FINAL_STAGES]))
+              .group_by(col(ScreeningRun.case_id)))
+    with Session(engine) as session:
+        rows = session.exec(select(Case.id, Case.number, Case.unit_name, ScreeningRun.at)
+                            .join(ScreeningRun, col(ScreeningRun.case_id) == col(Case.id))
+                            .where(col(ScreeningRun.id).in_(latest), col(ScreeningRun.fugitive_hit).is_(True))
+                            .order_by(col(ScreeningRun.at).desc()).limit(limit)).all()
+    return [FugitiveAlert(int(case_id or 0), number or "", unit_name, at) for case_id, number, unit_name, at in rows]

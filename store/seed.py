@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from flows import cases
+from flows import cases, environment
 from flows.accounts import Registration
-from flows.clock import CHINA, today
+from flows.clock import CHINA, now, today
 from flows.config import get_config
 from flows.kinds import get_filing
 from flows.ports import ReturnItem
@@ -18,8 +18,9 @@ from flows.regions import get_regions
 from flows.review import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.baseline import baseline_size, import_baseline
+from store.bootstrap import mark_demo_data
 from store.db import default_engine
-from store.demo import DEMO_PASSWORD, DEMO_WATCHLIST, demo_answers, demo_pdf
+from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WATCHLIST, demo_answers, demo_pdf
 from store.models import Case, User
 from store.screening import batches, configured_sources, import_rows
 from store.uow import SqlUnitOfWork
@@ -61,27 +62,33 @@ def _officers(engine: Engine) -> dict[str, Account]:
     def add(login: str, name: str, role: Role, region: str) -> None:
         account = _user(engine, login)
         if account is None:
-            create_user(engine, login=login, password=DEMO_PASSWORD, password_hash=demo_password_hash(DEMO_PASSWORD), display_name=name, role=role,
-                        region_code=region)
+            create_user(engine, login=login, password=DEMO_PASSWORD, password_hash=demo_password_hash(DEMO_PASSWORD),
+                        display_name=name, role=role, region_code=region, totp_secret=DEMO_TOTP_SECRET)
             account = _user(engine, login)
         assert account is not None
         officers[login] = account
 
+    with Session(engine) as session:  # demo officers made before TOTP existed get the demo secret too
+        session.execute(update(User).where(col(User.role) != Role.APPLICANT, col(User.totp_secret).is_(None))
+                        .values(totp_secret=DEMO_TOTP_SECRET, totp_enrolled_at=now()))
+        session.commit()
     add("ting", config.corps, Role.PROVINCE, config.province_code)
     add("admin", "系统管理员", Role.ADMIN, config.province_code)
     for prefecture in regions.prefectures():
-        add(f"zhou{prefecture.code}", config.organ_for(prefecture.code), Role.PREFECTURE, prefecture.code)
+        add(f"zhou{prefecture.code}", config.issuing_organ(prefecture.code).undertaker, Role.PREFECTURE,
+            prefecture.code)
         for county in regions.counties(prefecture.code)[:2]:
             add(f"xian{county.code}", config.organ_for(county.code), Role.COUNTY, county.code)
     return officers
 
 
-def _applicant(engine: Engine, mobile: str, name: str, code: str, contact: str) -> Account:
+def _applicant(engine: Engine, mobile: str, name: str, code: str, contact: str, *, verified: bool = True) -> Account:
+    """A demo unit and its administrator; verified unless asked (the demo shows one unit still 待核验)."""
     account = _user(engine, mobile)
     if account is None:
         account = register_applicant(engine, Registration(unit_name=name, credit_code=code, contact=contact,
                                                           mobile=mobile, password=DEMO_PASSWORD),
-                                     password_hash=demo_password_hash(DEMO_PASSWORD))
+                                     password_hash=demo_password_hash(DEMO_PASSWORD), verified=verified)
     return account
 
 
@@ -113,7 +120,8 @@ def _case(engine: Engine, applicant: Account, kind: str, *, prefecture: str, cou
         if act in (Act.REJECT, Act.REPORT, Act.RETURN_TO_PREFECTURE):
             comment = "演示数据：审核意见"
         case = cases.act_on_case(uow, officer.actor, case.id, act, expected_version=case.version,
-                                 now=at + timedelta(hours=step), comment=comment, items=items)
+                                 now=at + timedelta(hours=step), comment=comment, items=items,
+                                 opinion="favourable" if act == Act.REPORT else "")
 
 
 def _watchlist(engine: Engine) -> None:
@@ -162,11 +170,12 @@ def _baseline(engine: Engine) -> None:
 
 def seed(engine: Engine) -> None:
     """Create what is missing; demo cases only into an empty database."""
+    mark_demo_data(engine)
     officers = _officers(engine)
     _watchlist(engine)
     _baseline(engine)
     applicant = _applicant(engine, DEMO_ACCOUNTS["applicant"], "乌鲁木齐安居物业服务有限公司", _uscc(1), "马丽")
-    _applicant(engine, DEMO_ACCOUNTS["company"], "新疆盾安保安服务有限公司", _uscc(2), "赵刚")
+    _applicant(engine, DEMO_ACCOUNTS["company"], "新疆盾安保安服务有限公司", _uscc(2), "赵刚", verified=False)
     with Session(engine) as session:
         if session.exec(select(Case)).first() is not None:
             return
@@ -209,9 +218,13 @@ def seed(engine: Engine) -> None:
 
 
 def main() -> None:
+    if not environment.is_demo():
+        raise SystemExit("生产环境（APP_ENV=production）不写入演示数据。首个系统管理员请用："
+                         "python -m store.bootstrap create-admin")
     engine = default_engine()
     seed(engine)
-    print("演示数据已就绪。演示账号见 README.md（密码均为 " + DEMO_PASSWORD + "）。")
+    print("演示数据已就绪。演示账号见 README.md（密码均为 " + DEMO_PASSWORD + "，公安网入口的动态口令密钥 "
+          + DEMO_TOTP_SECRET + "）。")
 
 
 if __name__ == "__main__":

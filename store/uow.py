@@ -8,7 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, Row, bindparam, insert, update
+from sqlalchemy import Engine, Row, and_, bindparam, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -26,7 +26,7 @@ from flows.ports import (
     MaterialView,
     ReturnItem,
 )
-from flows.review import Act, Actor, Stage
+from flows.review import Act, Actor, Role, Stage
 from flows.screening import CategoryResult, ScreeningResult
 from flows.uploads import safe_filename
 from store import audit, blobs
@@ -41,6 +41,9 @@ from store.models import (
     Document,
     Notification,
     ScreeningRun,
+    Setting,
+    Unit,
+    User,
     utcnow,
 )
 
@@ -103,11 +106,16 @@ def document_view(row: Document) -> DocumentView:
 
 
 _OVERRIDES = select(col(CalendarOverride.day), col(CalendarOverride.is_working))
+COMPLETE_YEARS_KEY = "calendar.complete_years"  # Setting: years whose schedule the administrator marked complete
+_COMPLETE_YEARS = select(col(Setting.value)).where(col(Setting.key) == COMPLETE_YEARS_KEY)
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    overrides = {day: bool(working) for day, working in session.connection().execute(_OVERRIDES)}
-    return WorkCalendar(overrides)
+    connection = session.connection()
+    overrides = {day: bool(working) for day, working in connection.execute(_OVERRIDES)}
+    years = connection.execute(_COMPLETE_YEARS).scalar()
+    complete = [int(y) for y in years] if isinstance(years, list) else []
+    return WorkCalendar(overrides, complete)
 
 
 class SqlUnitOfWork:
@@ -261,6 +269,16 @@ class SqlUnitOfWork:
                                     approved_on=local_date(approved) if approved else None))
         return result
 
+    def unit_verified(self, unit_id: int) -> bool:
+        unit = self.session.get(Unit, unit_id)
+        return unit is not None and unit.verified_at is not None
+
+    def verify_unit(self, unit_id: int, actor: Actor, at: datetime) -> None:
+        self.session.execute(update(Unit).where(col(Unit.id) == unit_id, col(Unit.verified_at).is_(None))
+                             .values(verified_at=at, verified_by=actor.user_id))
+        audit.append(self.session, actor_id=actor.user_id, action="unit_verified", subject=f"unit:{unit_id}",
+                     detail={"how": "first_case"})
+
     def apply(self, case: CaseView, change: CaseChange) -> EventView:
         """Write the case, its event, the audit entry, the applicant's message and documents at once."""
         now = change.at
@@ -299,7 +317,7 @@ class SqlUnitOfWork:
                 "created_at": utcnow(), "attempts": 0})
         audit.append(self.session, actor_id=change.actor.user_id, action=change.act, subject=f"case:{case.id}",
                      detail={"from": case.stage, "to": change.to_stage, "event": event_id,
-                             "items": [i.item_id for i in change.items]})
+                             "items": [i.item_id for i in change.items], **change.audit})
         self.session.flush()
         return replace(event, id=event_id)
 
@@ -312,6 +330,20 @@ class SqlUnitOfWork:
         audit.append(self.session, actor_id=requested_by, action="screening", subject=f"case:{case_id}",
                      detail={"hits": len(result.hits), "not_done": len(result.not_done)})
         self.session.flush()
+
+    def alert_officers(self, case: CaseView, text: str) -> int:
+        officers = self.session.exec(select(User.id).where(
+            col(User.active).is_(True),
+            or_(and_(col(User.role) == Role.PREFECTURE, col(User.region_code) == case.prefecture_code),
+                col(User.role) == Role.PROVINCE))).all()
+        connection = self.session.connection()
+        for user_id in officers:
+            connection.execute(_NEW_NOTIFICATION, {"user_id": user_id, "case_id": case.id, "text": text,
+                                                   "created_at": utcnow(), "attempts": 0})
+        audit.append(self.session, actor_id=None, action="screening_alert", subject=f"case:{case.id}",
+                     detail={"officers": len(officers)})
+        self.session.flush()
+        return len(officers)
 
     def screenings(self, case_id: int) -> list[ScreeningResult]:
         """Every comparison of the case, newest first."""
@@ -383,7 +415,7 @@ def recompute_due_dates(engine: Engine, *, today: date | None = None) -> int:
         count = 0
         for row in session.exec(select(Case).where(col(Case.clock_started_on).is_not(None))):
             assert row.clock_started_on is not None and row.clock_days is not None
-            due = calendar.add_working_days(row.clock_started_on, row.clock_days)
+            due = calendar.due_date(row.clock_started_on, row.clock_days).due
             if due != row.due_on:
                 row.due_on = due
                 session.add(row)

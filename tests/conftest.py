@@ -29,6 +29,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("MIGRATION_DATABASE_URL", raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    # No pre-check worker thread (and OCR child process) inside the test process: tests that need one
+    # start a store.precheck_worker.Worker themselves; the browser tests' app server runs its own.
+    monkeypatch.setenv("PRECHECK_WORKER", "off")
 
 
 @pytest.fixture

@@ -46,10 +46,10 @@ def make_world(engine: Engine) -> World:
     applicant = register_applicant(engine, Registration(unit_name="乌鲁木齐幸福物业服务有限公司",
                                                         credit_code=DEMO_CODES[0], contact="马丽",
                                                         mobile="13899990001", password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+                                   password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
     other = register_applicant(engine, Registration(unit_name="克拉玛依安泰物业有限公司", credit_code=DEMO_CODES[1],
                                                     contact="孙洁", mobile="13899990002", password=DEMO_PASSWORD),
-                               password_hash=demo_password_hash(DEMO_PASSWORD))
+                               password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
     return World(
         engine=engine, applicant=applicant, other_applicant=other,
         county=_officer(engine, "county650102", Role.COUNTY, "650102"),

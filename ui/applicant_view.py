@@ -24,15 +24,17 @@ from flows.errors import DomainError
 from flows.kinds import all_filings
 from flows.ports import CaseView, DocumentView, EventView
 from flows.review import (
-    ACT_LABELS,
+    APPLICANT_ACT_LABELS,
     FINAL_STAGES,
     STAGE_LABELS,
     Act,
     Role,
     Stage,
     available_acts,
+    comment_for_applicant,
     holder_of,
 )
+from flows.screening import DONE_FOR_APPLICANT
 from flows.timelimits import Clock, TimeLeft, time_left
 from store import blobs
 from store.accounts import Account
@@ -70,7 +72,7 @@ def organ_of(role: Role, case: CaseView) -> str:
     if role == Role.PREFECTURE:
         return _organ(case.prefecture_code, config) or "州、市、地公安机关"
     if role == Role.PROVINCE:
-        return config.corps
+        return config.department
     return "系统管理员"
 
 
@@ -94,7 +96,7 @@ def _due_line(left: TimeLeft | None) -> str:
     if left is None:
         return "不计时"
     color = "red" if left.overdue else "orange" if left.last_day else "blue"
-    return f"{left.due.due:%Y-%m-%d}　:{color}-badge[{left.label()}]"
+    return f"{left.due_text()}　:{color}-badge[{left.label()}]"
 
 
 # ------------------------------------------------------------------ the case card
@@ -112,6 +114,9 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
                  f"**办结期限**：{_due_line(time_left_of(case, calendar, today))}"]
         if case.submitted_at:
             facts.append(f"**提交时间**：{show(case.submitted_at)}")
+        if filing.screening_field and case.stage != Stage.DRAFT and cases.screening_done(uow(), account.actor,
+                                                                                          case.id):
+            facts.append(f"**自动比对**：{DONE_FOR_APPLICANT}")
         st.markdown("　　".join(facts))
         correction = draft.correction
         if correction is not None:
@@ -179,7 +184,9 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
 
 
 def history(events: Sequence[EventView], case: CaseView) -> None:
-    """Every act: when, who (the organ), what, from which stage to which, the public comment only."""
+    """Every act: when, who (the organ), what, from which stage to which, and only the comments addressed to
+    the applicant (a return's or a refusal's reasons): officers' opinions and anything from the automatic
+    comparison stay with the officers."""
     if not events:
         st.caption("尚未提交，暂无办理记录。")
         return
@@ -190,12 +197,12 @@ def history(events: Sequence[EventView], case: CaseView) -> None:
         except ValueError:
             who = "—"
         move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
-        line = (f"- {show(event.at)}　{md_escape(who)}　**{ACT_LABELS[event.act]}**　"
+        line = (f"- {show(event.at)}　{md_escape(who)}　**{APPLICANT_ACT_LABELS[event.act]}**　"
                 f":gray[:small[{move}]]")
         for item in event.items:
             line += f"\n    - {md_escape(item.label)}：{md_escape(item.reason)}"
-        if event.comment:
-            line += f"\n    - 说明：{md_escape(event.comment)}"
+        if comment := comment_for_applicant(event.act, event.comment):
+            line += f"\n    - 说明：{md_escape(comment)}"
         lines.append(line)
     st.markdown("\n".join(lines))
 

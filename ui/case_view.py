@@ -23,7 +23,16 @@ from flows.guide import relevant_questions
 from flows.identifiers import check_resident_id, mask_id, mask_mobile
 from flows.ports import CaseView, DocumentView, EventView, MaterialView
 from flows.regions import get_regions
-from flows.review import ACT_LABELS, ROLE_LABELS, STAGE_LABELS, Role, Stage, holder_of
+from flows.review import (
+    ACT_LABELS,
+    APPLICANT_ACT_LABELS,
+    ROLE_LABELS,
+    STAGE_LABELS,
+    Role,
+    Stage,
+    comment_for_applicant,
+    holder_of,
+)
 from flows.schema import ColType, Filing, QType, Question
 from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
@@ -45,7 +54,7 @@ def holder_text(case: CaseView) -> str:
     config = get_config()
     code = {Role.COUNTY: case.county_code, Role.PREFECTURE: case.prefecture_code}.get(role)
     try:
-        return config.organ_for(code) if code else config.corps
+        return config.organ_for(code) if code else config.department
     except KeyError:
         return ROLE_LABELS[role]
 
@@ -55,7 +64,7 @@ def time_left_badge(left: TimeLeft | None) -> None:
     if left is None:
         st.markdown("**办结期限**：不计时")
         return
-    st.markdown(f"**办结期限**：{left.due.due:%Y-%m-%d}")
+    st.markdown(f"**办结期限**：{left.due_text()}")
     st.badge(left.label(), color="red" if left.overdue else "orange" if left.last_day else "blue")
     if left.due.estimated:
         st.caption("该年度法定节假日安排尚未录入，期限按推定日历计算。")
@@ -185,7 +194,7 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
                     lines = []
                 rows = answers.get(question.id)
                 count = len(rows) if isinstance(rows, list) else 0
-                st.markdown(f"**{question.label}**（共{count}人）{mark}")
+                st.markdown(f"**{question.label}**（共{count}{question.row_unit}）{mark}")
                 st.dataframe(roster_frame(question, rows, mask=mask_personal), hide_index=True,
                              width="stretch", key=f"{key}-{question.id}")
                 continue
@@ -228,7 +237,7 @@ def draw_dossier_download(case: CaseView, filing: Filing, materials: Sequence[Ma
 
 
 # ------------------------------------------------------------------ history and documents
-def _event_line(event: EventView, *, actor_names: bool) -> str:
+def _event_line(event: EventView, *, actor_names: bool, internal: bool = True) -> str:
     try:
         who = ROLE_LABELS[Role(event.actor_role)]
     except ValueError:
@@ -236,27 +245,30 @@ def _event_line(event: EventView, *, actor_names: bool) -> str:
     if actor_names and event.actor_name:
         who = f"{who} {event.actor_name}".strip()
     move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
-    return f"**{show(event.at)}**　{md_escape(who)}　**{ACT_LABELS[event.act]}**　:gray[:small[{move}]]"
+    label = (ACT_LABELS if internal else APPLICANT_ACT_LABELS)[event.act]
+    return f"**{show(event.at)}**　{md_escape(who)}　**{label}**　:gray[:small[{move}]]"
 
 
 def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bool = True,
                  newest_first: bool = False) -> None:
     """Every act on the case: who, when, from which stage to which, the comment and itemised returns.
 
-    `internal`: also show officers' internal comments (never for applicants).
+    `internal`: the officers' view: every comment (a report's opinion included) and the internal ones.
+    Without it only what is addressed to the applicant shows (flows/review.comment_for_applicant).
     """
     if not events:
         st.caption("暂无办理记录。")
         return
     for event in reversed(events) if newest_first else events:
         with st.container(border=True):
-            st.markdown(_event_line(event, actor_names=actor_names))
+            st.markdown(_event_line(event, actor_names=actor_names, internal=internal))
             if event.items:
                 st.markdown("需要补正的事项：\n" + "\n".join(
                     f"{n}. **{md_escape(item.label)}**：{md_escape(item.reason)}"
                     for n, item in enumerate(event.items, start=1)))
-            if event.comment:
-                st.markdown(f"说明：{md_escape(event.comment)}")
+            comment = event.comment if internal else comment_for_applicant(event.act, event.comment)
+            if comment:
+                st.markdown(f"说明：{md_escape(comment)}")
             if internal and event.internal_comment:
                 st.caption(f"内部意见（仅公安机关可见）：{md_escape(event.internal_comment)}")
 

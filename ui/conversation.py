@@ -22,8 +22,10 @@ from flows.guide import (
     skipped_materials,
 )
 from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk
+from flows.ports import CaseView
 from flows.review import STAGE_LABELS, Stage
 from flows.schema import ColType, Column, Filing, Material, QType, Question
+from flows.timelimits import limit_summary
 from flows.uploads import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
@@ -31,6 +33,7 @@ from store.uow import SqlUnitOfWork
 from ui.applicant_view import holder_text, submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
+from ui.precheck import applicant_notes
 from ui.text import md_escape
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -143,9 +146,10 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     else:
         say(f"正在办理：**{filing.title}**。")
     if case.stage not in (Stage.DRAFT, Stage.RETURNED):
-        _submitted(draft)
+        estimated = _due_estimated(case, uow)
+        _submitted(draft, estimated)
         _helpdesk_bubbles()
-        _chat_box(draft)
+        _chat_box(draft, estimated)
         return
     if st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
         _choose_again()
@@ -159,6 +163,8 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     if correction is None:
         _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
         _material_bubbles(filing, draft, current)
+    applicant_notes(filing, case.id, draft.answers, account.actor,
+                    can_change=lambda item: correction is None or item in (case.open_items or ()))
     _helpdesk_bubbles()
     if editing:
         _ask_item(filing, draft, editing, account, uow, returning=True)
@@ -363,7 +369,16 @@ def _cell(column: Column, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _submitted(draft: cases.Draft) -> None:
+def _due_estimated(case: CaseView, uow: UowFactory) -> bool:
+    """Whether the case's due date falls in a year whose holiday schedule is not official yet (shown 预计)."""
+    if case.due_on is None:
+        return False
+    with SqlUnitOfWork(uow().engine, read_only=True) as reader:
+        calendar = reader.calendar()
+    return bool(calendar.missing_years(case.clock_started_on or case.due_on, case.due_on))
+
+
+def _submitted(draft: cases.Draft, due_estimated: bool) -> None:
     case = draft.case
     config = get_config()
     organ = config.organ_for(case.county_code if case.stage == Stage.COUNTY_CONFIRM and case.county_code
@@ -375,7 +390,8 @@ def _submitted(draft: cases.Draft) -> None:
         st.markdown(f"当前状态：{STAGE_LABELS[case.stage]}")
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
-            st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前（5个工作日，自提交次日起算，含县级确认时间）")
+            estimated = "（预计，以国务院公布的节假日安排为准）" if due_estimated else ""
+            st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前{estimated}（{limit_summary(draft.filing.route)}）")
         st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
         submitted_case(draft, key=f"submitted-{case.id}")
         link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
@@ -398,11 +414,13 @@ def _helpdesk_bubbles() -> None:
             st.text(reply)
 
 
-def _case_facts(draft: cases.Draft) -> CaseFacts:
+def _case_facts(draft: cases.Draft, due_estimated: bool = False) -> CaseFacts:
     case = draft.case
+    limit = limit_summary(draft.filing.route)
     if case.stage == Stage.DRAFT:
-        return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位")
-    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case), due=case.due_on)
+        return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位", time_limit=limit)
+    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case), due=case.due_on,
+                     due_estimated=due_estimated, time_limit=limit)
 
 
 def _region_of(draft: cases.Draft) -> str | None:
@@ -413,10 +431,10 @@ def _region_of(draft: cases.Draft) -> str | None:
     return str(place.get("county") or place.get("prefecture") or "") or None if isinstance(place, dict) else None
 
 
-def _chat_box(draft: cases.Draft) -> None:
+def _chat_box(draft: cases.Draft, due_estimated: bool = False) -> None:
     asked = st.chat_input("有疑问可以直接问我，例如：需要盖章吗？")
     if asked:
         reply = get_assistant_helpdesk().answer(asked[:500], kind=draft.filing.kind, region_code=_region_of(draft),
-                                                facts=_case_facts(draft))
+                                                facts=_case_facts(draft, due_estimated))
         st.session_state.setdefault("helpdesk", []).append((asked[:500], reply.text))
         st.rerun()

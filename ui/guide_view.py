@@ -19,9 +19,9 @@ def route_steps(filing: Filing) -> list[str]:
         steps.append("所在地县（市、区）公安机关确认（或退回补正）")
     if filing.route.province_approval:
         steps.append("州、市、地公安机关受理、审核，提出意见后报公安厅")
-        steps.append("公安厅治安管理总队受理、审批（通过、不予通过或退回州、市、地公安机关）")
+        steps.append("公安厅受理、审批，由治安管理总队承办（通过、不予通过或退回州、市、地公安机关）")
     else:
-        steps.append("州、市、地公安机关受理、审核并备案（或退回补正、不予通过）")
+        steps.append(f"州、市、地公安机关受理、审核并备案（或退回补正、{filing.refusal_verb}）")
     steps.append(f"办结后在“我的办件”中下载{filing.result_document}")
     return steps
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from flows import clock
+from flows import clock, environment
 from flows.config import get_config, set_overrides
 from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
 from store.admin import config_overrides
+from store.bootstrap import has_demo_data
 from store.feedback import RATINGS, add_feedback
 from store.reports import warm_up_in_background
 from ui import portal
-from ui.session import current_account, engine, log_out, sync_cookie
+from ui.session import current_account, engine, holds_session_cookie, logout_button
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
@@ -32,7 +33,11 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("pages/ledger.py", "台账", ":material/table_view:", frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})),
     ("pages/report.py", "工作通报", ":material/bar_chart:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
     ("pages/feedback_inbox.py", "意见反馈", ":material/forum:", frozenset({Role.PREFECTURE, Role.PROVINCE})),
+    ("pages/units.py", "单位核验", ":material/domain_verification:", frozenset({Role.COUNTY, Role.PREFECTURE,
+                                                                            Role.PROVINCE})),
     ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
+    ("pages/unit_accounts.py", "单位账号", ":material/group:", frozenset({Role.APPLICANT})),
+    ("pages/password.py", "修改密码", ":material/key:", frozenset(Role)),
     ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),
     ("pages/verify.py", "证书核验", ":material/verified:", None),
 )
@@ -44,9 +49,9 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
     # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
     st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
+    _environment_marker()
     set_overrides(config_overrides(engine()))  # the administrator's names and pilot dates, for every page
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
-    sync_cookie()
     st.session_state["page_id"] = page_id
     if account is not None and account.role in (Role.PREFECTURE, Role.PROVINCE):
         warm_up_in_background(engine())  # the progress report's read model, once per process
@@ -56,6 +61,9 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     if st.session_state.get("expired"):
         st.info("登录已失效（超过30分钟未操作，或已在别处退出登录），请重新登录。已填写的内容都已保存，重新登录后可以接着办理。",
                 icon=":material/timer_off:")
+    if st.session_state.pop("second_factor_missing", False):
+        st.warning("公安机关工作人员和系统管理员须使用动态口令登录。请退出后重新登录，并填写动态验证码。",
+                   icon=":material/phonelink_lock:")
     if not public and account is None:
         st.title(title)
         st.warning("请先登录后再使用此功能。")
@@ -82,9 +90,26 @@ def _sidebar(account: Account | None) -> None:
         if account is not None:
             who = account.unit_name or account.display_name
             st.caption(f"{ROLE_LABELS[account.role]}  \n{who}" if who != ROLE_LABELS[account.role] else who)
-            if st.button("退出登录", key="logout", icon=":material/logout:"):
-                log_out()
-                st.switch_page("streamlit_app.py")
+        if account is not None or holds_session_cookie():  # a dead or refused session's cookie goes too
+            logout_button()
+
+
+def _environment_marker() -> None:
+    """演示环境 on every page of the demo; a production start refuses a database holding the demo seed."""
+    if environment.is_demo():
+        # No icon: a badge's icon is read out by its name ("science icon") to screen readers.
+        st.badge(f"{environment.DEMO_MARK}：页面上的单位、人员和办件均为演示数据，请勿录入真实个人信息", color="orange")
+    elif _demo_data_present():
+        st.error("此数据库含演示数据（python -m store.seed），不能以生产环境（APP_ENV=production）运行。"
+                 "请使用新的数据库，并用 python -m store.bootstrap create-admin 创建系统管理员。")
+        st.stop()
+
+
+def _demo_data_present() -> bool:
+    cached = st.session_state.get("demo_data_checked")
+    if cached is None:
+        cached = st.session_state["demo_data_checked"] = has_demo_data(engine())
+    return bool(cached)
 
 
 def link(path: str, label: str, icon: str) -> None:

@@ -2,8 +2,8 @@
 
 One setting, env `PORTAL`, decides what this server is:
 
-- `internet`: home and login, the assistant (with registration), 我的办件, the service guide and
-  certificate verification. Every other page answers only "页面不存在" before it runs a query, and
+- `internet`: home and login, the assistant (with registration), 我的办件, 单位账号, 修改密码, the service
+  guide and certificate verification. Every other page answers only "页面不存在" before it runs a query, and
   appears in no menu. An officer or administrator account is not accepted here.
 - `police`: home and login, and the officers' and administrator's pages. The applicants' and the
   public pages answer "页面不存在"; an applicant account is not accepted here.
@@ -11,7 +11,7 @@ One setting, env `PORTAL`, decides what this server is:
 
 The internet portal lists what it shows (a new page is hidden there until it is added to
 `INTERNET_PAGES`); the police portal shows every page except the internet-only ones, so a new
-officer page needs no change here.
+officer page needs no change here. Home and 修改密码 are on both (`BOTH_PORTALS`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 import streamlit as st
 
 from flows.review import Role
-from store.accounts import Account, end_session
-from ui.session import engine
+from store.accounts import Account
+from ui.session import end_this_session
 
 
 class Portal(StrEnum):
@@ -35,8 +35,9 @@ class Portal(StrEnum):
 
 HOME = "home"
 # Pages by id: the page file's stem ("pages/my_cases.py" -> "my_cases"), "home" for streamlit_app.py.
-INTERNET_PAGES = frozenset({HOME, "assistant", "my_cases", "service_guide", "verify"})
-INTERNET_ONLY = INTERNET_PAGES - {HOME}
+BOTH_PORTALS = frozenset({HOME, "password"})
+INTERNET_PAGES = BOTH_PORTALS | {"assistant", "my_cases", "service_guide", "verify", "unit_accounts"}
+INTERNET_ONLY = INTERNET_PAGES - BOTH_PORTALS
 # Who may be logged in on each portal.
 ROLES: dict[Portal, frozenset[Role]] = {
     Portal.INTERNET: frozenset({Role.APPLICANT}),
@@ -102,11 +103,6 @@ def check_account(account: Account | None) -> Account | None:
     """The account, or None (its session ended, with a word on where to go) when its role does not belong here."""
     if account is None or admits(account.role):
         return account
-    token = st.session_state.get("token")
-    if isinstance(token, str) and token:
-        end_session(engine(), token)
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    st.session_state["logged_out"] = True  # the browser's cookie is cleared on this draw (ui.session.sync_cookie)
+    end_this_session()  # its cookie, now dead, goes with the next logout (the sidebar offers it)
     st.error(WRONG_PORTAL[current()])
     return None

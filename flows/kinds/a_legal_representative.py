@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import contact_questions, person_questions
-from flows.schema import ColType, Column, DateWindow, Filing, Instructions, Material, QType, Question, Route
+from flows.kinds.common import (
+    contact_questions,
+    id_card_reads,
+    licence_reads,
+    person_questions,
+    security_licence_reads,
+)
+from flows.schema import (
+    Certificate,
+    ColType,
+    Column,
+    DateWindow,
+    DetailRow,
+    Filing,
+    Instructions,
+    Material,
+    QType,
+    Question,
+    Route,
+)
 
 S_COMPANY = "公司信息"
 S_CURRENT = "现任法定代表人"
@@ -21,6 +39,27 @@ FILING = Filing(
     location_field="company_region",
     screening_field="new_rep_id",
     result_document="审核意见书",
+    refusal_title="不予通过决定书",
+    refusal_verb="不予通过",
+    certificate=Certificate(
+        doc_type="review_document", title="保安服务公司变更法定代表人审核意见书", issuer="province", addressed=True,
+        number_label="文号", unit_label="公司名称", matter_label="审核事项", date_label="审核日期",
+        result="同意变更",
+        body=(
+            "你公司申请将法定代表人由{current_rep_name}变更为{new_rep_name}（办件编号：{case_number}）。"
+            "经审核，拟任法定代表人{new_rep_name}符合《保安服务管理条例》第八条规定的条件，同意你公司变更法定代表人。",
+        ),
+        closing=(
+            "请你公司持本意见书到市场监督管理部门办理法定代表人变更登记；变更登记后，"
+            "持变更后的营业执照申请变更保安服务许可证上载明的法定代表人。",
+        ),
+        rows=(
+            DetailRow(label="保安服务许可证编号", answer="licence_no"),
+            DetailRow(label="原法定代表人", answer="current_rep_name"),
+            DetailRow(label="拟任法定代表人", answer="new_rep_name"),
+            DetailRow(label="拟任法定代表人身份证号码", answer="new_rep_id", show="masked_id"),
+        ),
+    ),
     instructions=Instructions(
         who="经公安机关许可设立的保安服务公司，拟变更法定代表人的，应当在办理市场监管变更登记前申请审核。",
         when="在股东会或董事会作出变更决议后、到市场监管部门办理变更登记之前提出申请。",
@@ -30,16 +69,18 @@ FILING = Filing(
             "保安经营管理工作经历的证明；保安服务许可证；营业执照。文件可为PDF或JPG、PNG图片，每个不超过10MB。"
         ),
         process=(
-            "网上提交后，由公司所在州、市、地公安局治安管理支队受理、审核并上报意见，"
-            "再由自治区公安厅治安管理总队受理、审批。材料不齐的，公安机关会一次性告知需要补正的全部内容。"
-            "系统会自动比对拟任法定代表人是否有刑事犯罪、收容收教、强制戒毒、网上逃犯、肇事肇祸精神病等情况。"
+            "网上提交后，由公司所在州、市、地公安局受理、审核并上报意见，"
+            "再由自治区公安厅受理、审核并作出决定（由治安管理总队承办）。材料不齐的，公安机关会一次性告知需要补正的全部内容。"
+            "系统会对拟任法定代表人进行自动比对，比对的情况有：刑事犯罪前科、收容收教、强制戒毒（含强制隔离戒毒）、"
+            "网上逃犯、肇事肇祸精神病人。比对结果仅供公安机关审核使用，不向申请单位显示。"
         ),
         time_limit=(
             "州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内完成审核；"
-            "治安管理总队自收到上报意见之日起5个工作日内完成审批。"
+            "自治区公安厅（治安管理总队承办）自收到上报意见之日起5个工作日内完成审批。"
         ),
-        result="审批通过后，公司可在“我的办件”中下载审核意见书，持审核意见书到市场监管部门办理变更登记。",
-        basis="《保安服务管理条例》；《公安机关实施保安服务管理条例办法》第三条。",
+        result=("审核同意后，公司可在“我的办件”中下载审核意见书，持审核意见书到市场监管部门办理法定代表人变更登记，"
+                "再申请变更保安服务许可证上载明的法定代表人。不予通过的，会收到不予通过决定书。"),
+        basis="《保安服务管理条例》第八条、第十一条；《公安机关实施保安服务管理条例办法》第三条。",
         faq=(
             ("拟任法定代表人需要什么条件？",
              "拟任法定代表人应当具有5年以上军队、公安、国家安全、审判、检察、司法行政或者治安保卫、保安经营管理"
@@ -63,7 +104,7 @@ FILING = Filing(
                  options=("研究生", "大学本科", "大学专科", "高中或中专", "初中及以下")),
         Question(
             id="new_rep_history", section=S_PROPOSED, label="拟任法定代表人工作经历", type=QType.ROSTER,
-            min_rows=1, roster_rule="qualifying_years_5",
+            min_rows=1, roster_rule="qualifying_years_5", row_unit="段",
             hint="按时间顺序逐段填写。在军队、公安、国家安全、审判、检察、司法行政或治安保卫、保安经营管理"
                  "岗位工作的时段，请在“是否符合条件”一栏选“是”；合计应满5年。",
             columns=(
@@ -82,13 +123,16 @@ FILING = Filing(
         *contact_questions(),
     ),
     materials=(
-        Material(id="application_letter", label="变更申请书", hint="加盖公司公章，现任法定代表人签字"),
-        Material(id="resolution", label="股东会或董事会决议"),
-        Material(id="new_rep_id_card", label="拟任法定代表人居民身份证（正反面）", allowed=("pdf", "jpeg", "png")),
+        Material(id="application_letter", label="变更申请书", hint="加盖公司公章，现任法定代表人签字", sealed=True),
+        Material(id="resolution", label="股东会或董事会决议", sealed=True),
+        Material(id="new_rep_id_card", label="拟任法定代表人居民身份证（正反面）", allowed=("pdf", "jpeg", "png"),
+                 reads=(id_card_reads("new_rep_id", "new_rep_name"),)),
         Material(id="new_rep_cv", label="拟任法定代表人个人简历"),
         Material(id="work_proof", label="5年以上相关工作经历证明", hint="原工作单位出具的证明或档案材料"),
-        Material(id="security_licence", label="保安服务许可证"),
-        Material(id="business_licence", label="营业执照"),
+        Material(id="security_licence", label="保安服务许可证",
+                 reads=(security_licence_reads("licence_no", "company_name"),)),
+        Material(id="business_licence", label="营业执照",
+                 reads=(licence_reads("company_uscc", "company_name"),)),
         Material(id="other", label="其他材料", required=False),
     ),
 )

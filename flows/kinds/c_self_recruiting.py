@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import contact_questions, guard_roster, person_questions
-from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route, When
+from flows.kinds.common import contact_questions, guard_roster, licence_reads, person_questions
+from flows.schema import (
+    Certificate,
+    DateWindow,
+    DetailRow,
+    Filing,
+    Instructions,
+    Material,
+    QType,
+    Question,
+    Route,
+    When,
+)
 
 S_UNIT = "单位信息"
 S_PEOPLE = "单位负责人"
@@ -22,6 +33,20 @@ FILING = Filing(
     sections=(S_UNIT, S_PEOPLE, S_AREA, S_GUARDS, "联系人"),
     location_field="unit_region",
     result_document="备案证明",
+    certificate=Certificate(
+        doc_type="filing_certificate", title="备案证明", issuer="prefecture",
+        body=("{unit_name}自行招用保安员的备案材料收悉。经审核，依照《保安服务管理条例》"
+              "第十四条的规定，予以备案。特此证明。",),
+        rows=(
+            DetailRow(label="单位类型", answer="unit_type"),
+            DetailRow(label="单位地址", answer="unit_region", show="place", address="unit_address"),
+            DetailRow(label="守护区域", answer="area_address", suffix=""),
+            DetailRow(label="守护区域面积", answer="area_size"),
+            DetailRow(label="开始保安服务日期", answer="service_start", show="date"),
+            DetailRow(label="保安员人数", answer="guards", show="count"),
+        ),
+        footer="自行招用保安员单位不再招用保安员进行保安服务的，应当自停止保安服务之日起30日内到原备案机关撤销备案。",
+    ),
     instructions=Instructions(
         who="自行招用保安员、在本单位范围内开展门卫、巡逻、守护等保安服务的机关、团体、企业、事业单位和物业服务企业。",
         when="应当自开始保安服务之日起30日内，向所在地州、市、地公安机关备案。",
@@ -31,12 +56,12 @@ FILING = Filing(
             "法定代表人（主要负责人）、分管负责人和保安员的基本情况、守护区域情况在对话中填写，不必另交材料。"
         ),
         process=(
-            "网上提交后，先由单位所在地县（市、区）公安局确认，再由州、市、地公安局治安管理支队受理、审核并备案。"
+            "网上提交后，先由单位所在地县（市、区）公安机关确认，再由州、市、地公安局受理、审核并备案。"
             "材料不齐的，公安机关会一次性告知需要补正的全部内容，您改正后在网上重新提交即可，不必跑现场。"
         ),
         time_limit="州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内完成备案（含县级公安机关确认时间）。",
         result="备案通过后，可在“我的办件”中下载备案证明。停止自行招用保安员的，应在30日内办理撤销备案。",
-        basis="《保安服务管理条例》第十四条；《公安机关实施保安服务管理条例办法》。",
+        basis="《保安服务管理条例》第十四条；《公安机关实施保安服务管理条例办法》第四条。",
         faq=(
             ("保安员名单怎么填？",
              "在对话中的表格里逐行填写每名保安员的姓名、身份证号码、保安员证编号（没有可不填）和手机号码；"
@@ -72,11 +97,12 @@ FILING = Filing(
         *contact_questions(),
     ),
     materials=(
-        Material(id="legal_person_proof", label="法人资格证明", hint="营业执照、事业单位法人证书或社会团体法人登记证书"),
-        Material(id="service_rules", label="保安服务管理制度"),
-        Material(id="post_rules", label="岗位责任制度"),
-        Material(id="guard_rules", label="保安员管理制度"),
-        Material(id="guard_duties", label="保安员岗位职责"),
+        Material(id="legal_person_proof", label="法人资格证明", hint="营业执照、事业单位法人证书或社会团体法人登记证书",
+                 reads=(licence_reads("unit_uscc", "unit_name"),)),
+        Material(id="service_rules", label="保安服务管理制度", sealed=True),
+        Material(id="post_rules", label="岗位责任制度", sealed=True),
+        Material(id="guard_rules", label="保安员管理制度", sealed=True),
+        Material(id="guard_duties", label="保安员岗位职责", sealed=True),
         Material(id="other", label="其他材料", required=False),
     ),
 )

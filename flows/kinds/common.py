@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.schema import ColType, Column, QType, Question
+from flows.schema import ColType, Column, Paper, QType, Question, ReadField, Reads
 
 PROVINCES: tuple[str, ...] = (
     "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
@@ -16,6 +16,7 @@ SERVICE_KINDS: tuple[str, ...] = (
 )
 
 CONTACT_SECTION = "联系人"
+ADULT = 18  # 《保安服务管理条例》第十六条: guards are at least 18; so are those who answer for a unit
 
 
 def contact_questions() -> tuple[Question, ...]:
@@ -34,7 +35,7 @@ def person_questions(prefix: str, section: str, role: str, *, mobile: bool = Tru
         Question(id=f"{prefix}_name", section=section, label=f"{role}姓名", type=QType.TEXT,
                  hint="与居民身份证上的姓名一致", max_length=30),
         Question(id=f"{prefix}_id", section=section, label=f"{role}居民身份证号码", type=QType.ID_NUMBER,
-                 hint="18位，最后一位可能是X", example="11010519491231002X"),
+                 hint="18位，最后一位可能是X", example="11010519491231002X", min_age=ADULT),
     ]
     if mobile:
         questions.append(
@@ -51,9 +52,31 @@ def guard_roster(qid: str, section: str, *, certificate_required: bool) -> Quest
         hint="每行一名保安员。可直接在表格中填写，也可下载Excel模板填好后上传。",
         columns=(
             Column(id="name", label="姓名", max_length=30),
-            Column(id="id_number", label="居民身份证号码", type=ColType.ID_NUMBER),
+            Column(id="id_number", label="居民身份证号码", type=ColType.ID_NUMBER, warn_under_age=ADULT),
             Column(id="certificate_no", label="保安员证编号", required=certificate_required,
-                   hint="尚未取得保安员证的可不填" if not certificate_required else ""),
+                   hint="尚未取得保安员证的可不填" if not certificate_required else "",
+                   warn_if_empty=None if certificate_required else
+                   "未填写保安员证编号（保安从业单位直接从事保安服务的人员应当持有保安员证，"
+                   "《公安机关实施保安服务管理条例办法》第二十四条）"),
             Column(id="mobile", label="手机号码", type=ColType.MOBILE),
         ),
     )
+
+
+# What the pre-check (智能预审) reads from each paper, and which answers the values must match.
+def licence_reads(code_question: str, name_question: str) -> Reads:
+    """A business licence (or another legal-person certificate): its credit code and name."""
+    return Reads(paper=Paper.BUSINESS_LICENCE, compare=((ReadField.CREDIT_CODE, code_question),
+                                                         (ReadField.UNIT_NAME, name_question)))
+
+
+def id_card_reads(id_question: str, name_question: str) -> Reads:
+    """A resident ID card: the number and the name of the person asked about."""
+    return Reads(paper=Paper.ID_CARD, compare=((ReadField.ID_NUMBER, id_question),
+                                                (ReadField.PERSON_NAME, name_question)))
+
+
+def security_licence_reads(number_question: str, name_question: str) -> Reads:
+    """A 保安服务许可证: its number and the company's name."""
+    return Reads(paper=Paper.SECURITY_LICENCE, compare=((ReadField.LICENCE_NUMBER, number_question),
+                                                         (ReadField.UNIT_NAME, name_question)))

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from flows.kinds.common import contact_questions
-from flows.schema import DateWindow, Filing, Instructions, Material, QType, Question, Route, When
+from flows.schema import (
+    Certificate,
+    DateWindow,
+    DetailRow,
+    Filing,
+    Instructions,
+    Material,
+    QType,
+    Question,
+    Route,
+    When,
+)
 
 S_FILING = "撤销事项"
 
@@ -17,14 +28,26 @@ FILING = Filing(
     sections=(S_FILING, "联系人"),
     location_field="filing_ref",
     result_document="撤销备案证明",
+    certificate=Certificate(
+        doc_type="cancellation_certificate", title="撤销备案证明", issuer="prefecture", cancels_referenced=True,
+        number_label="证明编号", unit_label="单位名称", matter_label="撤销事项", date_label="撤销备案日期",
+        body=("{unit_name}于{stop_date}停止自行招用保安员进行保安服务，申请撤销自行招用保安员单位备案"
+              "（原备案编号：{ref_number}）。经审核，依照《保安服务管理条例》第十四条的规定，准予撤销备案，"
+              "原备案自本证明出具之日起失效。特此证明。",),
+        rows=(
+            DetailRow(label="原备案编号", answer="@ref_number"),
+            DetailRow(label="停止保安服务日期", answer="stop_date", show="date"),
+            DetailRow(label="撤销原因", answer="reason"),
+        ),
+    ),
     instructions=Instructions(
         who="已经备案、现在不再自行招用保安员的单位。",
         when="应当自停止保安服务之日起30日内，向原备案的公安机关撤销备案。",
         materials_note="需上传：撤销备案申请书（加盖单位公章）。其他材料可选。文件可为PDF或JPG、PNG图片，每个不超过10MB。",
-        process="网上提交后，先由所在地县（市、区）公安局确认，再由原备案的州、市、地公安局治安管理支队受理、审核并办结。",
+        process="网上提交后，先由所在地县（市、区）公安机关确认，再由原备案的州、市、地公安局受理、审核并办结。",
         time_limit="州、市、地公安机关自材料收齐并符合法定条件之日起5个工作日内办结（含县级公安机关确认时间）。",
         result="办结后可在“我的办件”中下载撤销备案证明；原备案证明在核验页面显示为“已撤销”。",
-        basis="《保安服务管理条例》；《公安机关实施保安服务管理条例办法》。",
+        basis="《保安服务管理条例》第十四条；《公安机关实施保安服务管理条例办法》第四条。",
         faq=(("撤销申请书需要盖章吗？", "需要。撤销备案申请书应加盖单位公章后扫描或拍照上传。"),),
     ),
     questions=(
@@ -41,7 +64,7 @@ FILING = Filing(
         *contact_questions(),
     ),
     materials=(
-        Material(id="cancel_letter", label="撤销备案申请书", hint="加盖单位公章"),
+        Material(id="cancel_letter", label="撤销备案申请书", hint="加盖单位公章", sealed=True),
         Material(id="other", label="其他材料", required=False),
     ),
 )

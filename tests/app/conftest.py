@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from flows.identity.login import SECOND_FACTOR_ROLES
 from store.accounts import Account, start_session
 from store.db import default_engine
 from tests.support import World, make_world
@@ -29,7 +31,9 @@ def open_page(page: str, account: Account | None, **query: str) -> AppTest:
     """Run the app's entry point logged in as `account`, then switch to `page` (e.g. pages/assistant.py)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     if account is not None:
-        for key, value in signed_in_state(account, start_session(default_engine(), account.user_id)).items():
+        staff = account.role in SECOND_FACTOR_ROLES  # a finished staff login has passed its second factor
+        token = start_session(default_engine(), account.user_id, second_factor=staff)
+        for key, value in signed_in_state(replace(account, second_factor=staff), token).items():
             at.session_state[key] = value
     at.run()
     for key, value in query.items():

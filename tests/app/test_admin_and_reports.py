@@ -19,7 +19,7 @@ from flows import cases, clock
 from flows.ports import CaseView
 from flows.review import Act, Role
 from store import screening
-from store.accounts import Account, create_user, demo_password_hash, get_account
+from store.accounts import HASHER, Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD
 from store.models import AuditEntry, CalendarOverride, Case, User
 from tests.app.conftest import open_page, texts
@@ -183,15 +183,16 @@ def test_administrator_creates_disables_and_resets_an_officer(app_world: World, 
 
     at.selectbox(key="manage_user").set_value(user.id).run()
     at.button(key="toggle_user").click().run()
-    at.text_input(key="reset_password").input("short").run()
     at.button(key="reset_button").click().run()
-    assert "密码至少8位" in texts(at)
-    at.text_input(key="reset_password").input("NewPass2026x").run()
-    at.button(key="reset_button").click().run()
+    shown = texts(at)
+    assert "一次性密码：" in shown, shown
+    one_time = shown.split("一次性密码：")[1].split("（")[0]
     with Session(app_world.engine) as session:
         user = session.exec(select(User).where(User.login == "zhou653100b")).one()
     assert user.active is False
-    assert {"create_user", "disable_user", "reset_password"} <= set(audit_actions(app_world))
+    assert user.must_change_password and user.totp_secret is None  # changed and enrolled again at the next login
+    assert HASHER.verify(user.password_hash, one_time)
+    assert {"create_user", "disable_user", "password_reset"} <= set(audit_actions(app_world))
 
 
 def test_a_calendar_correction_recomputes_due_dates_and_officers_are_warned_of_a_missing_year(
@@ -211,6 +212,11 @@ def test_a_calendar_correction_recomputes_due_dates_and_officers_are_warned_of_a
     with Session(app_world.engine) as session:
         assert session.get(Case, case.id).due_on == date(2027, 1, 6)  # type: ignore[union-attr]
         assert session.get(CalendarOverride, date(2027, 1, 4)) is not None
+    # One correction does not make 2027 official: the administrator marks the year's schedule complete.
+    assert "2027年的节假日安排尚未录入" in texts(open_page("streamlit_app.py", app_world.county))
+    at.selectbox(key="complete_year").set_value(2027).run()
+    at.button(key="complete_year_button").click().run()
+    assert "2027年已标记为已录入完毕" in texts(at), texts(at)
     assert "2027年的节假日安排尚未录入" not in texts(open_page("streamlit_app.py", app_world.county))
     assert "calendar_day" in audit_actions(app_world)
 
@@ -290,3 +296,21 @@ def test_province_imports_the_baseline_and_sees_coverage(filed_world: World) -> 
     assert [row[1] for row in waiting[1:]] == ["尚未办理的单位"]
     prefecture = open_page("pages/report.py", filed_world.prefecture)
     assert not any(b.label == "导入" for b in prefecture.button)  # only the province imports
+
+
+def test_an_administrator_sets_an_organs_name_code_and_seal_for_the_documents_issued_afterwards(
+        app_world: World, administrator: Account) -> None:
+    from store.admin import effective_config
+
+    at = open_page("pages/admin.py", administrator)
+    at.selectbox(key="organ_region").set_value("652900").run()
+    at.text_input(key="organ_name_652900").input("阿克苏地区公安处")
+    at.text_input(key="organ_code_652900").input("阿公处")
+    at.text_input(key="organ_seal_652900").input("阿克苏地区公安处")
+    at.button[[b.label for b in at.button].index("保存机关设置")].click().run()
+    assert "机关设置已保存" in texts(at), texts(at)
+    organ = effective_config(app_world.engine).issuing_organ("652900")
+    assert (organ.name, organ.code, organ.seal) == ("阿克苏地区公安处", "阿公处", "阿克苏地区公安处")
+    assert organ.undertaker == "阿克苏地区公安局治安管理支队"  # left as it was: the file's template
+    assert effective_config(app_world.engine).issuing_organ("650100").code == "乌公"  # others unchanged
+    assert "setting" in audit_actions(app_world)

@@ -3,12 +3,14 @@ province's feedback inbox, driven through Streamlit's AppTest."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
+from flows.deadlines import WorkCalendar
 from flows.ports import CaseView, ReturnItem
 from flows.review import Act
 from store.accounts import Account
@@ -82,7 +84,9 @@ def test_my_cases_lists_only_the_own_units_cases(app_world: World) -> None:
     assert own.number and own.number in shown
     assert other.number and other.number not in shown
     assert "乌鲁木齐市公安局天山区分局" in shown  # the county organ holds it
-    assert "剩余5个工作日" in shown  # the due date with the working days left
+    # The due date with the working days left (a filing of a Saturday is received on Monday: 6 days left).
+    left = WorkCalendar().working_days_between(clock.today(), own.due_on) if own.due_on else -1
+    assert left in (5, 6) and f"剩余{left}个工作日" in shown
 
 
 def test_a_returned_case_shows_every_item_and_never_the_internal_comment(app_world: World) -> None:
@@ -105,6 +109,20 @@ def test_correct_opens_the_assistant_on_that_case(app_world: World) -> None:
     assert not at.exception
     assert at.session_state["case_id"] == case.id  # the assistant took the case from ?case=<id>
     assert "补正" in texts(at)
+
+
+def test_a_due_date_in_a_year_not_yet_official_is_marked_estimated_wherever_it_shows(app_world: World) -> None:
+    case = submitted(app_world, "C", today=date(2026, 12, 28))  # five working days run into 2027
+    assert case.due_on is not None and case.due_on.year == 2027
+    listed = open_page("pages/my_cases.py", app_world.applicant)
+    assert not listed.exception
+    assert f"{case.due_on:%Y-%m-%d}（预计）" in texts(listed)
+    assistant = open_page("pages/assistant.py", app_world.applicant, case=str(case.id))
+    assert not assistant.exception
+    assert "（预计，以国务院公布的节假日安排为准）" in texts(assistant)
+    queue = open_page("pages/queue.py", app_world.county)
+    assert not queue.exception
+    assert f"{case.due_on:%Y-%m-%d}（预计）" in texts(queue)
 
 
 def test_a_draft_offers_continue(app_world: World) -> None:
@@ -233,7 +251,7 @@ def test_verify_a_genuine_valid_certificate_from_the_qr_link(app_world: World) -
     assert not at.exception
     assert "真实有效" in shown and "有效" in shown
     assert "乌鲁木齐幸福物业服务有限公司" in shown and "自行招用保安员单位备案" in shown
-    assert "备〔" in shown  # the certificate number
+    assert "备字〔" in shown  # the certificate number
 
 
 def test_verify_by_typing_the_code_loosely(app_world: World) -> None:

@@ -48,7 +48,8 @@ def desk(app_world: World) -> Desk:
     a_case = submitted(app_world, "A", today=today - timedelta(days=3))
     cases.rescreen(app_world.uow(), app_world.prefecture.actor, a_case.id, [])  # no source answered
     at_province = act(app_world, "prefecture", act(app_world, "prefecture", a_case, Act.ACCEPT), Act.REPORT,
-                      comment="拟同意", internal_comment="已电话核实原法定代表人辞任")
+                      comment="拟同意", internal_comment="已电话核实原法定代表人辞任", opinion="favourable",
+                      justification="比对服务故障，已人工核查无异常")
     return Desk(app_world, at_county, at_prefecture, at_province)
 
 
@@ -142,8 +143,9 @@ def test_the_case_page_shows_personal_data_in_full_rosters_and_internal_comments
     shown = texts(at)
     assert "650104198807070017（男，1988" in shown  # the proposed representative, unmasked
     assert "13999100004" in shown  # and mobile
-    assert "内部意见（仅公安机关可见）：已电话核实原法定代表人辞任" in shown
-    assert "拟同意" in shown
+    assert "内部意见（仅公安机关可见）：未完成比对仍予拟同意上报的理由：比对服务故障，已人工核查无异常" in shown
+    assert "已电话核实原法定代表人辞任" in shown
+    assert "【拟同意】拟同意" in shown
     history = next(d.value for d in at.dataframe if "起始日期" in d.value.columns)  # the work history table
     assert list(history.iloc[0]) == ["2005-07-01", "2015-06-30", "某市公安局", "民警", "是"]
     county = open_case(desk.world, "county", desk.at_county.id)

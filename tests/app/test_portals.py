@@ -19,6 +19,7 @@ from ui import portal
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 INTERNET = [p for p in PAGES if portal.page_key(p) in portal.INTERNET_PAGES]
+INTERNET_ONLY = [p for p in INTERNET if portal.page_key(p) in portal.INTERNET_ONLY]  # not on the police network
 POLICE = [p for p in PAGES if p not in INTERNET]
 
 
@@ -123,9 +124,9 @@ def test_on_the_police_portal_applicant_pages_do_not_exist_and_officer_pages_wor
     monkeypatch.setenv("PORTAL", "police")
     at = _home(app_world.province)
     links = _links(at)
-    assert not links & _ids(INTERNET)
-    assert {"queue", "ledger", "report", "feedback_inbox"} <= links
-    for path in INTERNET:
+    assert not links & _ids(INTERNET_ONLY)
+    assert {"queue", "ledger", "report", "feedback_inbox", "password"} <= links
+    for path in INTERNET_ONLY:
         with counted_queries(app_world) as queries:
             at.switch_page(path).run()
         assert texts(at).strip() == portal.NOT_FOUND and queries == [], path
@@ -172,7 +173,7 @@ def test_the_police_portal_home_greets_officers_not_applicants(app_world: World,
     shown = texts(_home(None))
     assert "公安机关审核工作平台" in shown
     assert "开始办理" not in shown and "不用跑腿" not in shown
-    assert not _links(_home(None)) & _ids(INTERNET)
+    assert not _links(_home(None)) & _ids(INTERNET_ONLY)
 
 
 def test_the_internet_portal_home_invites_applicants(app_world: World, monkeypatch: pytest.MonkeyPatch) -> None:

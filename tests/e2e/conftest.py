@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from deploy.postgres import tail
 from tests.e2e.helpers import track_runs, wait_for_app, wait_scroll_still
+from tests.sms_gateway import SmsGateway, running
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -58,7 +59,7 @@ def _free_port() -> int:
 class AppServer:
     """`streamlit run serve.py` (the st.App entry point) in a subprocess, with its own DATA_DIR (SQLite default)."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, sms_gateway_url: str = "", portal: str = "") -> None:
         self.data_dir = data_dir
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -69,11 +70,15 @@ class AppServer:
             DATA_DIR=str(data_dir),
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
             PYTHONUNBUFFERED="1",
+            SMS_GATEWAY=sms_gateway_url,  # one-time codes go to the test's own HTTP SMS gateway
         )
+        env.pop("APP_ENV", None)  # the demo
+        env["PORTAL"] = portal  # "": both portals (the demo); "internet" or "police"
         self.env = env
         self.log_dir = data_dir.parent
-        self.stdout_path = self.log_dir / "streamlit.stdout.log"
-        self.stderr_path = self.log_dir / "streamlit.stderr.log"
+        suffix = f".{portal}" if portal else ""
+        self.stdout_path = self.log_dir / f"streamlit{suffix}.stdout.log"
+        self.stderr_path = self.log_dir / f"streamlit{suffix}.stderr.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -182,21 +187,50 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The app with freshly seeded demo data, served on a free port for the whole session.
+def sms_gateway() -> Iterator[SmsGateway]:
+    """A real local HTTP SMS gateway the app server sends its one-time codes to; tests read them back
+    (`sms_gateway.last_code(mobile)`)."""
+    with running() as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, sms_gateway: SmsGateway) -> Iterator[AppServer]:
+    """The app with freshly seeded demo data, served on a free port for the whole session, sending SMS codes
+    to `sms_gateway`.
 
     `.url`, `.data_dir`, `.env` (the server's environment), `.restart()`, `.log_tail()`.
     """
     root = tmp_path_factory.mktemp("app")
     data_dir = root / "data"
     data_dir.mkdir()
-    server = AppServer(data_dir, _free_port())
+    server = AppServer(data_dir, _free_port(), sms_gateway.url)
     server.seed()
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_server(app_server: AppServer, sms_gateway: SmsGateway) -> Iterator[Callable[[str], AppServer]]:
+    """`portal_server("internet")` or `portal_server("police")`: another server on the same data (the same
+    SQLite database) as `app_server`, answering as that portal only (env PORTAL); started on first use."""
+    servers: dict[str, AppServer] = {}
+
+    def get(portal: str) -> AppServer:
+        if portal not in servers:
+            server = AppServer(app_server.data_dir, _free_port(), sms_gateway.url, portal=portal)
+            server.start()
+            servers[portal] = server
+        return servers[portal]
+
+    try:
+        yield get
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 @pytest.hookimpl(wrapper=True)

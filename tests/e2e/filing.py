@@ -43,11 +43,13 @@ def photo() -> bytes:
     return out.getvalue()
 
 
-def register_unit(engine: Engine, *, unit_name: str, seed: int, contact: str, mobile: str) -> Account:
-    """An applicant unit registered in the app's database (password DEMO_PASSWORD)."""
+def register_unit(engine: Engine, *, unit_name: str, seed: int, contact: str, mobile: str,
+                  verified: bool = True) -> Account:
+    """An applicant unit registered in the app's database (password DEMO_PASSWORD) as its administrator;
+    `verified`: its licence already checked by an officer (else it is 待核验 until its first confirmation)."""
     return register_applicant(engine, Registration(unit_name=unit_name, credit_code=credit_code(seed),
                                                    contact=contact, mobile=mobile, password=DEMO_PASSWORD),
-                              password_hash=demo_password_hash(DEMO_PASSWORD))
+                              password_hash=demo_password_hash(DEMO_PASSWORD), verified=verified)
 
 
 def submit_c_case(engine: Engine, applicant: Account, *, days_ago: int, **changed: object) -> CaseView:
@@ -90,10 +92,10 @@ def guards(count: int, *, first: int = 1) -> list[dict[str, str]]:
              "mobile": f"1389920{n:04d}"} for n in range(first, first + count)]
 
 
-def draft_until(engine: Engine, applicant: Account, kind: str, stop_at: str,
+def draft_until(engine: Engine, applicant: Account, kind: str, stop_at: str | None,
                 **changed: object) -> CaseView:
     """A draft of `kind` with the demo answers saved in the definition's order up to `stop_at` (not
-    included): the assistant asks `stop_at` next. `changed` replaces demo answers."""
+    included): the assistant asks `stop_at` next; every answer when None. `changed` replaces demo answers."""
     uow = SqlUnitOfWork(engine)
     actor = applicant.actor
     assert applicant.unit_name and applicant.credit_code and applicant.mobile
@@ -121,9 +123,11 @@ def act(engine: Engine, officer: Account, case_id: int, what: Act, **kwargs: obj
 
 def officer(engine: Engine, login: str) -> Account:
     """A demo officer's account (password DEMO_PASSWORD)."""
-    from store.accounts import authenticate
+    from store.accounts import account_by_login
 
-    return authenticate(engine, login, DEMO_PASSWORD)
+    account = account_by_login(engine, login)
+    assert account is not None
+    return account
 
 
 def file_c_case(engine: Engine, applicant: Account, *, days_ago: int = 2) -> CaseView:

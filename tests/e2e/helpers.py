@@ -59,6 +59,10 @@ class RunTracker:
             if not self.running:
                 self.started += 1
             self.running = True
+        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+            # A fragment polling on its own (st.fragment(run_every=...)): not a run of the page.
+            self.started = max(0, self.started - 1)
+            self.running = False
         elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
             self.running = False
@@ -386,12 +390,36 @@ def see(page: Page, text: str, timeout: float = 30_000) -> str:
     return main_text(page)
 
 
-def log_in(page: Page, url: str, login: str) -> None:
-    """Log in on the home page with a demo account's password and wait for the greeting."""
+_USED_STEPS: dict[str, int] = {}  # login -> the last TOTP time step a login of this test run used
+
+
+def totp_code(login: str, secret: str | None = None) -> str:
+    """A TOTP code the server accepts for a demo officer now: of a time step this run has not used for that
+    login yet (the server accepts each step once; within the ±1 step it allows, two are fresh at any moment)."""
+    import pyotp
+
+    from flows import clock
+    from flows.identity.totp import step_of
+    from store.demo import DEMO_TOTP_SECRET
+
+    while True:
+        current = step_of(clock.now())
+        for step in (current, current + 1):
+            if step > _USED_STEPS.get(login, -1):
+                _USED_STEPS[login] = step
+                return pyotp.TOTP(secret or DEMO_TOTP_SECRET).generate_otp(step)
+        time.sleep(0.2)  # both fresh steps used: wait for the clock to reach the next one
+
+
+def log_in(page: Page, url: str, login: str, *, password: str | None = None) -> None:
+    """Log in on the home page with a demo account's password (and, for officers and administrators, a TOTP code
+    of the demo secret) and wait for the greeting; the session cookie is then set by /auth/session."""
     from store.demo import DEMO_PASSWORD
 
     goto(page, url)
     page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_label("密码", exact=True).fill(password or DEMO_PASSWORD)
+    if not login.isdigit():  # staff logins are names; applicants log in with their mobile number
+        page.get_by_role("textbox", name="动态验证码").fill(totp_code(login))
     click_button(page, "登录")
     see(page, "您好")

@@ -17,7 +17,7 @@ from flows.kinds import get_filing
 from flows.ports import CaseView
 from flows.regions import get_regions
 from flows.review import Act
-from store.accounts import Account, authenticate, demo_password_hash, register_applicant
+from store.accounts import Account, account_by_login, demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf
 from store.uow import SqlUnitOfWork
@@ -42,9 +42,10 @@ def _filed_case(engine: Engine) -> CaseView:
     applicant: Account = register_applicant(
         engine, Registration(unit_name="哈密核验示范物业有限公司", credit_code=_credit_code(731), contact="韩梅",
                              mobile="13800000731", password=DEMO_PASSWORD),
-        password_hash=demo_password_hash(DEMO_PASSWORD))
-    county_officer = authenticate(engine, f"xian{county}", DEMO_PASSWORD)
-    prefecture_officer = authenticate(engine, f"zhou{PREFECTURE}", DEMO_PASSWORD)
+        password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
+    county_officer = account_by_login(engine, f"xian{county}")
+    prefecture_officer = account_by_login(engine, f"zhou{PREFECTURE}")
+    assert county_officer is not None and prefecture_officer is not None
     assert applicant.unit_name and applicant.credit_code and applicant.mobile
 
     def uow() -> SqlUnitOfWork:

@@ -34,7 +34,7 @@ def test_refresh_second_tab_and_server_restart_continue_where_the_applicant_stop
     applicant = register_applicant(engine, Registration(unit_name="乌鲁木齐恒安物业服务有限公司",
                                                         credit_code="9144030071526726XG", contact="赵娜",
                                                         mobile=MOBILE, password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+                                   password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
     assert applicant.unit_name and applicant.credit_code
     uow = SqlUnitOfWork(engine)
     draft = cases.start_draft(uow, applicant.actor, "C", unit_name=applicant.unit_name,

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     upload,
     wait_for_app,
 )
+from tests.sms_gateway import SmsGateway
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +82,8 @@ def renamed_jpeg() -> bytes:
 
 
 def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callable[[], Page],
-                                           shot: Callable[[Page, str], Path], tmp_path: Path) -> None:
+                                           shot: Callable[[Page, str], Path], tmp_path: Path,
+                                           sms_gateway: SmsGateway) -> None:
     base = app_server.url  # type: ignore[attr-defined]
     page = new_page()
 
@@ -103,6 +105,9 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     answer_text(page, "统一社会信用代码", GOOD_CODE)
     answer_text(page, "联系人姓名", "古丽")
     answer_text(page, "联系人手机号码", MOBILE)
+    click_button(page, "获取短信验证码")  # the mobile is proven by a code sent through the SMS gateway
+    fill_text(page, "短信验证码", sms_gateway.last_code(MOBILE))
+    click_button(page, "确定")
     page.get_by_label("登录密码", exact=True).fill(PASSWORD)
     page.get_by_label("再次输入密码", exact=True).fill(PASSWORD)
     click_button(page, "确定")

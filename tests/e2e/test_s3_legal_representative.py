@@ -93,7 +93,7 @@ def company(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
     account = register_applicant(engine, Registration(unit_name=UNIT, credit_code=credit_code(3303), contact="吴刚",
                                                       mobile=MOBILE, password=DEMO_PASSWORD),
-                                 password_hash=demo_password_hash(DEMO_PASSWORD))
+                                 password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
     try:
         yield Company(engine, account)
     finally:

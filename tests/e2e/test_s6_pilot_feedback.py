@@ -16,20 +16,13 @@ from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.helpers import MAIN, app_text, click_button, expect_rerun, fill_text, goto, main_text
+from tests.e2e.helpers import MAIN, app_text, expect_rerun, goto, log_in, main_text
 
 pytestmark = pytest.mark.e2e
 
 MOBILE = "13866660061"
 NOTE = "这里不知道填什么"
 PUBLIC_PAGES = ("", "assistant", "service_guide", "verify")
-
-
-def log_in(page: Page, base: str, login: str) -> None:
-    goto(page, base, "")
-    fill_text(page, "登录名", login)
-    fill_text(page, "密码", DEMO_PASSWORD)
-    click_button(page, "登录")
 
 
 def test_s6_pilot_notice_and_feedback_from_step_4_reach_the_province(
@@ -39,7 +32,7 @@ def test_s6_pilot_notice_and_feedback_from_step_4_reach_the_province(
     applicant = register_applicant(engine, Registration(unit_name="乌鲁木齐晨光物业服务有限公司",
                                                         credit_code=_code(),
                                                         contact="阿依", mobile=MOBILE, password=DEMO_PASSWORD),
-                                   password_hash=demo_password_hash(DEMO_PASSWORD))
+                                   password_hash=demo_password_hash(DEMO_PASSWORD), verified=True)
     assert applicant.unit_name and applicant.credit_code
     uow = SqlUnitOfWork(engine)
     draft = cases.start_draft(uow, applicant.actor, "C", unit_name=applicant.unit_name,

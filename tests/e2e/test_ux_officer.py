@@ -17,7 +17,7 @@ from flows import cases, clock
 from flows.ports import ReturnItem
 from flows.review import Act, Role
 from store.accounts import create_user, demo_password_hash
-from store.demo import DEMO_PASSWORD, demo_pdf
+from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_pdf
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import act, app_database, officer, register_unit, submit_c_case
@@ -56,7 +56,8 @@ def resubmitted(app_server: AppServer) -> Iterator[Resubmitted]:
             version = work.case(case.id).version
         cases.submit(SqlUnitOfWork(engine), applicant.actor, case.id, expected_version=version)
         create_user(engine, login=COLLEAGUE, password=DEMO_PASSWORD, display_name="天山区分局同事", role=Role.COUNTY,
-                    region_code="650102", password_hash=demo_password_hash(DEMO_PASSWORD))
+                    region_code="650102", password_hash=demo_password_hash(DEMO_PASSWORD),
+                    totp_secret=DEMO_TOTP_SECRET)  # enrolled as the demo officers are (log_in types its code)
         assert case.number is not None
         yield Resubmitted(case.id, case.number, engine)
 

@@ -98,13 +98,14 @@ def applicant_roster(page: Page, url: str, walker: Walker) -> str:
 STEPS: dict[str, tuple[Step, ...]] = {
     "visitor": (visit(""), visit("assistant"), visit("service_guide"), visit("verify")),
     "applicant": (visit(""), applicant_date_then_roster, applicant_roster, visit("my_cases"),
-                  visit("service_guide"), visit("verify")),
-    "county": (visit(""), visit("queue"), county_case_with_confirm_panel, visit("ledger")),
+                  visit("unit_accounts"), visit("password"), visit("service_guide"), visit("verify")),
+    "county": (visit(""), visit("queue"), county_case_with_confirm_panel, visit("ledger"), visit("units"),
+               visit("password")),
     "prefecture": (visit(""), visit("queue"), open_case_from_queue, visit("ledger"), visit("report"),
-                   visit("feedback_inbox")),
+                   visit("feedback_inbox"), visit("units")),
     "province": (visit(""), visit("queue"), open_case_from_queue, visit("ledger"), visit("report"),
-                 visit("feedback_inbox")),
-    "admin": (visit(""), visit("admin")),
+                 visit("feedback_inbox"), visit("units")),
+    "admin": (visit(""), visit("admin"), visit("password")),
 }
 
 

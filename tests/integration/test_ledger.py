@@ -46,7 +46,7 @@ def filed(world: World, confirmer: Account, pref: Account, kind: str, **options:
         case = do(world, confirmer, case, Act.CONFIRM)
     case = do(world, pref, case, Act.ACCEPT)
     if kind == "A":
-        case = do(world, pref, case, Act.REPORT, comment="拟同意")
+        case = do(world, pref, case, Act.REPORT, comment="拟同意", opinion="favourable")
         case = do(world, world.province, case, Act.ACCEPT)
         return do(world, world.province, case, Act.APPROVE)
     return do(world, pref, case, Act.APPROVE)
@@ -104,7 +104,7 @@ def test_region_kind_and_search_filters(ledgers: Ledgers) -> None:
     by_name = ledger_records(w.engine, province, "current", search="克拉玛依")
     assert numbers(by_name) == {ledgers.c_karamay.number}
     certificate = by_name[0].certificate
-    assert certificate.startswith("650200备〔2026〕")
+    assert certificate.startswith("克市公治备字〔2026〕")
     assert numbers(ledger_records(w.engine, province, "current", search=certificate)) == {ledgers.c_karamay.number}
     assert ledger_records(w.engine, province, "current", search="%") == []  # wildcards are literal
     # A prefecture cannot widen its view with the region picker.
@@ -119,7 +119,7 @@ def test_rows_show_guards_period_area_and_certificate(ledgers: Ledgers) -> None:
     assert c["保安员人数"] == 3 and c["备案日期"] == "2026-11-02"
     assert c["服务期限"] == "2026-10-23 起"  # demo answers: service started 10 days before filing
     assert c["服务区域"] == "乌鲁木齐市天山区幸福路6号（约3.5万平方米）"
-    assert c["备案证明编号"].startswith("650100备〔2026〕")
+    assert c["备案证明编号"].startswith("乌公治备字〔2026〕")
     b = rows[ledgers.b_shayibake.number]
     assert b["地区"] == "乌鲁木齐市沙依巴克区" and b["保安员人数"] == 3
     assert b["服务期限"] == "2026-11-12 至 2027-11-12"
@@ -133,8 +133,8 @@ def test_a_cancelled_filing_leaves_the_current_ledger_for_the_cancelled_one(ledg
     assert numbers(cancelled) == {ledgers.c_cancelled.number}
     row = cancelled_row(cancelled[0], cancelled[0].cancellation)
     assert row["撤销日期"] == "2026-11-02" and row["停止服务日期"] == "2026-10-28"
-    assert row["撤销备案证明编号"].startswith("650100撤〔2026〕")
-    assert row["原备案证明编号"].startswith("650100备〔2026〕")
+    assert row["撤销备案证明编号"].startswith("乌公治撤字〔2026〕")
+    assert row["原备案证明编号"].startswith("乌公治备字〔2026〕")
     assert row["撤销原因"] == "改为聘用保安服务公司提供服务"
     assert ledger_records(w.engine, w.other_prefecture.actor, "cancelled") == []
 
@@ -145,7 +145,7 @@ def test_legal_representative_changes(ledgers: Ledgers) -> None:
     assert numbers(records) == {ledgers.a_change.number}
     row = representative_row(records[0])
     assert (row["原法定代表人"], row["新任法定代表人"]) == ("王建国", "赵立新")
-    assert row["审核意见书编号"].startswith("650000审〔2026〕") and row["审批日期"] == "2026-11-02"
+    assert row["审核意见书编号"].startswith("新公治审字〔2026〕") and row["审批日期"] == "2026-11-02"
     assert "身份证" not in "".join(row)  # no ID numbers in the ledger
     assert ledger_records(w.engine, w.county.actor, "representatives") == []  # kind A has no county
 

@@ -54,7 +54,7 @@ def q(engine: Engine) -> Queues:
     a_new = submitted(world, "A", today=date(2026, 12, 1))
     a_reported = submitted(world, "A", today=date(2026, 11, 26))
     a_reported = act(world, "prefecture", act(world, "prefecture", a_reported, Act.ACCEPT), Act.REPORT,
-                     comment="拟同意")
+                     comment="拟同意", opinion="favourable")
     elsewhere = submitted(world, "A", today=date(2026, 12, 1), applicant=world.other_applicant,
                           prefecture="650200")
     return Queues(world, county_old, county_due, sibling, to_accept, in_review, a_new, a_reported, elsewhere)

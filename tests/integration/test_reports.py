@@ -115,10 +115,10 @@ def data(engine: Engine) -> Data:
     #    to the prefecture 10-16, late; reported again 10-19, accepted and approved 10-20.
     c6 = submitted(w, "A", today=d(9, 30))
     c6 = do(w, pref, c6, Act.ACCEPT, d(10, 8))
-    c6 = do(w, pref, c6, Act.REPORT, d(10, 9), comment="拟同意")
+    c6 = do(w, pref, c6, Act.REPORT, d(10, 9), comment="拟同意", opinion="favourable")
     c6 = do(w, prov, c6, Act.ACCEPT, d(10, 12))
     c6 = do(w, prov, c6, Act.RETURN_TO_PREFECTURE, d(10, 16), comment="请补充核查")
-    c6 = do(w, pref, c6, Act.REPORT, d(10, 19), comment="已核查")
+    c6 = do(w, pref, c6, Act.REPORT, d(10, 19), comment="已核查", opinion="favourable")
     c6 = do(w, prov, c6, Act.ACCEPT, d(10, 20))
     c6 = do(w, prov, c6, Act.APPROVE, d(10, 20))
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from flows import cases
 from flows.clock import CHINA
-from flows.errors import ActRefused
+from flows.errors import ActRefused, FieldError
 from flows.review import Act
 from flows.screening import Outcome
 from store.screening import EMBEDDED, OFF, configured_sources, import_rows, read_rows, set_setting
@@ -93,9 +93,12 @@ def test_with_the_source_off_every_category_is_not_done_and_approval_needs_a_jus
     run = cases.screening_history(world.uow(), world.prefecture.actor, case.id)[0]
     assert len(run.not_done) == 5 and not run.hits  # never a false clear
     act(world, "prefecture", case.id, Act.ACCEPT)
-    act(world, "prefecture", case.id, Act.REPORT, comment="同意")
+    with pytest.raises(FieldError, match="自动比对尚未完成.*不能拟同意上报"):
+        act(world, "prefecture", case.id, Act.REPORT, comment="同意", opinion="favourable")
+    act(world, "prefecture", case.id, Act.REPORT, comment="同意", opinion="favourable",
+        justification="比对系统停机，已人工核查")
     act(world, "province", case.id, Act.ACCEPT)
-    with pytest.raises(ActRefused, match="自动比对尚未完成"):
+    with pytest.raises(FieldError, match="自动比对尚未完成"):
         act(world, "province", case.id, Act.APPROVE)
     set_setting(world.engine, "screening_source", EMBEDDED, actor_id=None)
     again = cases.rescreen(world.uow(), world.province.actor, case.id, configured_sources(world.engine), now=NOW)
@@ -110,7 +113,9 @@ def test_an_officer_may_approve_without_screening_only_with_a_recorded_justifica
     case = cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=draft.version, now=NOW,
                         sources=configured_sources(world.engine))
     for who, what in (("prefecture", Act.ACCEPT), ("prefecture", Act.REPORT), ("province", Act.ACCEPT)):
-        act(world, who, case.id, what, comment="同意" if what == Act.REPORT else "")
+        act(world, who, case.id, what, comment="同意" if what == Act.REPORT else "",
+            opinion="favourable" if what == Act.REPORT else "",
+            justification="比对系统停机，已人工核查" if what == Act.REPORT else "")
     done = act(world, "province", case.id, Act.APPROVE, justification="比对系统停机，已人工核查")
     assert done.stage == "approved"
     with world.uow() as uow:

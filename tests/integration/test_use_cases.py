@@ -108,13 +108,13 @@ def test_kind_a_goes_through_the_province_and_can_be_sent_back_to_the_prefecture
     case = submitted(world, "A", today=TODAY)
     assert case.stage == Stage.PREFECTURE_ACCEPT and case.county_code is None
     act(world, "prefecture", case.id, Act.ACCEPT)
-    reported = act(world, "prefecture", case.id, Act.REPORT, comment="同意变更")
+    reported = act(world, "prefecture", case.id, Act.REPORT, comment="同意变更", opinion="favourable")
     assert reported.stage == Stage.PROVINCE_ACCEPT
     with pytest.raises(FieldError):
         act(world, "province", case.id, Act.RETURN_TO_PREFECTURE)
     back = act(world, "province", case.id, Act.RETURN_TO_PREFECTURE, comment="请补充工作经历核查意见")
     assert back.stage == Stage.PREFECTURE_REVIEW
-    act(world, "prefecture", case.id, Act.REPORT, comment="已核查")
+    act(world, "prefecture", case.id, Act.REPORT, comment="已核查", opinion="favourable")
     act(world, "province", case.id, Act.ACCEPT)
     assert act(world, "province", case.id, Act.APPROVE).stage == Stage.APPROVED
 

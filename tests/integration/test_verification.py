@@ -46,7 +46,7 @@ def test_a_genuine_code_gives_the_minimal_summary(engine: Engine) -> None:
     result = lookup(engine, code)
     assert result is not None
     assert result.status == "valid" and result.status_label == "有效"
-    assert result.title == "备案证明" and "备〔" in result.number
+    assert result.title == "备案证明" and "治备字〔" in result.number
     assert result.unit_name == world.applicant.unit_name
     assert result.kind_title == "自行招用保安员单位备案"
     assert result.issued_on == clock.today()
@@ -280,7 +280,7 @@ def test_following_the_qr_link_shows_genuine_valid_and_a_tampered_link_does_not(
         url, _, sig = _qr_link(_certificate_pdf(world, case))
         shown = _page_from_link(url)
         assert "真实有效" in shown and "二维码签名有效" in shown
-        assert world.applicant.unit_name in shown and "备〔" in shown
+        assert world.applicant.unit_name in shown and "备字〔" in shown
 
         forged_sig = url.replace(sig, sig[:-2] + ("AA" if not sig.endswith("AA") else "BB"))
         shown = _page_from_link(forged_sig)

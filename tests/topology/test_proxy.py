@@ -69,9 +69,9 @@ def test_an_upload_above_the_apps_limit_is_refused_by_the_proxy(topology: Topolo
 
 
 @pytest.mark.parametrize(("path", "burst", "source"), [
-    ("/auth/login", LIMITS.login_burst, "127.0.3.10"), ("/auth/register", LIMITS.login_burst, "127.0.3.20"),
-    ("/auth/sms-code", LIMITS.sms_burst, "127.0.3.30"), ("/verify", LIMITS.verify_burst, "127.0.3.40")])
-def test_one_address_hammering_login_sms_or_verification_is_refused(topology: Topology, path: str, burst: int,
+    ("/auth/session", LIMITS.login_burst, "127.0.3.10"), ("/auth/logout", LIMITS.login_burst, "127.0.3.20"),
+    ("/verify", LIMITS.verify_burst, "127.0.3.40")])
+def test_one_address_hammering_login_or_verification_is_refused(topology: Topology, path: str, burst: int,
                                                                     source: str) -> None:
     method = "GET" if path == "/verify" else "POST"
     statuses = []

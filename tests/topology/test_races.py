@@ -51,8 +51,8 @@ def test_two_officers_on_different_replicas_acting_at_once_one_wins(topology: To
     case = submitted(world, "C", today=clock.today())
     colleague = create_user(db, login="county650102-2", password=DEMO_PASSWORD, display_name="同一县的另一位民警",
                             password_hash=demo_password_hash(DEMO_PASSWORD), role=Role.COUNTY, region_code="650102")
-    sessions = [Session(Target.parse(topology.replica_url(index)), start_session(db, officer), 60.0,
-                        page="case", query=f"id={case.id}")
+    sessions = [Session(Target.parse(topology.replica_url(index)), start_session(db, officer, second_factor=True),
+                        60.0, page="case", query=f"id={case.id}")
                 for index, officer in enumerate((world.county.user_id, colleague))]
 
     outcomes = run(_race(sessions))

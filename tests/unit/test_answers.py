@@ -43,3 +43,40 @@ def test_megabytes_of_text_are_refused_before_any_per_character_work(monkeypatch
     monkeypatch.setattr(answers, "unicodedata", Watched)  # only flows.answers' name: pytest keeps the real one
     with pytest.raises(FieldError, match="您输入了20000000个字"):
         clean_text("\u0301" * 20_000_000, max_length=200, label="说明")
+
+
+# ------------------------------------------------------------------ what the documents can print, names, lines
+@pytest.mark.parametrize("typed", ["艾力•买买提", "艾力‧买买提", "艾力・买买提", "艾力･买买提", "艾力⋅买买提", "艾力∙买买提"])
+def test_middle_dots_of_a_name_are_written_one_way(typed: str) -> None:
+    assert clean_text(typed, max_length=30, label="姓名", single_line=True) == "艾力·买买提"
+
+
+@pytest.mark.parametrize("typed", ["张三\n李四", "张三\r\n李四", "张三\u2028李四", "张\t三"])
+def test_a_single_line_field_refuses_line_breaks(typed: str) -> None:
+    with pytest.raises(FieldError, match="“姓名”只能填写一行"):
+        clean_text(typed, max_length=30, label="姓名", single_line=True)
+
+
+def test_a_long_text_keeps_its_lines() -> None:
+    assert clean_text("第一行\n第二行", max_length=30, label="说明") == "第一行\n第二行"
+
+
+@pytest.mark.parametrize("name", ["刘䶮", "𠮷野家", "王喆", "李堃"])
+def test_rare_characters_the_fallback_fonts_print_are_accepted(name: str) -> None:
+    assert clean_text(name, max_length=30, label="姓名", single_line=True) == name
+
+
+@pytest.mark.parametrize(("name", "char"), [("ئەلى", "ئ"), ("ᠮᠣᠩᠭᠣᠯ", "ᠮ"), ("བཀྲ་ཤིས", "བ")])
+def test_a_script_the_documents_cannot_print_is_refused_at_the_field(name: str, char: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        clean_text(name, max_length=30, label="拟任法定代表人姓名", single_line=True)
+    assert f"“拟任法定代表人姓名”中的“{char}”" in refused.value.message
+    assert "无法在证明文书中打印" in refused.value.message and "汉字" in refused.value.message
+
+
+def test_without_the_fallback_fonts_a_rare_character_is_refused_at_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.document_fonts import FALLBACK_ENV
+
+    monkeypatch.setenv(FALLBACK_ENV, "/nonexistent/HanaMinA.ttf")
+    with pytest.raises(FieldError, match="“䶮”（U\\+4DAE）无法在证明文书中打印"):
+        clean_text("刘䶮", max_length=30, label="姓名", single_line=True)

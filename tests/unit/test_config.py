@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from flows.config import DEFAULT_CONFIG_FILE, ProvinceConfig, clear_config_cache, get_config, load_config
+from flows.config import (
+    DEFAULT_CONFIG_FILE,
+    Organ,
+    ProvinceConfig,
+    clear_config_cache,
+    get_config,
+    load_config,
+)
 from flows.errors import FieldError
 from flows.regions import DEFAULT_REGIONS_FILE, RegionTree, load_regions
 
@@ -31,13 +38,39 @@ def test_bundled_configuration_is_for_xinjiang(config: ProvinceConfig) -> None:
     assert config.campaign_deadline == date(2026, 12, 30)
 
 
-def test_province_cases_go_to_the_corps(config: ProvinceConfig, regions: RegionTree) -> None:
-    assert config.organ_for("650000", regions=regions) == "新疆维吾尔自治区公安厅治安管理总队"
+def test_province_cases_go_to_the_department_handled_by_the_corps(config: ProvinceConfig, regions: RegionTree) -> None:
+    assert config.organ_for("650000", regions=regions) == "新疆维吾尔自治区公安厅"
+    organ = config.issuing_organ("650000", regions=regions)
+    assert (organ.name, organ.undertaker, organ.code) == ("新疆维吾尔自治区公安厅", "新疆维吾尔自治区公安厅治安管理总队", "新公")
 
 
-def test_prefecture_organ_is_the_public_order_detachment(config: ProvinceConfig, regions: RegionTree) -> None:
-    assert config.organ_for("654000", regions=regions) == "伊犁哈萨克自治州公安局治安管理支队"
-    assert config.organ_for("652900", regions=regions) == "阿克苏地区公安局治安管理支队"
+def test_the_prefecture_organ_is_its_bureau_with_the_detachment_as_handling_unit(
+    config: ProvinceConfig, regions: RegionTree
+) -> None:
+    assert config.organ_for("654000", regions=regions) == "伊犁哈萨克自治州公安局"
+    assert config.organ_for("652900", regions=regions) == "阿克苏地区公安局"
+    organ = config.issuing_organ("650100", regions=regions)
+    assert (organ.name, organ.undertaker, organ.seal) == ("乌鲁木齐市公安局", "乌鲁木齐市公安局治安管理支队",
+                                                          "乌鲁木齐市公安局")
+    assert organ.number("filing_certificate", 2026, 1) == "乌公治备字〔2026〕1号"
+    assert organ.number("acceptance_notice", 2026, 12) == "乌公治受字〔2026〕12号"
+
+
+def test_a_prefecture_styled_otherwise_is_configured_by_its_entry(config: ProvinceConfig, regions: RegionTree) -> None:
+    styled = config.model_copy(update={"organs": {**config.organs, "652900": Organ(
+        name="阿克苏地区公安处", code="阿公处", seal="阿克苏地区公安处", undertaker="阿克苏地区公安处治安科",
+        numbers={"filing_certificate": "备字"})}})
+    organ = styled.issuing_organ("652900", regions=regions)
+    assert organ.name == "阿克苏地区公安处" and styled.organ_for("652900", regions=regions) == "阿克苏地区公安处"
+    assert organ.number("filing_certificate", 2027, 3) == "阿公处备字〔2027〕3号"
+    assert organ.number("correction_notice", 2027, 3) == "阿公处治补字〔2027〕3号"
+    county = styled.issuing_organ("652901", regions=regions)  # a county under it: its own bureau, a derived code
+    assert county.code.startswith("阿公处") and county.name.endswith("公安局")
+
+
+def test_an_unknown_document_type_in_an_organ_entry_is_refused() -> None:
+    with pytest.raises(ValueError, match="未知的文书类型"):
+        Organ(numbers={"certificate_of_nothing": "x"})
 
 
 def test_county_organ_is_the_county_bureau(config: ProvinceConfig, regions: RegionTree) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from flows.deadlines import WorkCalendar, add_working_days
 
 
@@ -48,13 +50,33 @@ def test_new_year_and_national_day_are_off_in_years_the_library_does_not_know() 
     assert not calendar.is_official(date(2027, 1, 4))
 
 
-def test_entering_overrides_for_a_year_makes_its_due_dates_no_longer_estimated() -> None:
+def test_a_single_override_does_not_make_a_year_official() -> None:
     calendar = WorkCalendar({date(2027, 1, 4): False})
+    due = calendar.due_date(date(2026, 12, 28), 5)
+    assert due.due == date(2027, 1, 6)
+    assert due.estimated and due.missing_years == (2027,)
+    assert not calendar.is_official(date(2027, 6, 1))
+
+
+def test_a_year_marked_complete_makes_its_due_dates_no_longer_estimated() -> None:
+    calendar = WorkCalendar({date(2027, 1, 4): False}, complete_years=[2027])
     due = calendar.due_date(date(2026, 12, 28), 5)
     assert due.due == date(2027, 1, 6)
     assert not due.estimated
     assert due.missing_years == ()
     assert calendar.is_official(date(2027, 6, 1))
+
+
+@pytest.mark.parametrize(("submitted", "due"), [
+    (date(2026, 12, 4), date(2026, 12, 11)),  # Friday: counted from Monday, due next Friday
+    (date(2026, 12, 5), date(2026, 12, 14)),  # Saturday: received Monday, counted from Tuesday
+    (date(2026, 12, 6), date(2026, 12, 14)),  # Sunday: the same
+    (date(2026, 12, 7), date(2026, 12, 14)),  # Monday
+])
+def test_a_filing_handed_in_on_a_day_off_is_received_on_the_next_working_day(submitted: date, due: date) -> None:
+    calendar = WorkCalendar()
+    assert calendar.received_on(date(2026, 12, 5)) == date(2026, 12, 7)
+    assert calendar.due_date(submitted, 5).due == due
 
 
 def test_due_date_within_a_known_year_is_not_estimated() -> None:
@@ -72,6 +94,6 @@ def test_working_days_left_and_overdue() -> None:
 
 
 def test_missing_years_lists_only_unknown_years_in_the_range() -> None:
-    calendar = WorkCalendar({date(2028, 1, 1): False})
+    calendar = WorkCalendar({date(2028, 1, 1): False}, complete_years=[2028])
     assert calendar.missing_years(date(2025, 6, 1), date(2029, 1, 1)) == [2027, 2029]
     assert calendar.missing_years(date(2029, 1, 1), date(2025, 6, 1)) == [2027, 2029]

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
-from typing import TypedDict, cast
+from typing import cast
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -17,18 +17,19 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from flows import documents
+from flows.document_fonts import COMMON_FONT, FREQUENT_FONT, faces_for, font_codepoints, font_file
 from flows.documents import (
     REMEDIES,
+    Application,
     DocumentSpec,
+    Issuer,
     MissingGlyph,
     acceptance_notice,
-    cancellation_certificate,
+    certificate,
     chinese_date,
     correction_notice,
-    filing_certificate,
-    rejection_decision,
+    refusal_decision,
     render,
-    review_document,
 )
 from flows.errors import DomainError
 from flows.uploads import check_upload
@@ -40,57 +41,64 @@ PREFECTURE = "乌鲁木齐市公安局"
 UNIT = "新疆天山保安服务有限公司"
 CODE = "91650100MA77XXXX1A"
 URL = "https://verify.example.gov.cn/v?c=7KQ4M9XA2HTR"
+ISSUER = Issuer(organ=PREFECTURE, undertaker="乌鲁木齐市公安局治安管理支队", province=PROVINCE)
+MATTER_B = "保安服务公司跨省（自治区、直辖市）提供服务备案"
+MATTER_C = "自行招用保安员单位备案"
 
 
-class Common(TypedDict):
-    organ: str
-    issued_on: date
-    province: str
+def application(unit: str, matter: str, submitted: date, case_number: str) -> Application:
+    return Application(case_number=case_number, matter=matter, unit_name=unit, credit_code=CODE,
+                       submitted_on=submitted)
+
+
+def a_certificate(title: str, number: str, unit: str, code: str, paragraphs: list[str],
+                  rows: list[tuple[str, str]], *, footer: str | None = None, organ: Issuer = ISSUER,
+                  addressee: str | None = None, closing: tuple[str, ...] = ()) -> DocumentSpec:
+    return certificate(title=title, number=number, issuer=organ, issued_on=ISSUED, addressee=addressee,
+                       paragraphs=paragraphs, closing=closing,
+                       table=[("编号", number), ("单位", unit), ("统一社会信用代码", CODE), *rows],
+                       verification_code=code, verify_url=URL, footer=footer)
 
 
 def spec_of(kind: str, unit: str = UNIT) -> DocumentSpec:
-    common = Common(organ=PREFECTURE, issued_on=ISSUED, province=PROVINCE)
     if kind == "acceptance":
         return acceptance_notice(
-            number="乌公保受〔2026〕12号", case_number="B-650100-2026-000123", matter=documents.MATTER_B,
-            unit_name=unit, credit_code=CODE, submitted_on=date(2026, 11, 25), due_on=date(2026, 12, 4),
-            **common,
+            number="乌公治受字〔2026〕12号", application=application(unit, MATTER_B, date(2026, 11, 25), "B20261125000123"),
+            issuer=ISSUER, issued_on=ISSUED, time_limits=["本机关将依照规定时限办理，于2026年12月4日前办结。"],
         )
     if kind == "correction":
         return correction_notice(
-            number="乌公保补〔2026〕3号", case_number="C-650100-2026-000045", matter=documents.MATTER_C,
-            unit_name=unit, credit_code=CODE, submitted_on=date(2026, 11, 20),
+            number="乌公治补字〔2026〕3号", application=application(unit, MATTER_C, date(2026, 11, 20), "C20261120000045"),
+            issuer=ISSUER, issued_on=ISSUED,
             items=[("保安服务管理制度", "未加盖单位公章"), ("保安员名册第3行身份证号", "校验位错误")],
-            note="服务区域面积与平面图不一致，请核实。", **common,
+            note="服务区域面积与平面图不一致，请核实。",
         )
     if kind == "rejection":
-        return rejection_decision(
-            number="新公治不〔2026〕1号", case_number="A-650000-2026-000007", matter=documents.MATTER_A,
-            unit_name=unit, credit_code=CODE, submitted_on=date(2026, 11, 1),
-            reasons=["拟任法定代表人不具备5年以上相关工作经历。"], **common,
+        return refusal_decision(
+            title="不予通过决定书", verb="不予通过", number="新公治决字〔2026〕1号",
+            application=application(unit, "保安服务公司法定代表人变更", date(2026, 11, 1), "A20261101000007"),
+            issuer=Issuer(organ="新疆维吾尔自治区公安厅", undertaker="新疆维吾尔自治区公安厅治安管理总队",
+                          province=PROVINCE),
+            issued_on=ISSUED, reasons=["拟任法定代表人不具备5年以上相关工作经历。"],
         )
     if kind in ("filing_b", "filing_c"):
-        return filing_certificate(
-            kind="B" if kind == "filing_b" else "C", number="乌公保备〔2026〕88号",
-            case_number="B-650100-2026-000123", unit_name=unit, credit_code=CODE,
-            verification_code="7KQ4-M9XA-2HTR", verify_url=URL,
-            details=[("服务地点", "乌鲁木齐市天山区解放北路1号"), ("派驻保安员", "12人")], **common,
-        )
+        footer = ("自行招用保安员单位不再招用保安员进行保安服务的，应当自停止保安服务之日起30日内到原备案机关撤销备案。"
+                  if kind == "filing_c" else None)
+        return a_certificate("备案证明", "乌公治备字〔2026〕88号", unit, "7KQ4-M9XA-2HTR",
+                             [f"{unit}派出保安员跨省（自治区、直辖市）提供保安服务的备案材料收悉。经审核，予以备案。特此证明。"],
+                             [("服务地点", "乌鲁木齐市天山区解放北路1号"), ("派驻保安员", "12人")], footer=footer)
     if kind == "cancellation":
-        return cancellation_certificate(
-            number="乌公保撤〔2026〕5号", case_number="D-650100-2026-000009",
-            unit_name=unit, credit_code=CODE,
-            original_number="乌公保备〔2025〕17号", stopped_on=date(2026, 11, 10),
-            verification_code="ABCD-EFGH-JKLM", verify_url=URL, **common,
-        )
+        return a_certificate("撤销备案证明", "乌公治撤字〔2026〕5号", unit, "ABCD-EFGH-JKLM",
+                             [f"{unit}于2026年11月10日停止自行招用保安员进行保安服务，申请撤销自行招用保安员单位备案"
+                              "（原备案编号：乌公治备字〔2025〕17号）。经审核，准予撤销备案。特此证明。"],
+                             [("停止保安服务日期", "2026年11月10日")])
     if kind == "review":
-        return review_document(
-            number="新公治审〔2026〕9号", case_number="A-650000-2026-000008",
-            unit_name=unit, credit_code=CODE, licence_number="新公保服20100001号",
-            old_representative="张三", new_representative="艾尔肯·吐尔逊",
-            verification_code="QWER-TYUP-ASDF", verify_url=URL, organ="新疆维吾尔自治区公安厅",
-            issued_on=ISSUED, province=PROVINCE,
-        )
+        return a_certificate("保安服务公司变更法定代表人审核意见书", "新公治审字〔2026〕9号", unit, "QWER-TYUP-ASDF",
+                             ["你公司申请将法定代表人由张三变更为艾尔肯·吐尔逊。经审核，同意你公司变更法定代表人。"],
+                             [("保安服务许可证编号", "新公保服20100001号")], addressee=unit,
+                             closing=("请你公司持本意见书到市场监督管理部门办理法定代表人变更登记。",),
+                             organ=Issuer(organ="新疆维吾尔自治区公安厅", undertaker="新疆维吾尔自治区公安厅治安管理总队",
+                                          province=PROVINCE))
     raise AssertionError(kind)
 
 
@@ -138,7 +146,7 @@ def test_certificates_carry_code_and_qr_image(kind: str) -> None:
 
 
 def test_notice_without_code_has_no_image() -> None:
-    pdf = render(spec_of("acceptance"))
+    pdf = render(dataclasses.replace(spec_of("acceptance"), seal=None))
     assert not image_xobjects(pdf)
     assert "验证码" not in text_of(pdf)
 
@@ -158,6 +166,13 @@ def test_rejection_states_reasons_and_remedies() -> None:
     assert REMEDIES in text
 
 
+def FPDF_FOR_WIDTHS() -> documents.FPDF:  # noqa: N802 - a factory read like a constant
+    pdf = documents.FPDF()
+    pdf.add_font(documents.FONT_FAMILY, fname=FREQUENT_FONT.path())
+    pdf.set_font(documents.FONT_FAMILY, size=14)
+    return pdf
+
+
 def test_review_document_names_both_representatives() -> None:
     text = text_of(render(spec_of("review")))
     assert "张三" in text and "艾尔肯·吐尔逊" in text
@@ -168,26 +183,57 @@ def test_filing_c_reminds_of_cancellation() -> None:
     assert "30日内到原备案机关撤销备案" in text_of(render(spec_of("filing_c")))
 
 
+def test_documents_name_the_organ_and_its_handling_unit() -> None:
+    text = text_of(render(spec_of("filing_b")))
+    assert "乌鲁木齐市公安局" in text and "承办单位：乌鲁木齐市公安局治安管理支队" in text
+
+
 def test_rare_character_outside_gb2312_renders() -> None:
     unit = "新疆喆堃保安服务有限公司"
     pdf = render(spec_of("filing_b", unit=unit))
     assert unit in text_of(pdf)
 
 
-def test_missing_glyph_refuses_the_document() -> None:
+@pytest.mark.parametrize("unit", ["新疆䶮明保安服务有限公司", "新疆𠮷祥保安服务有限公司", "新疆䶮𠮷喆堃保安服务有限公司"])
+def test_rare_characters_of_extension_a_and_b_print_through_the_fallback_font(unit: str) -> None:
+    for kind in ("filing_b", "acceptance"):
+        pdf = render(spec_of(kind, unit=unit))
+        assert unit in text_of(pdf)
+
+
+def test_a_character_no_font_holds_refuses_the_document() -> None:
     with pytest.raises(MissingGlyph) as caught:
-        render(spec_of("filing_b", unit="新疆䶮明保安服务有限公司"))
+        render(spec_of("filing_b", unit="新疆\u0626保安服务有限公司"))  # Uyghur in Arabic script
     assert caught.value.message == (
-        "文书中的“䶮”字（U+4DAE）无法用文书字体显示，文书未生成。请联系管理员处理。"
+        "文书中的“\u0626”字（U+0626）无法用文书字体显示，文书未生成。请联系管理员处理。"
     )
-    assert caught.value.char == "䶮"
+    assert caught.value.char == "\u0626"
     assert isinstance(caught.value, DomainError)
 
 
 def test_missing_glyph_in_table_value_refused() -> None:
-    spec = dataclasses.replace(spec_of("acceptance"), table=(("法定代表人", "王䶮"),))
+    spec = dataclasses.replace(spec_of("acceptance"), table=(("法定代表人", "王\u0626"),))
     with pytest.raises(MissingGlyph):
         render(spec)
+
+
+def test_without_the_fallback_fonts_a_rare_character_is_unprintable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import document_fonts
+
+    assert document_fonts.unprintable("刘䶮") is None
+    monkeypatch.setenv(document_fonts.FALLBACK_ENV, "/nonexistent/font.ttf")
+    assert document_fonts.unprintable("刘䶮") == "䶮"
+    with pytest.raises(MissingGlyph):
+        render(spec_of("filing_b", unit="新疆䶮明保安服务有限公司"))
+
+
+def test_a_credit_code_or_number_is_never_split_across_lines() -> None:
+    pdf = FPDF_FOR_WIDTHS()
+    line = "甲" * 20 + "（统一社会信用代码：91650100MA77XXXX1A）"
+    lines = documents.wrap(pdf, line, 100)
+    assert len(lines) > 1
+    assert any("91650100MA77XXXX1A" in piece for piece in lines)
+    assert all(not piece.startswith(("，", "）")) for piece in lines)
 
 
 def test_same_spec_gives_same_bytes() -> None:
@@ -203,10 +249,9 @@ def test_documents_pass_the_upload_check() -> None:
 
 def test_many_items_flow_onto_numbered_pages() -> None:
     spec = correction_notice(
-        number="乌公保补〔2026〕4号", case_number="C-650100-2026-000046", matter=documents.MATTER_C,
-        unit_name=UNIT, credit_code=CODE, submitted_on=date(2026, 11, 20),
+        number="乌公治补字〔2026〕4号", application=application(UNIT, MATTER_C, date(2026, 11, 20), "C20261120000046"),
         items=[(f"材料{n}", "扫描件模糊，无法辨认文字，请重新扫描后上传" * 2) for n in range(1, 41)],
-        organ=PREFECTURE, issued_on=ISSUED, province=PROVINCE,
+        issuer=ISSUER, issued_on=ISSUED,
     )
     pdf = render(spec)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
@@ -218,21 +263,14 @@ def test_many_items_flow_onto_numbered_pages() -> None:
 
 
 def test_builders_refuse_empty_reasons() -> None:
+    app = application("x", "x", ISSUED, "x")
     with pytest.raises(DomainError):
-        correction_notice(
-            number="x", case_number="x", matter="x", unit_name="x", credit_code="x",
-            submitted_on=ISSUED, organ="x", issued_on=ISSUED, province="x", items=[],
-        )
+        correction_notice(number="x", application=app, issuer=ISSUER, issued_on=ISSUED, items=[])
     with pytest.raises(DomainError):
-        correction_notice(
-            number="x", case_number="x", matter="x", unit_name="x", credit_code="x",
-            submitted_on=ISSUED, organ="x", issued_on=ISSUED, province="x", items=[("营业执照", " ")],
-        )
+        correction_notice(number="x", application=app, issuer=ISSUER, issued_on=ISSUED, items=[("营业执照", " ")])
     with pytest.raises(DomainError):
-        rejection_decision(
-            number="x", case_number="x", matter="x", unit_name="x", credit_code="x",
-            submitted_on=ISSUED, organ="x", issued_on=ISSUED, province="x", reasons=["  "],
-        )
+        refusal_decision(title="不予备案决定书", verb="不予备案", number="x", application=app, issuer=ISSUER,
+                         issued_on=ISSUED, reasons=["  "])
 
 
 def test_chinese_date() -> None:
@@ -259,9 +297,9 @@ def test_page_one_is_not_blank() -> None:
 
 def test_reduced_font_draws_the_same_glyphs_as_the_full_font() -> None:
     documents.prepare_fonts()
-    full = ImageFont.truetype(str(documents._font_file()), 48, index=0)
-    reduced = ImageFont.truetype(str(documents._COMMON_FONT.path()), 48)
-    frequent = ImageFont.truetype(str(documents._FREQUENT_FONT.path()), 48)
+    full = ImageFont.truetype(str(font_file()), 48, index=0)
+    reduced = ImageFont.truetype(str(COMMON_FONT.path()), 48)
+    frequent = ImageFont.truetype(str(FREQUENT_FONT.path()), 48)
     for text in ("保安服务备案证明", "新疆维吾尔自治区公安厅", "ABCxyz0123：（）〔〕"):
         images = []
         for font in (full, reduced, frequent):
@@ -274,10 +312,10 @@ def test_reduced_font_draws_the_same_glyphs_as_the_full_font() -> None:
 
 
 def test_font_file_comes_from_the_package() -> None:
-    path = documents._font_file()
+    path = font_file()
     assert isinstance(path, Path) and path.name == "wqy-microhei.ttc"
-    assert ord("保") in documents.font_codepoints()
-    assert 0x4DAE not in documents.font_codepoints()
+    assert ord("保") in font_codepoints()
+    assert 0x4DAE not in font_codepoints()
 
 
 # ------------------------------------------------------------------ dates, QR code, printed link
@@ -288,17 +326,35 @@ SIGNED_URL = ("http://127.0.0.1:8501/verify?code=7KQ4M9XA2HTRABCDEFGHJKLMNP&sig=
 def test_notices_print_their_dates() -> None:
     acceptance = text_of(render(spec_of("acceptance")))
     assert "2026年11月25日" in acceptance  # submitted
-    assert "2026年12月4日前办结" in acceptance  # due
+    assert "2026年12月4日前办结" in acceptance  # due (as the issuing code words it)
     assert "受理日期" in acceptance and ISSUED_TEXT in acceptance
     correction = text_of(render(spec_of("correction")))
     assert "2026年11月20日" in correction
     cancellation = text_of(render(spec_of("cancellation")))
-    assert "2026年11月10日" in cancellation and "乌公保备〔2025〕17号" in cancellation
+    assert "2026年11月10日" in cancellation and "乌公治备字〔2025〕17号" in cancellation
 
 
 def qr_images(pdf: bytes) -> list[Image.Image]:
-    """The images drawn on page one, as Pillow images (the QR code is the only one)."""
-    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images if image.image is not None]
+    """The black-and-white images drawn on page one, as Pillow images: the QR code (the seal is red, with
+    transparency)."""
+    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images
+            if image.image is not None and image.image.mode != "RGBA"]
+
+
+def seal_images(pdf: bytes) -> list[Image.Image]:
+    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images
+            if image.image is not None and image.image.mode == "RGBA"]
+
+
+def test_every_document_carries_its_organs_seal_and_stays_small() -> None:
+    for kind in KINDS:
+        spec = dataclasses.replace(spec_of(kind), seal="乌鲁木齐市公安局")
+        pdf = render(spec)
+        (seal,) = seal_images(pdf)
+        red = seal.getpixel((seal.width // 2, seal.height // 2 + 5))  # the star in the middle
+        assert isinstance(red, tuple) and red[0] > 150 and red[1] < 60 and red[3] > 150
+        assert len(pdf) < 100 * 1024
+        assert text_of(pdf) == text_of(render(dataclasses.replace(spec, seal=None)))  # a picture, not text
 
 
 def decode_qr(image: Image.Image) -> list[str]:
@@ -347,8 +403,7 @@ def test_a_certificate_with_a_signed_link_stays_small_and_on_one_page() -> None:
 ])
 def test_each_document_uses_the_smallest_face_holding_its_characters(unit: str, face: str) -> None:
     spec = spec_of("filing_b", unit=unit)
-    path, _ = documents._face_for(list(spec.texts()))
-    expected = {"frequent": documents._FREQUENT_FONT.path(), "common": documents._COMMON_FONT.path(),
-                "full": documents._font_file()}[face]
-    assert path == expected
+    faces = faces_for(list(spec.texts()))
+    expected = {"frequent": FREQUENT_FONT.path(), "common": COMMON_FONT.path(), "full": font_file()}[face]
+    assert faces.main == expected and not faces.fallbacks
     assert unit in text_of(render(spec))

@@ -4,12 +4,15 @@ from the instructions, with the passage cited; "don't know, call …" when nothi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from flows.config import get_config
 from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk, place_in
+from flows.kinds import get_filing
+from flows.timelimits import limit_summary
 
 SUBMITTED = CaseFacts(number="C20261203000049", stage="待县级公安机关确认", holder="乌鲁木齐市公安局天山区分局",
                       due=date(2026, 12, 11))
@@ -36,7 +39,8 @@ def test_a_county_named_with_its_prefecture_names_the_county_bureau_that_confirm
 
 def test_a_legal_representative_change_goes_to_the_prefecture_then_the_province() -> None:
     text = ask("伊犁的公司应该向哪个部门申请？", kind="A")
-    assert get_config().organ_for("654000") in text and get_config().corps in text
+    config = get_config()
+    assert config.organ_for("654000") in text and f"报{config.department}审批（{config.corps}承办）" in text
     assert "县（市、区）" not in text  # kind A has no county confirmation
 
 
@@ -55,9 +59,17 @@ def test_status_questions_get_the_applicants_own_case_and_due_date(question: str
     assert "C20261203000049" in text and "待县级公安机关确认" in text and "2026年12月11日" in text
 
 
-def test_a_status_question_before_submitting_says_it_is_not_submitted_yet() -> None:
-    text = ask("我的申请到哪一步了？", facts=CaseFacts(number=None, stage="填写中（未提交）", holder="本单位"))
-    assert "还没有提交" in text
+def test_a_due_date_in_a_year_not_yet_official_is_said_to_be_estimated() -> None:
+    text = ask("什么时候能办好", facts=replace(SUBMITTED, due=date(2027, 1, 8), due_estimated=True))
+    assert "办结期限：2027年01月08日（预计）。" in text
+    assert "（预计）" not in ask("什么时候能办好", facts=SUBMITTED)
+
+
+def test_a_status_question_before_submitting_says_it_is_not_submitted_yet_and_the_routes_limits() -> None:
+    limit = limit_summary(get_filing("A").route)
+    text = ask("我的申请到哪一步了？", kind="A",
+               facts=CaseFacts(number=None, stage="填写中（未提交）", holder="本单位", time_limit=limit))
+    assert "还没有提交" in text and limit in text and "公安厅" in text
 
 
 def test_other_questions_still_quote_the_instructions_with_their_source() -> None:

@@ -14,12 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from flows import documents, signing
-from flows.documents import filing_certificate, render
+from flows import signing
+from flows.documents import Issuer, certificate, render
 from flows.signing import Claim
 from tests.unit.test_documents import decode_qr, qr_images, text_of
 
-CLAIM = Claim(code="7KQ4M9XA2HTRABCDEFGHJKLMNP", number="650100备〔2026〕00088号", unit_name="新疆天山保安服务有限公司",
+CLAIM = Claim(code="7KQ4M9XA2HTRABCDEFGHJKLMNP", number="乌公治备字〔2026〕88号", unit_name="新疆天山保安服务有限公司",
               credit_code="91650100MA77XXXX1A", kind="C", issued_on=date(2026, 11, 27))
 
 
@@ -37,7 +37,7 @@ def test_a_signature_verifies_and_is_deterministic(key: Ed25519PrivateKey) -> No
 
 @pytest.mark.parametrize("change", [
     {"code": "7KQ4M9XA2HTRABCDEFGHJKLMNQ"},
-    {"number": "650100备〔2026〕00089号"},
+    {"number": "乌公治备字〔2026〕89号"},
     {"unit_name": "新疆天山保安服务有限责任公司"},
     {"credit_code": "91650100MA77XXXX1B"},
     {"kind": "B"},
@@ -104,13 +104,22 @@ def test_a_configured_key_file_is_used_and_never_made_up(tmp_path: Path, monkeyp
 
 
 # ------------------------------------------------------------------ offline check of a rendered certificate
-def certificate(claim: Claim, key: Ed25519PrivateKey, *, printed_unit: str | None = None) -> bytes:
+MATTER_C = "自行招用保安员单位备案"
+
+
+def signed_certificate(claim: Claim, key: Ed25519PrivateKey, *, printed_unit: str | None = None) -> bytes:
     """A filing certificate whose QR code carries the signature of `claim`; `printed_unit` forges the text."""
     url = f"https://verify.example.gov.cn/verify?code={claim.code}&sig={signing.sign(claim, key)}"
-    spec = filing_certificate(kind="C", number=claim.number, case_number="C-650100-2026-000045",
-                              unit_name=printed_unit or claim.unit_name, credit_code=claim.credit_code,
-                              organ="乌鲁木齐市公安局", issued_on=claim.issued_on, province="新疆维吾尔自治区",
-                              verification_code=claim.code, verify_url=url)
+    unit = printed_unit or claim.unit_name
+    spec = certificate(title="备案证明", number=claim.number,
+                       issuer=Issuer(organ="乌鲁木齐市公安局", undertaker=None, province="新疆维吾尔自治区"),
+                       issued_on=claim.issued_on, addressee=None,
+                       paragraphs=[f"{unit}自行招用保安员的备案材料收悉。经审核，予以备案。特此证明。"],
+                       table=[("备案编号", claim.number), ("备案单位", unit), ("统一社会信用代码", claim.credit_code),
+                              ("备案事项", MATTER_C), ("备案日期", f"{claim.issued_on.year}年{claim.issued_on.month}月"
+                                                              f"{claim.issued_on.day}日"),
+                              ("办件编号", "C20261127000045")],
+                       verification_code=claim.code, verify_url=url)
     return render(spec)
 
 
@@ -121,7 +130,7 @@ def claim_as_printed(pdf: bytes) -> Claim:
     number = re.search(r"备案编号(.+?号)", text).group(1)  # type: ignore[union-attr]
     year, month, day = map(int, re.search(r"备案日期(\d{4})年(\d+)月(\d+)日", text).groups())  # type: ignore[union-attr]
     code = re.search(r"验证码：([A-Z0-9]+)扫码", text).group(1)  # type: ignore[union-attr]
-    assert documents.MATTER_C in text
+    assert MATTER_C in text
     return Claim(code=code, number=number, unit_name=unit, credit_code=credit, kind="C",
                  issued_on=date(year, month, day))
 
@@ -135,19 +144,19 @@ def signature_in_qr(pdf: bytes) -> str:
 
 
 def test_a_genuine_certificate_verifies_offline_from_its_print_and_qr_code(key: Ed25519PrivateKey) -> None:
-    pdf = certificate(CLAIM, key)
+    pdf = signed_certificate(CLAIM, key)
     assert claim_as_printed(pdf) == CLAIM
     assert signing.verify(claim_as_printed(pdf), signature_in_qr(pdf), key.public_key())
 
 
 def test_a_certificate_with_edited_text_does_not_verify_offline(key: Ed25519PrivateKey) -> None:
     """The forger keeps the genuine QR code and changes the printed unit name."""
-    forged = certificate(CLAIM, key, printed_unit="新疆冒名保安服务有限公司")
+    forged = signed_certificate(CLAIM, key, printed_unit="新疆冒名保安服务有限公司")
     read = claim_as_printed(forged)
     assert read.unit_name == "新疆冒名保安服务有限公司"
     assert not signing.verify(read, signature_in_qr(forged), key.public_key())
 
 
 def test_a_certificate_signed_with_another_key_does_not_verify(key: Ed25519PrivateKey) -> None:
-    forged = certificate(CLAIM, Ed25519PrivateKey.generate())
+    forged = signed_certificate(CLAIM, Ed25519PrivateKey.generate())
     assert not signing.verify(claim_as_printed(forged), signature_in_qr(forged), key.public_key())

@@ -1,0 +1,282 @@
+"""The fonts documents print with: WenQuanYi Micro Hei, and fallback fonts for rare characters.
+
+Main font: WenQuanYi Micro Hei (from the `paperang_p2_fonts_cjk` package), in the smallest of three
+faces that holds all of a document's characters: a reduced copy with Latin and the 3,755 frequent
+characters of GB2312 level 1 (most documents), one with all of GB2312 (a name with 琰 or 昊), or the
+full font (喆, 堃). fpdf2 parses the whole font for every document (0.45-0.7 s for the full one), so
+the reduced copies are built once per process on first need (or by `prepare_fonts()`), about 1 s.
+
+Fallback fonts: WenQuanYi lacks CJK Extension A (䶮) and B (𠮷), which people's and companies' names
+do use. Debian's `fonts-hanazono` (HanaMinA.ttf, HanaMinB.ttf; 53 MB together) covers both; a
+document that prints such a character gets a subset of the fallback font holding exactly its rare
+characters (fontTools, ~0.3 s; a few KB in the PDF). Without the fallback files installed, those
+characters cannot print and `unprintable()` says so, so that the input checks refuse them where
+they are typed (never at an officer's act). `DOCUMENT_FALLBACK_FONTS` (paths separated by ":")
+replaces the default file list.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from fontTools import subset as ft_subset
+from fontTools import ttLib
+
+from flows.errors import DomainError
+
+FONT_PACKAGE = "paperang_p2_fonts_cjk"
+FONT_RESOURCE = ("fonts", "wqy-microhei.ttc")
+FALLBACK_FONT_FILES: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+)
+FALLBACK_ENV = "DOCUMENT_FALLBACK_FONTS"
+IGNORED = frozenset({"\n"})
+
+
+class MissingGlyph(DomainError):
+    """Text holds a character no document font can show; the document is not produced."""
+
+    def __init__(self, char: str) -> None:
+        shown = char if char.isprintable() else "?"
+        super().__init__(
+            f"文书中的“{shown}”字（U+{ord(char):04X}）无法用文书字体显示，文书未生成。请联系管理员处理。"
+        )
+        self.char = char
+
+
+_TEMP_LOCK = threading.Lock()
+_TEMP_DIR: list[str] = []
+
+
+def _private_dir() -> Path:
+    """A private temporary directory for the fonts this process writes (removed at exit)."""
+    with _TEMP_LOCK:
+        if not _TEMP_DIR:
+            directory = tempfile.mkdtemp(prefix="filing-font-")
+            atexit.register(shutil.rmtree, directory, True)
+            _TEMP_DIR.append(directory)
+        path = Path(_TEMP_DIR[0])
+        os.makedirs(path, mode=0o700, exist_ok=True)  # a temp cleaner may have removed it
+        return path
+
+
+def _written(name: str, data: bytes) -> Path:
+    """`data` in the private directory under `name` (written again if a temp cleaner removed it)."""
+    path = _private_dir() / name
+    if not path.is_file() or path.stat().st_size != len(data):
+        path.write_bytes(data)
+    return path
+
+
+def _subset(font: ttLib.TTFont, unicodes: Iterable[int]) -> bytes:
+    options = ft_subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=False,
+                                name_IDs=["*"], name_languages=["*"], name_legacy=True)
+    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG"]
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(unicodes=list(unicodes))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------- main font
+def font_file() -> Path:
+    ref = resources.files(FONT_PACKAGE).joinpath(*FONT_RESOURCE)
+    path = Path(str(ref))
+    if not path.is_file():  # pragma: no cover - the package is always installed unzipped
+        raise RuntimeError(f"font file not found: {ref}")
+    return path
+
+
+@functools.cache
+def font_codepoints() -> frozenset[int]:
+    """The code points the main font (WenQuanYi Micro Hei, face 0 of the .ttc) can show."""
+    font = ttLib.TTFont(font_file(), fontNumber=0, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def _in_common_set(codepoint: int) -> bool:
+    """ASCII, Latin, symbols and every GB2312 character."""
+    if codepoint < 0x3000:
+        return True
+    try:
+        chr(codepoint).encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _in_frequent_set(codepoint: int) -> bool:
+    """Latin, general punctuation, GB2312's symbol rows and its level 1 (the 3,755 frequent characters)."""
+    if codepoint < 0x0250 or 0x2000 <= codepoint < 0x2070:
+        return True
+    try:
+        encoded = chr(codepoint).encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) == 2 and encoded[0] <= 0xD7
+
+
+class ReducedFont:
+    """A reduced copy of the main font holding the code points `wanted` accepts, built once per process."""
+
+    def __init__(self, name: str, wanted: Callable[[int], bool]) -> None:
+        self._name = name
+        self._wanted = wanted
+        self._lock = threading.Lock()
+        self._data: bytes | None = None
+        self._codepoints: frozenset[int] = frozenset()
+
+    def codepoints(self) -> frozenset[int]:
+        with self._lock:
+            self._build()
+        return self._codepoints
+
+    def path(self) -> Path:
+        with self._lock:
+            self._build()
+            assert self._data is not None
+            return _written(f"wqy-microhei-{self._name}.ttf", self._data)
+
+    def _build(self) -> None:
+        if self._data is not None:
+            return
+        font = ttLib.TTFont(font_file(), fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        try:
+            keep = [cp for cp in font.getBestCmap() if self._wanted(cp)]
+            self._data = _subset(font, keep)
+        finally:
+            font.close()
+        self._codepoints = frozenset(keep)
+
+
+FREQUENT_FONT = ReducedFont("frequent", _in_frequent_set)
+COMMON_FONT = ReducedFont("common", _in_common_set)
+
+
+# --------------------------------------------------------------------------------------------- fallbacks
+def fallback_files() -> tuple[Path, ...]:
+    """The fallback font files configured (installed or not)."""
+    configured = os.environ.get(FALLBACK_ENV)
+    names = [n for n in configured.split(":") if n] if configured is not None else list(FALLBACK_FONT_FILES)
+    return tuple(Path(n) for n in names)
+
+
+@functools.cache
+def _fallbacks(files: tuple[Path, ...]) -> tuple[tuple[Path, frozenset[int]], ...]:
+    found = []
+    for path in files:
+        if not path.is_file():
+            continue
+        font = ttLib.TTFont(path, lazy=True)
+        try:
+            found.append((path, frozenset(font.getBestCmap())))
+        finally:
+            font.close()
+    return tuple(found)
+
+
+def fallbacks() -> tuple[tuple[Path, frozenset[int]], ...]:
+    """(file, code points) of every installed fallback font, in order (~0.3 s the first time)."""
+    return _fallbacks(fallback_files())
+
+
+@functools.cache
+def _printable(files: tuple[Path, ...]) -> frozenset[int]:
+    points = set(font_codepoints())
+    for _, codepoints in _fallbacks(files):
+        points |= codepoints
+    return frozenset(points)
+
+
+def printable_codepoints() -> frozenset[int]:
+    """Every code point some document font can print."""
+    return _printable(fallback_files())
+
+
+def unprintable(text: str) -> str | None:
+    """The first character of `text` no document font can print (line breaks aside), or None."""
+    available = printable_codepoints()
+    return next((c for c in text if c not in IGNORED and ord(c) not in available), None)
+
+
+def check_glyphs(texts: Iterable[str], codepoints: frozenset[int] | None = None) -> None:
+    """Raise `MissingGlyph` for the first character (other than a line break) the fonts lack."""
+    available = printable_codepoints() if codepoints is None else codepoints
+    for text in texts:
+        for char in text:
+            if char not in IGNORED and ord(char) not in available:
+                raise MissingGlyph(char)
+
+
+@functools.lru_cache(maxsize=128)
+def _fallback_subset(path: Path, unicodes: frozenset[int]) -> Path:
+    font = ttLib.TTFont(path, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    try:
+        data = _subset(font, sorted(unicodes))
+    finally:
+        font.close()
+    digest = hashlib.sha256(str(path).encode() + b":" + ",".join(map(str, sorted(unicodes))).encode()).hexdigest()
+    return _written(f"fallback-{digest[:20]}.ttf", data)
+
+
+@dataclass(frozen=True)
+class Faces:
+    """The fonts one document prints with: the main face, and the fallback subsets it needs (in order)."""
+
+    main: Path
+    main_codepoints: frozenset[int]
+    fallbacks: tuple[tuple[Path, frozenset[int]], ...] = ()
+
+    @property
+    def codepoints(self) -> frozenset[int]:
+        points = set(self.main_codepoints)
+        for _, codepoints in self.fallbacks:
+            points |= codepoints
+        return frozenset(points)
+
+
+def faces_for(texts: Sequence[str]) -> Faces:
+    """The smallest main face holding the document's common characters, plus a subset of a fallback
+    font for each group of rare ones (raises `MissingGlyph` for a character no font holds)."""
+    used = {ord(c) for text in texts for c in text if c not in IGNORED}
+    full = font_codepoints()
+    rare = used - full
+    main: tuple[Path, frozenset[int]] = (font_file(), full)
+    for reduced in (FREQUENT_FONT, COMMON_FONT):
+        if used - rare <= reduced.codepoints():
+            main = (reduced.path(), reduced.codepoints())
+            break
+    extra: list[tuple[Path, frozenset[int]]] = []
+    for path, codepoints in fallbacks():
+        mine = frozenset(rare & codepoints)
+        if mine:
+            extra.append((_fallback_subset(path, mine), mine))
+            rare -= mine
+    if rare:
+        raise MissingGlyph(chr(min(rare)))
+    return Faces(main[0], main[1], tuple(extra))
+
+
+def prepare_fonts() -> None:
+    """Build the reduced fonts and read the fallbacks' maps now (about 1 s each) rather than during documents."""
+    font_codepoints()
+    FREQUENT_FONT.path()
+    COMMON_FONT.path()
+    printable_codepoints()
