@@ -58,10 +58,10 @@ def test_a_name_in_a_script_the_documents_cannot_print_is_refused_at_the_field(
     app_server: AppServer, engine: Engine, new_page: Callable[[], Page], shot: Callable[[Page, str], Path],
 ) -> None:
     applicant = register_unit(engine, unit_name="乌鲁木齐䶮盛物业服务有限公司", seed=4401, contact="刘䶮",
-                              mobile="13877770041")
+                              mobile="13877770141")
     case_id = draft_until(engine, applicant, "C", stop_at="principal_name").id
     page = new_page()
-    log_in(page, app_server.url, "13877770041")
+    log_in(page, app_server.url, "13877770141")
     goto(page, app_server.url, f"assistant?case={case_id}")
     label = "法定代表人（主要负责人）姓名"
     see(page, label)
@@ -109,7 +109,7 @@ def test_a_fugitive_hit_alerts_the_officers_needs_written_reasons_and_never_reac
 ) -> None:
     url = app_server.url
     applicant = register_unit(engine, unit_name="新疆天卫保安服务有限公司", seed=4402, contact="何平",
-                              mobile="13877770042")
+                              mobile="13877770142")
     case = file_a(engine, applicant, FUGITIVE_ID)
 
     # The officers are alerted on their home page, not only by a badge in the queue.
@@ -158,7 +158,7 @@ def test_a_fugitive_hit_alerts_the_officers_needs_written_reasons_and_never_reac
 
     # The applicant's pages: stage names and 已完成自动比对, never a category, a result or an opinion.
     page = new_page()
-    log_in(page, url, "13877770042")
+    log_in(page, url, "13877770142")
     goto(page, url, "my_cases")
     card = page.locator(f".st-key-case-{case.id}")
     card.get_by_text("已办结（通过）").first.wait_for()
