@@ -97,7 +97,8 @@ def test_a_unit_named_with_ext_a_and_a_representative_named_with_ext_b_reach_the
                                  password_hash=demo_password_hash(DEMO_PASSWORD))
     at = datetime.combine(date(2026, 11, 27), time(11), tzinfo=CHINA)
     case = _file_a(world, company, "𠮷祥•艾力")  # typed with a bullet: kept as the middle dot “·”
-    for who, act, options in (("prefecture", Act.ACCEPT, {}),
+    # A unit registered just now is checked against its business licence when the case is accepted.
+    for who, act, options in (("prefecture", Act.ACCEPT, {"licence_checked": True}),
                               ("prefecture", Act.REPORT, {"comment": "拟同意", "opinion": "favourable"}),
                               ("province", Act.ACCEPT, {}), ("province", Act.APPROVE, {})):
         case = do(world, who, case, act, at, **options)
