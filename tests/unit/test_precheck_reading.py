@@ -82,11 +82,11 @@ def test_a_blank_scan_and_a_dark_photo_are_told_apart_from_a_page() -> None:
 def test_a_text_pdf_is_read_by_its_text_without_ocr() -> None:
     from fpdf import FPDF
 
-    from flows.documents import _font_file
+    from flows.document_fonts import font_file
 
     pdf = FPDF()
     pdf.add_page()
-    pdf.add_font("wqy", fname=str(_font_file()))
+    pdf.add_font("wqy", fname=str(font_file()))
     pdf.set_font("wqy", size=12)
     pdf.cell(0, 10, "统一社会信用代码：91650100MA77TEB291", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 10, "名称：乌鲁木齐春风物业服务有限公司", new_x="LMARGIN", new_y="NEXT")
