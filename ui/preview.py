@@ -98,14 +98,22 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES) -> None:
+def _shown_all(record: Recorder | None, material: MaterialView, key: str) -> None:
+    """Every page of a material turned on: a further look, recorded (the first pages are, with the open)."""
+    if record is not None and st.session_state.get(key):
+        record(Look.PREVIEW_MATERIAL, {"material": material.id, "material_id": material.material_id, "pages": "all"})
+
+
+def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES,
+             record: Recorder | None = None) -> None:
     """The first pages of a PDF, with a switch to show all of them."""
     try:
         count = pdf_page_count(material.sha256)
     except Exception:  # noqa: BLE001 - a file PDFium cannot open is still downloadable
         st.warning("无法预览此文件，请下载后查看。")
         return
-    show_all = count > first_pages and st.toggle(f"显示全部{count}页", key=f"{key}-all")
+    show_all = count > first_pages and st.toggle(f"显示全部{count}页", key=f"{key}-all", on_change=_shown_all,
+                                                 args=(record, material, f"{key}-all"))
     shown = count if show_all else min(count, first_pages)
     cols = st.columns(2)
     for index in range(shown):
@@ -141,6 +149,6 @@ def draw_material(material: MaterialView, label: str, *, key: str, preview: bool
         if not preview:
             return
         if material.file_type == "pdf":
-            draw_pdf(material, key=key)
+            draw_pdf(material, key=key, record=record)
         else:
             draw_image(material)

@@ -349,3 +349,30 @@ def test_the_county_never_sees_comparison_results(desk: Desk) -> None:
     at = open_case(desk.world, "county", desk.at_county.id)
     assert "自动比对" not in texts(at)
     assert "rescreen" not in [b.key for b in at.button]
+
+
+def test_showing_every_page_of_a_material_is_a_further_look_recorded(app_world: World) -> None:
+    from fpdf import FPDF
+
+    today = clock.today()
+    draft = filled_draft(app_world, "C", today=today - timedelta(days=1))
+    pdf = FPDF()
+    for page in range(3):
+        pdf.add_page()
+        pdf.set_font("helvetica", size=14)
+        pdf.cell(0, 10, f"page {page + 1}")
+    cases.upload_material(app_world.uow(), app_world.applicant.actor, draft.id, "other", filename="其他.pdf",
+                          data=bytes(pdf.output()))
+    with app_world.uow() as uow:
+        version = uow.case(draft.id).version
+        material = next(m for m in uow.materials(draft.id) if m.material_id == "other")
+    cases.submit(app_world.uow(), app_world.applicant.actor, draft.id, expected_version=version, sources=[])
+    at = open_case(app_world, "county", draft.id)
+    assert "已显示前2页，共3页。" in texts(at)
+    at.toggle(key=f"material-{material.id}-all").set_value(True).run()
+    assert "已显示前2页" not in texts(at)  # every page drawn
+    with Session(app_world.engine) as session:
+        previews = session.exec(select(AuditEntry).where(AuditEntry.action == "preview_material",
+                                                         AuditEntry.subject == f"case:{draft.id}")).all()
+    assert [e.detail.get("pages") for e in previews if e.detail["material"] == material.id] == [None, "all"]
+    assert all(e.actor_id == app_world.county.user_id for e in previews)
