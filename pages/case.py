@@ -52,6 +52,7 @@ INPUT_LABELS = {"act_comment": "理由或说明", "act_internal": "内部意见"
 REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
 OPINION_LABELS = {"favourable": "拟同意", "unfavourable": "拟不同意"}
 OPENED = "case_opened"  # ids of the cases whose opening this browser session has recorded
+PREVIEWED = "case_previewed"  # ids of the materials whose preview this browser session has recorded
 REVEALED = "case_revealed"  # ids of the cases whose full numbers this browser session has revealed
 REVEAL_LABEL = "显示完整号码"
 
@@ -286,13 +287,18 @@ def draw_acts(dossier: Dossier) -> None:
 
 
 def record_open(dossier: Dossier) -> None:
-    """The first look at the case in this browser session is recorded, with the materials previewed in it."""
+    """The first look at the case in this browser session is recorded, with the materials previewed in it
+    (a material uploaded later, by a resubmission, is recorded when it is first shown)."""
     opened: set[int] = st.session_state.setdefault(OPENED, set())
-    if dossier.case.id in opened:
+    previewed: set[int] = st.session_state.setdefault(PREVIEWED, set())
+    looks: list[tuple[Look, Mapping[str, Any] | None]] = [] if dossier.case.id in opened else [(Look.OPEN_CASE, {})]
+    looks += [(Look.PREVIEW_MATERIAL, {"material": m.id, "material_id": m.material_id})
+              for m in dossier.materials if m.id not in previewed]
+    if not looks:
         return
-    previews = [(Look.PREVIEW_MATERIAL, {"material": m.id, "material_id": m.material_id}) for m in dossier.materials]
-    record_case_looks(SqlUnitOfWork(engine()), actor, dossier.case.id, [(Look.OPEN_CASE, {}), *previews])
+    record_case_looks(SqlUnitOfWork(engine()), actor, dossier.case.id, looks)
     opened.add(dossier.case.id)
+    previewed.update(m.id for m in dossier.materials)
 
 
 def record_look(case_id: int, look: Look, detail: Mapping[str, Any]) -> None:
