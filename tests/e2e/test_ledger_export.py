@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from store.accounts import account_by_login
@@ -53,14 +54,27 @@ def test_the_ledger_exports_only_through_its_buttons_neutralised_and_audited(
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
         assert [r["单位名称"] for r in rows] == ["'" + HOSTILE]  # text, never a formula
 
-        deadline = time.monotonic() + 30
-        while True:
-            with Session(engine) as session:
-                exports = list(session.exec(select(AuditEntry).where(AuditEntry.action == "export_ledger",
-                                                                     AuditEntry.actor_id == officer.user_id)
-                                            .order_by(col(AuditEntry.id))))
-            if exports or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        exports = recorded(engine, "export_ledger", officer.user_id)
         assert exports and exports[-1].detail["format"] == "csv" and exports[-1].detail["rows"] == 1
         assert exports[-1].detail["filtered"] is True and HOSTILE not in str(exports[-1].detail)
+
+        # The progress report's export is recorded the same way.
+        goto(page, app_server.url, "report")
+        see(page, "按时办结率")
+        with page.expect_download():
+            page.get_by_role("button", name="导出Excel", exact=True).click()
+        reports = recorded(engine, "export_report", officer.user_id)
+        assert reports and reports[-1].subject == "report:progress" and reports[-1].detail["format"] == "xlsx"
+
+
+def recorded(engine: Engine, action: str, user_id: int) -> list[AuditEntry]:
+    """The officer's entries of `action`, once there is one (written as the file is asked for)."""
+    deadline = time.monotonic() + 30
+    while True:
+        with Session(engine) as session:
+            found = list(session.exec(select(AuditEntry).where(AuditEntry.action == action,
+                                                               AuditEntry.actor_id == user_id)
+                                      .order_by(col(AuditEntry.id))))
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
