@@ -7,6 +7,8 @@ so the page that follows is drawn from the fresh case.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -15,6 +17,7 @@ from flows.cases import LICENCE_LINE, act_on_case, rescreen, verifies_unit
 from flows.checklists import act_checklist
 from flows.clock import local_date, today
 from flows.corrections import corrections, last_resubmission
+from flows.disclosure import Look, may_reveal, record_case_look, record_case_looks, reveal_personal_data
 from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.guide import officer_warnings
@@ -48,6 +51,10 @@ INPUT_LABELS = {"act_comment": "理由或说明", "act_internal": "内部意见"
                 "act_opinion": "意见"}
 REPORT_OPINION = "经审核，申请材料齐全，拟同意变更法定代表人，报请审批。"
 OPINION_LABELS = {"favourable": "拟同意", "unfavourable": "拟不同意"}
+OPENED = "case_opened"  # ids of the cases whose opening this browser session has recorded
+PREVIEWED = "case_previewed"  # ids of the materials whose preview this browser session has recorded
+REVEALED = "case_revealed"  # ids of the cases whose full numbers this browser session has revealed
+REVEAL_LABEL = "显示完整号码"
 
 account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
 assert account is not None
@@ -279,6 +286,57 @@ def draw_acts(dossier: Dossier) -> None:
         buttons.button("取消", key="act_cancel", on_click=cancel)
 
 
+def record_open(dossier: Dossier) -> None:
+    """The first look at the case in this browser session is recorded, with the materials previewed in it
+    (a material uploaded later, by a resubmission, is recorded when it is first shown)."""
+    opened: set[int] = st.session_state.setdefault(OPENED, set())
+    previewed: set[int] = st.session_state.setdefault(PREVIEWED, set())
+    looks: list[tuple[Look, Mapping[str, Any] | None]] = [] if dossier.case.id in opened else [(Look.OPEN_CASE, {})]
+    looks += [(Look.PREVIEW_MATERIAL, {"material": m.id, "material_id": m.material_id})
+              for m in dossier.materials if m.id not in previewed]
+    if not looks:
+        return
+    record_case_looks(SqlUnitOfWork(engine()), actor, dossier.case.id, looks)
+    opened.add(dossier.case.id)
+    previewed.update(m.id for m in dossier.materials)
+
+
+def record_look(case_id: int, look: Look, detail: Mapping[str, Any]) -> None:
+    """A download's audit entry (runs when the file is asked for, before it is made)."""
+    record_case_look(SqlUnitOfWork(engine()), actor, case_id, look, detail)
+
+
+def reveal(case_id: int) -> None:
+    try:
+        reveal_personal_data(SqlUnitOfWork(engine()), actor, case_id)
+    except DomainError as error:
+        st.session_state[OUTCOME] = ("error", error.message)
+    else:
+        st.session_state.setdefault(REVEALED, set()).add(case_id)
+
+
+def hide(case_id: int) -> None:
+    st.session_state.setdefault(REVEALED, set()).discard(case_id)
+
+
+def draw_reveal(case_id: int) -> bool:
+    """Whether this case's full numbers are shown; the switch to reveal (recorded) or hide them again."""
+    shown = case_id in st.session_state.get(REVEALED, set())
+    if not may_reveal(actor):
+        st.caption("身份证号码和手机号码已部分隐藏。")
+        return False
+    row = st.container(horizontal=True, vertical_alignment="center", key="reveal-row")
+    if shown:
+        row.caption("已显示完整号码（仅本次浏览本办件有效），查看已记入审计日志。")
+        row.button("隐藏完整号码", key="hide-numbers", on_click=hide, args=(case_id,),
+                   icon=":material/visibility_off:")
+    else:
+        row.caption("身份证号码和手机号码已部分隐藏。确需核对时可显示完整号码，查看将记入审计日志。")
+        row.button(REVEAL_LABEL, key="reveal-numbers", on_click=reveal, args=(case_id,),
+                   icon=":material/visibility:")
+    return shown
+
+
 case_id = requested_id()
 try:
     if case_id is None:
@@ -290,6 +348,8 @@ except NotFound as refusal:
     st.stop()
 
 case = dossier.case
+record_open(dossier)
+recorder = functools.partial(record_look, case.id)
 set_feedback_context(step=f"办件审核：{STAGE_LABELS[case.stage]}", kind=case.kind, case_id=case.id)
 if outcome := st.session_state.pop(OUTCOME, None):
     tone, message = outcome
@@ -314,13 +374,14 @@ answers_tab, materials_tab, history_tab, documents_tab = st.tabs([
     "申请内容", f"材料（{len(dossier.materials)}）", f"办理记录（{len(dossier.events)}）",
     f"文书（{len(dossier.documents)}）"])
 with answers_tab:
-    draw_answers(dossier.filing, dossier.answers, mask_personal=False, highlight=open_items)
+    revealed = draw_reveal(case.id)
+    draw_answers(dossier.filing, dossier.answers, mask_personal=not revealed, highlight=open_items)
 with materials_tab:
     if missing := dossier.missing_materials():
         st.warning("以下必交材料没有文件：" + "、".join(missing))
-    draw_dossier_download(case, dossier.filing, dossier.materials)
-    draw_materials(dossier.filing, dossier.materials, highlight=open_items)
+    draw_dossier_download(case, dossier.filing, dossier.materials, record=recorder)
+    draw_materials(dossier.filing, dossier.materials, highlight=open_items, record=recorder)
 with history_tab:
     draw_history(dossier.events, internal=True)
 with documents_tab:
-    draw_documents(dossier.documents)
+    draw_documents(dossier.documents, record=recorder)

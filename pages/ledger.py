@@ -9,6 +9,7 @@ import streamlit as st
 
 from flows.clock import today
 from flows.config import get_config
+from flows.disclosure import Look, record_export
 from flows.ledger import (
     CANCELLED_COLUMNS,
     CURRENT_COLUMNS,
@@ -16,6 +17,7 @@ from flows.ledger import (
     UNIT_COLUMNS,
     cancelled_row,
     current_row,
+    neutralise,
     representative_row,
     to_csv,
     to_xlsx,
@@ -24,6 +26,7 @@ from flows.ledger import (
 from flows.regions import get_regions
 from flows.review import OFFICER_ROLES, ROLE_LABELS, Role
 from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
+from store.uow import SqlUnitOfWork
 from ui.guard_list import guard_list
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
@@ -108,6 +111,25 @@ def export_sheets() -> list[tuple[str, tuple[str, ...], list[dict[str, Any]]]]:
     return sheets
 
 
+def exported(fmt: str, make: Callable[[], tuple[bytes, int]]) -> bytes:
+    """The export file, its audit entry written first (which ledger, filters, format, how many rows)."""
+    data, count = make()
+    record_export(SqlUnitOfWork(engine()), actor, Look.EXPORT_LEDGER, f"ledger:{ledger}",
+                  {"format": fmt, "ledger": ledger, "region": region or actor.region_code or "",
+                   "kinds": list(kinds or ()), "filtered": bool(search), "rows": count})
+    return data
+
+
+def xlsx_file() -> tuple[bytes, int]:
+    sheets = export_sheets()
+    return to_xlsx(sheets), len(sheets[0][2])
+
+
+def csv_file() -> tuple[bytes, int]:
+    rows = page_rows()
+    return to_csv(columns, rows), len(rows)
+
+
 # A change of ledger or filter starts again at the first page.
 shown_query = (ledger, tuple(kinds or ()), region, search)
 if st.session_state.get("ledger_query") != shown_query:
@@ -129,7 +151,10 @@ if ledger == "current":
 if not rows:
     st.info("没有符合条件的记录。")
 else:
-    st.dataframe(rows, hide_index=True, width="stretch", column_order=columns, key="ledger_table",
+    # What the grid holds is neutralised like the export (its toolbar's CSV download is hidden, web/assets/app.css):
+    # a unit name "=HYPERLINK(…)" shows and copies as the text it is, never as a formula.
+    shown = [{k: neutralise(v) for k, v in r.items()} for r in rows]
+    st.dataframe(shown, hide_index=True, width="stretch", column_order=columns, key="ledger_table",
                  height=min(35 * (len(rows) + 1) + 3, 743))
     if pages > 1:
         back, where, forward = st.columns([1, 3, 1], vertical_alignment="center")
@@ -141,11 +166,11 @@ title = LEDGERS[ledger]
 stamp = today().strftime("%Y%m%d")
 excel, csv_col, _ = st.columns([1, 1, 3])
 # The files are made when the button is clicked (with every row), not on every rerun of the page.
-excel.download_button("导出Excel", lambda: to_xlsx(export_sheets()),
+excel.download_button("导出Excel", lambda: exported("xlsx", xlsx_file),
                       file_name=f"台账_{title}_{stamp}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/download:", key="ledger_xlsx", on_click="ignore")
-csv_col.download_button("导出CSV", lambda: to_csv(columns, page_rows()), file_name=f"台账_{title}_{stamp}.csv",
+csv_col.download_button("导出CSV", lambda: exported("csv", csv_file), file_name=f"台账_{title}_{stamp}.csv",
                         mime="text/csv", icon=":material/download:", key="ledger_csv", on_click="ignore")
 
 if ledger == "current" and rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from flows.clock import today
+from flows.disclosure import Look, record_export
 from flows.kinds import all_filings
-from flows.ledger import to_csv, to_xlsx
+from flows.ledger import neutralise, to_csv, to_xlsx
 from flows.regions import get_regions
 from flows.reports import (
     BASELINE_LABELS,
@@ -27,6 +29,7 @@ from store.admin import effective_config
 from store.baseline import coverage, import_baseline
 from store.reports import progress_report
 from store.screening import read_rows
+from store.uow import SqlUnitOfWork
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
@@ -43,6 +46,18 @@ level = "各州、市、地" if actor.role == Role.PROVINCE else "各县（市�
 st.title("工作通报")
 where = config.organ_for(actor.region_code) if actor.region_code else config.corps
 st.caption(f"{where}：{level}办件进度、按时办结情况和底数覆盖情况。")
+
+def exported(report_name: str, fmt: str, data: bytes, detail: dict[str, Any]) -> bytes:
+    """The export file, handed over once its audit entry is written (which report, format, period)."""
+    record_export(SqlUnitOfWork(engine()), actor, Look.EXPORT_REPORT, f"report:{report_name}",
+                  {"report": report_name, "format": fmt, **detail})
+    return data
+
+
+def audited(report_name: str, fmt: str, make: Callable[[], bytes], detail: dict[str, Any]) -> Callable[[], bytes]:
+    """A download's data: made when clicked, recorded before it is handed over."""
+    return lambda: exported(report_name, fmt, make(), detail)
+
 
 progress_tab, baseline_tab = st.tabs(["办件进度", "底数覆盖"])
 
@@ -108,11 +123,13 @@ with progress_tab:
             {"项目": "业务类型", "内容": "、".join(kind_names[k] for k in kinds) or "全部"},
             {"项目": "统计单位", "内容": where}]
     excel, csv_col, _ = st.columns([1, 1, 3])
-    excel.download_button("导出Excel", functools.partial(to_xlsx, [("工作通报", COLUMNS, table),
-                                                                  ("说明", ("项目", "内容"), note)]),
+    scope = {"period": f"{start.isoformat()}/{end.isoformat()}", "kinds": list(kinds), "rows": len(table)}
+    excel.download_button("导出Excel", audited("progress", "xlsx", functools.partial(
+                              to_xlsx, [("工作通报", COLUMNS, table), ("说明", ("项目", "内容"), note)]), scope),
                           file_name=f"工作通报_{stamp}.xlsx", mime=XLSX, icon=":material/download:",
                           key="report_xlsx", on_click="ignore")
-    csv_col.download_button("导出CSV", functools.partial(to_csv, COLUMNS, table), file_name=f"工作通报_{stamp}.csv", mime="text/csv",
+    csv_col.download_button("导出CSV", audited("progress", "csv", functools.partial(to_csv, COLUMNS, table), scope),
+                            file_name=f"工作通报_{stamp}.csv", mime="text/csv",
                             icon=":material/download:", key="report_csv", on_click="ignore")
 
 
@@ -157,9 +174,11 @@ with baseline_tab:
                     "统一社会信用代码": u.credit_code, "状态": BASELINE_LABELS[u.status]} for u in found.not_started]
         st.markdown(f"**未启动备案的单位（{len(waiting)}家）**")
         if waiting:
-            st.dataframe(waiting, hide_index=True, width="stretch", key="not_started_table")
+            # Unit names come from an imported file: the grid holds them neutralised, as the export does.
+            st.dataframe([{k: neutralise(v) for k, v in w.items()} for w in waiting], hide_index=True,
+                         width="stretch", key="not_started_table")
         columns = ("地区", "单位名称", "统一社会信用代码", "状态")
-        st.download_button("导出底数覆盖情况", functools.partial(to_xlsx, [("底数覆盖", COVERAGE_COLUMNS, rows),
-                                                                          ("未启动单位", columns, waiting)]),
+        book = functools.partial(to_xlsx, [("底数覆盖", COVERAGE_COLUMNS, rows), ("未启动单位", columns, waiting)])
+        st.download_button("导出底数覆盖情况", audited("coverage", "xlsx", book, {"rows": len(waiting)}),
                            file_name=f"底数覆盖_{today():%Y%m%d}.xlsx", mime=XLSX, icon=":material/download:",
                            key="coverage_xlsx", on_click="ignore")

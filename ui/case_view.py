@@ -18,6 +18,7 @@ import streamlit as st
 from flows.clock import show
 from flows.config import get_config
 from flows.corrections import Correction
+from flows.disclosure import Look
 from flows.errors import DomainError
 from flows.guide import relevant_questions
 from flows.identifiers import check_resident_id, mask_id, mask_mobile
@@ -37,7 +38,7 @@ from flows.schema import ColType, Filing, QType, Question
 from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
 from store import blobs
-from ui.preview import draw_material, merged_pdf
+from ui.preview import Recorder, draw_material, merged_pdf, recorded
 from ui.text import md_escape
 
 EMPTY = "（未填写）"
@@ -195,8 +196,8 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
                 rows = answers.get(question.id)
                 count = len(rows) if isinstance(rows, list) else 0
                 st.markdown(f"**{question.label}**（共{count}{question.row_unit}）{mark}")
-                st.dataframe(roster_frame(question, rows, mask=mask_personal), hide_index=True,
-                             width="stretch", key=f"{key}-{question.id}")
+                # A plain table: no toolbar, so no export of the roster around the product's buttons.
+                st.table(roster_frame(question, rows, mask=mask_personal), hide_index=True)
                 continue
             value = answer_text(question, answers.get(question.id), mask=mask_personal)
             lines.append(f"- **{question.label}**：{md_escape(value)}{mark}")
@@ -206,7 +207,7 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
 
 # ------------------------------------------------------------------ materials
 def draw_materials(filing: Filing, materials: Sequence[MaterialView], *, preview: bool = True,
-                   highlight: Collection[str] = (), key: str = "material") -> None:
+                   highlight: Collection[str] = (), key: str = "material", record: Recorder | None = None) -> None:
     """Every current material in the definition's order, previewed in the page, each downloadable."""
     order = {m.id: i for i, m in enumerate(filing.materials)}
     labels = {m.id: m.label for m in filing.materials}
@@ -216,7 +217,7 @@ def draw_materials(filing: Filing, materials: Sequence[MaterialView], *, preview
         label = labels.get(material.material_id, material.material_id)
         if material.material_id in highlight:
             label += " :orange-badge[待补正]"
-        draw_material(material, label, key=f"{key}-{material.id}", preview=preview)
+        draw_material(material, label, key=f"{key}-{material.id}", preview=preview, record=record)
 
 
 def dossier_parts(filing: Filing, materials: Sequence[MaterialView]) -> tuple[tuple[str, str, str], ...]:
@@ -227,10 +228,13 @@ def dossier_parts(filing: Filing, materials: Sequence[MaterialView]) -> tuple[tu
     return tuple((labels.get(m.material_id, m.material_id), m.file_type, m.sha256) for m in ordered)
 
 
-def draw_dossier_download(case: CaseView, filing: Filing, materials: Sequence[MaterialView]) -> None:
-    """One button: all current materials merged into one PDF, built when clicked."""
+def draw_dossier_download(case: CaseView, filing: Filing, materials: Sequence[MaterialView], *,
+                          record: Recorder | None = None) -> None:
+    """One button: all current materials merged into one PDF, built when clicked (and recorded)."""
     parts = dossier_parts(filing, materials)
-    st.download_button("下载全部材料（合并为一个PDF）", data=functools.partial(merged_pdf, parts),
+    data = functools.partial(recorded, functools.partial(merged_pdf, parts), record, Look.DOWNLOAD_DOSSIER,
+                             {"parts": len(parts)})
+    st.download_button("下载全部材料（合并为一个PDF）", data=data,
                        file_name=f"{case.number or case.id}-全部材料.pdf", mime="application/pdf",
                        key="dossier-download", on_click="ignore", icon=":material/picture_as_pdf:",
                        disabled=not parts)
@@ -273,7 +277,8 @@ def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bo
                 st.caption(f"内部意见（仅公安机关可见）：{md_escape(event.internal_comment)}")
 
 
-def draw_documents(documents: Sequence[DocumentView], *, key: str = "document") -> None:
+def draw_documents(documents: Sequence[DocumentView], *, key: str = "document",
+                   record: Recorder | None = None) -> None:
     """The notices and certificates issued on the case, each downloadable."""
     if not documents:
         st.caption("尚未出具文书。")
@@ -283,7 +288,9 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document") 
         status = "（已作废）" if document.status != "valid" else ""
         text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
                       f":gray[:small[{show(document.issued_at)}]]")
-        button.download_button("下载", data=functools.partial(blobs.get, document.sha256),
+        data = functools.partial(recorded, functools.partial(blobs.get, document.sha256), record,
+                                 Look.DOWNLOAD_DOCUMENT, {"document": document.id})
+        button.download_button("下载", data=data,
                                file_name=f"{document.title}-{document.number}.pdf", mime="application/pdf",
                                key=f"{key}-{document.id}", on_click="ignore", icon=":material/download:")
 

@@ -10,12 +10,15 @@ import functools
 import io
 import threading
 import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pypdfium2 as pdfium
 import streamlit as st
 from PIL import Image, ImageOps
 
 from flows.clock import show
+from flows.disclosure import Look
 from flows.dossier import DossierPart, merge_dossier
 from flows.ports import MaterialView
 from store import blobs
@@ -25,6 +28,10 @@ FIRST_PAGES = 2
 IMAGE_WIDTH_PX = 640
 MAX_IMAGE_PIXELS = 60_000_000
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+# Records an officer's look (flows.disclosure) before the file is handed over; None: nothing to record
+# (an applicant's own files).
+Recorder = Callable[[Look, Mapping[str, Any]], None]
 
 # PDFium is not thread-safe and Streamlit runs each session in its own thread.
 _PDFIUM = threading.Lock()
@@ -79,18 +86,34 @@ def merged_pdf(parts: tuple[tuple[str, str, str], ...]) -> bytes:
     return merge_dossier([DossierPart(label, file_type, blobs.get(sha)) for label, file_type, sha in parts]).data
 
 
+def recorded(fetch: Callable[[], bytes], record: Recorder | None, look: Look,
+             detail: Mapping[str, Any]) -> bytes:
+    """The bytes of a download, its audit entry written first (a failed entry: no file)."""
+    if record is not None:
+        record(look, detail)
+    return fetch()
+
+
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES) -> None:
+def _shown_all(record: Recorder | None, material: MaterialView, key: str) -> None:
+    """Every page of a material turned on: a further look, recorded (the first pages are, with the open)."""
+    if record is not None and st.session_state.get(key):
+        record(Look.PREVIEW_MATERIAL, {"material": material.id, "material_id": material.material_id, "pages": "all"})
+
+
+def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES,
+             record: Recorder | None = None) -> None:
     """The first pages of a PDF, with a switch to show all of them."""
     try:
         count = pdf_page_count(material.sha256)
     except Exception:  # noqa: BLE001 - a file PDFium cannot open is still downloadable
         st.warning("无法预览此文件，请下载后查看。")
         return
-    show_all = count > first_pages and st.toggle(f"显示全部{count}页", key=f"{key}-all")
+    show_all = count > first_pages and st.toggle(f"显示全部{count}页", key=f"{key}-all", on_change=_shown_all,
+                                                 args=(record, material, f"{key}-all"))
     shown = count if show_all else min(count, first_pages)
     cols = st.columns(2)
     for index in range(shown):
@@ -108,7 +131,8 @@ def draw_image(material: MaterialView) -> None:
         st.warning("无法预览此图片，请下载后查看。")
 
 
-def draw_material(material: MaterialView, label: str, *, key: str, preview: bool = True) -> None:
+def draw_material(material: MaterialView, label: str, *, key: str, preview: bool = True,
+                  record: Recorder | None = None) -> None:
     """One material: its label, the file's facts as plain text, a download button and the preview."""
     with st.container(border=True):
         head, button = st.columns([4, 1], vertical_alignment="center")
@@ -116,12 +140,15 @@ def draw_material(material: MaterialView, label: str, *, key: str, preview: bool
             st.markdown(f"**{label}**")
             st.text(f"{material.filename}（{_size(material.size)}，上传于{show(material.uploaded_at)}）")
         with button:
-            st.download_button("下载", data=functools.partial(blobs.get, material.sha256),
+            data = functools.partial(recorded, functools.partial(blobs.get, material.sha256), record,
+                                     Look.DOWNLOAD_MATERIAL, {"material": material.id,
+                                                              "material_id": material.material_id})
+            st.download_button("下载", data=data,
                                file_name=material.filename, mime=MIME.get(material.file_type),
                                key=f"{key}-download", on_click="ignore", icon=":material/download:")
         if not preview:
             return
         if material.file_type == "pdf":
-            draw_pdf(material, key=key)
+            draw_pdf(material, key=key, record=record)
         else:
             draw_image(material)

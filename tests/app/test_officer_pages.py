@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 import store.screening
@@ -17,6 +18,7 @@ from flows import cases, clock
 from flows.ports import CaseView
 from flows.review import Act, Stage
 from flows.screening import CATEGORIES, CategoryResult, Outcome
+from store.models import AuditEntry
 from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World, filled_draft, submitted
 
@@ -138,18 +140,39 @@ def test_a_province_officer_sees_any_case_but_has_no_act_where_it_is_not_theirs(
     assert "当前环节无需您办理" in shown
 
 
-def test_the_case_page_shows_personal_data_in_full_rosters_and_internal_comments(desk: Desk) -> None:
+def test_the_case_page_masks_numbers_until_revealed_and_shows_rosters_and_internal_comments(desk: Desk) -> None:
     at = open_case(desk.world, "province", desk.at_province.id)
-    shown = texts(at)
-    assert "650104198807070017（男，1988" in shown  # the proposed representative, unmasked
-    assert "13999100004" in shown  # and mobile
+    shown = texts(at).replace("\\", "")  # Markdown escapes the mask's stars
+    assert "6501**********0017" in shown and "650104198807070017" not in shown  # masked by default
+    assert "1988" not in shown and "（男" not in shown  # no sex or birth date without the reveal
+    assert "139****0004" in shown and "13999100004" not in shown
     assert "内部意见（仅公安机关可见）：未完成比对仍予拟同意上报的理由：比对服务故障，已人工核查无异常" in shown
     assert "已电话核实原法定代表人辞任" in shown
     assert "【拟同意】拟同意" in shown
-    history = next(d.value for d in at.dataframe if "起始日期" in d.value.columns)  # the work history table
+    history = next(t.value for t in at.table if "起始日期" in t.value.columns)  # the work history table
     assert list(history.iloc[0]) == ["2005-07-01", "2015-06-30", "某市公安局", "民警", "是"]
+    click(at, "reveal-numbers")
+    shown = texts(at)
+    assert "650104198807070017（男，1988" in shown and "13999100004" in shown  # the proposed representative
+    assert "已显示完整号码" in shown
+    with Session(desk.world.engine) as session:
+        reveals = session.exec(select(AuditEntry).where(AuditEntry.action == "reveal_personal_data")).all()
+        opens = session.exec(select(AuditEntry).where(AuditEntry.action == "open_case")).all()
+    assert [(e.actor_id, e.subject) for e in reveals] == [(desk.world.province.user_id, f"case:{desk.at_province.id}")]
+    assert [(e.actor_id, e.subject) for e in opens] == [(desk.world.province.user_id, f"case:{desk.at_province.id}")]
+    at.run()  # a rerun neither records the open again nor hides the numbers
+    assert "650104198807070017" in texts(at)
+    with Session(desk.world.engine) as session:
+        assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "open_case")).all()) == 1
+    click(at, "hide-numbers")
+    assert "650104198807070017" not in texts(at)
+
     county = open_case(desk.world, "county", desk.at_county.id)
-    roster = next(d.value for d in county.dataframe if "居民身份证号码" in d.value.columns)
+    roster = next(t.value for t in county.table if "居民身份证号码" in t.value.columns)
+    assert list(roster["居民身份证号码"])[0] == "1101**********002X"
+    assert not county.dataframe or all("居民身份证号码" not in d.value.columns for d in county.dataframe)
+    click(county, "reveal-numbers")
+    roster = next(t.value for t in county.table if "居民身份证号码" in t.value.columns)
     assert list(roster["居民身份证号码"])[0] == "11010519491231002X"
 
 
@@ -326,3 +349,30 @@ def test_the_county_never_sees_comparison_results(desk: Desk) -> None:
     at = open_case(desk.world, "county", desk.at_county.id)
     assert "自动比对" not in texts(at)
     assert "rescreen" not in [b.key for b in at.button]
+
+
+def test_showing_every_page_of_a_material_is_a_further_look_recorded(app_world: World) -> None:
+    from fpdf import FPDF
+
+    today = clock.today()
+    draft = filled_draft(app_world, "C", today=today - timedelta(days=1))
+    pdf = FPDF()
+    for page in range(3):
+        pdf.add_page()
+        pdf.set_font("helvetica", size=14)
+        pdf.cell(0, 10, f"page {page + 1}")
+    cases.upload_material(app_world.uow(), app_world.applicant.actor, draft.id, "other", filename="其他.pdf",
+                          data=bytes(pdf.output()))
+    with app_world.uow() as uow:
+        version = uow.case(draft.id).version
+        material = next(m for m in uow.materials(draft.id) if m.material_id == "other")
+    cases.submit(app_world.uow(), app_world.applicant.actor, draft.id, expected_version=version, sources=[])
+    at = open_case(app_world, "county", draft.id)
+    assert "已显示前2页，共3页。" in texts(at)
+    at.toggle(key=f"material-{material.id}-all").set_value(True).run()
+    assert "已显示前2页" not in texts(at)  # every page drawn
+    with Session(app_world.engine) as session:
+        previews = session.exec(select(AuditEntry).where(AuditEntry.action == "preview_material",
+                                                         AuditEntry.subject == f"case:{draft.id}")).all()
+    assert [e.detail.get("pages") for e in previews if e.detail["material"] == material.id] == [None, "all"]
+    assert all(e.actor_id == app_world.county.user_id for e in previews)
