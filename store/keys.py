@@ -112,6 +112,11 @@ def new_key_line() -> str:
     return f"k{secrets.token_hex(4)} {base64.b64encode(secrets.token_bytes(32)).decode('ascii')}\n"
 
 
+def data_key() -> str:
+    """A new key in BAOAN_DATA_KEY's form (`id:base64key`)."""
+    return new_key_line().strip().replace(" ", ":", 1)
+
+
 def _data_keys_path() -> Path:
     return keys_dir() / DATA_KEYS_FILE
 

@@ -66,7 +66,7 @@ def data_dir(topology: Topology, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The topology's shared file store as this test's DATA_DIR (the keys too), so that use cases run
     from the test write where the replicas read."""
     for name, value in topology.env.items():
-        if name in ("DATA_DIR", "SCREENING_SECRET", "CERT_SIGNING_KEY_FILE", "DATABASE_URL"):
+        if name in ("DATA_DIR", "SCREENING_SECRET", "BAOAN_DATA_KEY", "CERT_SIGNING_KEY_FILE", "DATABASE_URL"):
             monkeypatch.setenv(name, value)
     return topology.files
 
