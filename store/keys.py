@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -137,6 +138,11 @@ def keyring() -> Keyring:
     if not path.exists():
         write_new_file(path, new_key_line())
     stat = path.stat()
+    for _ in range(50):  # another process made the file this instant and is writing its key
+        if stat.st_size:
+            break
+        time.sleep(0.02)
+        stat = path.stat()
     tag = ("file", str(path), stat.st_mtime_ns, stat.st_size)
     cached = _cache.get(tag)
     if cached is None:

@@ -275,3 +275,16 @@ def test_an_answer_changed_keeps_its_earlier_values_encrypted_with_who_and_when(
     with Session(engine) as session:
         stored = list(session.execute(text("SELECT old_value FROM answerhistory")).scalars())
     assert all(v.startswith(PREFIX) for v in stored) and not any(OURS[5] in v or "周明" in v for v in stored)
+
+
+def test_a_screening_key_kept_in_data_dir_by_an_older_version_moves_out_of_it(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.screening import secret_key
+
+    monkeypatch.delenv("SCREENING_SECRET", raising=False)
+    (data_dir / "screening.key").write_text("ab" * 32)
+    assert secret_key() == b"ab" * 32  # the watchlist's hashes still match
+    assert not (data_dir / "screening.key").exists()
+    moved = keys.keys_dir() / "screening.key"
+    assert moved.read_text() == "ab" * 32 and moved.stat().st_mode & 0o777 == 0o600
+    assert data_dir not in moved.parents
