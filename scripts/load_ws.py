@@ -656,11 +656,11 @@ def _plain(value: Any) -> Any:
 
     from store.keys import unseal
 
-    if isinstance(value, str):
+    if isinstance(value, str) and value.startswith('"'):  # SQLite's JSON text of a string
         try:
             value = json.loads(value)
         except ValueError:
-            return value
+            pass
     return unseal(value)
 
 
