@@ -112,11 +112,13 @@ def render_site(replicas: list[str], *, listen: str, http_listen: str, server_na
 # ---------------------------------------------------------------- shared keys
 def shared_keys(folder: Path) -> dict[str, str]:
     """The keys every replica and the outbox sender must share, made once in `folder` (mode 0700):
-    the screening list's HMAC key, the certificates' signing key, Streamlit's cookie secret.
+    the screening list's HMAC key, the data key (ID numbers at rest), the certificates' signing key,
+    Streamlit's cookie secret.
 
     Returned as environment variables; also written to `folder/baoan.env` (systemd's EnvironmentFile
     format) for the units in deploy/systemd/."""
     from flows.signing import create_key_file
+    from store.keys import data_key
 
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
@@ -126,6 +128,7 @@ def shared_keys(folder: Path) -> dict[str, str]:
         if not signing.exists():
             create_key_file(signing)
         lines = [f"SCREENING_SECRET={secrets.token_hex(32)}",
+                 f"BAOAN_DATA_KEY={data_key()}",
                  f"STREAMLIT_SERVER_COOKIE_SECRET={secrets.token_hex(32)}",
                  f"CERT_SIGNING_KEY_FILE={signing}"]
         fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -140,7 +140,7 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
             others = uow.answers(case_id) if question.not_before else None  # read only for a rule comparing two
             checked = check_answer(question, raw, today=today, answers=others)
         before = uow.answers(case_id).get(question_id) if case.stage == Stage.RETURNED else None
-        uow.save_answer(case_id, question_id, checked.value)
+        uow.save_answer(case_id, question_id, checked.value, by=actor.user_id)
         _mark_corrected(uow, case, question_id, before, file=False)
         uow.commit()
         return checked

@@ -163,7 +163,8 @@ class UnitOfWork(Protocol):
 
     def answers(self, case_id: int) -> dict[str, Any]: ...
 
-    def save_answer(self, case_id: int, question_id: str, value: Any) -> None: ...
+    def save_answer(self, case_id: int, question_id: str, value: Any, *, by: int | None = None) -> None:
+        """Keep the answer; a changed answer's earlier value is kept in its history with who (`by`) and when."""
 
     def materials(self, case_id: int) -> list[MaterialView]: ...
 

@@ -650,6 +650,20 @@ def submitted_in_database(engine: Engine) -> int:
     return int(count)
 
 
+def _plain(value: Any) -> Any:
+    """A stored answer as given: JSON text parsed (SQLite), ID numbers decrypted (store.keys)."""
+    import json
+
+    from store.keys import unseal
+
+    if isinstance(value, str) and value.startswith('"'):  # SQLite's JSON text of a string
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    return unseal(value)
+
+
 def answers_missing_in_database(w: Walk, engine: Engine) -> list[str]:
     """Every acknowledged text and date answer compared with what the database holds for that applicant."""
     from sqlalchemy import text
@@ -660,7 +674,7 @@ def answers_missing_in_database(w: Walk, engine: Engine) -> list[str]:
     missing = []
     with engine.connect() as connection:
         for user_id, given in w.acknowledged.items():
-            stored = {str(q): v for q, v in connection.execute(text(
+            stored = {str(q): _plain(v) for q, v in connection.execute(text(
                 "SELECT a.question_id, a.value FROM answer a JOIN \"case\" c ON c.id = a.case_id "
                 "WHERE c.applicant_user_id = :user AND c.kind = 'C'"), {"user": user_id})}
             for label, value in given.items():

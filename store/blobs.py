@@ -12,7 +12,7 @@ from store.db import data_dir
 
 def blob_dir() -> Path:
     path = Path(os.environ.get("BLOB_DIR") or data_dir() / "blobs")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -28,7 +28,7 @@ def put(data: bytes) -> str:
     target = _path(digest)
     if target.exists():
         return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -35,7 +35,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def data_dir() -> Path:
     """Where the SQLite file and the uploaded files live (env DATA_DIR, default data/runtime)."""
     path = Path(os.environ.get("DATA_DIR") or REPO / "data" / "runtime")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -69,7 +69,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content (an answer before its encryption, a removed row) is zeroed, not left
+    # readable in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
+    files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
     cursor.close()
+    for name in files:  # the file and its WAL are the owner's alone (a file made before umask 077 too)
+        for path in (name, f"{name}-wal", f"{name}-shm"):
+            try:
+                if os.stat(path).st_mode & 0o077:
+                    os.chmod(path, 0o600)
+            except OSError:
+                pass  # not there (yet), or not ours
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from flows.clock import local_date
 from flows.regions import get_regions
 from flows.review import OFFICER_ROLES, Act, Actor, Stage
+from store.keys import keyring, unseal
 from store.models import Answer, Case, CaseEvent, Document
 from store.queries import visible
 from store.queue import like_pattern
@@ -104,12 +105,13 @@ def _records(session: Session, rows: Sequence[Row[Any]]) -> list[LedgerRecord]:
     approved: dict[int, date] = {}
     roster_size = _roster_size(session.get_bind())  # type: ignore[arg-type]
     shown = [q for q in WANTED if q != "guards"]
+    ring = keyring()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         for case_id, question_id, value in session.exec(
                 select(col(Answer.case_id), col(Answer.question_id), col(Answer.value))
                 .where(col(Answer.case_id).in_(chunk), col(Answer.question_id).in_(shown))):
-            answers[case_id][question_id] = value
+            answers[case_id][question_id] = unseal(value, ring)
         for case_id, size in session.exec(select(col(Answer.case_id), roster_size).where(
                 col(Answer.case_id).in_(chunk), col(Answer.question_id) == "guards")):
             answers[case_id]["guards"] = int(size or 0)

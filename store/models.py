@@ -202,6 +202,17 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class AnswerHistory(SQLModel, table=True):
+    """An answer's earlier value, kept when it changes: encrypted whole (store.keys), who changed it, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    question_id: str = Field(max_length=60)
+    old_value: str | None = None  # store.keys.seal_whole of the value before the change (None: there was none)
+    changed_by: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
 class CaseMaterial(SQLModel, table=True):
     """An uploaded file of a case: bytes in the blob store by sha256, facts here."""
 

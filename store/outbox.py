@@ -40,6 +40,7 @@ from sqlmodel import Session, col, select
 
 from flows.config import get_config
 from store.db import default_engine, write_session
+from store.keys import owner_only
 from store.models import ContactAddress, Delivery, Notification, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -302,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="发送一轮后退出")
     parser.add_argument("--interval", type=float, default=30.0, help="两轮之间的秒数")
     args = parser.parse_args(argv)
+    owner_only()
     logging.basicConfig(level=logging.INFO)
     engine, channels = default_engine(), channels_from_env()
     while True:

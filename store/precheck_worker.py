@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from flows.precheck.limited import LimitedReader, Limits
 from store import blobs
 from store.db import default_engine
+from store.keys import owner_only
 from store.precheck import claim_next, earlier_reading, finish
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="智能预审：读取上传的材料并与填报内容比对")
     parser.add_argument("--once", action="store_true", help="读完当前等待的文件后退出")
     args = parser.parse_args(argv)
+    owner_only()
     logging.basicConfig(level=logging.INFO)
     worker = Worker(default_engine())
     if args.once:

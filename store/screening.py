@@ -33,6 +33,7 @@ from flows.screening import (
 from flows.screening_network import NetworkSource
 from store import audit
 from store.db import data_dir, write_session
+from store.keys import keys_dir, write_new_file
 from store.models import Case, ScreeningRun, Setting, WatchlistBatch, WatchlistEntry
 from store.queries import visible
 
@@ -44,15 +45,19 @@ CHUNK = 10_000
 
 
 def secret_key() -> bytes:
-    """The HMAC key: env SCREENING_SECRET, else a random key made once and kept beside the data."""
+    """The HMAC key: env SCREENING_SECRET, else a random key made once in KEYS_DIR (store.keys), outside
+    the data and its backups. A key an older version kept in DATA_DIR moves there (the list's hashes need it)."""
     configured = os.environ.get("SCREENING_SECRET")
     if configured:
         return configured.encode("utf-8")
-    path = Path(data_dir()) / "screening.key"
+    path = keys_dir() / "screening.key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        legacy = Path(data_dir()) / "screening.key"
+        if legacy.exists():
+            write_new_file(path, legacy.read_text())
+            legacy.unlink(missing_ok=True)
+        else:
+            write_new_file(path, secrets.token_hex(32))
     return path.read_text().strip().encode("utf-8")
 
 

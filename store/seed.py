@@ -21,6 +21,7 @@ from store.baseline import baseline_size, import_baseline
 from store.bootstrap import mark_demo_data
 from store.db import default_engine
 from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WATCHLIST, demo_answers, demo_pdf
+from store.keys import owner_only
 from store.models import Case, User
 from store.screening import batches, configured_sources, import_rows
 from store.uow import SqlUnitOfWork
@@ -221,6 +222,7 @@ def main() -> None:
     if not environment.is_demo():
         raise SystemExit("生产环境（APP_ENV=production）不写入演示数据。首个系统管理员请用："
                          "python -m store.bootstrap create-admin")
+    owner_only()
     engine = default_engine()
     seed(engine)
     print("演示数据已就绪。演示账号见 README.md（密码均为 " + DEMO_PASSWORD + "，公安网入口的动态口令密钥 "

@@ -31,8 +31,10 @@ from flows.screening import CategoryResult, ScreeningResult
 from flows.uploads import safe_filename
 from store import audit, blobs
 from store.db import write_session
+from store.keys import keyring, seal, seal_whole, unseal, unseal_whole
 from store.models import (
     Answer,
+    AnswerHistory,
     CalendarOverride,
     Case,
     CaseEvent,
@@ -188,8 +190,9 @@ class SqlUnitOfWork:
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
+        ring = keyring()
         for qid, value in answers.items():
-            self.session.add(Answer(case_id=row.id, question_id=qid, value=value))
+            self.session.add(Answer(case_id=row.id, question_id=qid, value=seal(value, ring)))
         audit.append(self.session, actor_id=actor.user_id, action="start_draft", subject=f"case:{row.id}",
                      detail={"kind": kind})
         self.session.flush()
@@ -201,20 +204,42 @@ class SqlUnitOfWork:
             self._change_case(case, {"instructions_read_at": utcnow()})
 
     def answers(self, case_id: int) -> dict[str, Any]:
+        # ID numbers are encrypted in the database (store.keys): decrypted here, so flows see plain values.
         rows = self.session.exec(select(Answer).where(Answer.case_id == case_id))
-        return {a.question_id: a.value for a in rows}
+        ring = keyring()
+        return {a.question_id: unseal(a.value, ring) for a in rows}
 
-    def save_answer(self, case_id: int, question_id: str, value: Any) -> None:
+    def save_answer(self, case_id: int, question_id: str, value: Any, *, by: int | None = None) -> None:
+        """Keep the answer (ID numbers encrypted); a changed answer's earlier value goes to its history,
+        encrypted whole, with who (`by`) and when."""
+        ring = keyring()
         row = self.session.exec(
             select(Answer).where(Answer.case_id == case_id, Answer.question_id == question_id)
         ).first()
+        now = utcnow()
         if row is None:
-            self.session.add(Answer(case_id=case_id, question_id=question_id, value=value))
+            self.session.add(Answer(case_id=case_id, question_id=question_id, value=seal(value, ring),
+                                    updated_at=now))
         else:
-            row.value = value
-            row.updated_at = utcnow()
+            old = unseal(row.value, ring)
+            if old != value:
+                self.session.add(AnswerHistory(case_id=case_id, question_id=question_id,
+                                               old_value=None if old is None else seal_whole(old, ring),
+                                               changed_by=by, changed_at=now))
+            row.value = seal(value, ring)
+            row.updated_at = now
             self.session.add(row)
         self.session.flush()
+
+    def answer_history(self, case_id: int, question_id: str | None = None) -> list[tuple[str, Any, int | None,
+                                                                                          datetime]]:
+        """The earlier values of the case's answers, oldest first: (question, value, changed by, changed at)."""
+        query = select(AnswerHistory).where(AnswerHistory.case_id == case_id)
+        if question_id is not None:
+            query = query.where(AnswerHistory.question_id == question_id)
+        ring = keyring()
+        return [(h.question_id, None if h.old_value is None else unseal_whole(h.old_value, ring), h.changed_by,
+                 h.changed_at) for h in self.session.exec(query.order_by(col(AnswerHistory.id)))]
 
     def materials(self, case_id: int) -> list[MaterialView]:
         rows = self.session.exec(select(CaseMaterial).where(CaseMaterial.case_id == case_id,
@@ -360,7 +385,9 @@ class SqlUnitOfWork:
             .where(_CASES.c.credit_code == credit_code, _CASES.c.stage == Stage.APPROVED,
                    _CASES.c.cancelled.is_(False), answers.c.question_id == question_id)
             .order_by(_CASES.c.id)).all()
-        return [FiledRoster(case_view(r), list(r.roster) if isinstance(r.roster, list) else []) for r in rows]
+        ring = keyring()
+        return [FiledRoster(case_view(r), list(unseal(r.roster, ring)) if isinstance(r.roster, list) else [])
+                for r in rows]
 
     def record(self, *, actor_id: int, action: str, subject: str, detail: dict[str, Any]) -> None:
         audit.append(self.session, actor_id=actor_id, action=action, subject=subject, detail=detail)

@@ -191,6 +191,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     folder: Path = tmp_path_factory.mktemp("matrix")
     patch = pytest.MonkeyPatch()
     patch.setenv("DATA_DIR", str(folder))
+    patch.setenv("KEYS_DIR", str(folder / "keys"))  # the tests' own DATA_DIR changes; the templates' keys stay
     patch.delenv("DATABASE_URL", raising=False)
     patch.setattr(documents, "render", lambda spec: demo_pdf("document"))
     engine = db.make_engine(f"sqlite:///{folder / 'matrix.db'}")

@@ -50,6 +50,13 @@ def topology(tmp_path_factory: pytest.TempPathFactory, pg_server: str, inbox: tu
         yield running
 
 
+@pytest.fixture(autouse=True)
+def _replicas_data_key(topology: Topology, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process decrypts what the replicas stored (answers compared after a load run) with their data key."""
+    if "BAOAN_DATA_KEY" in topology.env:
+        monkeypatch.setenv("BAOAN_DATA_KEY", topology.env["BAOAN_DATA_KEY"])
+
+
 @pytest.fixture(scope="session")
 def db(topology: Topology) -> Iterator[Engine]:
     """The topology's database, from the test process (the same PostgreSQL the replicas use)."""
@@ -66,7 +73,7 @@ def data_dir(topology: Topology, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The topology's shared file store as this test's DATA_DIR (the keys too), so that use cases run
     from the test write where the replicas read."""
     for name, value in topology.env.items():
-        if name in ("DATA_DIR", "SCREENING_SECRET", "CERT_SIGNING_KEY_FILE", "DATABASE_URL"):
+        if name in ("DATA_DIR", "SCREENING_SECRET", "BAOAN_DATA_KEY", "CERT_SIGNING_KEY_FILE", "DATABASE_URL"):
             monkeypatch.setenv(name, value)
     return topology.files
 
