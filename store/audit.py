@@ -138,8 +138,10 @@ def write_checkpoint(engine: Engine, *, reason: str) -> anchors.Checkpoint:
     records the switch point: entries up to it were written with the keyless chain."""
     with Session(engine) as session:
         last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-        previous = anchors.read_checkpoints().checkpoints
-        legacy_until = previous[0].legacy_until if previous else _legacy_prefix(session)
+        first = anchors.read_checkpoints(first_only=True)
+        if first.problems:  # a forged switch point is not carried on: verify reports it
+            raise ValueError("; ".join(first.problems))
+        legacy_until = first.checkpoints[0].legacy_until if first.checkpoints else _legacy_prefix(session)
     checkpoint = anchors.Checkpoint(last_id=(last.id or 0) if last else 0, last_hash=last.hash if last else GENESIS,
                                     legacy_until=legacy_until, at=utcnow().isoformat(), reason=reason)
     anchors.append_checkpoint(checkpoint)
@@ -149,7 +151,7 @@ def write_checkpoint(engine: Engine, *, reason: str) -> anchors.Checkpoint:
 
 # ------------------------------------------------------------------ verification
 def _legacy_until() -> int:
-    checkpoints = anchors.read_checkpoints().checkpoints
+    checkpoints = anchors.read_checkpoints(first_only=True).checkpoints
     return checkpoints[0].legacy_until if checkpoints else 0
 
 

@@ -166,15 +166,21 @@ class CheckpointLog:
         return self.checkpoints[-1] if self.checkpoints else None
 
 
-def read_checkpoints(path: Path | None = None) -> CheckpointLog:
-    """Every line of the checkpoint file, each checked against the checkpoint key's signature."""
+def read_checkpoints(path: Path | None = None, *, first_only: bool = False) -> CheckpointLog:
+    """Every line of the checkpoint file (or only its first), each checked against the checkpoint key's
+    signature."""
     path = path or checkpoint_file()
     if not path.exists():
         return CheckpointLog([], [])
     public = checkpoint_public_key()
     good: list[Checkpoint] = []
     problems: list[str] = []
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    if first_only:
+        with path.open("rb") as handle:
+            lines = [handle.readline()]
+    else:
+        lines = path.read_bytes().splitlines()
+    for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
