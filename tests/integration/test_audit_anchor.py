@@ -225,3 +225,26 @@ def test_scheduled_verification_alerts_administrators_and_auditors(
     assert officer not in {user for user, _ in told}
     assert all("【安全告警】审计日志校验未通过：第#2条起审计记录被改写" in message for _, message in told)
     assert len(recorded) == 1
+
+
+def test_the_outbox_process_verifies_the_log_on_its_schedule(default_engine: Engine,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """`python -m store.outbox` verifies at its start and every --verify-every seconds: a rewrite is told."""
+    from store import outbox
+
+    if default_engine.dialect.name != "sqlite":
+        pytest.skip("the rewrite needs the triggers droppable with the app's login: SQLite")
+    auditor = create_user(default_engine, login="audit2", password="x" * 12, display_name="审计员", role=Role.AUDITOR)
+    _append(default_engine, 3)
+    outbox.main(["--once"])
+    with Session(default_engine) as session:
+        assert session.exec(select(Notification).where(Notification.user_id == auditor)).all() == []
+    with default_engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER auditentry_no_update"))
+        connection.execute(text("UPDATE auditentry SET detail = '{\"n\": 9}' WHERE id = 3"))
+    with caplog.at_level("ERROR", logger="store.audit"):
+        outbox.main(["--once"])
+    assert "审计日志校验未通过：第#3条起审计记录被改写" in caplog.text
+    with Session(default_engine) as session:
+        (alert,) = session.exec(select(Notification).where(Notification.user_id == auditor)).all()
+    assert alert.text.startswith("【安全告警】审计日志校验未通过")
