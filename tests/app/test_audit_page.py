@@ -111,6 +111,7 @@ def test_only_the_auditor_sees_the_page_and_the_auditor_sees_nothing_else(app_wo
         assert REFUSED in texts(at) and not at.table
         assert "审计日志" not in [link.label for link in at.sidebar.get("page_link")]
     home = open_page("streamlit_app.py", auditor)
+    assert not home.exception and "您好，shenji姓名" in texts(home)
     assert "审计日志" in [link.label for link in home.sidebar.get("page_link")]
     for page in ("pages/admin.py", "pages/queue.py", "pages/case.py", "pages/ledger.py", "pages/units.py"):
         assert REFUSED in texts(open_page(page, auditor)), page
