@@ -95,6 +95,8 @@ elif account.role in (Role.COUNTY, Role.PREFECTURE, Role.PROVINCE):
     link("pages/queue.py", label="进入待办队列", icon=":material/inbox:")
 elif account.role == Role.ADMIN:
     link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
+elif account.role == Role.AUDITOR:
+    link("pages/audit.py", label="查看审计日志", icon=":material/policy:")
 if summary.rows:
     st.markdown("**最近的办件**")
     st.dataframe(summary.rows, hide_index=True, width="stretch")

@@ -49,6 +49,7 @@ class Role(StrEnum):
     PREFECTURE = "prefecture"
     PROVINCE = "province"
     ADMIN = "admin"
+    AUDITOR = "auditor"  # the security auditor: reads the audit log, nothing else (GB/T 22239 三权分立)
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -57,6 +58,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PREFECTURE: "州、市、地公安机关",
     Role.PROVINCE: "公安厅治安管理总队",
     Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "安全审计员",
 }
 
 OFFICER_ROLES = frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE})

@@ -41,11 +41,12 @@ class AccountRow:
 
 
 def list_staff(engine: Engine) -> list[AccountRow]:
-    """Officer and administrator accounts (applicants register themselves)."""
+    """Officer and administrator accounts (applicants register themselves; auditors are not the
+    administrator's: separation of duties, see `_not_an_auditor`)."""
     with Session(engine) as session:
         rows = session.exec(select(User, ContactAddress.email)
                             .join(ContactAddress, col(ContactAddress.user_id) == col(User.id), isouter=True)
-                            .where(col(User.role) != Role.APPLICANT).order_by(col(User.role), col(User.login))).all()
+                            .where(col(User.role).notin_([Role.APPLICANT, Role.AUDITOR])).order_by(col(User.role), col(User.login))).all()
         return [AccountRow(u.id or 0, u.login, u.display_name, Role(u.role), u.region_code, u.active, email or "")
                 for u, email in rows]
 
@@ -78,10 +79,23 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
+AUDITOR_MANAGED_ELSEWHERE = "安全审计员账号不由系统管理员管理（三权分立），请由服务器运维人员使用 python -m store.bootstrap 办理。"
+
+
+def _not_an_auditor(engine: Engine, user_id: int) -> None:
+    """The administrator cannot take over, silence or disable the security auditor: no reset (which would hand
+    the administrator a password for the auditor's account), no disabling, no change of its alert address."""
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        if user is not None and user.role == Role.AUDITOR:
+            raise FieldError(AUDITOR_MANAGED_ELSEWHERE)
+
+
 def set_active(engine: Engine, user_id: int, active: bool, *, actor_id: int | None) -> None:
     """Disable (or re-enable) an account; a disabled account cannot log in and its sessions end."""
     if user_id == actor_id and not active:
         raise FieldError("不能停用自己的账号。")
+    _not_an_auditor(engine, user_id)
     with SqlIdentityStore(engine) as store:
         if store.user(user_id) is None:
             raise FieldError("账号不存在。")
@@ -97,6 +111,7 @@ def reset_password(engine: Engine, user_id: int, *, actor_id: int | None) -> str
     sessions ended (flows.identity.login.reset_credentials)."""
     if user_id == actor_id:
         raise FieldError("不能重置自己的账号，请使用“修改密码”。")
+    _not_an_auditor(engine, user_id)
     return reset_credentials(SqlIdentityStore(engine), HASHER, user_id, actor_id=actor_id)
 
 
@@ -105,6 +120,7 @@ def set_email(engine: Engine, user_id: int, email: str, *, actor_id: int | None)
     email = email.strip()
     if email and not _EMAIL.fullmatch(email):
         raise FieldError("电子邮箱格式不正确。", field="email")
+    _not_an_auditor(engine, user_id)
     with write_session(engine) as session:
         _user(session, user_id)
         row = session.get(ContactAddress, user_id) or ContactAddress(user_id=user_id)

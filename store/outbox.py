@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from flows.config import get_config
+from store.audit import verify_and_alert
 from store.db import default_engine, write_session
 from store.keys import owner_only
 from store.models import ContactAddress, Delivery, Notification, User, utcnow
@@ -302,11 +303,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="发送办件进度通知（邮件/短信）")
     parser.add_argument("--once", action="store_true", help="发送一轮后退出")
     parser.add_argument("--interval", type=float, default=30.0, help="两轮之间的秒数")
+    parser.add_argument("--verify-every", type=float, default=3600.0,
+                        help="每隔多少秒校验一次审计日志（失败时告知系统管理员和安全审计员；0为不校验）")
     args = parser.parse_args(argv)
     owner_only()
     logging.basicConfig(level=logging.INFO)
     engine, channels = default_engine(), channels_from_env()
+    verified_at: float | None = None
     while True:
+        if args.verify_every > 0 and (verified_at is None or time.monotonic() - verified_at >= args.verify_every):
+            verify_and_alert(engine)  # its alert is a notification: this very run delivers it
+            verified_at = time.monotonic()
         report = send_pending(engine, channels)
         log.info("outbox run: %s", report)
         if args.once:

@@ -34,6 +34,7 @@ DEMO_ACCOUNTS = {
     "prefecture": "zhou650100",  # 乌鲁木齐市
     "province": "ting",
     "admin": "admin",
+    "auditor": "shenji",
 }
 
 
@@ -75,6 +76,7 @@ def _officers(engine: Engine) -> dict[str, Account]:
         session.commit()
     add("ting", config.corps, Role.PROVINCE, config.province_code)
     add("admin", "系统管理员", Role.ADMIN, config.province_code)
+    add("shenji", "安全审计员", Role.AUDITOR, config.province_code)
     for prefecture in regions.prefectures():
         add(f"zhou{prefecture.code}", config.issuing_organ(prefecture.code).undertaker, Role.PREFECTURE,
             prefecture.code)

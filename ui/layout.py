@@ -36,6 +36,7 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("pages/units.py", "单位核验", ":material/domain_verification:", frozenset({Role.COUNTY, Role.PREFECTURE,
                                                                             Role.PROVINCE})),
     ("pages/admin.py", "系统管理", ":material/settings:", frozenset({Role.ADMIN})),
+    ("pages/audit.py", "审计日志", ":material/policy:", frozenset({Role.AUDITOR})),
     ("pages/unit_accounts.py", "单位账号", ":material/group:", frozenset({Role.APPLICANT})),
     ("pages/password.py", "修改密码", ":material/key:", frozenset(Role)),
     ("pages/service_guide.py", "办事指南", ":material/menu_book:", None),

@@ -41,7 +41,7 @@ INTERNET_ONLY = INTERNET_PAGES - BOTH_PORTALS
 # Who may be logged in on each portal.
 ROLES: dict[Portal, frozenset[Role]] = {
     Portal.INTERNET: frozenset({Role.APPLICANT}),
-    Portal.POLICE: frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE, Role.ADMIN}),
+    Portal.POLICE: frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE, Role.ADMIN, Role.AUDITOR}),
     Portal.BOTH: frozenset(Role),
 }
 NOT_FOUND = "页面不存在"

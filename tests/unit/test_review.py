@@ -31,6 +31,7 @@ ACTORS = {
     Role.PREFECTURE: Actor(user_id=3, role=Role.PREFECTURE, region_code="650100"),
     Role.PROVINCE: Actor(user_id=4, role=Role.PROVINCE, region_code="650000"),
     Role.ADMIN: Actor(user_id=5, role=Role.ADMIN, region_code="650000"),
+    Role.AUDITOR: Actor(user_id=6, role=Role.AUDITOR, region_code="650000"),  # acts on nothing
 }
 
 
