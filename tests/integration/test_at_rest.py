@@ -87,7 +87,8 @@ def test_after_the_demo_seed_and_a_filing_no_id_number_is_in_clear_in_the_databa
     # The seed's files and folders are the owner's alone, and the keys are beside DATA_DIR, not in it.
     assert modes(data) == {}
     assert modes(tmp_path / "keys") == {}
-    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["data.keys", "screening.key"]
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
+        "audit-chain.key", "audit-checkpoint.pem", "data.keys", "screening.key"]
     assert not list(data.rglob("*.key")) and not list(data.rglob("data.keys"))
 
     # A filing of this test's own, through the use cases, with the app's connection still open (the WAL there):
