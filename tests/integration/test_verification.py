@@ -321,3 +321,30 @@ def test_the_page_compares_an_uploaded_pdf_with_the_archive(data_dir: Path) -> N
     finally:
         default_engine().dispose()
         default_engine.cache_clear()
+
+
+def test_the_issued_pdf_is_matched_by_its_hash_without_being_read_and_a_crafted_one_is_contained(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows import contained
+    from store.verification import check_file
+    from tests.unit.test_contained import text_bomb
+
+    world = make_world(engine)
+    case, _code = _filed(world)
+    pdf = _certificate_pdf(world, case)
+    real_run = contained.run
+    reads: list[str] = []
+
+    def counting_run(task: str, *args: object, **kwargs: object) -> object:
+        reads.append(task)
+        return real_run(task, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(contained, "run", counting_run)
+    assert check_file(engine, pdf).outcome == "match"
+    assert reads == []  # the archive's SHA-256 matched: the visitor's file was never parsed
+
+    # A few KB that cost pypdf's text extraction many seconds of CPU: the worker's limit ends it; the
+    # visitor is told nothing was found, the page goes on.
+    assert check_file(engine, text_bomb(400_000)).outcome == "not_found"
+    assert reads == ["printed_text"]
