@@ -14,13 +14,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows import contained, signing
+from flows import clock, contained, signing
+from flows.abuse import AddressLimiter, Aggregate, Rule
 from flows.clock import local_date
 from flows.kinds import all_filings
 from store import audit
@@ -42,6 +43,10 @@ _SEPARATORS = re.compile(r"[\s\-_\u2010-\u2015\u2212\u30fc\uff0d]+")
 # Failed look-ups a visitor may make before each further look-up is delayed.
 FREE_FAILURES = 5
 MAX_DELAY_S = 60
+# Anonymous look-ups, counted in this process and written as one audit entry per batch.
+ANONYMOUS_LOOKUPS = Aggregate()
+# Failed look-ups slow a client address down; a cap on look-ups per address stops a flood (pages/verify.py).
+LIMITER = AddressLimiter(Rule(free_failures=FREE_FAILURES, max_delay_s=MAX_DELAY_S))
 # A visitor's file: read with less than an applicant's upload gets.
 READ_LIMITS = contained.Limits(cpu_seconds=5, memory_mb=768, wall_seconds=30.0)
 
@@ -122,24 +127,47 @@ def _outcome(result: VerificationResult | None, wanted: str) -> str:
 
 def lookup(engine: Engine, code: str, *, signature: str | None = None,
            actor_id: int | None = None) -> VerificationResult | None:
-    """The certificate with exactly this code (after normalising), or None; the look-up is audited.
+    """The certificate with exactly this code (after normalising), or None. A logged-in person's look-up is
+    audited one by one; anonymous ones are counted and written in aggregate (`ANONYMOUS_LOOKUPS`).
 
     `signature` (from the QR link) is checked against the archived claim: the result says whether
     it is the organ's signature of exactly what the archive holds."""
     wanted = normalise(code)
-    with write_session(engine) as session:
+    with Session(engine) as session:  # a read: an anonymous look-up opens no write transaction
         found = _find(session, wanted) if _CODE.fullmatch(wanted) else None
-        result = found.result if found else None
-        if found is not None and signature is not None:
-            good = signing.verify(found.claim, signature)
-            result = replace(found.result, signature="valid" if good else "invalid")
-        outcome = _outcome(result, wanted)
-        detail: dict[str, object] = {"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)}
-        if signature is not None:
-            detail["signed"] = True
+    result = found.result if found else None
+    if found is not None and signature is not None:
+        good = signing.verify(found.claim, signature)
+        result = replace(found.result, signature="valid" if good else "invalid")
+    outcome = _outcome(result, wanted)
+    if actor_id is None:  # anonymous: counted, and written in aggregate (flows.abuse)
+        batch = ANONYMOUS_LOOKUPS.add(outcome + ("_signed" if signature is not None else ""), clock.now())
+        if batch is not None:
+            _write_counts(engine, batch)
+        return result
+    detail: dict[str, object] = {"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)}
+    if signature is not None:
+        detail["signed"] = True
+    with write_session(engine) as session:
         audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification", detail=detail)
         session.commit()
     return result
+
+
+def _write_counts(engine: Engine, batch: tuple[datetime, dict[str, int]]) -> None:
+    since, counts = batch
+    with write_session(engine) as session:
+        audit.append(session, actor_id=None, action="verify_certificate_counts", subject="verification",
+                     detail={"since": since.isoformat(timespec="seconds"), "counts": counts,
+                             "total": sum(counts.values())})
+        session.commit()
+
+
+def flush_anonymous_counts(engine: Engine) -> None:
+    """Write the anonymous look-ups counted so far (at shutdown, and by tests)."""
+    batch = ANONYMOUS_LOOKUPS.flush()
+    if batch is not None:
+        _write_counts(engine, batch)
 
 
 # ------------------------------------------------------------------ a PDF file against the archive

@@ -1,6 +1,7 @@
 """What the server does once at start, before its first visitor: open the database (migrated once, see
 store.db.default_engine) and load the progress report's read model in the background, so that no
-officer's first page waits for either."""
+officer's first page waits for either. At shutdown: the anonymous verification look-ups still only counted
+are written to the audit log."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ def _warm_up() -> None:
 async def lifespan(_app: object) -> AsyncIterator[None]:
     threading.Thread(target=_warm_up, name="start-up warm-up", daemon=True).start()
     yield
+    from store.db import default_engine
+    from store.verification import flush_anonymous_counts
+
+    flush_anonymous_counts(default_engine())  # the anonymous look-ups counted since the last batch

@@ -104,13 +104,12 @@ def test_a_cancelled_filing_verifies_as_cancelled(engine: Engine) -> None:
 def test_every_look_up_is_audited_with_its_outcome_and_without_the_code(engine: Engine) -> None:
     world = make_world(engine)
     _, code = _filed(world)
-    lookup(engine, code)
     lookup(engine, "AAAAAAAAAAAAAAAAAAAAAAAAAA", actor_id=world.applicant.user_id)
-    lookup(engine, "")
+    lookup(engine, code, actor_id=world.applicant.user_id)
     entries = _verify_entries(engine)
-    assert [e.detail["outcome"] for e in entries] == ["found_valid", "not_found", "empty"]
-    assert entries[0].detail["code_hash"] == code_fingerprint(code)
-    assert entries[1].actor_id == world.applicant.user_id
+    assert [e.detail["outcome"] for e in entries] == ["not_found", "found_valid"]
+    assert entries[1].detail["code_hash"] == code_fingerprint(code)
+    assert entries[0].actor_id == world.applicant.user_id
     for entry in entries:
         dumped = str(entry.detail) + entry.subject
         assert code not in dumped and code[:8] not in dumped
@@ -119,6 +118,28 @@ def test_every_look_up_is_audited_with_its_outcome_and_without_the_code(engine: 
 
     with Session(engine) as session:
         assert verify_chain(session) is None
+
+
+def test_anonymous_look_ups_are_counted_and_written_in_aggregate_not_one_entry_each(engine: Engine) -> None:
+    from store.models import AuditEntry as Entry
+    from store.verification import flush_anonymous_counts
+
+    world = make_world(engine)
+    _, code = _filed(world)
+    with Session(engine) as session:
+        before = len(session.exec(select(Entry)).all())
+    for _ in range(3):
+        lookup(engine, code)
+    lookup(engine, "AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    lookup(engine, "")
+    with Session(engine) as session:
+        assert len(session.exec(select(Entry)).all()) == before  # five anonymous look-ups: no write at all
+    flush_anonymous_counts(engine)
+    with Session(engine) as session:
+        written = session.exec(select(Entry).where(Entry.action == "verify_certificate_counts")).all()
+    assert len(written) == 1
+    assert written[0].detail["counts"] == {"empty": 1, "found_valid": 3, "not_found": 1}
+    assert code not in str(written[0].detail)
 
 
 def test_failures_are_free_at_first_then_delayed_more_and_more_up_to_a_cap() -> None:
