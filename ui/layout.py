@@ -89,7 +89,8 @@ def _sidebar(account: Account | None) -> None:
         st.divider()
         if account is not None:
             who = account.unit_name or account.display_name
-            st.caption(f"{ROLE_LABELS[account.role]}  \n{who}" if who != ROLE_LABELS[account.role] else who)
+            st.caption(f"{ROLE_LABELS[account.role]}  \n{md_escape(who)}" if who != ROLE_LABELS[account.role]
+                       else md_escape(who))
         if account is not None or holds_session_cookie():  # a dead or refused session's cookie goes too
             logout_button()
 
