@@ -3,6 +3,7 @@ province's feedback inbox, driven through Streamlit's AppTest."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -428,3 +429,23 @@ def test_anonymous_feedback_is_limited_per_address_across_reloads(app_world: Wor
     refused = send("第三条")
     assert "反馈过于频繁" in texts(refused)
     assert sorted(f.text for f in list_feedback(app_world.engine)) == ["第一条", "第二条"]
+
+
+def test_a_unit_name_with_a_line_break_is_approved_and_its_certificate_verifies(app_world: World) -> None:
+    from sqlmodel import Session
+
+    from store.models import Case
+
+    case = submitted(app_world, "C", today=clock.today())
+    with Session(app_world.engine) as session:  # a name stored before the one-line rule, or by another path
+        row = session.get(Case, case.id)
+        assert row is not None
+        row.unit_name = "哈密\n换行物业有限公司"
+        session.add(row)
+        session.commit()
+        version = row.version
+    case = dataclasses.replace(case, version=version)
+    # Signing the certificate at approval used to raise here.
+    filed = _act(app_world, case, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE))
+    at = _verify(code=_code(app_world, filed))
+    assert "真实有效" in texts(at)
