@@ -62,7 +62,7 @@ if account is None:
     st.stop()
 
 summary = home_summary(engine(), account.actor)
-st.subheader(f"您好，{account.display_name}")
+st.subheader(f"您好，{md_escape(account.display_name)}")
 if account.role == Role.APPLICANT:
     needs_me_now(engine(), account)  # first: a returned case, a draft, a notice to download
 cols = st.columns(len(summary.counts) or 1)

@@ -26,6 +26,7 @@ from flows.review import Act, Actor, Role, available_acts
 from flows.schema import Filing
 from flows.screening import ScreeningResult
 from flows.timelimits import Clock, TimeLeft, time_left
+from flows.uploads import MAX_PAGES
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,11 @@ def merge_dossier(parts: Sequence[DossierPart]) -> MergedDossier:
     for part in parts:
         try:
             pdf_bytes = part.data if part.file_type == "pdf" else image_to_pdf(part.data)
-            reader = PdfReader(io.BytesIO(pdf_bytes))
+            reader = PdfReader(io.BytesIO(pdf_bytes), strict=True)
             if reader.is_encrypted:
                 raise ValueError("encrypted")
+            if len(reader.pages) > MAX_PAGES:
+                raise ValueError("too many pages")
             first = len(writer.pages)
             for page in reader.pages:
                 writer.add_page(page)
@@ -152,3 +155,22 @@ def merge_dossier(parts: Sequence[DossierPart]) -> MergedDossier:
     out = io.BytesIO()
     writer.write(out)
     return MergedDossier(data=out.getvalue(), pages=pages, skipped=tuple(skipped))
+
+
+def merge_contained(parts: Sequence[DossierPart]) -> MergedDossier:
+    """`merge_dossier` in a limited worker process (flows.contained): the parts are applicants' files.
+    Beyond the limits: `contained.Failed`."""
+    from flows import contained
+
+    answer, data = contained.run("merge_dossier", [part.data for part in parts],
+                                 {"parts": [[part.label, part.file_type] for part in parts]},
+                                 contained.Limits(cpu_seconds=60, memory_mb=1536, wall_seconds=120.0))
+    return MergedDossier(data=data, pages=int(answer["pages"]), skipped=tuple(str(s) for s in answer["skipped"]))
+
+
+def merge_task(args: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], bytes]:
+    """In the worker process: the merge."""
+    parts = [DossierPart(str(label), str(file_type), blob) for (label, file_type), blob in zip(args["parts"], blobs,
+                                                                                               strict=True)]
+    merged = merge_dossier(parts)
+    return {"pages": merged.pages, "skipped": list(merged.skipped)}, merged.data

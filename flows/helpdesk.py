@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
+import stat
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import jieba
@@ -28,6 +32,29 @@ from flows.kinds import all_filings
 from flows.schema import Filing
 
 jieba.setLogLevel(logging.WARNING)
+
+
+def private_cache_dir() -> Path:
+    """Where jieba keeps its dictionary cache: `<DATA_DIR>/cache/jieba`, owner-only (0700) and owned by this
+    process's user. jieba loads its cache with `marshal`; in the shared temp directory (its default) anyone on
+    the machine could plant one. A folder that is not ours or not private is not used: a fresh private
+    temporary one is (the cache is then rebuilt, about a second)."""
+    base = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[1] / "data" / "runtime")
+    folder = base / "cache" / "jieba"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077 == 0:
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="jieba-"))
+
+
+@cache
+def _jieba_ready() -> None:
+    jieba.dt.tmp_dir = str(private_cache_dir())
+    jieba.initialize()
 
 # Labels of the instruction fields, in reading order.
 FIELD_LABELS: tuple[tuple[str, str], ...] = (
@@ -145,6 +172,7 @@ def _normalise(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Words (jieba, search mode) plus character bigrams of Chinese runs, without stop words."""
     text = _normalise(text)
+    _jieba_ready()
     words = [w.strip() for w in jieba.lcut_for_search(text)]
     terms = [w for w in words if w and w not in _STOP_WORDS and _WORD.search(w)]
     terms += [part for w in terms if _MIXED.fullmatch(w) for part in _ALNUM_PART.findall(w)]  # "10mb" -> 10, mb

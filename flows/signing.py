@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ SIGNATURE_CHARS = 86  # 64 bytes, base64url without padding
 _REPO = Path(__file__).resolve().parent.parent
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
 @dataclass(frozen=True)
 class Claim:
     """What a certificate asserts, as printed on it and shown by the verification page."""
@@ -58,9 +62,9 @@ class Claim:
         fields = (self.code, self.number, self.unit_name, self.credit_code, self.kind, self.issued_on.isoformat())
         lines = [CONTEXT]
         for value in fields:
-            text = unicodedata.normalize("NFC", value.strip())
-            if "\n" in text or "\r" in text:
-                raise ValueError("a signed field cannot hold a line break")
+            # A line break inside a field (a unit name typed with one) is read as a space: the lines stay the
+            # fields, and a name without one signs exactly as before.
+            text = _LINE_BREAKS.sub(" ", unicodedata.normalize("NFC", value.strip()))
             lines.append(text)
         return "\n".join(lines).encode("utf-8")
 

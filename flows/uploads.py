@@ -31,6 +31,8 @@ MAX_PIXELS = 40_000_000
 MAX_PDF_DECODED_BYTES = 400_000_000
 # Indirect objects one PDF may hold; a real document of a few thousand pages stays far below.
 MAX_PDF_OBJECTS = 500_000
+# Pages one material may have: a licence, a roster or a set of contracts stays far below.
+MAX_PAGES = 300
 
 FILE_TYPES = ("pdf", "jpeg", "png")
 
@@ -103,6 +105,14 @@ _XFA_PDF = (
     "文件是含脚本的动态表单（XFA 表单），出于安全原因不能接收。"
     "请用“打印为 PDF”的方式另存为普通 PDF 后上传。"
 )
+
+
+_CORRUPT_FILE = "文件已损坏或不完整，无法打开。请重新导出或重新扫描后上传。"
+
+
+def _too_many_pages(pages: int) -> str:
+    return (f"文件共 {pages} 页，超过每项材料 {MAX_PAGES} 页的上限。"
+            "请只保留本项材料需要的页面，或拆分后重新上传。")
 
 
 class _CorruptStream(Exception):
@@ -179,11 +189,35 @@ def check_upload(data: bytes, filename: str, *, allowed: Sequence[str], max_byte
         raise FileRefused(f"该文件扩展名为 {shown_ext}，但实际内容是 {_LABEL[real]}。{advice}")
 
     sha256 = hashlib.sha256(data).hexdigest()
+    # The content is parsed in a limited worker process (flows.contained), never in the server's.
     if real == "pdf":
-        pages = _check_pdf(data)
-        return CheckedFile("pdf", _MIME["pdf"], len(data), pages, None, None, sha256)
-    width, height = _check_image(data, real)
-    return CheckedFile(real, _MIME[real], len(data), None, width, height, sha256)
+        answer = _contained("check_pdf", data, {})
+        return CheckedFile("pdf", _MIME["pdf"], len(data), int(answer["pages"]), None, None, sha256)
+    answer = _contained("check_image", data, {"real": real})
+    return CheckedFile(real, _MIME[real], len(data), None, int(answer["width"]), int(answer["height"]), sha256)
+
+
+def _contained(task: str, data: bytes, args: dict[str, Any]) -> dict[str, Any]:
+    from flows import contained
+
+    try:
+        answer, _ = contained.run(task, [data], args)
+    except contained.Refused as refusal:
+        raise FileRefused(str(refusal)) from None
+    except contained.Failed as failure:
+        raise FileRefused(_COMPLEX_PDF if failure.limit else _CORRUPT_FILE) from None
+    return answer
+
+
+def check_pdf_task(_args: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], bytes]:
+    """In the worker process (flows.contained): the PDF check."""
+    return {"pages": _check_pdf(blobs[0])}, b""
+
+
+def check_image_task(args: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], bytes]:
+    """In the worker process (flows.contained): the picture check."""
+    width, height = _check_image(blobs[0], str(args["real"]))
+    return {"width": width, "height": height}, b""
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -249,6 +283,8 @@ def _check_pdf(data: bytes) -> int:
             pages = scan.count_pages()
             if pages == 0:
                 raise FileRefused("文件中没有任何页面。请检查文件后重新上传。")
+            if pages > MAX_PAGES:
+                raise FileRefused(_too_many_pages(pages))
             scan.check_all_objects()
         except FileRefused:
             raise

@@ -8,11 +8,11 @@ import streamlit as st
 
 from flows.clock import show, today
 from flows.deadlines import library_covers
-from flows.errors import DomainError
+from flows.errors import DomainError, FieldError
 from flows.regions import get_regions
 from flows.review import ROLE_LABELS, Role
 from flows.screening import CATEGORIES, CATEGORY_LABELS, OUTCOME_LABELS, SourceFailed
-from flows.screening_network import NetworkSource
+from flows.screening_network import NetworkSource, Transport, check_address
 from store import admin
 from store.demo import DEMO_IDS
 from store.outbox import channels_from_env, failures, outbox_counts, send_pending
@@ -242,12 +242,17 @@ with screening_tab:
         choice = st.radio("比对数据来源", list(SOURCE_LABELS), index=list(SOURCE_LABELS).index(source),
                           format_func=SOURCE_LABELS.__getitem__, horizontal=True)
         url = st.text_input("公安网比对服务地址", value=get_setting(engine(), "screening_network_url", ""),
-                            placeholder="http://…/compare")
+                            placeholder="https://…/compare")
         source_saved = st.form_submit_button("保存来源设置")
     if source_saved:
-        set_setting(engine(), "screening_source", choice, actor_id=me)
-        set_setting(engine(), "screening_network_url", url.strip(), actor_id=me)
-        done(f"比对数据来源已设为“{SOURCE_LABELS[choice]}”。")
+        try:
+            checked_url = check_address(url, Transport.from_environment()) if url.strip() else ""
+        except FieldError as refused:
+            show_error(refused.message)
+        else:
+            set_setting(engine(), "screening_source", choice, actor_id=me)
+            set_setting(engine(), "screening_network_url", checked_url, actor_id=me)
+            done(f"比对数据来源已设为“{SOURCE_LABELS[choice]}”。")
     if st.button("测试公安网比对服务", key="test_network"):
         target_url = get_setting(engine(), "screening_network_url", "")
         if not target_url:

@@ -23,7 +23,7 @@ assert account is not None
 set_feedback_context(step="我的办件")
 st.title("我的办件")
 if account.unit_name:
-    st.caption(account.unit_name)
+    st.caption(md_escape(account.unit_name))
 
 
 def uow() -> SqlUnitOfWork:

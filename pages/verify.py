@@ -4,19 +4,15 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from flows import signing
-from store.verification import MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, delay_after, lookup
+from flows import clock, signing
+from store.verification import LIMITER, MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, lookup
 from ui import applicant_view as view
 from ui.layout import page_setup, set_feedback_context
-from ui.session import engine
+from ui.session import address, engine
 from ui.text import md_escape
 
-FAILURES = "verify_failures"
-LAST_FAILURE = "verify_last_failure"
 RESULT = "verify_result"
 
 account = page_setup("证书核验", page_id="verify", public=True)
@@ -27,18 +23,13 @@ st.write("输入备案证明、撤销备案证明或审核意见书上的验证�
 
 
 def wait_left() -> int:
-    """Seconds this visitor still has to wait after repeated failed look-ups (0: may look up now)."""
-    failures = int(st.session_state.get(FAILURES, 0))
-    needed = delay_after(failures)
-    if not needed:
-        return 0
-    elapsed = time.monotonic() - float(st.session_state.get(LAST_FAILURE, 0.0))
-    return max(0, int(needed - elapsed + 0.999))
+    """Seconds this client address still has to wait (repeated failures, or too many look-ups): counted per
+    address for the whole server (store.verification.LIMITER), so a reload or a new tab does not reset it."""
+    return LIMITER.wait_left(address(), clock.now())
 
 
-def failed() -> None:
-    st.session_state[FAILURES] = int(st.session_state.get(FAILURES, 0)) + 1
-    st.session_state[LAST_FAILURE] = time.monotonic()
+def attempted(*, failed: bool) -> None:
+    LIMITER.attempted(address(), clock.now(), failed=failed)
 
 
 def check(code: str, signature: str | None = None) -> None:
@@ -47,8 +38,7 @@ def check(code: str, signature: str | None = None) -> None:
         st.session_state[RESULT] = ("wait", left)
         return
     result = lookup(engine(), code, signature=signature, actor_id=account.user_id if account else None)
-    if result is None or result.signature == "invalid":
-        failed()
+    attempted(failed=result is None or result.signature == "invalid")
     st.session_state[RESULT] = ("done", result)
 
 
@@ -58,8 +48,7 @@ def check_pdf(data: bytes) -> None:
         st.session_state[RESULT] = ("wait", left)
         return
     checked = check_file(engine(), data, actor_id=account.user_id if account else None)
-    if checked.outcome != "match":
-        failed()
+    attempted(failed=checked.outcome != "match")
     st.session_state[RESULT] = ("file", checked)
 
 
@@ -117,7 +106,7 @@ outcome = st.session_state.get(RESULT)
 if outcome is not None:
     state, value = outcome
     if state == "wait":
-        st.warning(f"查询失败次数较多，为防止恶意查询，请{value}秒后再试。", icon=":material/hourglass_top:")
+        st.warning(f"查询失败次数或查询次数较多，为防止恶意查询，请{value}秒后再试。", icon=":material/hourglass_top:")
     elif state == "file":
         show_file(value)
     else:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import Session, col, select
 
+from flows.abuse import AddressLimiter, Rule
 from flows.errors import DomainError
 from flows.regions import get_regions
 from store import audit
 from store.db import write_session
 from store.models import Case, Feedback, Unit, User
+
+# Feedback without an account: at most this many per client address and hour (flows.abuse: in memory, so a
+# reload does not reset it and no row is written to count).
+ANONYMOUS_PER_HOUR = 10
+ANONYMOUS_LIMITER = AddressLimiter(Rule(free_failures=1_000_000, attempts=ANONYMOUS_PER_HOUR,
+                                        window=timedelta(hours=1)))
 
 RATINGS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 STATUSES = {"new": "新提交", "accepted": "已采纳", "done": "已完成", "declined": "未采纳"}

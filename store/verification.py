@@ -11,19 +11,17 @@ down by `delay_after`.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows import signing
+from flows import clock, contained, signing
+from flows.abuse import AddressLimiter, Aggregate, Rule
 from flows.clock import local_date
 from flows.kinds import all_filings
 from store import audit
@@ -45,6 +43,12 @@ _SEPARATORS = re.compile(r"[\s\-_\u2010-\u2015\u2212\u30fc\uff0d]+")
 # Failed look-ups a visitor may make before each further look-up is delayed.
 FREE_FAILURES = 5
 MAX_DELAY_S = 60
+# Anonymous look-ups, counted in this process and written as one audit entry per batch.
+ANONYMOUS_LOOKUPS = Aggregate()
+# Failed look-ups slow a client address down; a cap on look-ups per address stops a flood (pages/verify.py).
+LIMITER = AddressLimiter(Rule(free_failures=FREE_FAILURES, max_delay_s=MAX_DELAY_S))
+# A visitor's file: read with less than an applicant's upload gets.
+READ_LIMITS = contained.Limits(cpu_seconds=5, memory_mb=768, wall_seconds=30.0)
 
 
 @dataclass(frozen=True)
@@ -123,24 +127,47 @@ def _outcome(result: VerificationResult | None, wanted: str) -> str:
 
 def lookup(engine: Engine, code: str, *, signature: str | None = None,
            actor_id: int | None = None) -> VerificationResult | None:
-    """The certificate with exactly this code (after normalising), or None; the look-up is audited.
+    """The certificate with exactly this code (after normalising), or None. A logged-in person's look-up is
+    audited one by one; anonymous ones are counted and written in aggregate (`ANONYMOUS_LOOKUPS`).
 
     `signature` (from the QR link) is checked against the archived claim: the result says whether
     it is the organ's signature of exactly what the archive holds."""
     wanted = normalise(code)
-    with write_session(engine) as session:
+    with Session(engine) as session:  # a read: an anonymous look-up opens no write transaction
         found = _find(session, wanted) if _CODE.fullmatch(wanted) else None
-        result = found.result if found else None
-        if found is not None and signature is not None:
-            good = signing.verify(found.claim, signature)
-            result = replace(found.result, signature="valid" if good else "invalid")
-        outcome = _outcome(result, wanted)
-        detail: dict[str, object] = {"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)}
-        if signature is not None:
-            detail["signed"] = True
+    result = found.result if found else None
+    if found is not None and signature is not None:
+        good = signing.verify(found.claim, signature)
+        result = replace(found.result, signature="valid" if good else "invalid")
+    outcome = _outcome(result, wanted)
+    if actor_id is None:  # anonymous: counted, and written in aggregate (flows.abuse)
+        batch = ANONYMOUS_LOOKUPS.add(outcome + ("_signed" if signature is not None else ""), clock.now())
+        if batch is not None:
+            _write_counts(engine, batch)
+        return result
+    detail: dict[str, object] = {"outcome": outcome, "code_hash": code_fingerprint(wanted), "length": len(wanted)}
+    if signature is not None:
+        detail["signed"] = True
+    with write_session(engine) as session:
         audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification", detail=detail)
         session.commit()
     return result
+
+
+def _write_counts(engine: Engine, batch: tuple[datetime, dict[str, int]]) -> None:
+    since, counts = batch
+    with write_session(engine) as session:
+        audit.append(session, actor_id=None, action="verify_certificate_counts", subject="verification",
+                     detail={"since": since.isoformat(timespec="seconds"), "counts": counts,
+                             "total": sum(counts.values())})
+        session.commit()
+
+
+def flush_anonymous_counts(engine: Engine) -> None:
+    """Write the anonymous look-ups counted so far (at shutdown, and by tests)."""
+    batch = ANONYMOUS_LOOKUPS.flush()
+    if batch is not None:
+        _write_counts(engine, batch)
 
 
 # ------------------------------------------------------------------ a PDF file against the archive
@@ -159,13 +186,14 @@ class FileCheck:
 
 
 def printed_codes(data: bytes) -> list[str]:
-    """Verification codes printed in a PDF (after 验证码：, or in the printed link), normalised."""
+    """Verification codes printed in a PDF (after 验证码：, or in the printed link), normalised. The file is
+    a visitor's: it is read (strict pypdf) in a limited worker process (flows.contained); a file it cannot
+    read within the limits has no codes."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        text = "".join(page.extract_text() or "" for page in reader.pages[:10])
-    except (PyPdfError, ValueError, TypeError, KeyError, OSError):
+        answer, _ = contained.run("printed_text", [data], limits=READ_LIMITS)
+    except (contained.Refused, contained.Failed):
         return []
-    compact = re.sub(r"\s+", "", text)
+    compact = re.sub(r"\s+", "", str(answer.get("text", "")))
     seen: list[str] = []
     for match in (*_PRINTED_CODE.finditer(compact), *_LINK_CODE.finditer(compact)):
         code = normalise(match.group(1))
@@ -175,26 +203,32 @@ def printed_codes(data: bytes) -> list[str]:
 
 
 def check_file(engine: Engine, data: bytes, *, actor_id: int | None = None) -> FileCheck:
-    """Is this PDF the certificate as issued? Compared byte for byte (SHA-256) with the archive; audited."""
+    """Is this PDF the certificate as issued? Compared byte for byte (SHA-256) with the archive first; only a
+    file matching no issued document is read (in a worker process, outside any transaction) for the codes it
+    prints. Audited."""
     digest = hashlib.sha256(data).hexdigest()
-    check: FileCheck
-    with write_session(engine) as session:
-        if not data or len(data) > MAX_FILE_BYTES or not data[:1024].lstrip().startswith(b"%PDF-"):
-            check = FileCheck("unreadable")
-        else:
+    check: FileCheck | None = None
+    if not data or len(data) > MAX_FILE_BYTES or not data[:1024].lstrip().startswith(b"%PDF-"):
+        check = FileCheck("unreadable")
+    else:
+        with Session(engine) as session:
             row = session.exec(select(Document, Case).join(Case, col(Case.id) == col(Document.case_id))
                                .where(Document.sha256 == digest, col(Document.verification_code).is_not(None))
                                ).first()
             if row is not None:
                 check = FileCheck("match", _found(*row).result)
-            else:
-                check = FileCheck("not_found")
-                for code in printed_codes(data):
-                    found = _find(session, code)
-                    if found is not None:
-                        check = FileCheck("mismatch", found.result)
-                        break
+    codes = printed_codes(data) if check is None else []
+    with write_session(engine) as session:
+        if check is None:
+            check = FileCheck("not_found")
+            for code in codes:
+                found = _find(session, code)
+                if found is not None:
+                    check = FileCheck("mismatch", found.result)
+                    break
         audit.append(session, actor_id=actor_id, action="verify_certificate", subject="verification",
                      detail={"outcome": f"file_{check.outcome}", "file_sha256": digest[:16], "size": len(data)})
         session.commit()
     return check
+
+

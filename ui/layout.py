@@ -13,10 +13,10 @@ from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
 from store.admin import config_overrides
 from store.bootstrap import has_demo_data
-from store.feedback import RATINGS, add_feedback
+from store.feedback import ANONYMOUS_LIMITER, RATINGS, add_feedback
 from store.reports import warm_up_in_background
 from ui import portal
-from ui.session import current_account, engine, holds_session_cookie, logout_button
+from ui.session import address, current_account, engine, holds_session_cookie, logout_button
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
@@ -90,7 +90,8 @@ def _sidebar(account: Account | None) -> None:
         st.divider()
         if account is not None:
             who = account.unit_name or account.display_name
-            st.caption(f"{ROLE_LABELS[account.role]}  \n{who}" if who != ROLE_LABELS[account.role] else who)
+            st.caption(f"{ROLE_LABELS[account.role]}  \n{md_escape(who)}" if who != ROLE_LABELS[account.role]
+                       else md_escape(who))
         if account is not None or holds_session_cookie():  # a dead or refused session's cookie goes too
             logout_button()
 
@@ -159,7 +160,12 @@ def _feedback_control(account: Account | None) -> None:
                 st.error("请填写反馈内容。")
             elif len(text.strip()) > FEEDBACK_MAX:
                 st.error(f"反馈内容最多{FEEDBACK_MAX}个字，您填写了{len(text.strip())}个字，请精简后再提交。")
+            elif account is None and (wait := ANONYMOUS_LIMITER.wait_left(address(), clock.now())):
+                st.error(f"本网络提交的反馈过于频繁，请约{max(1, (wait + 59) // 60)}分钟后再提交。"
+                         "登录后提交不受此限制。")
             else:
+                if account is None:
+                    ANONYMOUS_LIMITER.attempted(address(), clock.now(), failed=False)
                 add_feedback(engine(), user_id=account.user_id if account else None,
                              page=str(st.session_state.get("page_id", "")),
                              step=str(st.session_state.get("feedback_step", "")),

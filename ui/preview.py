@@ -7,83 +7,53 @@ cached by (sha256, page). Filenames come from applicants and are shown as plain 
 from __future__ import annotations
 
 import functools
-import io
-import threading
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pypdfium2 as pdfium
 import streamlit as st
-from PIL import Image, ImageOps
 
+from flows import contained
 from flows.clock import show
 from flows.disclosure import Look
-from flows.dossier import DossierPart, merge_dossier
+from flows.dossier import DossierPart, merge_contained
 from flows.ports import MaterialView
 from store import blobs
 
 PREVIEW_WIDTH_PX = 1000
 FIRST_PAGES = 2
 IMAGE_WIDTH_PX = 640
-MAX_IMAGE_PIXELS = 60_000_000
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
 # Records an officer's look (flows.disclosure) before the file is handed over; None: nothing to record
 # (an applicant's own files).
 Recorder = Callable[[Look, Mapping[str, Any]], None]
 
-# PDFium is not thread-safe and Streamlit runs each session in its own thread.
-_PDFIUM = threading.Lock()
+# Every file is opened in a limited worker process (flows.contained), never in the server's: a crafted
+# file costs its own process, which the limits end (the preview then says it cannot show it).
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def pdf_page_count(sha256: str) -> int:
-    with _PDFIUM:
-        document = pdfium.PdfDocument(blobs.get(sha256))
-        try:
-            return len(document)
-        finally:
-            document.close()
+    answer, _ = contained.run("pdf_page_count", [blobs.get(sha256)])
+    return int(answer["pages"])
 
 
 @st.cache_data(max_entries=400, show_spinner=False)
 def pdf_page_png(sha256: str, page: int, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
     """Page `page` (0-based) of a stored PDF as a PNG about `width_px` wide."""
-    with _PDFIUM:
-        document = pdfium.PdfDocument(blobs.get(sha256))
-        try:
-            pdf_page = document[page]
-            scale = min(4.0, max(0.2, width_px / max(1.0, pdf_page.get_width())))
-            image = pdf_page.render(scale=scale).to_pil()
-            pdf_page.close()
-        finally:
-            document.close()
-    image = ImageOps.expand(image.convert("RGB"), border=2, fill=(180, 188, 200))  # white pages need an edge
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return out.getvalue()
+    return contained.run("pdf_page_png", [blobs.get(sha256)], {"page": page, "width_px": width_px})[1]
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
 def image_preview(sha256: str, max_px: int = 1600) -> bytes:
     """A stored picture turned upright (EXIF) and scaled down for the screen, as JPEG."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(blobs.get(sha256))) as opened:
-            if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                raise ValueError("image too large")
-            image = ImageOps.exif_transpose(opened).convert("RGB")
-    image.thumbnail((max_px, max_px))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
+    return contained.run("image_preview", [blobs.get(sha256)], {"max_px": max_px})[1]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def merged_pdf(parts: tuple[tuple[str, str, str], ...]) -> bytes:
     """The dossier PDF of these (label, file type, sha256) parts, in order."""
-    return merge_dossier([DossierPart(label, file_type, blobs.get(sha)) for label, file_type, sha in parts]).data
+    return merge_contained([DossierPart(label, file_type, blobs.get(sha)) for label, file_type, sha in parts]).data
 
 
 def recorded(fetch: Callable[[], bytes], record: Recorder | None, look: Look,

@@ -22,6 +22,7 @@ from store.db import default_engine
 from store.identity import SqlIdentityStore
 from web.clients import client_address
 from web.cookies import SESSION_COOKIE, VISITOR_COOKIE
+from web.headers import LOGIN_SUBMIT_SCRIPT
 
 RECHECK_SECONDS = 30.0
 NO_COOKIES = "浏览器未允许本网站使用Cookie，无法保持登录。请在浏览器设置中允许本网站的Cookie后刷新页面。"
@@ -128,7 +129,7 @@ def finish_login(user_id: int, *, second_factor: bool, next_path: str) -> None:
     form = (f'<form id="baoan-login" method="post" action="/auth/session">'
             f'<input type="hidden" name="ticket" value="{html.escape(ticket)}">'
             '<button type="submit">如果页面没有自动跳转，请点击这里继续</button></form>')
-    st.html(form + "<script>document.getElementById('baoan-login').submit();</script>",
+    st.html(form + f"<script>{LOGIN_SUBMIT_SCRIPT}</script>",
             unsafe_allow_javascript=True)
     st.stop()
 

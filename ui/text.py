@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# Streamlit's Markdown turns bare addresses into links even when escaped (https://…, www.…, a@b.c: checked in
+# Chromium). An invisible WORD JOINER (U+2060) after "scheme:", after "www" and before "@" stops that.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
 
 
 def md_escape(text: object) -> str:
     """Escape Markdown/HTML so the text shows exactly as typed, never as a link, image or markup."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
+    return _MARKDOWN.sub(r"\\\1", unlinked).replace("\n", "  \n")

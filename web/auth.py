@@ -28,10 +28,14 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def same_origin(request: Request) -> bool:
-    """No Origin header (an older client), or one naming this very host."""
+    """No Origin header (an older client), or one naming this very host. Under `Referrer-Policy: no-referrer`
+    (web/headers.py) browsers send `Origin: null` even for the page's own form: then the browser's own
+    `Sec-Fetch-Site` (no page script can set it) must say same-origin."""
     origin = request.headers.get("origin")
     if origin is None:
         return True
+    if origin == "null":
+        return request.headers.get("sec-fetch-site") == "same-origin"
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 

@@ -1,7 +1,8 @@
 """What the server does once at start, before its first visitor: open the database (migrated once, see
 store.db.default_engine) and load the progress report's read model in the background, so that no
 officer's first page waits for either. At start and at shutdown it writes a signed checkpoint of the
-audit log outside the database (store/audit.py): the first one also records where the keyed chain began."""
+audit log outside the database (store/audit.py): the first one also records where the keyed chain began.
+At shutdown, first, the anonymous verification look-ups still only counted are written to the audit log."""
 
 from __future__ import annotations
 
@@ -35,4 +36,8 @@ def _warm_up() -> None:
 async def lifespan(_app: object) -> AsyncIterator[None]:
     threading.Thread(target=_warm_up, name="start-up warm-up", daemon=True).start()
     yield
+    from store.db import default_engine
+    from store.verification import flush_anonymous_counts
+
+    flush_anonymous_counts(default_engine())  # the anonymous look-ups counted since the last batch
     _checkpoint("shutdown")

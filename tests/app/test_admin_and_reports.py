@@ -270,6 +270,25 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
     assert "请先填写并保存比对服务地址" in texts(at)
 
 
+@pytest.mark.parametrize(("typed", "says"), [("http://10.0.0.8/compare", "加密传输"),
+                                             ("file:///etc/passwd", "加密传输"),
+                                             ("https://evil.example/compare", "不在允许的主机名单")])
+def test_the_screening_address_field_refuses_other_schemes_and_hosts_in_chinese(
+    app_world: World, administrator: Account, monkeypatch: pytest.MonkeyPatch, typed: str, says: str,
+) -> None:
+    monkeypatch.setenv("SCREENING_ALLOWED_HOSTS", "compare.police.net")
+    at = open_page("pages/admin.py", administrator)
+    at.text_input[[t.label for t in at.text_input].index("公安网比对服务地址")].input(typed)
+    at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert says in texts(at)
+    assert screening.get_setting(app_world.engine, "screening_network_url", "") == ""  # nothing saved
+    at.text_input[[t.label for t in at.text_input].index("公安网比对服务地址")].input(
+        "https://compare.police.net/compare")
+    at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
+    assert screening.get_setting(app_world.engine, "screening_network_url", "") == "https://compare.police.net/compare"
+
+
 @pytest.mark.parametrize("who", ["province", "prefecture", "applicant"])
 def test_only_the_administrator_opens_the_admin_page(app_world: World, who: str) -> None:
     assert "您无权访问此页面。" in texts(open_page("pages/admin.py", getattr(app_world, who)))

@@ -3,6 +3,7 @@ province's feedback inbox, driven through Streamlit's AppTest."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -290,10 +291,11 @@ def test_repeated_failures_slow_the_visitor_down(app_world: World) -> None:
     at = _verify(typed="ZZZZZZZZZZZZZZZZZZZZZZZZZ1")
     for _ in range(FREE_FAILURES - 1):
         at = _verify(typed="ZZZZZZZZZZZZZZZZZZZZZZZZZ1", at=at)
-    assert at.session_state["verify_failures"] == FREE_FAILURES
     at = _verify(typed=code, at=at)  # even a right code waits
     shown = texts(at)
     assert "请" in shown and "秒后再试" in shown and "真实有效" not in shown
+    reloaded = _verify(typed=code)  # a reload (a new session) from the same address: still waits
+    assert "秒后再试" in texts(reloaded) and "真实有效" not in texts(reloaded)
 
 
 # ------------------------------------------------------------------ feedback inbox
@@ -406,3 +408,44 @@ def test_my_cases_shows_ten_at_a_time_and_filters_by_who_holds_the_case(app_worl
     assert filed.number in shown and not [b for b in at.button if b.label.startswith("显示更多")]
     at.radio(key="case-filter").set_value("办理中").run()
     assert "没有符合条件的办件。" in texts(at)
+
+
+def test_anonymous_feedback_is_limited_per_address_across_reloads(app_world: World,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.abuse import Rule
+    from store import feedback
+
+    monkeypatch.setattr(feedback.ANONYMOUS_LIMITER, "rule", Rule(free_failures=1_000_000, attempts=2))
+
+    def send(text: str) -> AppTest:
+        at = _open_page("pages/verify.py", None)  # a fresh session each time: a reload
+        at.text_area(key="feedback_text_0").input(text)
+        at.button[[b.label for b in at.button].index("提交反馈")].click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    send("第一条")
+    send("第二条")
+    refused = send("第三条")
+    assert "反馈过于频繁" in texts(refused)
+    assert sorted(f.text for f in list_feedback(app_world.engine)) == ["第一条", "第二条"]
+
+
+def test_a_unit_name_with_a_line_break_is_approved_and_its_certificate_verifies(app_world: World) -> None:
+    from sqlmodel import Session
+
+    from store.models import Case
+
+    case = submitted(app_world, "C", today=clock.today())
+    with Session(app_world.engine) as session:  # a name stored before the one-line rule, or by another path
+        row = session.get(Case, case.id)
+        assert row is not None
+        row.unit_name = "哈密\n换行物业有限公司"
+        session.add(row)
+        session.commit()
+        version = row.version
+    case = dataclasses.replace(case, version=version)
+    # Signing the certificate at approval used to raise here.
+    filed = _act(app_world, case, ("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE))
+    at = _verify(code=_code(app_world, filed))
+    assert "真实有效" in texts(at)

@@ -228,3 +228,18 @@ def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_
         assert "试运行期间" not in texts(at)  # the pilot has ended: no notice
     finally:
         set_overrides({})
+
+
+def test_a_60000_page_pdf_is_refused_at_the_upload_field_with_the_page_cap(app_world: World) -> None:
+    from tests.unit.test_contained import many_pages
+
+    at = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "__end__")
+    at.run()
+    at.get("file_uploader")[0].set_value(("licence.pdf", many_pages(60_000), "application/pdf")).run()
+    shown = texts(at)
+    assert "文件共 60000 页，超过每项材料 300 页的上限" in shown.replace("\\", "") and "法人资格证明" in shown
+    assert not at.exception
+    with app_world.uow() as uow:
+        assert uow.materials(case_id) == []

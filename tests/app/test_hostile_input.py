@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -540,3 +541,27 @@ def test_the_assistant_page_refuses_hostile_text_at_a_typed_question_without_a_t
         assert "Traceback" not in shown
     with app_world.uow() as uow:
         assert "principal_id" not in uow.answers(case_id)
+
+
+def test_a_hostile_unit_and_display_name_show_as_text_in_the_sidebar_greeting_and_my_cases(app_world: World) -> None:
+    from sqlmodel import Session
+
+    from store.models import Unit, User
+
+    name = "**加粗**[点我](https://evil.example)"
+    with Session(app_world.engine) as session:
+        user = session.get(User, app_world.applicant.user_id)
+        assert user is not None and user.unit_id is not None
+        unit = session.get(Unit, user.unit_id)
+        assert unit is not None
+        user.display_name, unit.name = name, name
+        session.add(user)
+        session.add(unit)
+        session.commit()
+    account = replace(app_world.applicant, unit_name=name, display_name=name)
+    home = open_page("streamlit_app.py", account)
+    assert _shown_as_text(home, name)
+    assert any(md_escape(name) in str(e.value) for e in home.subheader)  # the greeting
+    assert any(md_escape(name) in str(e.value) for e in home.sidebar.caption)
+    cases_page = open_page("pages/my_cases.py", account)
+    assert _shown_as_text(cases_page, name)

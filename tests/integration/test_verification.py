@@ -104,13 +104,12 @@ def test_a_cancelled_filing_verifies_as_cancelled(engine: Engine) -> None:
 def test_every_look_up_is_audited_with_its_outcome_and_without_the_code(engine: Engine) -> None:
     world = make_world(engine)
     _, code = _filed(world)
-    lookup(engine, code)
     lookup(engine, "AAAAAAAAAAAAAAAAAAAAAAAAAA", actor_id=world.applicant.user_id)
-    lookup(engine, "")
+    lookup(engine, code, actor_id=world.applicant.user_id)
     entries = _verify_entries(engine)
-    assert [e.detail["outcome"] for e in entries] == ["found_valid", "not_found", "empty"]
-    assert entries[0].detail["code_hash"] == code_fingerprint(code)
-    assert entries[1].actor_id == world.applicant.user_id
+    assert [e.detail["outcome"] for e in entries] == ["not_found", "found_valid"]
+    assert entries[1].detail["code_hash"] == code_fingerprint(code)
+    assert entries[0].actor_id == world.applicant.user_id
     for entry in entries:
         dumped = str(entry.detail) + entry.subject
         assert code not in dumped and code[:8] not in dumped
@@ -119,6 +118,28 @@ def test_every_look_up_is_audited_with_its_outcome_and_without_the_code(engine: 
 
     with Session(engine) as session:
         assert verify_chain(session) is None
+
+
+def test_anonymous_look_ups_are_counted_and_written_in_aggregate_not_one_entry_each(engine: Engine) -> None:
+    from store.models import AuditEntry as Entry
+    from store.verification import flush_anonymous_counts
+
+    world = make_world(engine)
+    _, code = _filed(world)
+    with Session(engine) as session:
+        before = len(session.exec(select(Entry)).all())
+    for _ in range(3):
+        lookup(engine, code)
+    lookup(engine, "AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    lookup(engine, "")
+    with Session(engine) as session:
+        assert len(session.exec(select(Entry)).all()) == before  # five anonymous look-ups: no write at all
+    flush_anonymous_counts(engine)
+    with Session(engine) as session:
+        written = session.exec(select(Entry).where(Entry.action == "verify_certificate_counts")).all()
+    assert len(written) == 1
+    assert written[0].detail["counts"] == {"empty": 1, "found_valid": 3, "not_found": 1}
+    assert code not in str(written[0].detail)
 
 
 def test_failures_are_free_at_first_then_delayed_more_and_more_up_to_a_cap() -> None:
@@ -190,8 +211,12 @@ def test_a_forged_or_changed_signature_does_not_verify(engine: Engine) -> None:
     # A made-up code with a copied signature is simply not found.
     changed = code[:5] + ("A" if code[5] != "A" else "B") + code[6:]
     assert lookup(engine, changed, signature=sig) is None
-    outcomes = [e.detail["outcome"] for e in _verify_entries(engine)]
-    assert outcomes == ["bad_signature"] * 4 + ["not_found"]
+    from store.verification import flush_anonymous_counts
+
+    flush_anonymous_counts(engine)  # anonymous look-ups reach the audit log counted, in one entry
+    with Session(engine) as session:
+        counted = session.exec(select(AuditEntry).where(AuditEntry.action == "verify_certificate_counts")).all()
+    assert [e.detail["counts"] for e in counted] == [{"bad_signature_signed": 4, "not_found_signed": 1}]
 
 
 def test_an_archive_row_changed_behind_the_products_back_fails_its_signature(engine: Engine) -> None:
@@ -321,3 +346,30 @@ def test_the_page_compares_an_uploaded_pdf_with_the_archive(data_dir: Path) -> N
     finally:
         default_engine().dispose()
         default_engine.cache_clear()
+
+
+def test_the_issued_pdf_is_matched_by_its_hash_without_being_read_and_a_crafted_one_is_contained(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows import contained
+    from store.verification import check_file
+    from tests.unit.test_contained import text_bomb
+
+    world = make_world(engine)
+    case, _code = _filed(world)
+    pdf = _certificate_pdf(world, case)
+    real_run = contained.run
+    reads: list[str] = []
+
+    def counting_run(task: str, *args: object, **kwargs: object) -> object:
+        reads.append(task)
+        return real_run(task, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(contained, "run", counting_run)
+    assert check_file(engine, pdf).outcome == "match"
+    assert reads == []  # the archive's SHA-256 matched: the visitor's file was never parsed
+
+    # A few KB that cost pypdf's text extraction many seconds of CPU: the worker's limit ends it; the
+    # visitor is told nothing was found, the page goes on.
+    assert check_file(engine, text_bomb(400_000)).outcome == "not_found"
+    assert reads == ["printed_text"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flows.config import get_config
@@ -175,3 +177,24 @@ def test_an_index_can_be_built_from_any_passages_so_texts_can_come_from_elsewher
     reply = index.answer("多久能办好", kind="X", region_code=None)
     assert reply.passage is not None and reply.passage.source == "《测试须知》·办理时限"
     assert reply.text == "根据《测试须知》·办理时限：“自收到材料之日起3个工作日内办结。”"
+
+
+def test_jiebas_cache_is_kept_owner_only_never_in_the_shared_temp_directory(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+    import tempfile
+
+    import jieba
+
+    from flows import helpdesk
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    folder = helpdesk.private_cache_dir()
+    assert folder == tmp_path / "data" / "cache" / "jieba"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    os.chmod(folder, 0o777)  # someone opened it up: not used any more
+    assert helpdesk.private_cache_dir() != folder
+    helpdesk.tokenize("保安服务公司设立许可")  # jieba loaded (or built) its dictionary
+    used = Path(str(jieba.dt.tmp_dir))
+    assert used != Path(tempfile.gettempdir()) and stat.S_IMODE(used.stat().st_mode) == 0o700

@@ -56,9 +56,14 @@ def test_another_key_and_malformed_signatures_do_not_verify(key: Ed25519PrivateK
         assert not signing.verify(CLAIM, bad, key.public_key()), bad
 
 
-def test_a_line_break_cannot_smuggle_another_field(key: Ed25519PrivateKey) -> None:
-    with pytest.raises(ValueError):
-        signing.sign(dataclasses.replace(CLAIM, unit_name="甲公司\n91650100MA77XXXX1A"), key)
+def test_a_line_break_cannot_smuggle_another_field_nor_stop_the_signing(key: Ed25519PrivateKey) -> None:
+    # A unit name typed with a line break used to crash certificate signing at approval.
+    broken = dataclasses.replace(CLAIM, unit_name="甲公司\r\n91650100MA77XXXX1A\u2028乙")
+    signature = signing.sign(broken, key)
+    assert signing.verify(broken, signature, key.public_key())
+    assert len(broken.canonical().split(b"\n")) == len(CLAIM.canonical().split(b"\n"))  # still one line per field
+    assert not signing.verify(dataclasses.replace(CLAIM, unit_name="甲公司"), signature, key.public_key())
+    assert signing.sign(CLAIM, key) == signing.sign(dataclasses.replace(CLAIM), key)  # names without one: as before
 
 
 def test_the_key_is_made_once_beside_the_data_private_and_reused(data_dir: Path) -> None:
