@@ -1,6 +1,6 @@
 """`make bench`: build the 100,000-case data set, measure every claim against its target, print the result.
 
-    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology,browser,login,precheck]
+    python -m bench [--only queue,state,report,pages,screening,certificate,upload,topology,browser,login,precheck,hostile]
                     [--db PATH] [--screening-size N] [--screening-budget SECONDS] [--cases N] [--precheck-size N]
 
 Everything is written under a temporary folder removed at the end (DATA_DIR and DATABASE_URL point
@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.common import Figure
 
 SECTIONS = ("queue", "state", "report", "pages", "screening", "certificate", "upload", "topology", "browser",
-            "login", "precheck")
+            "login", "precheck", "hostile")
 
 
 def _certificates() -> list[Figure]:
@@ -119,6 +119,9 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     section("topology", topology.run)
     section("login", logins.run)
     section("precheck", lambda: precheck.run(args.precheck_size))
+    from bench import hostile
+
+    section("hostile", hostile.run)
 
     print()
     print("== summary")

@@ -227,17 +227,17 @@ def _applicant_id(folder: Path) -> int:
     return account.user_id
 
 
-def _page_unchanged(folder: Path, pages: list[Specimen], reader: LimitedReader) -> list[Figure]:
+def page_slowdown(folder: Path, busy: Callable[[], object], doing: str, idle_label: str) -> list[Figure]:
+    """The assistant page's re-runs, idle and while `busy` runs over and over beside it (median, ratio)."""
     saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "PRECHECK_WORKER")}
     from store.db import default_engine
 
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'precheck-page.db'}"
-    os.environ["PRECHECK_WORKER"] = "off"  # the load comes from the reader below, not from a worker of the page's
+    os.environ["PRECHECK_WORKER"] = "off"  # the load comes from `busy`, not from a worker of the page's
     default_engine.cache_clear()  # type: ignore[attr-defined]
-    cycle = iter(pages * 100)
     try:
         idle = _page_runs(folder, None)
-        busy = _page_runs(folder, lambda: reader.read(next(cycle).image, request(pages[0])))
+        busy_runs = _page_runs(folder, busy)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -245,10 +245,15 @@ def _page_unchanged(folder: Path, pages: list[Specimen], reader: LimitedReader) 
             else:
                 os.environ[key] = value
         default_engine.cache_clear()  # type: ignore[attr-defined]
-    idle_ms, busy_ms = statistics.median(idle) * 1000, statistics.median(busy) * 1000
-    return [Figure("assistant page re-run, median, while OCR reads", busy_ms, "ms", idle_ms, "OCR idle"),
-            Figure("assistant page slowdown while OCR reads", busy_ms / idle_ms, "x", target=TARGET_SLOWDOWN,
-                   note=f"p95 {percentile(busy, 95) * 1000:.0f} ms vs {percentile(idle, 95) * 1000:.0f} ms idle")]
+    idle_ms, busy_ms = statistics.median(idle) * 1000, statistics.median(busy_runs) * 1000
+    return [Figure(f"assistant page re-run, median, while {doing}", busy_ms, "ms", idle_ms, idle_label),
+            Figure(f"assistant page slowdown while {doing}", busy_ms / idle_ms, "x", target=TARGET_SLOWDOWN,
+                   note=f"p95 {percentile(busy_runs, 95) * 1000:.0f} ms vs {percentile(idle, 95) * 1000:.0f} ms idle")]
+
+
+def _page_unchanged(folder: Path, pages: list[Specimen], reader: LimitedReader) -> list[Figure]:
+    cycle = iter(pages * 100)
+    return page_slowdown(folder, lambda: reader.read(next(cycle).image, request(pages[0])), "OCR reads", "OCR idle")
 
 
 # ------------------------------------------------------------------ the other engine

@@ -231,7 +231,7 @@ def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_
 
 
 def test_a_60000_page_pdf_is_refused_at_the_upload_field_with_the_page_cap(app_world: World) -> None:
-    from tests.unit.test_contained import many_pages
+    from bench.hostile_files import many_pages
 
     at = _start_c(app_world)
     case_id = _draft_id(app_world)

@@ -351,9 +351,9 @@ def test_the_page_compares_an_uploaded_pdf_with_the_archive(data_dir: Path) -> N
 def test_the_issued_pdf_is_matched_by_its_hash_without_being_read_and_a_crafted_one_is_contained(
     engine: Engine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from bench.hostile_files import text_bomb
     from flows import contained
     from store.verification import check_file
-    from tests.unit.test_contained import text_bomb
 
     world = make_world(engine)
     case, _code = _filed(world)

@@ -1,0 +1,47 @@
+"""Hostile files made on the spot, for the tests and `make bench`: a 60,000-page PDF (the review's 6 MB
+file) and a few-KB PDF whose text extraction costs a parser many seconds of CPU (the review's 74 KB one)."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+
+def many_pages(count: int) -> bytes:
+    """A valid PDF of `count` empty pages, written by hand (pypdf would take long to write 60,000)."""
+    offsets: list[int] = []
+    out = bytearray(b"%PDF-1.4\n")
+
+    def add(body: bytes) -> None:
+        offsets.append(len(out))
+        out.extend(f"{len(offsets)} 0 obj\n".encode() + body + b"\nendobj\n")
+
+    add(b"<< /Type /Catalog /Pages 2 0 R >>")
+    kids = b" ".join(f"{n} 0 R".encode() for n in range(3, 3 + count))
+    add(b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(count).encode() + b" >>")
+    for _ in range(count):
+        add(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>")
+    xref = len(out)
+    out.extend(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+    out.extend(b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets))
+    out.extend(f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return bytes(out)
+
+
+def text_bomb(operators: int) -> bytes:
+    """One page whose compressed content stream holds `operators` text operators: a few KB of file that costs
+    pypdf's text extraction many seconds of CPU (the review's crafted PDF was of this kind)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    content = DecodedStreamObject()
+    content.set_data(b"BT /F1 1 Tf " + b"(x) Tj 0 1 Td " * operators + b"ET")
+    page[NameObject("/Contents")] = writer._add_object(content.flate_encode(level=9))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
