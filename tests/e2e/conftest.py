@@ -68,6 +68,8 @@ class AppServer:
         env.pop("APP_BASE_URL", None)  # the server's own address on its port (web/base_url.py): S2 checks the QR link
         env.update(
             DATA_DIR=str(data_dir),
+            KEYS_DIR=str(data_dir.parent / "keys"),  # the keys beside the data (store/keys.py), as in production
+            AUDIT_DIR=str(data_dir.parent / "audit"),
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
             PYTHONUNBUFFERED="1",
             SMS_GATEWAY=sms_gateway_url,  # one-time codes go to the test's own HTTP SMS gateway
@@ -211,6 +213,18 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, sms_gateway: SmsGateway
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _server_keys(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that writes to the app's database itself (drafts, filings, audit entries) does it with the
+    server's keys: the answers it encrypts must be readable by the server, and its audit entries must chain
+    with the server's key."""
+    if "app_server" not in request.fixturenames:
+        return
+    server: AppServer = request.getfixturevalue("app_server")
+    monkeypatch.setenv("KEYS_DIR", server.env["KEYS_DIR"])
+    monkeypatch.setenv("AUDIT_DIR", server.env["AUDIT_DIR"])
 
 
 @pytest.fixture(scope="session")
