@@ -105,7 +105,7 @@ def test_files_go_only_to_a_live_session_allowed_to_see_the_case_and_officers_do
     cookie = session_cookie(app_server, engine, county.user_id)
     got, body = get(app_server, material, cookie)
     assert got.status == 200 and body[:3] == b"\xff\xd8\xff"
-    assert got.getheader("cache-control") == "no-store"
+    assert got.getheader("cache-control") == "no-store" and got.getheader("x-content-type-options") == "nosniff"
     disposition = got.getheader("content-disposition") or ""
     assert disposition.startswith("attachment;") and unquote(disposition.split("UTF-8''")[1]) == "营业执照.jpg"
     merged, data = get(app_server, dossier, cookie)
