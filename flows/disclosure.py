@@ -19,7 +19,7 @@ from typing import Any
 
 from flows.cases import load_visible
 from flows.errors import ActRefused
-from flows.ports import UnitOfWork
+from flows.ports import CaseView, MaterialView, UnitOfWork
 from flows.review import OFFICER_ROLES, Actor, Role
 
 # Who may reveal the full numbers of a case in their jurisdiction (REFERENCE.md §1-§3):
@@ -106,3 +106,17 @@ def record_export(uow: UnitOfWork, actor: Actor, look: Look, subject: str,
     with uow:
         uow.record(actor_id=actor.user_id, action=look.value, subject=subject, detail=entry)
         uow.commit()
+
+
+def case_files(uow: UnitOfWork, actor: Actor, case_id: int) -> tuple[CaseView, list[MaterialView]]:
+    """The case and its current materials, for a download by this person (the web/files.py routes): NotFound
+    when the case is not theirs to see (an applicant: only their own unit's; an officer: their jurisdiction)."""
+    with uow:
+        return load_visible(uow, actor, case_id), uow.materials(case_id)
+
+
+def record_download(uow: UnitOfWork, actor: Actor, case_id: int, look: Look,
+                    detail: Mapping[str, Any] | None = None) -> None:
+    """An officer's download recorded before the file is handed over; an applicant's own files are not."""
+    if actor.role in OFFICER_ROLES:
+        record_case_look(uow, actor, case_id, look, detail)

@@ -379,8 +379,8 @@ with answers_tab:
 with materials_tab:
     if missing := dossier.missing_materials():
         st.warning("以下必交材料没有文件：" + "、".join(missing))
-    draw_dossier_download(case, dossier.filing, dossier.materials, record=recorder)
-    draw_materials(dossier.filing, dossier.materials, highlight=open_items, record=recorder)
+    draw_dossier_download(case, dossier.materials)
+    draw_materials(dossier.filing, case.id, dossier.materials, highlight=open_items, record=recorder)
 with history_tab:
     draw_history(dossier.events, internal=True)
 with documents_tab:

@@ -239,7 +239,8 @@ def submitted_case(draft: Draft, *, key: str, full: bool = True) -> None:
     with tabs[0]:
         draw_answers(draft.filing, draft.answers, mask_personal=True, key=f"{key}-answers")
     with tabs[1]:
-        draw_materials(draft.filing, list(draft.materials.values()), preview=False, key=f"{key}-material")
+        draw_materials(draft.filing, draft.case.id, list(draft.materials.values()), preview=False,
+                       key=f"{key}-material")
     if not full:
         return
     with tabs[2]:

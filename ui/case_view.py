@@ -38,8 +38,9 @@ from flows.schema import ColType, Filing, QType, Question
 from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
 from store import blobs
-from ui.preview import Recorder, draw_material, merged_pdf, recorded
+from ui.preview import Recorder, download_link, draw_material, recorded
 from ui.text import md_escape
+from web.files import dossier_path
 
 EMPTY = "（未填写）"
 
@@ -206,7 +207,7 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
 
 
 # ------------------------------------------------------------------ materials
-def draw_materials(filing: Filing, materials: Sequence[MaterialView], *, preview: bool = True,
+def draw_materials(filing: Filing, case_id: int, materials: Sequence[MaterialView], *, preview: bool = True,
                    highlight: Collection[str] = (), key: str = "material", record: Recorder | None = None) -> None:
     """Every current material in the definition's order, previewed in the page, each downloadable."""
     order = {m.id: i for i, m in enumerate(filing.materials)}
@@ -217,27 +218,14 @@ def draw_materials(filing: Filing, materials: Sequence[MaterialView], *, preview
         label = labels.get(material.material_id, material.material_id)
         if material.material_id in highlight:
             label += " :orange-badge[待补正]"
-        draw_material(material, label, key=f"{key}-{material.id}", preview=preview, record=record)
+        draw_material(material, label, case_id=case_id, key=f"{key}-{material.id}", preview=preview, record=record)
 
 
-def dossier_parts(filing: Filing, materials: Sequence[MaterialView]) -> tuple[tuple[str, str, str], ...]:
-    """(label, file type, sha256) of every current material, in the definition's order."""
-    order = {m.id: i for i, m in enumerate(filing.materials)}
-    labels = {m.id: m.label for m in filing.materials}
-    ordered = sorted(materials, key=lambda m: (order.get(m.material_id, len(order)), m.id))
-    return tuple((labels.get(m.material_id, m.material_id), m.file_type, m.sha256) for m in ordered)
-
-
-def draw_dossier_download(case: CaseView, filing: Filing, materials: Sequence[MaterialView], *,
-                          record: Recorder | None = None) -> None:
-    """One button: all current materials merged into one PDF, built when clicked (and recorded)."""
-    parts = dossier_parts(filing, materials)
-    data = functools.partial(recorded, functools.partial(merged_pdf, parts), record, Look.DOWNLOAD_DOSSIER,
-                             {"parts": len(parts)})
-    st.download_button("下载全部材料（合并为一个PDF）", data=data,
-                       file_name=f"{case.number or case.id}-全部材料.pdf", mime="application/pdf",
-                       key="dossier-download", on_click="ignore", icon=":material/picture_as_pdf:",
-                       disabled=not parts)
+def draw_dossier_download(case: CaseView, materials: Sequence[MaterialView]) -> None:
+    """One link: all current materials merged into one PDF by the authenticated route (web/files.py), which
+    records an officer's download."""
+    if materials:
+        download_link(dossier_path(case.id), "下载全部材料（合并为一个PDF）", key="dossier-download")
 
 
 # ------------------------------------------------------------------ history and documents

@@ -6,7 +6,7 @@ cached by (sha256, page). Filenames come from applicants and are shown as plain 
 
 from __future__ import annotations
 
-import functools
+import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,14 +15,13 @@ import streamlit as st
 from flows import contained
 from flows.clock import show
 from flows.disclosure import Look
-from flows.dossier import DossierPart, merge_contained
 from flows.ports import MaterialView
 from store import blobs
+from web.files import material_path
 
 PREVIEW_WIDTH_PX = 1000
 FIRST_PAGES = 2
 IMAGE_WIDTH_PX = 640
-MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 
 # Records an officer's look (flows.disclosure) before the file is handed over; None: nothing to record
 # (an applicant's own files).
@@ -48,12 +47,6 @@ def pdf_page_png(sha256: str, page: int, width_px: int = PREVIEW_WIDTH_PX) -> by
 def image_preview(sha256: str, max_px: int = 1600) -> bytes:
     """A stored picture turned upright (EXIF) and scaled down for the screen, as JPEG."""
     return contained.run("image_preview", [blobs.get(sha256)], {"max_px": max_px})[1]
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def merged_pdf(parts: tuple[tuple[str, str, str], ...]) -> bytes:
-    """The dossier PDF of these (label, file type, sha256) parts, in order."""
-    return merge_contained([DossierPart(label, file_type, blobs.get(sha)) for label, file_type, sha in parts]).data
 
 
 def recorded(fetch: Callable[[], bytes], record: Recorder | None, look: Look,
@@ -101,21 +94,27 @@ def draw_image(material: MaterialView) -> None:
         st.warning("无法预览此图片，请下载后查看。")
 
 
-def draw_material(material: MaterialView, label: str, *, key: str, preview: bool = True,
+def download_link(href: str, label: str, *, key: str) -> None:
+    """A link to one of the authenticated file routes (web/files.py): the browser sends its session cookie
+    along (same origin), the route checks the case is the person's to see, records an officer's download and
+    answers with the file as an attachment, so the page stays where it is."""
+    with st.container(key=key):
+        st.html(f'<a href="{html.escape(href)}" download class="baoan-download" style="display:inline-block;'
+                'padding:0.25rem 0.75rem;border:1px solid #d5dce8;border-radius:0.5rem;background:#ffffff;'
+                f'color:#1c2430;text-decoration:none;white-space:nowrap">{html.escape(label)}</a>')
+
+
+def draw_material(material: MaterialView, label: str, *, case_id: int, key: str, preview: bool = True,
                   record: Recorder | None = None) -> None:
-    """One material: its label, the file's facts as plain text, a download button and the preview."""
+    """One material: its label, the file's facts as plain text, a download link and the preview. The
+    download goes through the authenticated route, which records an officer's download itself."""
     with st.container(border=True):
         head, button = st.columns([4, 1], vertical_alignment="center")
         with head:
             st.markdown(f"**{label}**")
             st.text(f"{material.filename}（{_size(material.size)}，上传于{show(material.uploaded_at)}）")
         with button:
-            data = functools.partial(recorded, functools.partial(blobs.get, material.sha256), record,
-                                     Look.DOWNLOAD_MATERIAL, {"material": material.id,
-                                                              "material_id": material.material_id})
-            st.download_button("下载", data=data,
-                               file_name=material.filename, mime=MIME.get(material.file_type),
-                               key=f"{key}-download", on_click="ignore", icon=":material/download:")
+            download_link(material_path(case_id, material.id), "下载", key=f"{key}-download")
         if not preview:
             return
         if material.file_type == "pdf":

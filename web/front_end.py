@@ -27,7 +27,7 @@ PREFIX = "/ui-assets/"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".png": "image/png"}
 SERVED = ("zh-cn.js", "app.css", "favicon.png")
 # Streamlit's own files and endpoints: never its index.html, passed through untouched.
-PASS_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/", PREFIX)
+PASS_THROUGH = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/files/", PREFIX)
 TITLE = "保安业务网上自助办理"
 MARKER = b'id="root"'  # Streamlit's index.html, not some other HTML
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web import auth, front_end
+from web import auth, files, front_end
 
-ROUTES: list[BaseRoute] = [*auth.ROUTES, *front_end.ROUTES]
+ROUTES: list[BaseRoute] = [*auth.ROUTES, *files.ROUTES, *front_end.ROUTES]

@@ -120,7 +120,7 @@ def test_s2_county_confirms_and_prefecture_returns_with_two_items(
     assert images.count() >= 2  # the photo and the first page of a PDF, drawn in the page
     assert "第1页 / 共1页" in main_text(county)
     with county.expect_download() as download:
-        county.get_by_role("button", name=re.compile("下载全部材料")).click()
+        county.get_by_role("link", name=re.compile("下载全部材料")).click()
     merged = PdfReader(download.value.path())
     assert len(merged.pages) == len([m for m in get_filing("C").materials if m.required])
     shot(county, "county-materials")

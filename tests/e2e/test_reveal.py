@@ -85,7 +85,7 @@ def test_a_county_officer_sees_masked_numbers_and_a_reveal_is_recorded(
     # The merged dossier is handed over once its download is recorded.
     page.get_by_role("tab", name=re.compile("^材料")).click()
     with page.expect_download() as download:
-        page.get_by_role("button", name=re.compile("下载全部材料")).click()
+        page.get_by_role("link", name=re.compile("下载全部材料")).click()
     assert Path(download.value.path()).stat().st_size > 0
     entries = wait_for_look(engine, officer.user_id, subject, "download_dossier")
     actions = [e.action for e in entries]
