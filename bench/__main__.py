@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     # The data set's files (material blobs) live beside a reused data set, else in the temporary folder.
     files = args.db.parent / f"{args.db.stem}-files" if args.db is not None else folder / "data"
     os.environ["DATA_DIR"] = str(files)
-    os.environ.pop("CERT_SIGNING_KEY_FILE", None)  # a signing key made in the temporary folder
+    os.environ.pop("CERT_SIGNING_KEY_FILE", None)  # a signing key made in KEYS_DIR (`keys` beside DATA_DIR)
     try:
         return _run(args, chosen, folder)
     finally:

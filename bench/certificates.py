@@ -82,7 +82,7 @@ def cold(func_name: str, runs: int) -> tuple[float, float]:
     """Median (first document in a fresh process, whole process wall time), each over `runs` processes."""
     inside, wall = [], []
     with tempfile.TemporaryDirectory() as data_dir:  # a fresh signing key made there, not the real one
-        env = dict(os.environ, DATA_DIR=data_dir, PYTHONPATH=str(REPO))
+        env = dict(os.environ, DATA_DIR=data_dir, KEYS_DIR=str(Path(data_dir) / "keys"), PYTHONPATH=str(REPO))
         env.pop("CERT_SIGNING_KEY_FILE", None)
         for _ in range(runs):
             start = time.perf_counter()

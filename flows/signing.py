@@ -15,7 +15,10 @@ Together with the stored SHA-256 of every issued PDF (the page compares an uploa
 for byte with the archive) this is the tamper evidence of REFERENCE §7.
 
 Key: env CERT_SIGNING_KEY_FILE (a PKCS#8 PEM Ed25519 private key, the same file on every
-replica), else `<DATA_DIR>/certificate-signing.pem`, made once with mode 0600.
+replica), else `<KEYS_DIR>/certificate-signing.pem` (flows/key_folder.py: beside DATA_DIR, never in it, so no
+data backup holds the key), made once with mode 0600. A key an older version kept at
+`<DATA_DIR>/certificate-signing.pem` moves there on first use: the same key, so the certificates it signed
+still verify.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from flows import key_folder
+
 KEY_FILE_ENV = "CERT_SIGNING_KEY_FILE"
 DEFAULT_KEY_NAME = "certificate-signing.pem"
 CONTEXT = "BAOAN-CERT-V1"  # names the format: a signature of another purpose or version never matches
 SIGNATURE_CHARS = 86  # 64 bytes, base64url without padding
-_REPO = Path(__file__).resolve().parent.parent
 
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
@@ -74,15 +78,17 @@ def key_path() -> Path:
     configured = os.environ.get(KEY_FILE_ENV)
     if configured:
         return Path(configured)
-    data = Path(os.environ.get("DATA_DIR") or _REPO / "data" / "runtime")
-    return data / DEFAULT_KEY_NAME
+    return key_folder.keys_dir() / DEFAULT_KEY_NAME
 
 
-def create_key_file(path: Path) -> None:
-    """Write a new key atomically, without replacing one another process wrote meanwhile."""
+def legacy_key_path() -> Path:
+    """Where an older version kept the key: in DATA_DIR, so every data backup held it."""
+    return key_folder.data_dir_setting() / DEFAULT_KEY_NAME
+
+
+def _write_new_key(path: Path, pem: bytes) -> None:
+    """Write `pem` to `path` (0600) atomically, without replacing a key another process wrote meanwhile."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
     try:
         os.fchmod(fd, 0o600)
@@ -98,6 +104,26 @@ def create_key_file(path: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+def create_key_file(path: Path) -> None:
+    """Write a new key atomically, without replacing one another process wrote meanwhile."""
+    _write_new_key(path, Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def move_legacy_key(path: Path) -> bool:
+    """Move a key kept in DATA_DIR by an older version to `path` (the same key: what it signed still verifies).
+    The old file goes only once `path` holds exactly its bytes; False when there was none to move."""
+    legacy = legacy_key_path()
+    try:
+        pem = legacy.read_bytes()
+    except FileNotFoundError:
+        return False
+    _write_new_key(path, pem)
+    if path.read_bytes() == pem:
+        legacy.unlink(missing_ok=True)
+    return True
+
+
 @lru_cache(maxsize=8)
 def _load_private(path: str, mtime_ns: int) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
@@ -107,12 +133,13 @@ def _load_private(path: str, mtime_ns: int) -> Ed25519PrivateKey:
 
 
 def private_key() -> Ed25519PrivateKey:
-    """The organ's signing key; made on first use when no key file is configured."""
+    """The organ's signing key; moved from DATA_DIR, or made, on first use when no key file is configured."""
     path = key_path()
     if not path.exists():
         if os.environ.get(KEY_FILE_ENV):
             raise FileNotFoundError(f"{KEY_FILE_ENV} names a missing file: {path}")
-        create_key_file(path)
+        if not move_legacy_key(path):
+            create_key_file(path)
     return _load_private(str(path), path.stat().st_mtime_ns)
 
 

@@ -1,4 +1,4 @@
-"""Back up and restore everything the product keeps: the database, the file store and the key files.
+"""Back up and restore the product's data: the database and the file store, never a key.
 
     python scripts/backup.py backup DEST      # DEST: a new or empty folder
     python scripts/backup.py restore SRC      # into the configured, empty database and DATA_DIR
@@ -12,8 +12,6 @@ role of its own (docs/database-roles.md). A backup folder holds:
   `database.dump` (PostgreSQL: `pg_dump --format=custom`, one consistent snapshot);
 - `files/blobs/…`, every stored upload and issued document, by sha256, copied *after* the database
   snapshot so every row of the snapshot finds its file (a file is written before its row);
-- `files/<name>` for the key files kept beside the data (the screening HMAC key, the certificate signing
-  key): a backup therefore holds secrets and must be kept like them;
 - `manifest.json`: row counts of every table, size and sha256 of every file, the schema revision.
 
 A restore refuses a target that already holds data. It checks every file against the manifest
@@ -21,6 +19,12 @@ first, then loads the database (pg_restore or the backup API again), copies the 
 row counts and that the audit chain still verifies. On PostgreSQL it loads as MIGRATION_DATABASE_URL when
 that is set, so the owner owns the restored tables, and grants the app's role its privileges again (a
 dump holds no privileges); the checks then run as the app's own login.
+
+No key is in a backup: the data keys, the screening key, the audit keys and the certificate signing key live
+in KEYS_DIR (beside DATA_DIR, flows/key_folder.py) or the environment, and are backed up on their own
+(docs/operations.md, "Keys"). A restore needs the keys of the backup's time already in place. A backup made by
+an older version still holds its key files as `files/<name>`: a restore puts them into KEYS_DIR (0600) when
+KEYS_DIR does not hold that key yet, and refuses, before writing anything, when it holds another one.
 """
 
 from __future__ import annotations
@@ -159,15 +163,24 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def _key_files(place: Place) -> list[Path]:
-    """Small files kept beside the data (keys), not the database file and not the blob folder."""
-    skip = {place.blob_dir.resolve()}
-    if place.is_sqlite:
-        db = place.sqlite_path.resolve()
-        skip |= {db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")}
-    if not place.data_dir.exists():
-        return []
-    return sorted(p for p in place.data_dir.iterdir() if p.is_file() and p.resolve() not in skip)
+def _old_key_files(manifest: dict[str, Any], src: Path) -> dict[Path, bytes]:
+    """Key files an older version's backup holds (`files/<name>`, not blobs): where each goes in KEYS_DIR and
+    its bytes. Raises when KEYS_DIR already holds another key of that name (never overwrite a key)."""
+    from flows.key_folder import keys_dir
+
+    found: dict[Path, bytes] = {}
+    for name in manifest["files"]:
+        if name.startswith(f"{BLOBS}/"):
+            continue
+        if Path(name).name != name or name.startswith("."):
+            raise BackupError(f"unexpected file {name!r} in the backup")
+        content = (src / FILES / name).read_bytes()
+        target = keys_dir() / name
+        if target.exists() and target.read_bytes() != content:
+            raise BackupError(f"the backup holds the key {name}, and KEYS_DIR ({target.parent}) holds another one: "
+                              "restore only with the keys of the backup's time")
+        found[target] = content
+    return found
 
 
 def backup(dest: Path, place: Place | None = None) -> dict[str, Any]:
@@ -221,11 +234,6 @@ def backup(dest: Path, place: Place | None = None) -> dict[str, Any]:
         if missing:
             raise BackupError(f"{len(missing)} files named by rows are missing from the file store, "
                               f"e.g. {missing[0]}")
-        for path in _key_files(place):
-            copy = dest / FILES / path.name
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, copy)
-            files[path.name] = {"sha256": sha256_of(copy), "size": copy.stat().st_size}
         database_file = SQLITE_FILE if place.is_sqlite else PG_FILE
         manifest = {
             "format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "database": "sqlite" if place.is_sqlite
@@ -278,16 +286,23 @@ def restore(src: Path, place: Place | None = None) -> dict[str, Any]:
         raise BackupError("the target already holds data: restore only into an empty database and DATA_DIR")
     if (manifest["database"] == "sqlite") != place.is_sqlite:
         raise BackupError(f"a {manifest['database']} backup cannot be restored into {make_url(place.url).drivername}")
+    old_keys = _old_key_files(manifest, src)
     # Files first (a row must never point at a missing file), then the database.
     for name in manifest["files"]:
+        if not name.startswith(f"{BLOBS}/"):
+            continue
         source = src / FILES / name
-        target = place.blob_dir / Path(name).relative_to(BLOBS) if name.startswith(f"{BLOBS}/") else \
-            place.data_dir / name
+        target = place.blob_dir / Path(name).relative_to(BLOBS)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         os.close(fd)
         shutil.copy2(source, temporary)
         os.replace(temporary, target)
+    for target, content in old_keys.items():
+        if not target.exists():
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
     if place.is_sqlite:
         place.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         source_db = sqlite3.connect(str(src / SQLITE_FILE))

@@ -38,6 +38,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from flows import key_folder
+
 PREFIX = "enc1:"
 # An 18-character resident ID number anywhere in a string (17 digits and a digit or X), not part of a longer number.
 ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
@@ -51,16 +53,8 @@ def owner_only() -> None:
 
 
 def keys_dir() -> Path:
-    """Where the keys are kept (env KEYS_DIR, default `keys` beside DATA_DIR), created 0700."""
-    configured = os.environ.get("KEYS_DIR")
-    if configured:
-        path = Path(configured)
-    else:
-        from store.db import REPO
-
-        path = Path(os.environ.get("DATA_DIR") or REPO / "data" / "runtime").parent / "keys"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    """Where the keys are kept (env KEYS_DIR, default `keys` beside DATA_DIR), created 0700: flows.key_folder."""
+    return key_folder.keys_dir()
 
 
 def write_new_file(path: Path, text: str) -> bool:

@@ -78,7 +78,8 @@ def test_after_the_demo_seed_and_a_filing_no_id_number_is_in_clear_in_the_databa
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     env = dict(os.environ, DATA_DIR=str(data), PYTHONPATH=str(ROOT))
-    for name in ("DATABASE_URL", "KEYS_DIR", "BAOAN_DATA_KEY", "SCREENING_SECRET", "BLOB_DIR", "APP_ENV"):
+    for name in ("DATABASE_URL", "KEYS_DIR", "BAOAN_DATA_KEY", "SCREENING_SECRET", "BLOB_DIR", "APP_ENV",
+                 "CERT_SIGNING_KEY_FILE"):
         env.pop(name, None)
     done = subprocess.run([sys.executable, "-m", "store.seed"], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
@@ -88,8 +89,8 @@ def test_after_the_demo_seed_and_a_filing_no_id_number_is_in_clear_in_the_databa
     assert modes(data) == {}
     assert modes(tmp_path / "keys") == {}
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
-        "audit-chain.key", "audit-checkpoint.pem", "data.keys", "screening.key"]
-    assert not list(data.rglob("*.key")) and not list(data.rglob("data.keys"))
+        "audit-chain.key", "audit-checkpoint.pem", "certificate-signing.pem", "data.keys", "screening.key"]
+    assert not list(data.rglob("*.key")) and not list(data.rglob("data.keys")) and not list(data.rglob("*.pem"))
 
     # A filing of this test's own, through the use cases, with the app's connection still open (the WAL there):
     # a roster, single ID numbers, and one ID number changed (its earlier value goes to the history).
@@ -116,7 +117,8 @@ def test_after_the_demo_seed_and_a_filing_no_id_number_is_in_clear_in_the_databa
         copy = tmp_path / "copy-of-data"
         shutil.copytree(data, copy)
         assert clear_ids_in(copy) == {}
-        assert not [p for p in place.rglob("*") if p.name in ("data.keys", "screening.key")]
+        assert not [p for p in place.rglob("*") if p.name in ("data.keys", "screening.key", "certificate-signing.pem")
+                    or (p.is_file() and b"PRIVATE KEY" in p.read_bytes())]
     finally:
         engine.dispose()
     assert modes(data) == {}

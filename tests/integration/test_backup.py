@@ -48,8 +48,15 @@ def _script(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def _env(url: str, data: Path) -> dict[str, str]:
     env = dict(os.environ, DATABASE_URL=url, DATA_DIR=str(data), PYTHONPATH=str(ROOT))
-    env.pop("BLOB_DIR", None)
+    for name in ("BLOB_DIR", "KEYS_DIR", "CERT_SIGNING_KEY_FILE"):
+        env.pop(name, None)  # the keys in their default place: `keys` beside DATA_DIR
     return env
+
+
+def private_keys_in(folder: Path) -> list[str]:
+    """Every file under `folder` holding a private key (PEM) or a key file's name."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+                  and (b"PRIVATE KEY" in p.read_bytes() or p.name.endswith((".key", ".keys", ".pem"))))
 
 
 def _snapshot(engine: Engine) -> dict[str, object]:
@@ -98,7 +105,6 @@ def test_a_backup_restored_into_an_empty_place_has_the_same_rows_files_and_audit
     _fill(engine)
     before = _snapshot(engine)
     assert before["broken"] is None and before["files"] and before["cases"]
-    keys_before = sorted(p.name for p in data_dir.iterdir() if p.is_file() and not p.name.startswith("app.db"))
 
     backup_dir = tmp_path / "backup"
     done = _script("backup", str(backup_dir), env=_env(database_url, data_dir))
@@ -117,8 +123,8 @@ def test_a_backup_restored_into_an_empty_place_has_the_same_rows_files_and_audit
     assert after == before
     names = [str(n) for n in before["files"]]  # type: ignore[attr-defined]
     assert _file_hashes(target_data, names) == {n: n for n in names}
-    assert sorted(p.name for p in target_data.iterdir() if p.is_file() and not p.name.startswith("app.db")) \
-        == keys_before  # the screening and signing keys came back too
+    assert [p.name for p in target_data.iterdir() if p.is_file() and not p.name.startswith("app.db")] == []
+    assert private_keys_in(backup_dir) == []  # no key went into the backup, none comes out of it
 
     # A second restore into the now full place is refused; a damaged backup is refused before anything is written.
     again = _script("restore", str(backup_dir), env=_env(target_url, target_data))
@@ -129,6 +135,64 @@ def test_a_backup_restored_into_an_empty_place_has_the_same_rows_files_and_audit
     blob.write_bytes(b"tampered")
     checked = _script("verify", str(backup_dir), env=_env(target_url, target_data))
     assert checked.returncode == 1 and "changed since the backup" in checked.stderr
+
+
+def test_after_the_demo_seed_issued_certificates_a_backup_holds_no_private_key(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = _env(f"sqlite:///{data / 'app.db'}", data)
+    env.pop("DATABASE_URL")
+    env.pop("APP_ENV", None)
+    seeded = subprocess.run([sys.executable, "-m", "store.seed"], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    engine = db.make_engine(f"sqlite:///{data / 'app.db'}")
+    try:
+        with Session(engine) as session:
+            signed = session.execute(text("SELECT count(*) FROM document WHERE verification_code IS NOT NULL")) \
+                .scalar_one()
+    finally:
+        engine.dispose()
+    assert signed > 0  # the seed's approvals issued signed certificates
+
+    key = tmp_path / "keys" / "certificate-signing.pem"
+    assert b"PRIVATE KEY" in key.read_bytes() and key.stat().st_mode & 0o777 == 0o600
+    assert private_keys_in(data) == []  # the signing key is beside the data, not in it
+
+    done = _script("backup", str(tmp_path / "backup"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert private_keys_in(tmp_path / "backup") == []
+
+
+def test_restoring_an_older_backup_puts_its_keys_into_the_keys_folder_never_over_another_key(
+        engine: Engine, database_url: str, data_dir: Path, tmp_path: Path, empty_target: tuple[str, Path]) -> None:
+    """A backup an older version made still holds the key files it kept in DATA_DIR (`files/<name>`)."""
+    import json
+
+    _fill(engine)
+    backup_dir = tmp_path / "backup"
+    done = _script("backup", str(backup_dir), env=_env(database_url, data_dir))
+    assert done.returncode == 0, done.stderr
+    old_key = b"-----BEGIN PRIVATE KEY-----\nold\n-----END PRIVATE KEY-----\n"
+    (backup_dir / "files" / "certificate-signing.pem").write_bytes(old_key)
+    manifest = json.loads((backup_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["certificate-signing.pem"] = {"sha256": hashlib.sha256(old_key).hexdigest(),
+                                                    "size": len(old_key)}
+    (backup_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    target_url, target_data = empty_target
+    keys_dir = target_data.parent / "keys"
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    (keys_dir / "certificate-signing.pem").write_bytes(b"another key")
+    refused = _script("restore", str(backup_dir), env=_env(target_url, target_data))
+    assert refused.returncode == 1 and "holds another one" in refused.stderr
+    assert not target_data.exists() or not any(target_data.rglob("*"))  # refused before writing anything
+
+    (keys_dir / "certificate-signing.pem").unlink()
+    done = _script("restore", str(backup_dir), env=_env(target_url, target_data))
+    assert done.returncode == 0, done.stderr
+    restored = keys_dir / "certificate-signing.pem"
+    assert restored.read_bytes() == old_key and restored.stat().st_mode & 0o777 == 0o600
+    assert private_keys_in(target_data) == []
 
 
 def test_backup_refuses_a_folder_that_is_not_empty(data_dir: Path, tmp_path: Path) -> None:

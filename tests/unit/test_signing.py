@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from flows import signing
@@ -66,10 +67,21 @@ def test_a_line_break_cannot_smuggle_another_field_nor_stop_the_signing(key: Ed2
     assert signing.sign(CLAIM, key) == signing.sign(dataclasses.replace(CLAIM), key)  # names without one: as before
 
 
-def test_the_key_is_made_once_beside_the_data_private_and_reused(data_dir: Path) -> None:
+@pytest.fixture
+def keys_dir(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """KEYS_DIR's default place: the folder `keys` beside DATA_DIR (no KEYS_DIR, no key file configured)."""
+    monkeypatch.delenv("KEYS_DIR", raising=False)
+    monkeypatch.delenv(signing.KEY_FILE_ENV, raising=False)
+    return data_dir.parent / "keys"
+
+
+def test_the_key_is_made_once_in_the_keys_folder_outside_the_data_private_and_reused(data_dir: Path,
+                                                                                       keys_dir: Path) -> None:
     first = signing.private_key()
-    path = data_dir / signing.DEFAULT_KEY_NAME
+    path = keys_dir / signing.DEFAULT_KEY_NAME
     assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys_dir.stat().st_mode) == 0o700
+    assert list(data_dir.iterdir()) == []  # nothing in DATA_DIR, so no data backup holds the key
     assert b"PRIVATE KEY" in path.read_bytes()
     assert signing.key_id() == signing.key_id(first.public_key())
     signature = signing.sign(CLAIM)
@@ -78,7 +90,35 @@ def test_the_key_is_made_once_beside_the_data_private_and_reused(data_dir: Path)
     assert "BEGIN PUBLIC KEY" in signing.public_key_pem()
 
 
-def test_processes_starting_together_agree_on_one_key(data_dir: Path) -> None:
+def test_a_key_an_older_version_kept_in_the_data_moves_to_the_keys_folder_and_old_signatures_verify(
+        data_dir: Path, keys_dir: Path, key: Ed25519PrivateKey) -> None:
+    pem = _pem(key)
+    legacy = data_dir / signing.DEFAULT_KEY_NAME
+    legacy.write_bytes(pem)
+    legacy.chmod(0o600)
+    issued_before = signing.sign(CLAIM, key)  # a certificate the older version issued
+
+    assert signing.key_id() == signing.key_id(key.public_key())  # the same key, not a new one
+    assert signing.verify(CLAIM, issued_before)  # the certificate still verifies with the published key
+    moved = keys_dir / signing.DEFAULT_KEY_NAME
+    assert moved.read_bytes() == pem and stat.S_IMODE(moved.stat().st_mode) == 0o600
+    assert not legacy.exists()
+    assert signing.sign(CLAIM) == issued_before  # and signs as before (Ed25519 is deterministic)
+
+
+def test_a_key_already_in_the_keys_folder_is_never_replaced_by_one_left_in_the_data(
+        data_dir: Path, keys_dir: Path, key: Ed25519PrivateKey) -> None:
+    current = signing.key_id()
+    (data_dir / signing.DEFAULT_KEY_NAME).write_bytes(_pem(key))
+    assert signing.key_id() == current != signing.key_id(key.public_key())
+
+
+def _pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def test_processes_starting_together_agree_on_one_key(data_dir: Path, keys_dir: Path) -> None:
     ids: list[str] = []
 
     def make() -> None:
@@ -90,13 +130,12 @@ def test_processes_starting_together_agree_on_one_key(data_dir: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(set(ids)) == 1
-    assert [p.name for p in data_dir.iterdir()] == [signing.DEFAULT_KEY_NAME]  # no temporary files left
+    assert [p.name for p in keys_dir.iterdir()] == [signing.DEFAULT_KEY_NAME]  # no temporary files left
+    assert list(data_dir.iterdir()) == []
 
 
 def test_a_configured_key_file_is_used_and_never_made_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          key: Ed25519PrivateKey) -> None:
-    from cryptography.hazmat.primitives import serialization
-
     path = tmp_path / "organ.pem"
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
