@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import FilePayload, Locator, Page, WebSocket
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -98,6 +99,14 @@ def _poll(page: Page, done: Callable[[], bool], timeout_ms: float) -> bool:
     return True
 
 
+def _runs(page: Page) -> int:
+    """The runs counted by `_ARM_JS` (-1 while the page navigates)."""
+    try:
+        return int(page.evaluate("() => window.__stRuns || 0"))
+    except PlaywrightError:
+        return -1
+
+
 # Fallback without a tracker: count the app root's `data-test-script-state` changes to "running"
 # ("initial" -> "running" -> "notRunning" on every run). Installed once per document.
 _ARM_JS = """() => {
@@ -180,10 +189,10 @@ def wait_for_app(
     """
     tracker = _tracker(page)
     if since is not None and since >= 0:
-        try:
-            page.wait_for_function(f"(window.__stRuns || 0) > {since}", timeout=start_timeout)
-        except PlaywrightTimeoutError:
-            pass  # the action caused no rerun (e.g. the same value typed again)
+        # Polled with evaluate, not wait_for_function: a string predicate is eval'd in the page, which the
+        # app's CSP (no 'unsafe-eval', web/headers.py) refuses. No rerun within start_timeout: the action
+        # caused none (e.g. the same value typed again).
+        _poll(page, lambda: _runs(page) > since, start_timeout)
     elif settle_ms:
         page.wait_for_timeout(settle_ms)
     if tracker is not None:
