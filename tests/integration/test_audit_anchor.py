@@ -13,6 +13,7 @@ import hashlib
 import json
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -197,7 +198,9 @@ def test_the_server_checkpoints_at_start_and_at_shutdown(default_engine: Engine,
             lifespan._checkpoint("start")
             _append(default_engine, 1, start=2)
 
-    asyncio.run(serve())
+    # On a thread of its own: in a whole run Playwright's loop already runs on this one (asyncio.run refuses).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, serve()).result()
     assert [(line["reason"], line["last_id"]) for line in _checkpoint_lines()][-2:] == [("start", 2), ("shutdown", 3)]
     assert audit.main(["verify"]) == 0
 
