@@ -128,13 +128,17 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-seconds", type=int, required=True)
     options = parser.parse_args(argv)
     os.nice(NICENESS)
-    limit_memory(options.memory_mb)
-    give_cpu(options.cpu_seconds)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # The request's header comes from the server (which task), the files after it: the task's code is loaded
+    # before the limits, so that running out of memory is the file's doing, reported as a limit, never a
+    # parser library that could not load.
     header = read_frame(stdin)
     if header is None:
         return 2
     request = json.loads(header)
+    task = _task(str(request["task"]))
+    limit_memory(options.memory_mb)
+    give_cpu(options.cpu_seconds)
     blobs: list[bytes] = []
     for _ in range(int(request["blobs"])):
         blob = read_frame(stdin)
@@ -143,7 +147,7 @@ def child_main(argv: list[str] | None = None) -> int:
         blobs.append(blob)
     body = b""
     try:
-        answer, body = _task(str(request["task"]))(dict(request["args"]), blobs)
+        answer, body = task(dict(request["args"]), blobs)
     except FieldError as refusal:
         answer = {"refused": str(refusal)}
     except (MemoryError, RecursionError):

@@ -44,7 +44,7 @@ def test_a_crafted_pdf_is_ended_by_the_cpu_limit_not_by_the_server() -> None:
 
 def test_the_memory_limit_applies_to_the_child() -> None:
     with pytest.raises(contained.Failed) as failed:
-        contained.run("check_pdf", [many_pages(5)], limits=contained.Limits(memory_mb=16))
+        contained.run("check_pdf", [many_pages(20_000)], limits=contained.Limits(memory_mb=16))
     assert failed.value.limit
 
 
