@@ -17,6 +17,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 REPLICAS ?= 2
+# pytest-xdist workers for make test: each has its own app server, browser and PostgreSQL; a test file runs whole
+# on one worker. 2 suits the 2-core machine CI gives (TEST_WORKERS=0: one process, as before).
+TEST_WORKERS ?= 2
 
 export PYTHONPATH := $(CURDIR)
 
@@ -54,7 +57,7 @@ test: venv
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Placeholder until bench/ has a runner of its own: `python -m bench` when bench/__main__.py
 # exists, else every bench/*.py (not _private.py) as a module, one after another.

@@ -11,9 +11,9 @@ They fail when it is missing (deselect them with `-m "not pg"` where PostgreSQL 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,31 @@ from deploy.postgres import PgCluster, pg_bindir
 
 if TYPE_CHECKING:
     import sqlalchemy
+
+
+# ------------------------------------------------------------------ figures a test prints
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """`figures(title, text)`: measured figures (load, kills, deliveries) shown at the end of the run, under
+    "figures", whether the test ran in this process or on a pytest-xdist worker (whose output is not shown)."""
+
+    def record(title: str, text: str) -> None:
+        request.node.user_properties.append(("figures", f"{title}\n{text}"))
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    shown = False
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", ()):
+                if name != "figures":
+                    continue
+                if not shown:
+                    terminalreporter.write_sep("-", "figures")
+                    shown = True
+                terminalreporter.write_line(f"[{report.nodeid}] {value}")
 
 
 # ------------------------------------------------------------------ environment isolation

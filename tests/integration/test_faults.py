@@ -254,7 +254,7 @@ class Killer:
 
 
 def test_kills_at_any_point_lose_no_acknowledged_step_and_leave_nothing_half_written(
-        engine: Engine, database_url: str, tmp_path: Path) -> None:
+        engine: Engine, database_url: str, tmp_path: Path, figures: Callable[[str, str], None]) -> None:
     world = make_world(engine)
     template = filled_draft(world, "C", today=TODAY)
     case_ids = _copy_drafts(engine, template.id, CASES - 1)
@@ -265,7 +265,7 @@ def test_kills_at_any_point_lose_no_acknowledged_step_and_leave_nothing_half_wri
     while not _finished(engine, case_ids):
         engine.dispose()  # no connection of ours is inherited by the child
         killer.run_one()
-    print(f"{killer.landed} kills over {killer.points} points:", dict(killer.kills.most_common()))
+    figures("kills", f"{killer.landed} kills over {killer.points} points: {dict(killer.kills.most_common())}")
     with open(acks, encoding="utf-8") as handle:
         acknowledged = [(step, int(case_id)) for step, case_id in (line.split() for line in handle if line.strip())]
     assert killer.landed >= MIN_KILLS, f"only {killer.landed} kills landed over {killer.points} points"

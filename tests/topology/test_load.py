@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy import Engine
 
 from deploy.topology import Topology
@@ -20,7 +20,7 @@ from tests.topology.conftest import run
 SESSIONS = 40
 THINK_S = 1.0  # mean pause before each interaction: a brisk person (a real one takes 10-20 s)
 STAGGER_S = 0.25
-TIME_LIMIT_S = 240.0
+TIME_LIMIT_S = 900.0  # a safety net for a hung run only: a loaded machine is slower, never wrong
 ROUTE_COOKIE = "__Host-baoan-route"
 
 
@@ -36,20 +36,15 @@ def _logins(db: Engine, first: int) -> list[tuple[int, str]]:
     return logins
 
 
-def _print(capsys: pytest.CaptureFixture[str], title: str, text: str) -> None:
-    with capsys.disabled():
-        print(f"\n---- {title}\n{text}")
-
-
 def test_forty_applicants_file_through_the_proxy(topology: Topology, db: Engine,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 figures: Callable[[str, str], None]) -> None:
     w = _walk(topology)
     before = submitted_in_database(db)
     started = time.perf_counter()
     run(run_load(w, _logins(db, 0), stagger=STAGGER_S, time_limit=TIME_LIMIT_S,
                          server_pids=[app.pid for app in topology.apps]))
     text = summary(w, SESSIONS, time.perf_counter() - started, db, submitted_before=before)
-    _print(capsys, f"{SESSIONS} applicants through nginx, 2 replicas, PostgreSQL (think {THINK_S:g} s)", text)
+    figures(f"{SESSIONS} applicants through nginx, 2 replicas, PostgreSQL (think {THINK_S:g} s)", text)
     assert w.results.errors == []
     assert w.results.completed == SESSIONS
     assert submitted_in_database(db) - before == SESSIONS
@@ -79,14 +74,14 @@ async def _kill_mid_run(w: Walk, topology: Topology, logins: list[tuple[int, str
 
 
 def test_a_replica_killed_mid_run_loses_no_acknowledged_answer(topology: Topology, db: Engine,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                                              figures: Callable[[str, str], None]) -> None:
     w = _walk(topology)
     before = submitted_in_database(db)
     started = time.perf_counter()
     victim, held = run(_kill_mid_run(w, topology, _logins(db, SESSIONS)))
     try:
         text = summary(w, SESSIONS, time.perf_counter() - started, db, submitted_before=before)
-        _print(capsys, f"{SESSIONS} applicants, replica r{victim + 1} SIGKILLed holding {len(held)} of them", text)
+        figures(f"{SESSIONS} applicants, replica r{victim + 1} SIGKILLed holding {len(held)} of them", text)
         assert held, "the killed replica held running sessions"
         assert w.results.errors == []
         assert w.results.completed == SESSIONS

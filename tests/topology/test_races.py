@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def _sent_by(log: Path) -> int:
 
 def test_an_outbox_sender_beside_each_replica_never_sends_a_message_twice(
         topology: Topology, db: Engine, world: World, data_dir: Path, inbox: tuple[Inbox, int],
-        capsys: pytest.CaptureFixture[str]) -> None:
+        figures: Callable[[str, str], None]) -> None:
     mail, _port = inbox
     for applicant in (world.applicant, world.other_applicant):
         set_email(db, applicant.user_id, f"unit{applicant.user_id}@example.test", actor_id=None)
@@ -94,9 +95,8 @@ def test_an_outbox_sender_beside_each_replica_never_sends_a_message_twice(
     with mail.lock:
         received = Counter((tuple(to), message.get_content()) for to, message in mail.messages)
     per_sender = [_sent_by(sender.log) for sender in topology.senders]
-    with capsys.disabled():
-        print(f"\n---- outbox: {notifications} notifications, {len(sent)} e-mailed, {sum(received.values())} "
-              f"received by the SMTP server; sent per sender: {per_sender}")
+    figures("outbox", f"{notifications} notifications, {len(sent)} e-mailed, {sum(received.values())} "
+                      f"received by the SMTP server; sent per sender: {per_sender}")
     assert len(sent) >= SUBMISSIONS
     assert sum(received.values()) == len(sent) == sum(per_sender)
     assert all(count == 1 for count in received.values()), "no message arrived twice"
