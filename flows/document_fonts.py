@@ -419,8 +419,10 @@ def embedded_font(path: Path, codepoints: Iterable[int]) -> bytes:
 
 
 def prepare_fonts() -> None:
-    """Build the reduced fonts and read the fallbacks' maps now (about 1 s each) rather than during documents."""
+    """Build the reduced fonts, read the faces documents embed from and the fallbacks' maps now (a few
+    seconds) rather than during the first documents."""
     font_codepoints()
-    FREQUENT_FONT.path()
-    COMMON_FONT.path()
+    for path in (FREQUENT_FONT.path(), COMMON_FONT.path(), font_file()):
+        with _FACES_LOCK:
+            _face(path)
     printable_codepoints()

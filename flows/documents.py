@@ -24,13 +24,18 @@ import hashlib
 import io
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import fpdf.output as fpdf_output
 import segno
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import Align, WrapMode
 from fpdf.fonts import TTFFont
@@ -189,11 +194,32 @@ def render(spec: DocumentSpec) -> bytes:
     return bytes(pdf.output())
 
 
+# A document's fonts hold only the glyphs of the characters it may print (flows.document_fonts.embedded_font;
+# drawing any other one is refused), so they are embedded whole rather than subset again at output.
+_EMBEDDED_WHOLE: weakref.WeakSet[TTFont] = weakref.WeakSet()
+
+
+class _Subsetter(ft_subset.Subsetter):  # type: ignore[misc]
+    """fpdf2's subsetter, which leaves a document's own fonts (_EMBEDDED_WHOLE) as they are."""
+
+    def subset(self, font: TTFont) -> None:
+        if font not in _EMBEDDED_WHOLE:
+            super().subset(font)
+
+
+# fpdf2 subsets every font at output with fontTools' subsetter (fpdf/output.py imports the module as
+# `ftsubset`): the same module, with the subsetter above, which changes nothing for any other font.
+_SUBSETTING = SimpleNamespace(Options=ft_subset.Options, Subsetter=_Subsetter)
+if getattr(fpdf_output, "ftsubset", None) is ft_subset:
+    setattr(fpdf_output, "ftsubset", _SUBSETTING)  # noqa: B010
+
+
 def _add_font(pdf: FPDF, family: str, data: bytes) -> None:
     """`FPDF.add_font` for a font in memory (flows.document_fonts.embedded_font: only the document's glyphs).
     Its glyphs' bounding boxes are the face's own, so fpdf2 need not unpack every outline to recompute them."""
     font = TTFFont(pdf, io.BytesIO(data), family, "")  # type: ignore[arg-type]
     font.ttfont.recalcBBoxes = False
+    _EMBEDDED_WHOLE.add(font.ttfont)
     pdf.fonts[family] = font
 
 
