@@ -20,6 +20,7 @@ the link printed under it leaves the signature out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -195,16 +196,24 @@ def render(spec: DocumentSpec) -> bytes:
 
 
 # A document's fonts hold only the glyphs of the characters it may print (flows.document_fonts.embedded_font;
-# drawing any other one is refused), so they are embedded whole rather than subset again at output.
-_EMBEDDED_WHOLE: weakref.WeakSet[TTFont] = weakref.WeakSet()
+# drawing any other one is refused), so they are embedded as they were made rather than subset again.
+_AS_MADE: weakref.WeakKeyDictionary[TTFont, bytes] = weakref.WeakKeyDictionary()
+
+
+def _save_as_made(data: bytes, file: Any, *_args: Any, **_kwargs: Any) -> None:
+    file.write(data)
 
 
 class _Subsetter(ft_subset.Subsetter):  # type: ignore[misc]
-    """fpdf2's subsetter, which leaves a document's own fonts (_EMBEDDED_WHOLE) as they are."""
+    """fpdf2's subsetter, which leaves a document's own fonts (_AS_MADE) as they are: unchanged, they are
+    saved as the bytes they were read from."""
 
     def subset(self, font: TTFont) -> None:
-        if font not in _EMBEDDED_WHOLE:
+        data = _AS_MADE.get(font)
+        if data is None:
             super().subset(font)
+            return
+        font.save = functools.partial(_save_as_made, data)
 
 
 # fpdf2 subsets every font at output with fontTools' subsetter (fpdf/output.py imports the module as
@@ -219,7 +228,7 @@ def _add_font(pdf: FPDF, family: str, data: bytes) -> None:
     Its glyphs' bounding boxes are the face's own, so fpdf2 need not unpack every outline to recompute them."""
     font = TTFFont(pdf, io.BytesIO(data), family, "")  # type: ignore[arg-type]
     font.ttfont.recalcBBoxes = False
-    _EMBEDDED_WHOLE.add(font.ttfont)
+    _AS_MADE[font.ttfont] = data
     pdf.fonts[family] = font
 
 
