@@ -3,8 +3,13 @@
 Main font: WenQuanYi Micro Hei (from the `paperang_p2_fonts_cjk` package), in the smallest of three
 faces that holds all of a document's characters: a reduced copy with Latin and the 3,755 frequent
 characters of GB2312 level 1 (most documents), one with all of GB2312 (a name with 琰 or 昊), or the
-full font (喆, 堃). fpdf2 parses the whole font for every document (0.45-0.7 s for the full one), so
-the reduced copies are built once per process on first need (or by `prepare_fonts()`), about 1 s.
+full font (喆, 堃). The reduced copies are built once per process on first need (or by
+`prepare_fonts()`), about 1 s each.
+
+Embedding (`embedded_font`): a face is read once per process (its outlines kept as stored, its
+metrics and character map), and each document embeds a small font built from those bytes holding
+only the glyphs of the characters it prints (~2 ms), which fpdf2 embeds as it is. Handing fpdf2 the
+face itself cost ~150 ms per document (it parsed the whole face and subset it again at output).
 
 Fallback fonts: WenQuanYi lacks CJK Extension A (䶮) and B (𠮷), which people's and companies' names
 do use. Debian's `fonts-hanazono` (HanaMinA.ttf, HanaMinB.ttf; 53 MB together) covers both; a
@@ -278,11 +283,8 @@ def faces_for(texts: Sequence[str]) -> Faces:
 
 
 # --------------------------------------------------------------------------------------------- embedding
-# A document embeds only the glyphs it prints. fpdf2 would parse the whole face for every document and
-# subset it again at output (~150 ms for the reduced face); instead each face is read once per process
-# (`_Face`: its glyph outlines kept as the font stores them, its metrics and character map), and every
-# document gets a small font built from those bytes holding just its glyphs (~1 ms), which fpdf2 parses
-# and subsets in a few milliseconds. Outlines are copied byte for byte, so what prints is what the face draws.
+# Outlines are copied byte for byte (composite glyphs' component ids renumbered), so what prints is what
+# the face draws.
 
 _COPIED_TABLES = ("OS/2", "name", "cvt ", "fpgm", "prep", "gasp")
 _ARG_WORDS, _HAS_SCALE, _MORE, _XY_SCALE, _TWO_BY_TWO = 0x0001, 0x0008, 0x0020, 0x0040, 0x0080
