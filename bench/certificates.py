@@ -48,7 +48,7 @@ def baseline_pdf(seq: int) -> bytes:
 
 
 def certificate_pdf(seq: int) -> bytes:
-    """A kind-C filing certificate as issued on approval: signed claim, Chinese text, QR code."""
+    """A kind-C filing certificate as issued on approval: signed claim, Chinese text, seal, QR code."""
     from flows import documents, signing
 
     code = f"BENCH{seq:021d}"[:26]
@@ -57,12 +57,17 @@ def certificate_pdf(seq: int) -> bytes:
     issued = date(2026, 11, 27)
     claim = signing.Claim(code=code, number=number, unit_name=unit, credit_code=credit, kind="C", issued_on=issued)
     url = f"https://baoan.example.gov.cn/verify?code={code}&sig={signing.sign(claim)}"
-    spec = documents.filing_certificate(
-        kind="C", number=number, case_number=f"C-650100-2026-{seq + 1:06d}", unit_name=unit, credit_code=credit,
-        organ="乌鲁木齐市公安局", issued_on=issued, province="新疆维吾尔自治区", verification_code=code,
-        verify_url=url, details=(("单位地址", "新疆维吾尔自治区乌鲁木齐市天山区幸福路18号"),
-                                 ("守护区域", "乌鲁木齐市天山区幸福路18号安居小区（约3.2万平方米）"),
-                                 ("开始保安服务日期", "2026-10-15"), ("保安员人数", "12人")))
+    issuer = documents.Issuer(organ="乌鲁木齐市公安局", undertaker="乌鲁木齐市公安局治安管理支队",
+                              province="新疆维吾尔自治区", seal="乌鲁木齐市公安局")
+    spec = documents.certificate(
+        title="自行招用保安员单位备案证明", number=number, issuer=issuer, issued_on=issued, addressee=None,
+        paragraphs=[f"{unit}（统一社会信用代码：{credit}）自行招用保安员单位备案材料齐全，符合规定，准予备案。"],
+        table=[("备案编号", number), ("单位名称", unit), ("统一社会信用代码", credit),
+               ("单位地址", "新疆维吾尔自治区乌鲁木齐市天山区幸福路18号"),
+               ("守护区域", "乌鲁木齐市天山区幸福路18号安居小区（约3.2万平方米）"),
+               ("开始保安服务日期", "2026年10月15日"), ("保安员人数", "12人"), ("备案日期", "2026年11月27日"),
+               ("办件编号", f"C20261127{seq + 1:06d}")],
+        verification_code=code, verify_url=url)
     return documents.render(spec)
 
 

@@ -3,8 +3,13 @@
 Main font: WenQuanYi Micro Hei (from the `paperang_p2_fonts_cjk` package), in the smallest of three
 faces that holds all of a document's characters: a reduced copy with Latin and the 3,755 frequent
 characters of GB2312 level 1 (most documents), one with all of GB2312 (a name with 琰 or 昊), or the
-full font (喆, 堃). fpdf2 parses the whole font for every document (0.45-0.7 s for the full one), so
-the reduced copies are built once per process on first need (or by `prepare_fonts()`), about 1 s.
+full font (喆, 堃). The reduced copies are built once per process on first need (or by
+`prepare_fonts()`), about 1 s each.
+
+Embedding (`embedded_font`): a face is read once per process (its outlines kept as stored, its
+metrics and character map), and each document embeds a small font built from those bytes holding
+only the glyphs of the characters it prints (~2 ms), which fpdf2 embeds as it is. Handing fpdf2 the
+face itself cost ~150 ms per document (it parsed the whole face and subset it again at output).
 
 Fallback fonts: WenQuanYi lacks CJK Extension A (䶮) and B (𠮷), which people's and companies' names
 do use. Debian's `fonts-hanazono` (HanaMinA.ttf, HanaMinB.ttf; 53 MB together) covers both; a
@@ -23,6 +28,7 @@ import hashlib
 import io
 import os
 import shutil
+import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +38,8 @@ from pathlib import Path
 
 from fontTools import subset as ft_subset
 from fontTools import ttLib
+from fontTools.ttLib import sfnt
+from fontTools.ttLib.tables import _c_m_a_p as _cmap
 
 from flows.errors import DomainError
 
@@ -274,9 +282,149 @@ def faces_for(texts: Sequence[str]) -> Faces:
     return Faces(main[0], main[1], tuple(extra))
 
 
+# --------------------------------------------------------------------------------------------- embedding
+# Outlines are copied byte for byte (composite glyphs' component ids renumbered), so what prints is what
+# the face draws.
+
+_COPIED_TABLES = ("OS/2", "name", "cvt ", "fpgm", "prep", "gasp")
+_ARG_WORDS, _HAS_SCALE, _MORE, _XY_SCALE, _TWO_BY_TWO = 0x0001, 0x0008, 0x0020, 0x0040, 0x0080
+
+
+def _component_offsets(data: bytes | bytearray) -> list[int]:
+    """Where a composite glyph's component glyph ids are in its bytes (empty for a simple glyph)."""
+    if len(data) < 10 or struct.unpack_from(">h", data)[0] >= 0:
+        return []
+    offsets, at = [], 10
+    while True:
+        flags = struct.unpack_from(">H", data, at)[0]
+        offsets.append(at + 2)
+        at += 4 + (4 if flags & _ARG_WORDS else 2)
+        at += 2 if flags & _HAS_SCALE else 4 if flags & _XY_SCALE else 8 if flags & _TWO_BY_TWO else 0
+        if not flags & _MORE:
+            return offsets
+
+
+class _Face:
+    """One TrueType face read once: raw outlines, metrics and character map, to embed parts of it fast."""
+
+    def __init__(self, path: Path) -> None:
+        font = ttLib.TTFont(path, fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        try:
+            reader = font.reader
+            order = font.getGlyphOrder()
+            ids = {name: index for index, name in enumerate(order)}
+            self.cmap: dict[int, int] = {cp: ids[name] for cp, name in font.getBestCmap().items()}
+            metrics = font["hmtx"].metrics
+            self.metrics = [metrics[name] for name in order]
+            self.glyf = bytes(reader["glyf"])
+            self.loca = list(font["loca"].locations)
+            self.tables = {tag: bytes(reader[tag]) for tag in _COPIED_TABLES if tag in reader}
+            self.head = bytearray(reader["head"])
+            self.hhea = bytearray(reader["hhea"])
+            self.maxp = bytearray(reader["maxp"])
+            self.post = bytes(reader["post"])[:32]
+        finally:
+            font.close()
+
+    def _glyph(self, gid: int) -> bytes:
+        return self.glyf[self.loca[gid]:self.loca[gid + 1]]
+
+    def embedded(self, codepoints: Iterable[int]) -> bytes:
+        """A TrueType font holding .notdef and the glyphs of `codepoints` (those the face has)."""
+        mapped = {cp: self.cmap[cp] for cp in codepoints if cp in self.cmap}
+        wanted, todo = {0}, list(mapped.values())
+        while todo:  # composite glyphs pull in their components
+            gid = todo.pop()
+            if gid in wanted:
+                continue
+            wanted.add(gid)
+            data = self._glyph(gid)
+            todo += [struct.unpack_from(">H", data, at)[0] for at in _component_offsets(data)]
+        gids = sorted(wanted)
+        new_id = {gid: index for index, gid in enumerate(gids)}
+        glyf, loca = bytearray(), []
+        for gid in gids:
+            loca.append(len(glyf))
+            glyph = bytearray(self._glyph(gid))
+            for at in _component_offsets(glyph):
+                struct.pack_into(">H", glyph, at, new_id[struct.unpack_from(">H", glyph, at)[0]])
+            glyf += glyph + b"\0" * (-len(glyph) % 4)
+        loca.append(len(glyf))
+        count = len(gids)
+        head = bytearray(self.head)
+        struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment: the writer computes it
+        struct.pack_into(">h", head, 50, 1)  # long offsets in loca
+        hhea = bytearray(self.hhea)
+        struct.pack_into(">H", hhea, 34, count)  # numberOfHMetrics: every glyph has its own
+        maxp = bytearray(self.maxp)
+        struct.pack_into(">H", maxp, 4, count)
+        cmap = ttLib.newTable("cmap")
+        cmap.tableVersion = 0
+        subtables = []
+        bmp = {cp: f"g{new_id[gid]}" for cp, gid in mapped.items() if cp <= 0xFFFF}
+        for fmt, platform, encoding, chars in (
+                (4, 3, 1, bmp),
+                (12, 3, 10, {cp: f"g{new_id[gid]}" for cp, gid in mapped.items()} if len(bmp) < len(mapped)
+                 else None)):
+            if chars is None:
+                continue
+            subtable = _cmap.CmapSubtable.newSubtable(fmt)
+            subtable.platformID, subtable.platEncID, subtable.language = platform, encoding, 0
+            subtable.cmap = chars
+            subtables.append(subtable)
+        cmap.tables = subtables
+        names = _GlyphNames(count)
+        tables = {
+            **self.tables, "head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
+            "hmtx": b"".join(struct.pack(">Hh", *self.metrics[gid]) for gid in gids),
+            "loca": struct.pack(f">{len(loca)}I", *loca), "glyf": bytes(glyf),
+            "post": struct.pack(">I", 0x00030000) + self.post[4:],  # no glyph names
+            "cmap": cmap.compile(names),
+        }
+        out = io.BytesIO()
+        writer = sfnt.SFNTWriter(out, len(tables))
+        for tag in sorted(tables):
+            writer[tag] = tables[tag]
+        writer.close()
+        return out.getvalue()
+
+
+class _GlyphNames:
+    """What compiling a character map asks of a font: glyph ids of the names `embedded` gives (g0, g1...)."""
+
+    def __init__(self, count: int) -> None:
+        self._order = [f"g{i}" for i in range(count)]
+
+    def getGlyphID(self, name: str) -> int:  # noqa: N802 - fontTools' name
+        return int(name[1:])
+
+    def getReverseGlyphMap(self) -> dict[str, int]:  # noqa: N802 - fontTools' name
+        return {name: index for index, name in enumerate(self._order)}
+
+    def getGlyphOrder(self) -> list[str]:  # noqa: N802 - fontTools' name
+        return self._order
+
+
+_FACES_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _face(path: Path) -> _Face:
+    return _Face(path)
+
+
+def embedded_font(path: Path, codepoints: Iterable[int]) -> bytes:
+    """A font holding only the glyphs of `codepoints` from the face at `path` (read once per process)."""
+    with _FACES_LOCK:
+        face = _face(path)
+    return face.embedded(codepoints)
+
+
 def prepare_fonts() -> None:
-    """Build the reduced fonts and read the fallbacks' maps now (about 1 s each) rather than during documents."""
+    """Build the reduced fonts, read the faces documents embed from and the fallbacks' maps now (a few
+    seconds) rather than during the first documents."""
     font_codepoints()
-    FREQUENT_FONT.path()
-    COMMON_FONT.path()
+    for path in (FREQUENT_FONT.path(), COMMON_FONT.path(), font_file()):
+        with _FACES_LOCK:
+            _face(path)
     printable_codepoints()

@@ -20,18 +20,37 @@ the link printed under it leaves the signature out.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import fpdf.output as fpdf_output
 import segno
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import Align, WrapMode
+from fpdf.fonts import TTFFont
+from fpdf.image_parsing import get_img_info
+from PIL import Image
 
-from flows.document_fonts import MissingGlyph, check_glyphs, faces_for, prepare_fonts, unprintable
+from flows.document_fonts import (
+    MissingGlyph,
+    check_glyphs,
+    embedded_font,
+    faces_for,
+    prepare_fonts,
+    unprintable,
+)
 from flows.document_seal import drawable, seal_png
 from flows.errors import DomainError
 
@@ -101,7 +120,7 @@ class DocumentSpec:
         return None
 
 
-_FIXED_TEXTS = ("编号：", "验证码：", VERIFY_LINE, "第 0123456789 页 共 页", "：", "．")
+_FIXED_TEXTS = ("编号：", "验证码：", VERIFY_LINE, "第 0123456789 页 共 {nb} 页", "：", "．", _INDENT)
 
 
 def printed_url(url: str) -> str:
@@ -149,13 +168,16 @@ def render(spec: DocumentSpec) -> bytes:
         raise ValueError("a document needs a title and an issuing organ")
     if spec.verify_url and not spec.verification_code:
         raise ValueError("verify_url needs a verification_code")
-    faces = faces_for(list(spec.texts()))
-    pdf = _Pdf(faces.codepoints, spec.number)
-    pdf.add_font(FONT_FAMILY, fname=faces.main)
+    texts = list(spec.texts())
+    faces = faces_for(texts)
+    # Only the characters the document prints are embedded: drawing any other one is refused.
+    embedded = frozenset(ord(c) for text in texts for c in text) & faces.codepoints
+    pdf = _Pdf(embedded, spec.number)
+    _add_font(pdf, FONT_FAMILY, embedded_font(faces.main, embedded & faces.main_codepoints))
     fallback_names = []
-    for index, (path, _) in enumerate(faces.fallbacks):
+    for index, (path, codepoints) in enumerate(faces.fallbacks):
         name = f"fallback{index}"
-        pdf.add_font(name, fname=path)
+        _add_font(pdf, name, embedded_font(path, codepoints))
         fallback_names.append(name)
     if fallback_names:
         pdf.set_fallback_fonts(fallback_names, exact_match=False)
@@ -171,6 +193,43 @@ def render(spec: DocumentSpec) -> bytes:
     pdf.add_page()
     _draw(pdf, spec)
     return bytes(pdf.output())
+
+
+# A document's fonts hold only the glyphs of the characters it may print (flows.document_fonts.embedded_font;
+# drawing any other one is refused), so they are embedded as they were made rather than subset again.
+_AS_MADE: weakref.WeakKeyDictionary[TTFont, bytes] = weakref.WeakKeyDictionary()
+
+
+def _save_as_made(data: bytes, file: Any, *_args: Any, **_kwargs: Any) -> None:
+    file.write(data)
+
+
+class _Subsetter(ft_subset.Subsetter):  # type: ignore[misc]
+    """fpdf2's subsetter, which leaves a document's own fonts (_AS_MADE) as they are: unchanged, they are
+    saved as the bytes they were read from."""
+
+    def subset(self, font: TTFont) -> None:
+        data = _AS_MADE.get(font)
+        if data is None:
+            super().subset(font)
+            return
+        font.save = functools.partial(_save_as_made, data)
+
+
+# fpdf2 subsets every font at output with fontTools' subsetter (fpdf/output.py imports the module as
+# `ftsubset`): the same module, with the subsetter above, which changes nothing for any other font.
+_SUBSETTING = SimpleNamespace(Options=ft_subset.Options, Subsetter=_Subsetter)
+if getattr(fpdf_output, "ftsubset", None) is ft_subset:
+    setattr(fpdf_output, "ftsubset", _SUBSETTING)  # noqa: B010
+
+
+def _add_font(pdf: FPDF, family: str, data: bytes) -> None:
+    """`FPDF.add_font` for a font in memory (flows.document_fonts.embedded_font: only the document's glyphs).
+    Its glyphs' bounding boxes are the face's own, so fpdf2 need not unpack every outline to recompute them."""
+    font = TTFFont(pdf, io.BytesIO(data), family, "")  # type: ignore[arg-type]
+    font.ttfont.recalcBBoxes = False
+    _AS_MADE[font.ttfont] = data
+    pdf.fonts[family] = font
 
 
 def _write(pdf: FPDF, text: str, *, size: float, height: float, align: Align = Align.L,
@@ -189,23 +248,50 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-./:?=&_][A-Za-z0-9]+)*|.", re.DOTALL)
 _NO_LINE_START = frozenset("，。、；：？！）》」』”’〕】…")
 
 
+def _widths(pdf: FPDF) -> Callable[[str], tuple[int, float]]:
+    """The width of a text at the current font, as fpdf2 reckons it, in two parts that add up: the main
+    font's advance units, and (for characters a fallback font draws) millimetres."""
+    font = pdf.current_font
+    cmap, advances = getattr(font, "cmap", None), getattr(font, "cw", None)
+
+    def width(text: str) -> tuple[int, float]:
+        if cmap is None or advances is None:  # a core font: fpdf2 measures
+            return 0, pdf.get_string_width(text)
+        units, other = 0, 0.0
+        for char in text:
+            if ord(char) in cmap:
+                units += advances[ord(char)]
+            else:
+                other += pdf.get_string_width(char)
+        return units, other
+
+    return width
+
+
 def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
     """`text` broken into lines no wider than `width` at the current font, never inside a run of letters
     and digits (unless the run alone is wider than a line), never before closing punctuation."""
+    measure = _widths(pdf)
+
+    def fits(units: int, other: float) -> bool:  # in millimetres as fpdf2's get_string_width reckons them
+        return units * pdf.font_size_pt * 0.001 / pdf.k + other <= width
+
     lines: list[str] = []
-    line = ""
+    line, units, other = "", 0, 0.0
     for token in _TOKEN.findall(text):
-        if pdf.get_string_width(line + token) <= width or not line or token in _NO_LINE_START:
-            line += token
+        token_units, token_other = measure(token)
+        if fits(units + token_units, other + token_other) or not line or token in _NO_LINE_START:
+            line, units, other = line + token, units + token_units, other + token_other
             continue
         lines.append(line)
-        line = token
-        while pdf.get_string_width(line) > width and len(line) > 1:  # a run wider than a line
+        line, units, other = token, token_units, token_other
+        while not fits(units, other) and len(line) > 1:  # a run wider than a line
             cut = len(line) - 1
-            while cut > 1 and pdf.get_string_width(line[:cut]) > width:
+            while cut > 1 and not fits(*measure(line[:cut])):
                 cut -= 1
             lines.append(line[:cut])
             line = line[cut:]
+            units, other = measure(line)
     if line or not lines:
         lines.append(line)
     return lines
@@ -313,18 +399,14 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
         pdf.set_text_color(0, 0, 0)
     bottom = pdf.get_y()
     if spec.seal and drawable(spec.seal):
-        pdf.image(io.BytesIO(seal_png(spec.seal)), x=pdf.w - pdf.r_margin - width / 2 - _SEAL_SIZE / 2,
+        pdf.image(_seal_image(pdf, spec.seal), x=pdf.w - pdf.r_margin - width / 2 - _SEAL_SIZE / 2,
                   y=top - 9, w=_SEAL_SIZE, h=_SEAL_SIZE, alt_text=f"印章：{spec.seal}")
     if not has_code:
         return
     assert spec.verification_code is not None
     text_x = pdf.l_margin
     if spec.verify_url:
-        qr = segno.make(spec.verify_url, error="m", micro=False)
-        image = io.BytesIO()
-        qr.save(image, kind="png", scale=8, border=2)
-        image.seek(0)
-        pdf.image(image, x=pdf.l_margin, y=top, w=_QR_SIZE, h=_QR_SIZE, alt_text="核验二维码")
+        pdf.image(qr_image(spec.verify_url), x=pdf.l_margin, y=top, w=_QR_SIZE, h=_QR_SIZE, alt_text="核验二维码")
         text_x = pdf.l_margin + _QR_SIZE + 3
     text_width = pdf.w - pdf.r_margin - block_width - 4 - text_x
     pdf.set_xy(text_x, top + 2)
@@ -340,6 +422,43 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
                        new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), bottom, top + (_QR_SIZE if spec.verify_url else 0)))
+
+
+_QR_DARK = bytes([255] + [0] * 255)  # a module of segno's matrix: 0 light (white), otherwise dark (black)
+
+
+def qr_image(url: str, *, scale: int = 8, border: int = 2) -> Image.Image:
+    """The QR code of `url` (error correction M) as a black-and-white image, the same pixels as segno's PNG
+    at this scale and border, made without writing and reading a PNG."""
+    rows = segno.make(url, error="m", micro=False).matrix
+    size = len(rows) + 2 * border
+    pixels = bytearray(b"\xff" * size * size)
+    for y, row in enumerate(rows):
+        start = (y + border) * size + border
+        pixels[start:start + len(row)] = bytes(row).translate(_QR_DARK)
+    image = Image.frombytes("L", (size, size), bytes(pixels))
+    return image.resize((size * scale, size * scale), Image.Resampling.NEAREST).convert("1", dither=Image.Dither.NONE)
+
+
+_SEALS: dict[str, Any] = {}  # the seal's image as fpdf2 parsed it, per seal text: parsed once per process
+_SEALS_LOCK = threading.Lock()
+
+
+def _seal_image(pdf: FPDF, text: str) -> io.BytesIO:
+    """The seal's PNG for `pdf.image`, its parsed form put in the document's image cache beforehand, so that
+    fpdf2 does not decode and compress the same picture again for every document."""
+    png = seal_png(text)
+    name = hashlib.md5(png.strip(), usedforsecurity=False).hexdigest()  # fpdf2's key for an image given as bytes
+    with _SEALS_LOCK:
+        parsed = _SEALS.get(text)
+        if parsed is None:
+            parsed = _SEALS[text] = get_img_info(name, io.BytesIO(png), pdf.image_cache.image_filter)
+    images = pdf.image_cache.images
+    if name not in images:
+        info = type(parsed)(parsed)
+        info.update(i=len(images) + 1, usages=0, iccp_i=None)
+        images[name] = info
+    return io.BytesIO(png)
 
 
 # ---------------------------------------------------------------------------------------------
