@@ -17,8 +17,8 @@ TODAY = date(2026, 11, 27)
 KINDS = sorted(all_filings())
 
 
-def test_the_four_filings_are_registered() -> None:
-    assert KINDS == ["A", "B", "C", "D"]
+def test_the_five_filings_are_registered() -> None:
+    assert KINDS == ["A", "B", "C", "D", "E"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -60,6 +60,10 @@ REFERENCE_ITEMS = {
     "C": ["unit_type", "unit_region", "unit_address", "principal_id", "deputy_id", "area_description",
           "area_address", "area_size", "service_start", "guards"],
     "D": ["filing_ref", "stop_date", "reason"],
+    # 条例 第十二条第二款: the head office's licence and business licence, its legal representative,
+    # the branch's head and its guards
+    "E": ["licence_no", "company_uscc", "rep_name", "rep_id", "branch_name", "branch_region", "branch_address",
+          "head_name", "head_id", "head_mobile", "guards"],
 }
 
 
