@@ -19,7 +19,7 @@ from flows.document_fonts import unprintable
 from flows.errors import FieldError
 from flows.identifiers import check_mobile, check_resident_id, check_uscc
 from flows.regions import get_regions
-from flows.schema import ColType, Column, DateWindow, QType, Question
+from flows.schema import ColType, Column, DateWindow, QType, Question, YearsRule
 
 JSON = Any
 PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1\d{10})$")
@@ -167,10 +167,11 @@ def check_roster(question: Question, raw: object, today: date) -> Checked:
     if problems:
         raise FieldError("\n".join(problems), field=question.id)
     warnings = roster_warnings(question, rows, today)
-    if question.roster_rule == "qualifying_years_5":
-        years = qualifying_years(rows)
-        if years < 5:
-            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{years:.1f}年，不足法定的5年。"
+    rule = question.roster_rule
+    if rule is not None:
+        years = qualifying_years(rows, rule)
+        if years < rule.years:
+            warnings.append(f"按您填写的经历，符合条件的工作年限合计约{years:.1f}年，不足法定的{rule.years}年。"
                             "请核对；如确不足5年，申请可能不予通过。")
     return Checked(rows, tuple(warnings))
 
@@ -216,10 +217,11 @@ def _row_list(numbers: list[int], shown: int = 20) -> str:
     return listed + (f"等{len(numbers)}" if len(numbers) > shown else "")
 
 
-def qualifying_years(rows: list[dict[str, JSON]]) -> float:
-    """Years of the work-history rows marked as qualifying (checked rows: ISO dates), overlaps once."""
-    return covered_days([(date.fromisoformat(r["start"]), date.fromisoformat(r["end"]))
-                         for r in rows if r.get("qualifying")]) / 365
+def qualifying_years(rows: list[dict[str, JSON]], rule: YearsRule) -> float:
+    """Years of the rows the rule's flag marks (checked rows: ISO dates in its start and end columns),
+    overlaps once."""
+    return covered_days([(date.fromisoformat(str(r[rule.start])), date.fromisoformat(str(r[rule.end])))
+                         for r in rows if r.get(rule.flag)]) / 365
 
 
 def check_region(question: Question, raw: object) -> Checked:

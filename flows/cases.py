@@ -15,7 +15,7 @@ from flows.answers import Checked, check_answer
 from flows.corrections import BEFORE_KEY, file_facts, keep_before
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
-from flows.kinds import get_filing
+from flows.kinds import cancellable_kinds, cancelling_kinds, get_filing
 from flows.ports import (
     CaseChange,
     CaseView,
@@ -148,19 +148,20 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
 
 def _check_filing_ref(uow: UnitOfWork, case: CaseView, raw: object) -> dict[str, Any]:
     wanted = raw.get("case_id") if isinstance(raw, dict) else raw
-    for filed in uow.filed_cases(case.unit_id):
+    for filed in uow.filed_cases(case.unit_id, kinds=filing_of(case).cancels, cancelling=cancelling_kinds()):
         if filed.case_id == wanted:
             return {"case_id": filed.case_id, "number": filed.number, "prefecture": filed.prefecture_code,
                     "county": filed.county_code}
     raise FieldError("请从本单位已备案且未撤销的办件中选择。", field="filing_ref")
 
 
-def filing_choices(uow: UnitOfWork, actor: Actor) -> list[FiledCase]:
-    """The unit's filed, not cancelled kind-C cases (what a D case may cancel)."""
+def filing_choices(uow: UnitOfWork, actor: Actor, kind: str | None = None) -> list[FiledCase]:
+    """The unit's filed, not cancelled cases that a case of `kind` may cancel (any cancellation: None)."""
     if actor.unit_id is None:
         return []
+    kinds = get_filing(kind).cancels if kind is not None else cancellable_kinds()
     with uow:
-        return uow.filed_cases(actor.unit_id)
+        return uow.filed_cases(actor.unit_id, kinds=kinds, cancelling=cancelling_kinds())
 
 
 def skip_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: str) -> None:

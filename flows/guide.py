@@ -157,12 +157,16 @@ def officer_warnings(filing: Filing, answers: Mapping[str, Any], *, submitted_on
                 found.append(_window_finding(q, value, submitted_on))
             continue
         found.extend(f"{q.label}：{w}" for w in _row_findings(q, value, submitted_on))
+        rule = q.roster_rule
+        if rule is None or not isinstance(value, list):
+            continue
         try:
-            years = qualifying_years(value) if q.roster_rule == "qualifying_years_5" and isinstance(value, list) else 5
+            years = qualifying_years(value, rule)
         except (KeyError, TypeError, ValueError):
             continue
-        if years < 5:
-            found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的5年。请核实工作经历证明。")
+        if years < rule.years:
+            found.append(f"{q.label}：标为符合条件的工作经历合计约{years:.1f}年，不足法定的{rule.years}年。"
+                         "请核实工作经历证明。")
     return found
 
 

@@ -29,11 +29,10 @@ from flows.identifiers import mask_id
 from flows.ports import CaseView, NewDocument, ReturnItem, UnitOfWork
 from flows.regions import get_regions
 from flows.review import Act, Actor, Role, Stage
-from flows.schema import DetailRow, Filing, QType
+from flows.schema import CERTIFICATES, DetailRow, Filing, QType
 from flows.timelimits import PROVINCE_DAYS
 
 TITLES = {"acceptance_notice": "受理通知书", "correction_notice": "补正材料告知书"}
-CERTIFICATES = frozenset({"filing_certificate", "cancellation_certificate", "review_document"})
 # The acceptance that issues the acceptance notice: the prefecture's, where the application is received.
 NOTICE_OF_ACCEPTANCE_AT = frozenset({Stage.PREFECTURE_ACCEPT})
 

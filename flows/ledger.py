@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import string
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from flows.kinds import get_filing
-from flows.kinds.common import SERVICE_KINDS
+from flows.kinds import all_filings, get_filing, kinds_in
 from flows.regions import get_regions
+from flows.schema import LedgerBook, LedgerColumn
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,47 +65,117 @@ def _place(value: Any) -> str:
     return region_name(str(value.get("prefecture") or ""), str(code)) if code else ""
 
 
-def guard_count(answers: Mapping[str, Any]) -> int:
+def ledger_value(value: Any) -> str:
+    """One answer as a ledger prints it: a region by its full name, a list joined, a roster counted."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else ("是" if value else "否")
+    if isinstance(value, dict):
+        return _place(value)
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return str(len(value))
+        return "、".join(str(v) for v in value if v)
+    return str(value)
+
+
+class _Values(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def column_text(column: LedgerColumn, answers: Mapping[str, Any]) -> str:
+    """A kind's ledger column: its parts with the answers filled, a part whose answers are all empty left out."""
+    values = _Values({k: ledger_value(v) for k, v in answers.items()})
+    text = []
+    for part in column.parts:
+        names = [name for _, name, _, _ in string.Formatter().parse(part) if name]
+        if names and not any(values[name] for name in names):
+            continue
+        text.append(part.format_map(values))
+    return "".join(text)
+
+
+def kind_columns(book: LedgerBook) -> tuple[str, ...]:
+    """The columns the kinds listed in one ledger fill, in the kinds' order, each label once."""
+    labels: dict[str, None] = {}
+    for kind in kinds_in(book):
+        entry = get_filing(kind).ledger
+        assert entry is not None
+        labels.update((c.label, None) for c in entry.columns)
+    return tuple(labels)
+
+
+def kind_values(record: Record) -> dict[str, str]:
+    """What the record's kind puts in its own ledger columns."""
+    entry = get_filing(record.kind).ledger
+    return {c.label: column_text(c, record.answers) for c in entry.columns} if entry else {}
+
+
+def guard_count(record: Record) -> int:
     """The roster's size: the roster itself, or its size as counted by the store (which does not read it)."""
-    guards = answers.get("guards")
+    entry = get_filing(record.kind).ledger
+    guards = record.answers.get(entry.headcount) if entry and entry.headcount else None
     if isinstance(guards, int) and not isinstance(guards, bool):
         return guards
     return len(guards) if isinstance(guards, list) else 0
 
 
-def service_period(kind: str, answers: Mapping[str, Any]) -> str:
-    if kind == "B":
-        return f"{_text(answers.get('contract_start'))} 至 {_text(answers.get('contract_end'))}"
-    start = _text(answers.get("service_start"))
-    return f"{start} 起" if start else ""
+def answers_shown() -> tuple[str, ...]:
+    """The answers some ledger shows (nothing else of a case is read), rosters only counted."""
+    wanted: dict[str, None] = {}
+    for filing in all_filings().values():
+        if filing.ledger is None:
+            continue
+        for column in filing.ledger.columns:
+            for part in column.parts:
+                wanted.update((name, None) for _, name, _, _ in string.Formatter().parse(part) if name)
+    return tuple(wanted)
 
 
-def service_area(kind: str, answers: Mapping[str, Any]) -> str:
-    if kind == "B":
-        kinds = "、".join(k for k in answers.get("service_kinds") or [] if k in SERVICE_KINDS)
-        place = f"{_place(answers.get('service_region'))}{_text(answers.get('service_address'))}"
-        return f"{place}（客户单位：{_text(answers.get('client_name'))}；{kinds}）"
-    size = _text(answers.get("area_size"))
-    return _text(answers.get("area_address")) + (f"（{size}）" if size else "")
+def rosters_counted() -> tuple[str, ...]:
+    """The roster answers whose rows the current ledger counts as guards."""
+    return tuple(dict.fromkeys(f.ledger.headcount for f in all_filings().values()
+                               if f.ledger is not None and f.ledger.headcount))
 
 
-CURRENT_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "业务", "备案证明编号", "备案日期", "保安员人数",
-                   "服务期限", "服务区域", "办件编号")
-UNIT_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "备案业务", "备案件数", "备案证明编号", "最近备案日期",
-                "保安员人数", "服务期限", "服务区域", "办件编号")
-CANCELLED_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "原备案证明编号", "备案日期", "撤销日期",
-                     "撤销备案证明编号", "停止服务日期", "撤销原因", "办件编号")
-REPRESENTATIVE_COLUMNS = ("地区", "单位名称", "统一社会信用代码", "保安服务许可证号", "原法定代表人",
-                          "新任法定代表人", "决议日期", "审核意见书编号", "审批日期", "办件编号")
+def current_columns() -> tuple[str, ...]:
+    """Each filing of the current ledger (备案明细)."""
+    return ("地区", "单位名称", "统一社会信用代码", "业务", "备案证明编号", "备案日期", "保安员人数",
+            *kind_columns("current"), "办件编号")
+
+
+def unit_columns() -> tuple[str, ...]:
+    """One row per unit of the current ledger."""
+    return ("地区", "单位名称", "统一社会信用代码", "备案业务", "备案件数", "备案证明编号", "最近备案日期",
+            "保安员人数", *kind_columns("current"), "办件编号")
+
+
+def cancelled_columns() -> tuple[str, ...]:
+    """The cancelled ledger: the filing, then what its cancellation says."""
+    return ("地区", "单位名称", "统一社会信用代码", "原备案证明编号", "备案日期", "撤销日期", "撤销备案证明编号",
+            *kind_columns("cancelled"), "办件编号")
+
+
+def representative_columns() -> tuple[str, ...]:
+    """The approved changes of legal representative: names only, no ID numbers."""
+    return ("地区", "单位名称", "统一社会信用代码", *kind_columns("representatives"), "审核意见书编号", "审批日期",
+            "办件编号")
+
+
+CURRENT_COLUMNS = current_columns()
+UNIT_COLUMNS = unit_columns()
+CANCELLED_COLUMNS = cancelled_columns()
+REPRESENTATIVE_COLUMNS = representative_columns()
 
 
 def current_row(record: Record) -> dict[str, Any]:
-    """A unit currently filed (kind B or C)."""
-    a = record.answers
-    values = (region_name(record.prefecture_code, record.county_code), record.unit_name, record.credit_code,
-              get_filing(record.kind).short_title, record.certificate, _day(record.approved_on),
-              guard_count(a), service_period(record.kind, a), service_area(record.kind, a), record.number)
-    return dict(zip(CURRENT_COLUMNS, values, strict=True))
+    """A case of a kind the current ledger lists (a unit currently filed)."""
+    own = kind_values(record)
+    values = {"地区": region_name(record.prefecture_code, record.county_code), "单位名称": record.unit_name,
+              "统一社会信用代码": record.credit_code, "业务": get_filing(record.kind).short_title,
+              "备案证明编号": record.certificate, "备案日期": _day(record.approved_on),
+              "保安员人数": guard_count(record), "办件编号": record.number}
+    return {c: values.get(c, own.get(c, "")) for c in CURRENT_COLUMNS}
 
 
 def _distinct(values: Sequence[str]) -> str:
@@ -120,36 +191,37 @@ def unit_rows(records: Sequence[Record]) -> list[dict[str, Any]]:
 
 
 def unit_row(filings: Sequence[Record]) -> dict[str, Any]:
-    """A unit currently filed, with each of its filings (kind B or C): guards summed over them."""
+    """A unit currently filed, with each of its filings: guards summed over them."""
     first = filings[0]
     approved = [r.approved_on for r in filings if r.approved_on]
-    values = (_distinct([region_name(r.prefecture_code, r.county_code) for r in filings]), first.unit_name,
-              first.credit_code, _distinct([get_filing(r.kind).short_title for r in filings]), len(filings),
-              _distinct([r.certificate for r in filings]), _day(max(approved) if approved else None),
-              sum(guard_count(r.answers) for r in filings),
-              _distinct([service_period(r.kind, r.answers) for r in filings]),
-              _distinct([service_area(r.kind, r.answers) for r in filings]), _distinct([r.number for r in filings]))
-    return dict(zip(UNIT_COLUMNS, values, strict=True))
+    own = [kind_values(r) for r in filings]
+    values = {"地区": _distinct([region_name(r.prefecture_code, r.county_code) for r in filings]),
+              "单位名称": first.unit_name, "统一社会信用代码": first.credit_code,
+              "备案业务": _distinct([get_filing(r.kind).short_title for r in filings]), "备案件数": len(filings),
+              "备案证明编号": _distinct([r.certificate for r in filings]),
+              "最近备案日期": _day(max(approved) if approved else None),
+              "保安员人数": sum(guard_count(r) for r in filings), "办件编号": _distinct([r.number for r in filings])}
+    return {c: values[c] if c in values else _distinct([o.get(c, "") for o in own]) for c in UNIT_COLUMNS}
 
 
 def cancelled_row(record: Record, cancellation: Record | None) -> dict[str, Any]:
-    """A filing cancelled by an approved D case."""
-    c = cancellation.answers if cancellation else {}
-    reason = _text(c.get("reason")) + (f"（{_text(c.get('reason_detail'))}）" if c.get("reason_detail") else "")
-    values = (region_name(record.prefecture_code, record.county_code), record.unit_name, record.credit_code,
-              record.certificate, _day(record.approved_on), _day(cancellation.approved_on) if cancellation else "",
-              cancellation.certificate if cancellation else "", _text(c.get("stop_date")), reason,
-              record.number)
-    return dict(zip(CANCELLED_COLUMNS, values, strict=True))
+    """A filing cancelled by an approved cancellation, and what the cancellation says."""
+    own = kind_values(cancellation) if cancellation else {}
+    values = {"地区": region_name(record.prefecture_code, record.county_code), "单位名称": record.unit_name,
+              "统一社会信用代码": record.credit_code, "原备案证明编号": record.certificate,
+              "备案日期": _day(record.approved_on),
+              "撤销日期": _day(cancellation.approved_on) if cancellation else "",
+              "撤销备案证明编号": cancellation.certificate if cancellation else "", "办件编号": record.number}
+    return {c: values.get(c, own.get(c, "")) for c in CANCELLED_COLUMNS}
 
 
 def representative_row(record: Record) -> dict[str, Any]:
-    """An approved change of legal representative (kind A): names only, no ID numbers."""
-    a = record.answers
-    values = (region_name(record.prefecture_code, record.county_code), record.unit_name, record.credit_code,
-              _text(a.get("licence_no")), _text(a.get("current_rep_name")), _text(a.get("new_rep_name")),
-              _text(a.get("resolution_date")), record.certificate, _day(record.approved_on), record.number)
-    return dict(zip(REPRESENTATIVE_COLUMNS, values, strict=True))
+    """An approved change of legal representative: names only, no ID numbers."""
+    own = kind_values(record)
+    values = {"地区": region_name(record.prefecture_code, record.county_code), "单位名称": record.unit_name,
+              "统一社会信用代码": record.credit_code, "审核意见书编号": record.certificate,
+              "审批日期": _day(record.approved_on), "办件编号": record.number}
+    return {c: values.get(c, own.get(c, "")) for c in REPRESENTATIVE_COLUMNS}
 
 
 # ------------------------------------------------------------------ export

@@ -6,6 +6,7 @@ a use case reads them, decides, and hands one `CaseChange` back to be written at
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -120,13 +121,13 @@ class CaseChange:
     updates: dict[str, Any] = field(default_factory=dict)
     notify: str = ""
     documents: tuple[NewDocument, ...] = ()
-    cancel_case_id: int | None = None  # a D case filed: the original filing becomes cancelled
+    cancel_case_id: int | None = None  # a cancellation approved: the filing it refers to becomes cancelled
     audit: dict[str, Any] = field(default_factory=dict)  # more for the audit entry (an override's reason)
 
 
 @dataclass(frozen=True)
 class FiledCase:
-    """A case of the unit that a cancellation (D) may refer to."""
+    """A case of the unit that a cancellation may refer to."""
 
     case_id: int
     number: str
@@ -179,7 +180,9 @@ class UnitOfWork(Protocol):
 
     def documents(self, case_id: int) -> list[DocumentView]: ...
 
-    def filed_cases(self, unit_id: int) -> list[FiledCase]: ...
+    def filed_cases(self, unit_id: int, *, kinds: Collection[str], cancelling: Collection[str]) -> list[FiledCase]:
+        """The unit's approved, not cancelled cases of `kinds` that no open case of the `cancelling` kinds
+        refers to."""
 
     def unit_verified(self, unit_id: int) -> bool:
         """Whether an officer has checked the unit's business licence (else it is 待核验)."""

@@ -7,8 +7,9 @@ validates it at import so a broken definition fails at start-up, not in front of
 from __future__ import annotations
 
 import string
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -83,6 +84,16 @@ class DateWindow(Frozen):
     warning: str
 
 
+class YearsRule(Frozen):
+    """ROSTER only: the periods (`start`–`end` columns) of the rows marked in the `flag` column must add up to
+    `years`, overlaps counted once; falling short warns the applicant and the officer, it never refuses."""
+
+    years: int = Field(ge=1)
+    start: str
+    end: str
+    flag: str
+
+
 class Question(Frozen):
     id: str
     section: str
@@ -102,7 +113,7 @@ class Question(Frozen):
     window: DateWindow | None = None
     county: bool = True  # REGION only: also ask the county
     unique_column: str | None = None  # ROSTER only: a column whose values must not repeat
-    roster_rule: Literal["qualifying_years_5"] | None = None  # ROSTER only: extra rule
+    roster_rule: YearsRule | None = None  # ROSTER only: extra rule naming its own columns
     row_unit: str = "人"  # ROSTER only: what one row is, in "共3人" / "共2段"
     min_age: int | None = None  # ID_NUMBER only: the person must be at least this old (refused otherwise)
     # CHOICE only: "other_province" refuses the province that runs the product (a cross-province filing).
@@ -121,6 +132,13 @@ class Question(Frozen):
             raise ValueError(f"question {self.id}: a date window needs a date question")
         if self.unique_column and self.unique_column not in {c.id for c in self.columns}:
             raise ValueError(f"question {self.id}: unique column {self.unique_column} is not a column")
+        if self.roster_rule is not None:
+            if self.type != QType.ROSTER:
+                raise ValueError(f"question {self.id}: only a roster has a roster rule")
+            rule = self.roster_rule
+            for column in (rule.start, rule.end, rule.flag):
+                if column not in {c.id for c in self.columns}:
+                    raise ValueError(f"question {self.id}: the roster rule names unknown column {column}")
         return self
 
 
@@ -216,6 +234,22 @@ class DetailRow(Frozen):
         return self
 
 
+class DocType(StrEnum):
+    """The documents a case may issue (numbered by flows/config.DOCUMENT_TYPES)."""
+
+    ACCEPTANCE_NOTICE = "acceptance_notice"
+    CORRECTION_NOTICE = "correction_notice"
+    REJECTION_DECISION = "rejection_decision"
+    FILING_CERTIFICATE = "filing_certificate"
+    CANCELLATION_CERTIFICATE = "cancellation_certificate"
+    REVIEW_DOCUMENT = "review_document"
+
+
+# What an approval issues: the documents a kind's definition may declare as its certificate.
+CERTIFICATES: frozenset[str] = frozenset({DocType.FILING_CERTIFICATE, DocType.CANCELLATION_CERTIFICATE,
+                                          DocType.REVIEW_DOCUMENT})
+
+
 class Certificate(Frozen):
     """What a kind's approval issues: the document, who issues it, and what it says.
 
@@ -242,6 +276,76 @@ class Certificate(Frozen):
     cancels_referenced: bool = False  # approving cancels the filing the case refers to (FILING_REF)
 
 
+LedgerBook = Literal["current", "cancelled", "representatives"]
+
+
+class LedgerColumn(Frozen):
+    """A column of a ledger that a kind fills from its answers.
+
+    `parts` are templates with {answer ids}; a part whose answers are all empty is left out, so
+    ("{area_address}", "（{area_size}）") prints no empty brackets. Answers print as a ledger shows
+    them: a region by its full name, a list joined with 、, a roster as its number of rows, others as typed.
+    """
+
+    label: str
+    parts: tuple[str, ...]
+
+
+class LedgerEntry(Frozen):
+    """Where a kind's approved cases are listed (台账) and what its own columns say.
+
+    `current`: the units filed (their rosters' sizes summed as 保安员人数, `headcount` naming the roster);
+    `representatives`: the approved changes of legal representative; `cancelled`: this kind's approvals
+    cancel a filing listed in the cancelled ledger, its columns describing the cancellation.
+    """
+
+    book: LedgerBook
+    columns: tuple[LedgerColumn, ...] = ()
+    headcount: str | None = None  # a roster answer whose rows are counted (current book)
+
+
+class Days(Frozen):
+    """An example date: this many days from today (negative: before)."""
+
+    days: int
+
+
+class Person(Frozen):
+    """An example resident ID number: the n-th of the demo people."""
+
+    n: int = Field(ge=0)
+
+
+class Here(Frozen):
+    """An example region: the demo's prefecture, and its county unless `county=False`."""
+
+    county: bool = True
+
+
+class Referenced(Frozen):
+    """An example FILING_REF answer: the filing the demo or the test refers to."""
+
+
+def example_value(value: Any, *, today: date, ids: tuple[str, ...], prefecture: str, county: str | None,
+                  filing_ref: dict[str, Any] | None) -> Any:
+    """An example answer as a user would give it: dates, people, places and references made concrete."""
+    if isinstance(value, Days):
+        return (today + timedelta(days=value.days)).isoformat()
+    if isinstance(value, Person):
+        return ids[value.n]
+    if isinstance(value, Here):
+        return {"prefecture": prefecture, "county": county if value.county else None}
+    if isinstance(value, Referenced):
+        return dict(filing_ref or {})
+    if isinstance(value, dict):
+        return {k: example_value(v, today=today, ids=ids, prefecture=prefecture, county=county,
+                                 filing_ref=filing_ref) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [example_value(v, today=today, ids=ids, prefecture=prefecture, county=county,
+                              filing_ref=filing_ref) for v in value]
+    return value
+
+
 class Filing(Frozen):
     kind: str = Field(pattern=r"^[A-Z]$")
     title: str
@@ -261,6 +365,14 @@ class Filing(Frozen):
     location_field: str  # the REGION or FILING_REF question that places the case
     unit_types: tuple[str, ...] = ()  # which applicants see this kind; empty = all
     screening_field: str | None = None  # an ID-number question whose person is screened (自动比对)
+    ledger: LedgerEntry | None = None  # the ledger (台账) listing its approved cases; None: in none
+    cancels: tuple[str, ...] = ()  # the kinds whose filings an approval of this one cancels (its FILING_REF)
+    # What the baseline list's 业务类型 column may call this kind (besides its letter and short title);
+    # a kind without names is none the baseline counts.
+    baseline_names: tuple[str, ...] = ()
+    # Answers that pass every check (prefilled ones left out), with Days/Person/Here/Referenced
+    # placeholders: the demo data and the tests file these.
+    examples: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Filing:
@@ -307,8 +419,24 @@ class Filing(Frozen):
         for q in self.questions:
             if q.not_before is not None and q.not_before not in seen:
                 raise ValueError(f"filing {self.kind}: {q.id} compares with unknown {q.not_before}")
-        if self.certificate.cancels_referenced and location.type != QType.FILING_REF:
+        if (self.certificate.cancels_referenced or self.cancels) and location.type != QType.FILING_REF:
             raise ValueError(f"filing {self.kind}: only a filing that refers to another can cancel it")
+        if bool(self.cancels) != self.certificate.cancels_referenced:
+            raise ValueError(f"filing {self.kind}: a filing that cancels names the kinds it cancels")
+        if self.ledger is not None:
+            if (self.ledger.book == "cancelled") != bool(self.cancels):
+                raise ValueError(f"filing {self.kind}: the cancelled ledger lists what a cancelling kind cancels")
+            if self.ledger.headcount is not None and self.ledger.headcount not in ids:
+                raise ValueError(f"filing {self.kind}: ledger headcount {self.ledger.headcount} is not a question")
+            for column in self.ledger.columns:
+                for part in column.parts:
+                    for _, name, _, _ in string.Formatter().parse(part):
+                        if name and name not in ids:
+                            raise ValueError(f"filing {self.kind}: ledger column {column.label} names unknown "
+                                             f"{{{name}}}")
+        for qid in self.examples:
+            if qid not in ids:
+                raise ValueError(f"filing {self.kind}: example answers unknown question {qid}")
         return self
 
     def question(self, qid: str) -> Question:

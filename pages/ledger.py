@@ -10,6 +10,7 @@ import streamlit as st
 from flows.clock import today
 from flows.config import get_config
 from flows.disclosure import Look, record_export
+from flows.kinds import get_filing, kinds_in
 from flows.ledger import (
     CANCELLED_COLUMNS,
     CURRENT_COLUMNS,
@@ -32,7 +33,7 @@ from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 
 LEDGERS: dict[Ledger, str] = {"current": "在册备案单位", "cancelled": "已撤销备案", "representatives": "法定代表人变更"}
-KINDS = {"B": "跨省提供服务备案", "C": "自行招用保安员单位备案"}
+KINDS = {kind: get_filing(kind).short_title for kind in kinds_in("current")}
 ALL = ""
 
 account = page_setup("台账", page_id="ledger", roles=OFFICER_ROLES)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from flows.errors import FieldError
 from flows.identifiers import check_uscc
+from flows.kinds import baseline_kinds
 from flows.regions import RegionTree, get_regions
 from flows.reports import NOT_STARTED, CoverageFigures, baseline_status
 from flows.review import Actor, Role, Stage
@@ -20,8 +21,6 @@ from store.screening import Row
 
 COLUMNS = {"name": ("单位名称", "name"), "credit_code": ("统一社会信用代码", "credit_code"),
            "region": ("所属地区", "地区", "行政区划代码", "region"), "kind": ("业务类型", "kind")}
-KIND_ALIASES = {"B": "B", "C": "C", "": "", "跨省": "B", "跨省提供服务备案": "B", "保安服务公司": "B",
-                "自行招用": "C", "自行招用保安员单位备案": "C", "自行招用保安员单位": "C"}
 UNSTATED = "（未注明县）"
 
 
@@ -69,9 +68,11 @@ def import_baseline(engine: Engine, rows: Iterable[Row], *, actor_id: int | None
                     raise FieldError("缺少单位名称")
                 code = check_uscc(_field(record, "credit_code"))
                 prefecture, county = find_region(tree, _field(record, "region"))
-                kind = KIND_ALIASES.get(_field(record, "kind"))
+                named = _field(record, "kind")
+                kind = baseline_kinds().get(named) if named else ""
                 if kind is None:
-                    raise FieldError(f"业务类型“{_field(record, 'kind')}”无法识别，应为B、C或留空")
+                    listed = "、".join(sorted(set(baseline_kinds().values())))
+                    raise FieldError(f"业务类型“{named}”无法识别，应为{listed}或留空")
             except FieldError as error:
                 if len(report.errors) < 1000:
                     report.errors.append((line, error.message))
@@ -143,7 +144,7 @@ def coverage(engine: Engine, actor: Actor) -> Coverage:
         stages: dict[str, list[Stage]] = {}
         codes = select(BaselineUnit.credit_code).where(scope)
         for code, stage in session.exec(select(Case.credit_code, Case.stage).where(
-                col(Case.kind).in_(["B", "C"]), col(Case.credit_code).in_(codes))):
+                col(Case.kind).in_(set(baseline_kinds().values())), col(Case.credit_code).in_(codes))):
             stages.setdefault(code, []).append(Stage(stage))
     units = []
     for unit in known:

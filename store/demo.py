@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from fpdf import FPDF
+
+from flows.kinds import get_filing
+from flows.schema import example_value
 
 DEMO_PASSWORD = "Demo2026abc"
 # Every demo officer and the demo administrator are enrolled with this published TOTP secret (README): add it to
@@ -43,44 +46,8 @@ def demo_pdf(title: str = "demo") -> bytes:
 def demo_answers(kind: str, *, today: date, ids: tuple[str, ...] = DEMO_IDS,
                  prefecture: str = "650100", county: str = "650102", filing_ref: dict[str, Any] | None = None,
                  ) -> dict[str, Any]:
-    """Answers that pass every check for one kind (excluding answers prefilled from the account)."""
-    guards = [
-        {"name": "张伟", "id_number": ids[0], "certificate_no": "新6501001", "mobile": "13899100001"},
-        {"name": "李强", "id_number": ids[1], "certificate_no": "新6501002", "mobile": "13899100002"},
-        {"name": "阿不都", "id_number": ids[2], "certificate_no": "新6501003", "mobile": "13899100003"},
-    ]
-    if kind == "A":
-        return {
-            "licence_no": "新公保服20150001号", "company_address": "乌鲁木齐市天山区解放北路1号",
-            "company_region": {"prefecture": prefecture, "county": None},
-            "current_rep_name": "王建国", "current_rep_id": ids[3],
-            "new_rep_name": "赵立新", "new_rep_id": ids[4], "new_rep_mobile": "13999100004",
-            "new_rep_education": "大学本科",
-            "new_rep_history": [{"start": "2005-07-01", "end": "2015-06-30", "employer": "某市公安局",
-                                 "post": "民警", "qualifying": True}],
-            "reason": "原法定代表人因工作调动辞任", "resolution_date": (today - timedelta(days=3)).isoformat(),
-        }
-    if kind == "B":
-        return {
-            "licence_no": "豫公保服20120008号", "licence_province": "河南省", "home_province": "河南省",
-            "client_name": "新疆某能源有限公司", "client_uscc": DEMO_CODES[1],
-            "service_region": {"prefecture": prefecture, "county": county},
-            "service_address": "乌鲁木齐市天山区某路8号", "service_kinds": ["门卫", "巡逻"],
-            "contract_start": (today + timedelta(days=10)).isoformat(),
-            "contract_end": (today + timedelta(days=375)).isoformat(),
-            "lead_name": "周明", "lead_id": ids[5], "lead_mobile": "13999100005", "guards": guards,
-        }
-    if kind == "C":
-        return {
-            "unit_type": "物业服务企业", "unit_region": {"prefecture": prefecture, "county": county},
-            "unit_address": "乌鲁木齐市天山区幸福路6号",
-            "principal_name": "刘芳", "principal_id": ids[6], "principal_mobile": "13999100006",
-            "deputy_name": "陈刚", "deputy_id": ids[7], "deputy_mobile": "13999100007",
-            "property_project": "幸福家园小区", "area_description": "小区共12栋住宅楼，设东、西两个出入口", "area_address": "乌鲁木齐市天山区幸福路6号",
-            "area_size": "约3.5万平方米", "service_start": (today - timedelta(days=10)).isoformat(),
-            "guards": guards,
-        }
-    if kind == "D":
-        return {"filing_ref": filing_ref or {}, "stop_date": (today - timedelta(days=5)).isoformat(),
-                "reason": "改为聘用保安服务公司提供服务"}
-    raise KeyError(kind)
+    """Answers that pass every check for one kind (excluding answers prefilled from the account): the
+    examples its definition gives, with dates from `today`, the demo people's `ids` and the given place."""
+    filing = get_filing(kind)
+    return {qid: example_value(value, today=today, ids=ids, prefecture=prefecture, county=county,
+                               filing_ref=filing_ref) for qid, value in filing.examples.items()}

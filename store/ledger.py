@@ -16,8 +16,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from flows.clock import local_date
+from flows.kinds import cancellable_kinds, cancelling_kinds, kinds_in
+from flows.ledger import answers_shown, rosters_counted
 from flows.regions import get_regions
 from flows.review import OFFICER_ROLES, Act, Actor, Stage
+from flows.schema import CERTIFICATES
 from store.keys import keyring, unseal
 from store.models import Answer, Case, CaseEvent, Document
 from store.queries import visible
@@ -25,17 +28,11 @@ from store.queue import like_pattern
 
 Ledger = Literal["current", "cancelled", "representatives"]
 MAX_SEARCH = 60
-# The answers a ledger row shows (nothing else of the case is read).
-WANTED = ("guards", "contract_start", "contract_end", "service_region", "service_address", "service_kinds",
-          "client_name", "service_start", "area_address", "area_size", "unit_region", "unit_address",
-          "licence_no", "current_rep_name", "new_rep_name", "resolution_date", "stop_date", "reason",
-          "reason_detail")
-CERTIFICATES = ("filing_certificate", "review_document", "cancellation_certificate")
 
 
 @dataclass(frozen=True)
 class LedgerRecord:
-    """One approved case as a ledger needs it; `cancellation` is the approved D case that cancelled it."""
+    """One approved case as a ledger needs it; `cancellation` is the approved case that cancelled it."""
 
     case_id: int
     number: str
@@ -104,7 +101,8 @@ def _records(session: Session, rows: Sequence[Row[Any]]) -> list[LedgerRecord]:
     certificates: dict[int, str] = {}
     approved: dict[int, date] = {}
     roster_size = _roster_size(session.get_bind())  # type: ignore[arg-type]
-    shown = [q for q in WANTED if q != "guards"]
+    counted = rosters_counted()
+    shown = [q for q in answers_shown() if q not in counted]
     ring = keyring()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
@@ -112,9 +110,10 @@ def _records(session: Session, rows: Sequence[Row[Any]]) -> list[LedgerRecord]:
                 select(col(Answer.case_id), col(Answer.question_id), col(Answer.value))
                 .where(col(Answer.case_id).in_(chunk), col(Answer.question_id).in_(shown))):
             answers[case_id][question_id] = unseal(value, ring)
-        for case_id, size in session.exec(select(col(Answer.case_id), roster_size).where(
-                col(Answer.case_id).in_(chunk), col(Answer.question_id) == "guards")):
-            answers[case_id]["guards"] = int(size or 0)
+        for case_id, question_id, size in session.exec(select(col(Answer.case_id), col(Answer.question_id),
+                                                               roster_size).where(
+                col(Answer.case_id).in_(chunk), col(Answer.question_id).in_(counted))):
+            answers[case_id][question_id] = int(size or 0)
         for case_id, number in session.exec(
                 select(col(Document.case_id), col(Document.number))
                 .where(col(Document.case_id).in_(chunk), col(Document.doc_type).in_(CERTIFICATES))
@@ -137,11 +136,12 @@ def _conditions(actor: Actor, ledger: Ledger, *, kinds: Collection[str] | None, 
     if actor.role not in OFFICER_ROLES:
         return None
     if ledger == "representatives":
-        wanted_kinds = ["A"]
+        wanted_kinds = kinds_in("representatives")
     else:
-        wanted_kinds = [k for k in (kinds or ("B", "C")) if k in ("B", "C")]
+        listed = kinds_in("current")
+        wanted_kinds = [k for k in (kinds or listed) if k in listed]
         if ledger == "cancelled":
-            wanted_kinds = [k for k in wanted_kinds if k == "C"]
+            wanted_kinds = [k for k in wanted_kinds if k in cancellable_kinds()]
     parts: list[ColumnElement[bool]] = [visible(actor), col(Case.stage) == Stage.APPROVED,
                                         col(Case.kind).in_(wanted_kinds)]
     if ledger != "representatives":
@@ -188,7 +188,7 @@ def ledger_records(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Colle
         ids = [r.case_id for r in records]
         for start in range(0, len(ids), _CHUNK):
             cancellations = session.execute(sa_select(*_CASE_COLUMNS).where(
-                col(Case.kind) == "D", col(Case.stage) == Stage.APPROVED,
+                col(Case.kind).in_(cancelling_kinds()), col(Case.stage) == Stage.APPROVED,
                 col(Case.ref_case_id).in_(ids[start:start + _CHUNK]))).all()
             for row, record in zip(cancellations, _records(session, cancellations), strict=True):
                 if row.ref_case_id is not None:
@@ -207,5 +207,5 @@ def ledger_totals(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collec
                                    .where(condition)).one()
         guards = session.exec(select(func.coalesce(func.sum(_roster_size(engine)), 0))
                               .join(Case, col(Case.id) == col(Answer.case_id))
-                              .where(condition, col(Answer.question_id) == "guards")).one()
+                              .where(condition, col(Answer.question_id).in_(rosters_counted()))).one()
     return LedgerTotals(int(rows), int(units), int(guards))

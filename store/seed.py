@@ -12,7 +12,7 @@ from flows import cases, environment
 from flows.accounts import Registration
 from flows.clock import CHINA, now, today
 from flows.config import get_config
-from flows.kinds import get_filing
+from flows.kinds import all_filings, cancellable_kinds, cancelling_kinds, get_filing
 from flows.ports import ReturnItem
 from flows.regions import get_regions
 from flows.review import Act, Role
@@ -25,6 +25,12 @@ from store.keys import owner_only
 from store.models import Case, User
 from store.screening import batches, configured_sources, import_rows
 from store.uow import SqlUnitOfWork
+
+# The demo's businesses, by what they are: a unit's own filing (the one a cancellation may cancel; the
+# demo's property companies file it), the cancellation, and the change the department approves.
+OWN_FILING = cancellable_kinds()[0]
+CANCELLATION = cancelling_kinds()[0]
+COMPANY_CHANGE = next(kind for kind, filing in all_filings().items() if filing.route.province_approval)
 
 # The accounts the README lists: one per role.
 DEMO_ACCOUNTS = {
@@ -137,9 +143,9 @@ def _watchlist(engine: Engine) -> None:
 
 
 def _cancel_one(engine: Engine, officers: dict[str, Account]) -> None:
-    """Cancel the earliest filed kind-C case through an approved D case, so the ledger shows a cancelled unit."""
+    """Cancel the earliest own filing through an approved cancellation, so the ledger shows a cancelled unit."""
     with Session(engine) as session:
-        original = session.exec(select(Case).where(Case.kind == "C", Case.stage == "approved")
+        original = session.exec(select(Case).where(Case.kind == OWN_FILING, Case.stage == "approved")
                                 .order_by(col(Case.id))).first()
     if original is None or original.id is None or original.prefecture_code is None or original.county_code is None:
         return
@@ -149,7 +155,7 @@ def _cancel_one(engine: Engine, officers: dict[str, Account]) -> None:
     pref = officers[f"zhou{original.prefecture_code}"]
     if county is None:
         return
-    _case(engine, applicant, "D", prefecture=original.prefecture_code, county=original.county_code,
+    _case(engine, applicant, CANCELLATION, prefecture=original.prefecture_code, county=original.county_code,
           acts=[(county, Act.CONFIRM), (pref, Act.ACCEPT), (pref, Act.APPROVE)], submitted_days_ago=1,
           filing_ref={"case_id": original.id})
 
@@ -160,11 +166,11 @@ def _baseline(engine: Engine) -> None:
         return
     rows: list[tuple[int, dict[str, str]]] = [
         (2, {"单位名称": "乌鲁木齐安居物业服务有限公司", "统一社会信用代码": _uscc(1), "所属地区": "650102",
-             "业务类型": "C"})]
+             "业务类型": get_filing(OWN_FILING).short_title})]
     for index, prefecture in enumerate(get_regions().prefectures()):
         county = get_regions().counties(prefecture.code)[1 if index == 0 else 0]
         rows.append((len(rows) + 2, {"单位名称": f"{prefecture.name}示范物业服务有限公司",
-                                     "统一社会信用代码": _uscc(100 + index), "所属地区": county.code, "业务类型": "C"}))
+                                     "统一社会信用代码": _uscc(100 + index), "所属地区": county.code, "业务类型": get_filing(OWN_FILING).short_title}))
         for k in range(2):
             rows.append((len(rows) + 2, {"单位名称": f"{prefecture.name}第{k + 1}底数单位",
                                          "统一社会信用代码": _uscc(300 + 2 * index + k), "所属地区": county.code}))
@@ -205,18 +211,18 @@ def seed(engine: Engine) -> None:
             unit = _applicant(engine, f"139000001{index:02d}", f"{prefecture.name}示范物业服务有限公司",
                               _uscc(100 + index), "联系人")
         for acts in rng.sample(histories, k=3):
-            _case(engine, unit, "C", prefecture=prefecture.code, county=county.code, acts=acts,
+            _case(engine, unit, OWN_FILING, prefecture=prefecture.code, county=county.code, acts=acts,
                   submitted_days_ago=rng.randint(1, 12))
         if index < 3:
             company = _applicant(engine, f"139000002{index:02d}", f"{prefecture.name}卫士保安服务有限公司",
                                  _uscc(200 + index), "负责人")
-            _case(engine, company, "A", prefecture=prefecture.code, county="", submitted_days_ago=3,
+            _case(engine, company, COMPANY_CHANGE, prefecture=prefecture.code, county="", submitted_days_ago=3,
                   acts=[(pref_officer, Act.ACCEPT), (pref_officer, Act.REPORT)] if index else [])
     _cancel_one(engine, officers)
     # The demo applicant's own history: one filing done (its certificate can be downloaded and cancelled).
     tianshan = officers["xian650102"]
     urumqi = officers["zhou650100"]
-    _case(engine, applicant, "C", prefecture="650100", county="650102", submitted_days_ago=20,
+    _case(engine, applicant, OWN_FILING, prefecture="650100", county="650102", submitted_days_ago=20,
           acts=[(tianshan, Act.CONFIRM), (urumqi, Act.ACCEPT), (urumqi, Act.APPROVE)])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
@@ -277,12 +277,12 @@ class SqlUnitOfWork:
         rows = self.session.exec(select(Document).where(Document.case_id == case_id).order_by(col(Document.id)))
         return [document_view(r) for r in rows]
 
-    def filed_cases(self, unit_id: int) -> list[FiledCase]:
+    def filed_cases(self, unit_id: int, *, kinds: Collection[str], cancelling: Collection[str]) -> list[FiledCase]:
         open_cancellations = select(Case.ref_case_id).where(
-            Case.kind == "D", col(Case.stage).not_in([Stage.REJECTED, Stage.WITHDRAWN, Stage.DRAFT]),
+            col(Case.kind).in_(list(cancelling)), col(Case.stage).not_in([Stage.REJECTED, Stage.WITHDRAWN, Stage.DRAFT]),
             col(Case.ref_case_id).is_not(None))
         rows = self.session.exec(select(Case).where(
-            Case.unit_id == unit_id, Case.kind == "C", Case.stage == Stage.APPROVED,
+            Case.unit_id == unit_id, col(Case.kind).in_(list(kinds)), Case.stage == Stage.APPROVED,
             col(Case.cancelled).is_(False), col(Case.id).not_in(open_cancellations)).order_by(col(Case.id)))
         result = []
         for row in rows:

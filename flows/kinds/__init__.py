@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from flows.schema import Filing
+from flows.schema import Filing, LedgerBook
 
 
 @cache
@@ -23,9 +23,39 @@ def all_filings() -> dict[str, Filing]:
             if filing.kind in found:
                 raise ValueError(f"two filings claim kind {filing.kind}")
             found[filing.kind] = filing
+    for filing in found.values():
+        for cancelled in filing.cancels:
+            if cancelled not in found:
+                raise ValueError(f"filing {filing.kind} cancels unknown kind {cancelled}")
     return dict(sorted(found.items()))
 
 
 def get_filing(kind: str) -> Filing:
     """The filing definition of one kind; KeyError if unknown."""
     return all_filings()[kind]
+
+
+def kinds_in(book: LedgerBook) -> list[str]:
+    """The kinds whose approved cases one ledger lists (the cancelled ledger: the kinds that cancel)."""
+    return [kind for kind, filing in all_filings().items() if filing.ledger is not None and filing.ledger.book == book]
+
+
+def cancellable_kinds() -> list[str]:
+    """The kinds whose filings some kind cancels (what a cancellation may refer to)."""
+    wanted = {k for filing in all_filings().values() for k in filing.cancels}
+    return [kind for kind in all_filings() if kind in wanted]
+
+
+def cancelling_kinds() -> list[str]:
+    """The kinds whose approval cancels the filing they refer to."""
+    return [kind for kind, filing in all_filings().items() if filing.cancels]
+
+
+def baseline_kinds() -> dict[str, str]:
+    """The kinds the baseline list (底数) counts, by every name its 业务类型 column may give them."""
+    names: dict[str, str] = {}
+    for kind, filing in all_filings().items():
+        if filing.baseline_names:
+            for name in (kind, filing.short_title, filing.title, *filing.baseline_names):
+                names[name] = kind
+    return names

@@ -14,13 +14,19 @@ from flows.schema import (
     ColType,
     Column,
     DateWindow,
+    Days,
     DetailRow,
     Filing,
+    Here,
     Instructions,
+    LedgerColumn,
+    LedgerEntry,
     Material,
+    Person,
     QType,
     Question,
     Route,
+    YearsRule,
 )
 
 S_COMPANY = "公司信息"
@@ -38,6 +44,22 @@ FILING = Filing(
     sections=(S_COMPANY, S_CURRENT, S_PROPOSED, S_REASON, "联系人"),
     location_field="company_region",
     screening_field="new_rep_id",
+    ledger=LedgerEntry(book="representatives", columns=(
+        LedgerColumn(label="保安服务许可证号", parts=("{licence_no}",)),
+        LedgerColumn(label="原法定代表人", parts=("{current_rep_name}",)),
+        LedgerColumn(label="新任法定代表人", parts=("{new_rep_name}",)),
+        LedgerColumn(label="决议日期", parts=("{resolution_date}",)),
+    )),
+    examples={
+        "licence_no": "新公保服20150001号", "company_address": "乌鲁木齐市天山区解放北路1号",
+        "company_region": Here(county=False),
+        "current_rep_name": "王建国", "current_rep_id": Person(n=3),
+        "new_rep_name": "赵立新", "new_rep_id": Person(n=4), "new_rep_mobile": "13999100004",
+        "new_rep_education": "大学本科",
+        "new_rep_history": [{"start": "2005-07-01", "end": "2015-06-30", "employer": "某市公安局",
+                             "post": "民警", "qualifying": True}],
+        "reason": "原法定代表人因工作调动辞任", "resolution_date": Days(days=-3),
+    },
     result_document="审核意见书",
     refusal_title="不予通过决定书",
     refusal_verb="不予通过",
@@ -104,7 +126,7 @@ FILING = Filing(
                  options=("研究生", "大学本科", "大学专科", "高中或中专", "初中及以下")),
         Question(
             id="new_rep_history", section=S_PROPOSED, label="拟任法定代表人工作经历", type=QType.ROSTER,
-            min_rows=1, roster_rule="qualifying_years_5", row_unit="段",
+            min_rows=1, roster_rule=YearsRule(years=5, start="start", end="end", flag="qualifying"), row_unit="段",
             hint="按时间顺序逐段填写。在军队、公安、国家安全、审判、检察、司法行政或治安保卫、保安经营管理"
                  "岗位工作的时段，请在“是否符合条件”一栏选“是”；合计应满5年。",
             columns=(

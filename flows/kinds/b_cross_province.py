@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.kinds.common import (
+    EXAMPLE_GUARDS,
     PROVINCES,
     SERVICE_KINDS,
     contact_questions,
@@ -14,10 +15,15 @@ from flows.kinds.common import (
 from flows.schema import (
     Certificate,
     DateWindow,
+    Days,
     DetailRow,
     Filing,
+    Here,
     Instructions,
+    LedgerColumn,
+    LedgerEntry,
     Material,
+    Person,
     QType,
     Question,
     Route,
@@ -39,6 +45,19 @@ FILING = Filing(
     sections=(S_COMPANY, S_CLIENT, S_SERVICE, S_LEAD, S_GUARDS, "联系人"),
     location_field="service_region",
     result_document="备案证明",
+    ledger=LedgerEntry(book="current", headcount="guards", columns=(
+        LedgerColumn(label="服务期限", parts=("{contract_start} 至 {contract_end}",)),
+        LedgerColumn(label="服务区域", parts=("{service_region}{service_address}",
+                                              "（客户单位：{client_name}；{service_kinds}）")),
+    )),
+    baseline_names=("跨省", "保安服务公司"),
+    examples={
+        "licence_no": "豫公保服20120008号", "licence_province": "河南省", "home_province": "河南省",
+        "client_name": "新疆某能源有限公司", "client_uscc": "9144030071526726XG",
+        "service_region": Here(), "service_address": "乌鲁木齐市天山区某路8号", "service_kinds": ["门卫", "巡逻"],
+        "contract_start": Days(days=10), "contract_end": Days(days=375),
+        "lead_name": "周明", "lead_id": Person(n=5), "lead_mobile": "13999100005", "guards": EXAMPLE_GUARDS,
+    },
     certificate=Certificate(
         doc_type="filing_certificate", title="备案证明", issuer="prefecture",
         body=("{unit_name}派出保安员跨省（自治区、直辖市）提供保安服务的备案材料收悉。"

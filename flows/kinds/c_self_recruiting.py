@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import contact_questions, guard_roster, licence_reads, person_questions
+from flows.kinds.common import (
+    EXAMPLE_GUARDS,
+    contact_questions,
+    guard_roster,
+    licence_reads,
+    person_questions,
+)
 from flows.schema import (
     Certificate,
     DateWindow,
+    Days,
     DetailRow,
     Filing,
+    Here,
     Instructions,
+    LedgerColumn,
+    LedgerEntry,
     Material,
+    Person,
     QType,
     Question,
     Route,
@@ -33,6 +44,19 @@ FILING = Filing(
     sections=(S_UNIT, S_PEOPLE, S_AREA, S_GUARDS, "联系人"),
     location_field="unit_region",
     result_document="备案证明",
+    ledger=LedgerEntry(book="current", headcount="guards", columns=(
+        LedgerColumn(label="服务期限", parts=("{service_start} 起",)),
+        LedgerColumn(label="服务区域", parts=("{area_address}", "（{area_size}）")),
+    )),
+    baseline_names=("自行招用", "自行招用保安员单位"),
+    examples={
+        "unit_type": "物业服务企业", "unit_region": Here(), "unit_address": "乌鲁木齐市天山区幸福路6号",
+        "principal_name": "刘芳", "principal_id": Person(n=6), "principal_mobile": "13999100006",
+        "deputy_name": "陈刚", "deputy_id": Person(n=7), "deputy_mobile": "13999100007",
+        "property_project": "幸福家园小区", "area_description": "小区共12栋住宅楼，设东、西两个出入口",
+        "area_address": "乌鲁木齐市天山区幸福路6号", "area_size": "约3.5万平方米", "service_start": Days(days=-10),
+        "guards": EXAMPLE_GUARDS,
+    },
     certificate=Certificate(
         doc_type="filing_certificate", title="备案证明", issuer="prefecture",
         body=("{unit_name}自行招用保安员的备案材料收悉。经审核，依照《保安服务管理条例》"

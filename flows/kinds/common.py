@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.schema import ColType, Column, Paper, QType, Question, ReadField, Reads
+from flows.schema import ColType, Column, Paper, Person, QType, Question, ReadField, Reads
 
 PROVINCES: tuple[str, ...] = (
     "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
@@ -80,3 +80,11 @@ def security_licence_reads(number_question: str, name_question: str) -> Reads:
     """A 保安服务许可证: its number and the company's name."""
     return Reads(paper=Paper.SECURITY_LICENCE, compare=((ReadField.LICENCE_NUMBER, number_question),
                                                          (ReadField.UNIT_NAME, name_question)))
+
+
+# Example guards (demo data and tests): one row each, ID numbers those of the first demo people.
+EXAMPLE_GUARDS: tuple[dict[str, object], ...] = (
+    {"name": "张伟", "id_number": Person(n=0), "certificate_no": "新6501001", "mobile": "13899100001"},
+    {"name": "李强", "id_number": Person(n=1), "certificate_no": "新6501002", "mobile": "13899100002"},
+    {"name": "阿不都", "id_number": Person(n=2), "certificate_no": "新6501003", "mobile": "13899100003"},
+)

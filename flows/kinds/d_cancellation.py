@@ -6,12 +6,16 @@ from flows.kinds.common import contact_questions
 from flows.schema import (
     Certificate,
     DateWindow,
+    Days,
     DetailRow,
     Filing,
     Instructions,
+    LedgerColumn,
+    LedgerEntry,
     Material,
     QType,
     Question,
+    Referenced,
     Route,
     When,
 )
@@ -28,6 +32,12 @@ FILING = Filing(
     sections=(S_FILING, "联系人"),
     location_field="filing_ref",
     result_document="撤销备案证明",
+    cancels=("C",),
+    ledger=LedgerEntry(book="cancelled", columns=(
+        LedgerColumn(label="停止服务日期", parts=("{stop_date}",)),
+        LedgerColumn(label="撤销原因", parts=("{reason}", "（{reason_detail}）")),
+    )),
+    examples={"filing_ref": Referenced(), "stop_date": Days(days=-5), "reason": "改为聘用保安服务公司提供服务"},
     certificate=Certificate(
         doc_type="cancellation_certificate", title="撤销备案证明", issuer="prefecture", cancels_referenced=True,
         number_label="证明编号", unit_label="单位名称", matter_label="撤销事项", date_label="撤销备案日期",

@@ -17,6 +17,7 @@ FIRST_QUESTIONS = {
     "B": ["licence_no", "licence_province", "home_province", "client_name", "client_uscc", "service_region"],
     "C": ["unit_type", "unit_region", "unit_address", "principal_name", "principal_id", "principal_mobile"],
     "D": ["filing_ref", "stop_date", "reason"],
+    "E": ["licence_no", "rep_name", "rep_id", "branch_name", "branch_uscc", "branch_region"],
 }
 
 
