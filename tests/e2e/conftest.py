@@ -7,8 +7,10 @@ Every test in this folder is marked `e2e` (deselect with `-m "not e2e"`).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 STARTUP_TIMEOUT_S = 60.0
-SEED_TIMEOUT_S = 300.0
+SEED_TIMEOUT_S = 1800.0  # a hung seed only: on a busy machine it takes minutes (every demo upload is checked)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -196,6 +198,23 @@ def sms_gateway() -> Iterator[SmsGateway]:
         yield gateway
 
 
+def _seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder (data, keys, audit) with freshly seeded demo data, seeded once per run: the pytest-xdist
+    workers of one run share it (the first seeds it, under a lock), and each serves a copy of its own."""
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent  # the run's folder, above each worker's own
+    seeded = run_dir / "seeded-demo"
+    with open(run_dir / "seeded-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (seeded / "done").exists():
+            shutil.rmtree(seeded, ignore_errors=True)
+            (seeded / "data").mkdir(parents=True)
+            AppServer(seeded / "data", 0).seed()
+            (seeded / "done").touch()
+    return seeded
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory, sms_gateway: SmsGateway) -> Iterator[AppServer]:
     """The app with freshly seeded demo data, served on a free port for the whole session, sending SMS codes
@@ -204,10 +223,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, sms_gateway: SmsGateway
     `.url`, `.data_dir`, `.env` (the server's environment), `.restart()`, `.log_tail()`.
     """
     root = tmp_path_factory.mktemp("app")
-    data_dir = root / "data"
-    data_dir.mkdir()
-    server = AppServer(data_dir, _free_port(), sms_gateway.url)
-    server.seed()
+    shutil.copytree(_seeded(tmp_path_factory), root, dirs_exist_ok=True)
+    server = AppServer(root / "data", _free_port(), sms_gateway.url)
     server.start()
     try:
         yield server
