@@ -31,7 +31,6 @@ from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
 account = page_setup("系统管理", page_id="admin", roles=[Role.ADMIN])
-assert account is not None
 me = account.user_id
 set_feedback_context(step="系统管理")
 regions = get_regions()
@@ -275,9 +274,12 @@ with screening_tab:
         else:
             rows = list(read_rows(upload.getvalue(), upload.name))
             bar = st.progress(0.0, text="正在导入…")
+
+            def progress(seen: int) -> None:
+                bar.progress(min(1.0, seen / max(1, len(rows))), text=f"已处理{seen}/{len(rows)}行")
+
             report = import_rows(engine(), iter(rows), name=batch_name.strip() or upload.name, actor_id=me,
-                                 progress=lambda seen: bar.progress(min(1.0, seen / max(1, len(rows))),
-                                                                    text=f"已处理{seen}/{len(rows)}行"))
+                                 progress=progress)
             st.success(f"导入完成：新增{report.imported}条，已有{report.already_known}条，错误{len(report.errors)}行。")
             for line, message in report.errors[:20]:
                 st.warning(f"第{line}行：{message}")

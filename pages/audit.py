@@ -21,7 +21,6 @@ from ui.session import engine
 SHOWN = 100
 
 account = page_setup("审计日志", page_id="audit", roles=[Role.AUDITOR])
-assert account is not None
 set_feedback_context(step="审计日志")
 st.title("审计日志")
 st.caption("系统中每一次办理、修改、查看和导出的记录（只读）。记录以密钥链式保护，并定期在数据库之外签名存证。")

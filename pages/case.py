@@ -57,7 +57,6 @@ REVEALED = "case_revealed"  # ids of the cases whose full numbers this browser s
 REVEAL_LABEL = "显示完整号码"
 
 account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
-assert account is not None
 actor = account.actor
 st.page_link("pages/queue.py", label="返回待办队列", icon=":material/arrow_back:")
 
@@ -74,7 +73,7 @@ def clear_inputs() -> None:
 
 
 def typed_inputs() -> dict[str, Any]:
-    return {k: v for k, v in st.session_state.items()
+    return {str(k): v for k, v in st.session_state.items()
             if (k in INPUTS or str(k).startswith("act_reason_")) and k != LICENCE and v not in ("", [], None)}
 
 

@@ -22,7 +22,6 @@ PAGE_LABELS = {("home" if Path(path).stem == "streamlit_app" else Path(path).ste
 ACTIONS = {k: v for k, v in STATUSES.items() if k != "new"}
 
 account = page_setup("意见反馈", page_id="feedback_inbox", roles=[Role.PREFECTURE, Role.PROVINCE])
-assert account is not None
 triages = account.role == Role.PROVINCE
 prefecture = None if triages else account.actor.region_code or "-"
 set_feedback_context(step="意见反馈")
@@ -97,9 +96,11 @@ def draw_item(entry: InboxItem) -> None:
             reply = reply_col.text_area("回复提交人", value=item.reply, max_chars=1000, height=68,
                                         key=f"triage-reply-{item.id}")
             saved = st.form_submit_button("保存处理结果")
-        if saved and status_value is None:
+        if not saved:
+            return
+        if status_value is None:
             show_error("请先选择处理结果（已采纳、已完成或未采纳）。")
-        elif saved:
+        else:
             try:
                 triage(engine(), item.id, status=status_value, reply=reply.strip(), actor_id=account.user_id)
             except ValueError:

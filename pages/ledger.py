@@ -36,7 +36,6 @@ KINDS = {"B": "跨省提供服务备案", "C": "自行招用保安员单位备�
 ALL = ""
 
 account = page_setup("台账", page_id="ledger", roles=OFFICER_ROLES)
-assert account is not None
 actor = account.actor
 set_feedback_context(step="台账")
 regions = get_regions()

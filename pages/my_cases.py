@@ -19,7 +19,6 @@ from ui.text import md_escape
 PAGE_SIZE = 10
 
 account = page_setup("我的办件", page_id="my_cases", roles=[Role.APPLICANT])
-assert account is not None
 set_feedback_context(step="我的办件")
 st.title("我的办件")
 if account.unit_name:

@@ -18,7 +18,6 @@ WIDTHS = [4.2, 2.2, 1.8, 0.8]
 HEADINGS = ("办件", "办理环节", "办结期限", "")
 
 account = page_setup("待办队列", page_id="queue", roles=OFFICER_ROLES)
-assert account is not None
 actor = account.actor
 set_feedback_context(step="待办队列")
 

@@ -8,7 +8,7 @@ import hmac
 import io
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -249,10 +249,6 @@ def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None
         session.add(batch)
         audit.append(session, actor_id=actor_id, action="screening_remove_batch", subject=f"batch:{batch_id}")
         session.commit()
-
-
-def sources_description(sources: Sequence[ScreeningSource]) -> str:
-    return "、".join(s.name for s in sources) or SOURCE_LABELS[OFF]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from typing import Literal
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -38,6 +39,7 @@ def needs_me_now(engine: Engine, account: Account) -> None:
 def _waiting_case(case: WaitingCase) -> None:
     title = get_filing(case.kind).short_title
     text, button = st.columns([4, 1.3], vertical_alignment="center")
+    kind: Literal["primary", "secondary"]
     if case.stage == Stage.RETURNED:
         text.markdown(f":orange-badge[已退回] **{md_escape(case.number or '')}**　{title}  \n"
                       f"需要补正{case.open_items}项，改好后重新提交。" if case.open_items else

@@ -30,7 +30,6 @@ from flows.review import (
     ROLE_LABELS,
     STAGE_LABELS,
     Role,
-    Stage,
     comment_for_applicant,
     holder_of,
 )
@@ -281,10 +280,6 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document",
         button.download_button("下载", data=data,
                                file_name=f"{document.title}-{document.number}.pdf", mime="application/pdf",
                                key=f"{key}-{document.id}", on_click="ignore", icon=":material/download:")
-
-
-def stage_is_final(stage: Stage) -> bool:
-    return holder_of(stage) is None
 
 
 # ------------------------------------------------------------------ automatic comparison (kind A)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, overload
 
 import streamlit as st
 
@@ -44,9 +45,16 @@ MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
 )
 
 
+@overload
+def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
+               public: Literal[False] = False) -> Account: ...
+@overload
+def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
+               public: Literal[True]) -> Account | None: ...
 def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
                public: bool = False) -> Account | None:
-    """Draw the frame of a page and check access; stops the page when the visitor may not see it."""
+    """Draw the frame of a page and check access; stops the page when the visitor may not see it
+    (a page that is not public therefore always has the account)."""
     portal.check(page_id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
     # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
     st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")

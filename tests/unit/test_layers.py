@@ -54,3 +54,15 @@ def test_the_layer_test_would_notice_a_leak(tmp_path: Path) -> None:
     leak = tmp_path / "leak.py"
     leak.write_text("import streamlit as st\nfrom store.db import make_engine\n", encoding="utf-8")
     assert {"streamlit", "store"} <= imported_modules(leak)
+
+
+def _test_module_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.module for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tests.")}
+
+
+@pytest.mark.parametrize("path", files("tests"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_tests_share_helpers_through_support_modules_never_through_other_tests(path: Path) -> None:
+    """A helper two test files need lives in tests/support.py, tests/e2e/helpers.py or a conftest."""
+    assert not {m for m in _test_module_imports(path) if m.rsplit(".", 1)[-1].startswith("test_")}
