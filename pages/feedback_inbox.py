@@ -8,8 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from flows.clock import show
+from flows.errors import DomainError
+from flows.feedback import RATINGS, STATUSES, triage
 from flows.review import Role
-from store.feedback import RATINGS, STATUSES, InboxItem, feedback_pages, inbox, triage
+from store.feedback import InboxItem, SqlFeedbackStore, feedback_pages, inbox
 from ui import applicant_view as view
 from ui.layout import MENU, page_setup, set_feedback_context, show_error
 from ui.session import engine
@@ -102,9 +104,10 @@ def draw_item(entry: InboxItem) -> None:
             show_error("请先选择处理结果（已采纳、已完成或未采纳）。")
         else:
             try:
-                triage(engine(), item.id, status=status_value, reply=reply.strip(), actor_id=account.user_id)
-            except ValueError:
-                show_error("处理结果无效。")
+                triage(SqlFeedbackStore(engine()), item.id, status=status_value, reply=reply,
+                       actor_id=account.user_id)
+            except DomainError as error:
+                show_error(error.message)
             else:
                 st.session_state["inbox_flash"] = f"已标记为“{ACTIONS[status_value]}”。"
                 st.rerun()

@@ -21,6 +21,8 @@ from flows.clock import show
 from flows.config import ProvinceConfig, get_config
 from flows.deadlines import WorkCalendar
 from flows.errors import DomainError
+from flows.feedback import RATINGS, STATUSES, FeedbackRecord
+from flows.feedback import rate_case as rate
 from flows.kinds import all_filings
 from flows.ports import CaseView, DocumentView, EventView
 from flows.review import (
@@ -38,8 +40,7 @@ from flows.screening import DONE_FOR_APPLICANT
 from flows.timelimits import Clock, TimeLeft, time_left
 from store import blobs
 from store.accounts import Account
-from store.feedback import RATINGS, STATUSES, add_rating, rating_for_case
-from store.models import Feedback
+from store.feedback import SqlFeedbackStore, rating_for_case
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
 from ui.case_view import draw_answers, draw_materials
@@ -255,10 +256,8 @@ def submitted_case(draft: Draft, *, key: str, full: bool = True) -> None:
 # ------------------------------------------------------------------ rating (好差评)
 def rate_case(engine: Engine, *, account: Account, case: CaseView, rating_value: str, comment: str) -> None:
     """Record the unit's one rating of an ended case."""
-    if case.stage not in FINAL_STAGES:
-        raise DomainError("办件办结后才能评价。")
-    add_rating(engine, user_id=account.user_id, case_id=case.id, kind=case.kind, rating=rating_value,
-               text=comment.strip())
+    rate(SqlFeedbackStore(engine), user_id=account.user_id, case_id=case.id, kind=case.kind, stage=case.stage,
+         rating=rating_value, comment=comment)
 
 
 def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
@@ -285,7 +284,7 @@ def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
             st.rerun()
 
 
-def own_feedback(items: Sequence[Feedback]) -> None:
+def own_feedback(items: Sequence[FeedbackRecord]) -> None:
     """The applicant's own feedback and ratings, with the province's reply."""
     if not items:
         st.caption("您还没有提交过意见反馈。")

@@ -8,20 +8,20 @@ from typing import Literal, overload
 
 import streamlit as st
 
-from flows import clock, environment
-from flows.config import get_config, set_overrides
+from flows import clock, environment, feedback
+from flows.config import get_config, overrides_in_force
+from flows.errors import DomainError
 from flows.review import ROLE_LABELS, Role
 from store.accounts import Account
 from store.admin import config_overrides
 from store.bootstrap import has_demo_data
-from store.feedback import ANONYMOUS_LIMITER, RATINGS, add_feedback
+from store.feedback import SqlFeedbackStore
 from store.reports import warm_up_in_background
 from ui import portal
 from ui.session import address, current_account, engine, holds_session_cookie, logout_button
 from ui.text import md_escape
 
 APP_TITLE = "保安业务网上自助办理"
-FEEDBACK_MAX = 2000  # characters, as the feedback table keeps
 ROOT = Path(__file__).resolve().parent.parent
 FAVICON = ROOT / "web" / "assets" / "favicon.png"
 
@@ -59,7 +59,7 @@ def page_setup(title: str, *, page_id: str, roles: Iterable[Role] | None = None,
     # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
     st.set_page_config(page_title=f"{title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     _environment_marker()
-    set_overrides(config_overrides(engine()))  # the administrator's names and pilot dates, for every page
+    overrides_in_force(config_overrides(engine()))  # the administrator's names and pilot dates, for this run
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network
     st.session_state["page_id"] = page_id
     if account is not None and account.role in (Role.PREFECTURE, Role.PROVINCE):
@@ -160,26 +160,21 @@ def _feedback_control(account: Account | None) -> None:
             st.success(thanks)
         with st.form("pilot_feedback", border=False):
             text = st.text_area("您遇到的问题或建议", key=f"feedback_text_{nonce}", placeholder="例如：这里不知道填什么")
-            st.caption(f"最多{FEEDBACK_MAX}个字。")
-            rating = st.selectbox("本页使用感受（可选）", ("不评价", *RATINGS), key="feedback_rating")
+            st.caption(f"最多{feedback.FEEDBACK_MAX}个字。")
+            rating = st.selectbox("本页使用感受（可选）", ("不评价", *feedback.RATINGS), key="feedback_rating")
             sent = st.form_submit_button("提交反馈")
         if sent:
-            if not text.strip():
-                st.error("请填写反馈内容。")
-            elif len(text.strip()) > FEEDBACK_MAX:
-                st.error(f"反馈内容最多{FEEDBACK_MAX}个字，您填写了{len(text.strip())}个字，请精简后再提交。")
-            elif account is None and (wait := ANONYMOUS_LIMITER.wait_left(address(), clock.now())):
-                st.error(f"本网络提交的反馈过于频繁，请约{max(1, (wait + 59) // 60)}分钟后再提交。"
-                         "登录后提交不受此限制。")
+            try:
+                feedback.send_feedback(SqlFeedbackStore(engine()), user_id=account.user_id if account else None,
+                                       address=address(), now=clock.now(),
+                                       page=str(st.session_state.get("page_id", "")),
+                                       step=str(st.session_state.get("feedback_step", "")),
+                                       kind=str(st.session_state.get("feedback_kind", "")), text=text,
+                                       rating=None if rating == "不评价" else rating,
+                                       case_id=st.session_state.get("feedback_case"))
+            except DomainError as error:
+                st.error(error.message)
             else:
-                if account is None:
-                    ANONYMOUS_LIMITER.attempted(address(), clock.now(), failed=False)
-                add_feedback(engine(), user_id=account.user_id if account else None,
-                             page=str(st.session_state.get("page_id", "")),
-                             step=str(st.session_state.get("feedback_step", "")),
-                             kind=str(st.session_state.get("feedback_kind", "")), text=text.strip(),
-                             rating=None if rating == "不评价" else rating,
-                             case_id=st.session_state.get("feedback_case"))
                 st.session_state["feedback_nonce"] = nonce + 1  # an empty box for the next one
                 st.session_state["feedback_thanks"] = "感谢您的反馈，我们会尽快处理。"
                 st.rerun()
