@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flows.regions import RegionTree, get_regions
+from flows.vocabulary import DocumentType
 
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "data" / "config" / "province.json"
 
@@ -62,10 +63,7 @@ class Pilot(BaseModel):
         return self
 
 
-DOCUMENT_TYPES: tuple[str, ...] = (
-    "acceptance_notice", "correction_notice", "rejection_decision", "filing_certificate",
-    "cancellation_certificate", "review_document",
-)
+DOCUMENT_TYPES: tuple[str, ...] = tuple(DocumentType)
 
 
 def document_types_checked(value: dict[str, str], *, every: bool) -> dict[str, str]:

@@ -30,7 +30,7 @@ from store.screening import (
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
-account = page_setup("系统管理", page_id="admin", roles=[Role.ADMIN])
+account = page_setup("admin")
 me = account.user_id
 set_feedback_context(step="系统管理")
 regions = get_regions()

@@ -3,8 +3,6 @@ prefecture sees, read-only, what is about its own region's service (its cases, i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from flows.clock import show
@@ -13,17 +11,17 @@ from flows.feedback import RATINGS, STATUSES, triage
 from flows.review import Role
 from store.feedback import InboxItem, SqlFeedbackStore, feedback_pages, inbox
 from ui import applicant_view as view
-from ui.layout import MENU, page_setup, set_feedback_context, show_error
+from ui.layout import page_setup, set_feedback_context, show_error
+from ui.registry import PAGES
 from ui.session import engine
 from ui.text import md_escape
 
 ALL = "全部"
 CATEGORIES = {ALL: None, "意见反馈": "feedback", "服务评价": "rating"}
-PAGE_LABELS = {("home" if Path(path).stem == "streamlit_app" else Path(path).stem): label
-               for path, label, _icon, _roles in MENU}
+PAGE_LABELS = {page.id: page.label for page in PAGES if page.in_menu}
 ACTIONS = {k: v for k, v in STATUSES.items() if k != "new"}
 
-account = page_setup("意见反馈", page_id="feedback_inbox", roles=[Role.PREFECTURE, Role.PROVINCE])
+account = page_setup("feedback_inbox")
 triages = account.role == Role.PROVINCE
 prefecture = None if triages else account.actor.region_code or "-"
 set_feedback_context(step="意见反馈")

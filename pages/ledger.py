@@ -24,7 +24,7 @@ from flows.ledger import (
     unit_rows,
 )
 from flows.regions import get_regions
-from flows.review import OFFICER_ROLES, ROLE_LABELS, Role
+from flows.review import ROLE_LABELS, Role
 from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
 from store.uow import SqlUnitOfWork
 from ui.guard_list import guard_list
@@ -35,7 +35,7 @@ LEDGERS: dict[Ledger, str] = {"current": "在册备案单位", "cancelled": "已
 KINDS = {"B": "跨省提供服务备案", "C": "自行招用保安员单位备案"}
 ALL = ""
 
-account = page_setup("台账", page_id="ledger", roles=OFFICER_ROLES)
+account = page_setup("ledger")
 actor = account.actor
 set_feedback_context(step="台账")
 regions = get_regions()

@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 from flows import clock
 from flows.kinds import get_filing
 from flows.review import Stage
+from flows.vocabulary import DocumentStatus
 from store import blobs
 from store.accounts import Account
 from store.queries import IssuedDocument, WaitingCase, applicant_todo
+from ui import registry
 from ui.text import md_escape
 
-ASSISTANT = "pages/assistant.py"
+ASSISTANT = registry.page("assistant").file
 RECENT_DAYS = 14  # documents issued this recently are offered on the home page
 
 
@@ -54,7 +56,7 @@ def _waiting_case(case: WaitingCase) -> None:
 
 def _issued_document(document: IssuedDocument) -> None:
     text, button = st.columns([4, 1.3], vertical_alignment="center")
-    cancelled = "　:red-badge[已撤销]" if document.status == "cancelled" else ""
+    cancelled = "　:red-badge[已撤销]" if document.status == DocumentStatus.CANCELLED else ""
     text.markdown(f":green-badge[可下载] **{md_escape(document.case_number)}**　"
                   f"《{md_escape(document.title)}》{md_escape(document.number)}{cancelled}  \n"
                   f":gray[:small[出具于{clock.show(document.issued_at)}]]")

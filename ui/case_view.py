@@ -36,6 +36,7 @@ from flows.review import (
 from flows.schema import ColType, Filing, QType, Question
 from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
+from flows.vocabulary import DocumentStatus
 from store import blobs
 from ui.preview import Recorder, download_link, draw_material, recorded
 from ui.text import md_escape
@@ -272,7 +273,7 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document",
         return
     for document in documents:
         text, button = st.columns([4, 1], vertical_alignment="center")
-        status = "（已作废）" if document.status != "valid" else ""
+        status = "（已作废）" if document.status != DocumentStatus.VALID else ""
         text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
                       f":gray[:small[{show(document.issued_at)}]]")
         data = functools.partial(recorded, functools.partial(blobs.get, document.sha256), record,
