@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -133,9 +133,20 @@ def set_email(engine: Engine, user_id: int, email: str, *, actor_id: int | None)
 
 
 # ------------------------------------------------------------------ calendar
-def calendar_overrides(engine: Engine) -> list[CalendarOverride]:
+@dataclass(frozen=True)
+class CalendarDay:
+    """An administrator's correction of the official calendar, as the admin page lists it."""
+
+    day: date
+    is_working: bool
+    note: str
+    updated_at: datetime
+
+
+def calendar_overrides(engine: Engine) -> list[CalendarDay]:
     with Session(engine) as session:
-        return list(session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))))
+        return [CalendarDay(row.day, row.is_working, row.note, row.updated_at)
+                for row in session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day)))]
 
 
 def set_calendar_day(engine: Engine, day: date, *, is_working: bool, note: str, actor_id: int | None) -> int:

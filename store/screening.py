@@ -234,9 +234,21 @@ def category_counts(engine: Engine) -> dict[str, int]:
         return {c: int(n) for c, n in rows}
 
 
-def batches(engine: Engine) -> list[WatchlistBatch]:
+@dataclass(frozen=True)
+class BatchRecord:
+    """One imported screening list, as the admin page lists it."""
+
+    id: int
+    name: str
+    imported_at: datetime
+    rows: int
+    active: bool
+
+
+def batches(engine: Engine) -> list[BatchRecord]:
     with Session(engine) as session:
-        return list(session.exec(select(WatchlistBatch).order_by(col(WatchlistBatch.id).desc())))
+        return [BatchRecord(b.id or 0, b.name, b.imported_at, b.rows, b.active)
+                for b in session.exec(select(WatchlistBatch).order_by(col(WatchlistBatch.id).desc()))]
 
 
 def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None:

@@ -149,6 +149,26 @@ def test_feedback_and_ratings_are_written_through_flows() -> None:
         assert not store_names_used(path) & writes, path
 
 
+TABLES = set(re.findall(r"^class (\w+)\(SQLModel, table=True\)", (ROOT / "store" / "models.py").read_text(encoding="utf-8"),
+                        re.M))
+
+
+@pytest.mark.parametrize("module", sorted(UI_READS))
+def test_the_queries_the_ui_reads_return_plain_records_never_table_rows(module: str) -> None:
+    """A query the UI may call, and a record it returns, names no table model (store/models.py) in its types."""
+    assert {"Feedback", "Case", "WatchlistBatch"} <= TABLES
+    tree = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if node.__dict__.get("name") not in UI_READS[module]:
+            continue
+        if isinstance(node, ast.FunctionDef) and node.returns is not None:
+            assert not set(re.findall(r"\w+", ast.unparse(node.returns))) & TABLES, f"{module}.{node.name}"
+        if isinstance(node, ast.ClassDef):
+            for field in node.body:
+                if isinstance(field, ast.AnnAssign):
+                    assert not set(re.findall(r"\w+", ast.unparse(field.annotation))) & TABLES, f"{module}.{node.name}"
+
+
 def test_the_layer_test_would_notice_a_leak(tmp_path: Path) -> None:
     leak = tmp_path / "leak.py"
     leak.write_text("import streamlit as st\nfrom store.db import make_engine\n", encoding="utf-8")
