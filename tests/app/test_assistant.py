@@ -215,14 +215,15 @@ def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_
         app_world: World) -> None:
     from datetime import date
 
-    from store.admin import set_pilot
+    from flows.admin import set_pilot
+    from store.admin import SqlAdminStore
 
-    set_pilot(app_world.engine, start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",
+    set_pilot(SqlAdminStore(app_world.engine), start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",
               actor_id=None)
     at = open_page("pages/assistant.py", app_world.applicant)
     assert "管理员修改的试运行提示" in texts(at)
     assert get_config().pilot.notice != "管理员修改的试运行提示"  # the page run's settings stayed in its own run
-    set_pilot(app_world.engine, start=date(2020, 1, 1), end=date(2020, 1, 2), notice="已结束",
+    set_pilot(SqlAdminStore(app_world.engine), start=date(2020, 1, 1), end=date(2020, 1, 2), notice="已结束",
               actor_id=None)
     at = open_page("pages/assistant.py", app_world.applicant)
     assert "试运行期间" not in texts(at)  # the pilot has ended: no notice
