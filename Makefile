@@ -3,7 +3,7 @@
 #   make run         install the documents' fallback font if missing, seed demo data, serve http://localhost:8501
 #   make test        system packages, ruff, mypy, then the whole pytest suite (what CI runs)
 #   make lint        ruff + mypy only
-#   make bench       run every bench/*.py
+#   make bench       measure every performance claim against its target (python -m bench)
 #   make cluster     nginx (TLS) + REPLICAS replicas + PostgreSQL + outbox sender, demo data: https://127.0.0.1:8443
 #   make clean-data  remove the local runtime data (data/runtime) and test artifacts
 
@@ -59,20 +59,9 @@ test: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
-# Placeholder until bench/ has a runner of its own: `python -m bench` when bench/__main__.py
-# exists, else every bench/*.py (not _private.py) as a module, one after another.
+# The bench's own runner (bench/__main__.py): builds the data set, measures every claim, prints the result.
 bench: venv
-	@if [ -f bench/__main__.py ]; then \
-	    $(PY) -m bench; \
-	else \
-	    shopt -s nullglob; n=0; \
-	    for f in bench/*.py; do \
-	        m=$$(basename "$$f" .py); \
-	        case "$$m" in _*) continue;; esac; \
-	        echo "== bench.$$m"; $(PY) -m "bench.$$m"; n=$$((n+1)); \
-	    done; \
-	    [ $$n -gt 0 ] || echo "bench: no bench/*.py scripts yet"; \
-	fi
+	$(PY) -m bench
 
 # Only the repository's own runtime data: never follows $DATA_DIR.
 clean-data:

@@ -12,13 +12,13 @@ from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts
 from store.screening import fugitive_alerts
-from ui import login, portal
+from ui import login, portal, registry
 from ui.applicant_home import needs_me_now
-from ui.layout import APP_TITLE, link, page_setup, set_feedback_context
+from ui.layout import APP_TITLE, link, public_page_setup, set_feedback_context
 from ui.session import engine
 from ui.text import md_escape
 
-account = page_setup(APP_TITLE, page_id="home", public=True)
+account = public_page_setup("home")
 set_feedback_context(step="首页")
 st.title(APP_TITLE)
 
@@ -26,13 +26,13 @@ st.title(APP_TITLE)
 def _applicant_intro() -> None:
     st.subheader("不用跑腿，网上办理")
     # The way in first: on a phone it is on the first screen, above the list of businesses.
-    link("pages/assistant.py", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
+    link("assistant", label="开始办理（首次使用可在办理过程中注册）", icon=":material/edit_note:")
     st.write("保安服务公司和自行招用保安员的单位，可以在这里网上办理以下业务，"
              "全程有办理助手一步一步引导，进度随时可查，证书网上下载。")
     for filing in all_filings().values():
         st.markdown(f"**{filing.title}**  \n{filing.summary}")
-    link("pages/service_guide.py", label="查看办事指南", icon=":material/menu_book:")
-    link("pages/verify.py", label="核验备案证明真伪", icon=":material/verified:")
+    link("service_guide", label="查看办事指南", icon=":material/menu_book:")
+    link("verify", label="核验备案证明真伪", icon=":material/verified:")
 
 
 def _police_intro() -> None:
@@ -71,7 +71,7 @@ for col, (label, count) in zip(cols, summary.counts, strict=False):
 for alert in fugitive_alerts(engine(), account.actor):
     st.error(f"紧急：办件{alert.number}（{md_escape(alert.unit_name)}）的拟任法定代表人自动比对比中网上逃犯"
              f"（{show(alert.at)}），请立即核查并依法处置。", icon=":material/crisis_alert:")
-    st.page_link("pages/case.py", label=f"打开办件 {alert.number}", query_params={"id": str(alert.case_id)},
+    st.page_link(registry.page("case").file, label=f"打开办件 {alert.number}", query_params={"id": str(alert.case_id)},
                  icon=":material/open_in_new:")
 if account.role in OFFICER_ROLES:
     waiting = queue_counts(engine(), account.actor)
@@ -89,14 +89,14 @@ if account.role == Role.ADMIN and not fallbacks():
     st.warning("文书的后备字体（fonts-hanazono）未安装：含生僻字（如“䶮”“𠮷”）的单位名称和姓名在填写时会被拒绝。"
                "请在服务器上安装 fonts-hanazono（make run 会自动安装）。", icon=":material/font_download_off:")
 if account.role == Role.APPLICANT:
-    link("pages/assistant.py", label="办理新业务或继续填写", icon=":material/edit_note:")
-    link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
+    link("assistant", label="办理新业务或继续填写", icon=":material/edit_note:")
+    link("my_cases", label="查看我的办件", icon=":material/folder_open:")
 elif account.role in (Role.COUNTY, Role.PREFECTURE, Role.PROVINCE):
-    link("pages/queue.py", label="进入待办队列", icon=":material/inbox:")
+    link("queue", label="进入待办队列", icon=":material/inbox:")
 elif account.role == Role.ADMIN:
-    link("pages/admin.py", label="进入系统管理", icon=":material/settings:")
+    link("admin", label="进入系统管理", icon=":material/settings:")
 elif account.role == Role.AUDITOR:
-    link("pages/audit.py", label="查看审计日志", icon=":material/policy:")
+    link("audit", label="查看审计日志", icon=":material/policy:")
 if summary.rows:
     st.markdown("**最近的办件**")
     st.dataframe(summary.rows, hide_index=True, width="stretch")

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict
 
 from flows.errors import FieldError
 from flows.identifiers import check_mobile, check_uscc
-from flows.identity.passwords import check_password
 from flows.identity.units import contact_name, unit_name
 
 
@@ -55,10 +54,3 @@ def check_registration_field(field_id: str, value: str) -> str:
     except FieldError as error:
         error.field = field_id
         raise
-
-
-def check_registration(values: dict[str, str]) -> Registration:
-    """Check every field and the password; the first problem raises."""
-    checked = {f.id: check_registration_field(f.id, values.get(f.id, "")) for f in REGISTRATION_FIELDS}
-    password = check_password(values.get("password", ""), personal=[checked["mobile"], checked["credit_code"]])
-    return Registration(**checked, password=password)

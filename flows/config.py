@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flows.regions import RegionTree, get_regions
+from flows.vocabulary import DocumentType
 
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "data" / "config" / "province.json"
 
@@ -61,10 +63,7 @@ class Pilot(BaseModel):
         return self
 
 
-DOCUMENT_TYPES: tuple[str, ...] = (
-    "acceptance_notice", "correction_notice", "rejection_decision", "filing_certificate",
-    "cancellation_certificate", "review_document",
-)
+DOCUMENT_TYPES: tuple[str, ...] = tuple(DocumentType)
 
 
 def document_types_checked(value: dict[str, str], *, every: bool) -> dict[str, str]:
@@ -260,14 +259,17 @@ def config_path() -> Path:
     return Path(configured) if configured else DEFAULT_CONFIG_FILE
 
 
-_overrides: dict[str, str] = {}  # the administrator's settings (JSON texts by field), set by the app
+# The administrator's settings (JSON texts by field) for the work at hand: context-local, never a process
+# global. Each page run lays them on for its own script thread (`overrides_in_force`); a thread or task that
+# lays none on (a background worker, another session's run) reads the file alone, never another run's values.
+_overrides: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("province_config_overrides", default=())
 
 
-def set_overrides(values: dict[str, Any]) -> None:
-    """Lay the administrator's settings over the file (validated when merged; the same for every session)."""
-    global _overrides
-    _overrides = {key: json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-                  for key, value in values.items()}
+def overrides_in_force(values: dict[str, Any]) -> None:
+    """Lay the administrator's settings over the file for the current context (a page run's thread);
+    validated when merged."""
+    _overrides.set(tuple(sorted((key, json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+                                for key, value in values.items())))
 
 
 def with_overrides(base: ProvinceConfig, overrides: dict[str, Any]) -> ProvinceConfig:
@@ -291,11 +293,13 @@ def _merged(path: str, overrides: tuple[tuple[str, str], ...]) -> ProvinceConfig
 
 
 def get_config() -> ProvinceConfig:
-    """The product's province configuration: the file, read once, with the administrator's settings on top."""
+    """The product's province configuration: the file, read once, with the administrator's settings in force
+    in this context on top."""
     path = str(config_path())
-    if not _overrides:
+    overrides = _overrides.get()
+    if not overrides:
         return _load_cached(path)
-    return _merged(path, tuple(sorted(_overrides.items())))
+    return _merged(path, overrides)
 
 
 def clear_config_cache() -> None:

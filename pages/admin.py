@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from flows import admin as flows_admin
 from flows.clock import show, today
 from flows.deadlines import library_covers
 from flows.errors import DomainError, FieldError
@@ -30,9 +31,9 @@ from store.screening import (
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
-account = page_setup("系统管理", page_id="admin", roles=[Role.ADMIN])
-assert account is not None
+account = page_setup("admin")
 me = account.user_id
+changes = admin.SqlAdminStore(engine())  # where flows.admin writes the administrator's changes
 set_feedback_context(step="系统管理")
 regions = get_regions()
 st.title("系统管理")
@@ -82,7 +83,7 @@ with accounts_tab:
         created = st.form_submit_button("创建账号", type="primary")
     if created:
         try:
-            admin.create_officer(engine(), login=login, display_name=name or default_name, role=role,
+            flows_admin.create_officer(changes, login=login, display_name=name or default_name, role=role,
                                  region_code=region_code, password=password, actor_id=me)
         except DomainError as error:
             show_error(error.message)
@@ -100,7 +101,7 @@ with accounts_tab:
             st.caption(f"当前状态：{'启用' if target.active else '已停用'}")
             if st.button("停用账号" if target.active else "重新启用", key="toggle_user"):
                 try:
-                    admin.set_active(engine(), target.user_id, not target.active, actor_id=me)
+                    flows_admin.set_active(changes, target.user_id, not target.active, actor_id=me)
                 except DomainError as error:
                     show_error(error.message)
                 else:
@@ -109,7 +110,7 @@ with accounts_tab:
             st.caption("重置后生成一次性密码，账号须在下次登录时修改密码并重新绑定动态口令，其所有登录立即失效。")
             if st.button("重置密码和动态口令", key="reset_button"):
                 try:
-                    one_time = admin.reset_password(engine(), target.user_id, actor_id=me)
+                    one_time = flows_admin.reset_password(changes, target.user_id, actor_id=me)
                 except DomainError as error:
                     show_error(error.message)
                 else:
@@ -118,7 +119,7 @@ with accounts_tab:
             address = st.text_input("通知邮箱", value=target.email, key=f"email_{target.user_id}")
             if st.button("保存邮箱", key="email_button"):
                 try:
-                    admin.set_email(engine(), target.user_id, address, actor_id=me)
+                    flows_admin.set_email(changes, target.user_id, address, actor_id=me)
                 except DomainError as error:
                     show_error(error.message)
                 else:
@@ -151,7 +152,7 @@ with calendar_tab:
         year = year_col.selectbox("年度", pending, key="complete_year")
         marked = year in complete
         if mark_col.button("取消“已录入完毕”" if marked else "标记为已录入完毕", key="complete_year_button"):
-            admin.set_year_complete(engine(), int(year), not marked, actor_id=me)
+            flows_admin.set_year_complete(changes, int(year), not marked, actor_id=me)
             done(f"{year}年已{'取消标记' if marked else '标记为已录入完毕'}。")
     with st.form("calendar_day"):
         day_col, kind_col, note_col = st.columns([1, 1, 2])
@@ -160,7 +161,7 @@ with calendar_tab:
         note = note_col.text_input("说明", placeholder="如：2027年春节")
         saved = st.form_submit_button("保存", type="primary")
     if saved and isinstance(day, date):
-        moved = admin.set_calendar_day(engine(), day, is_working=kind.startswith("工作日"), note=note, actor_id=me)
+        moved = flows_admin.set_calendar_day(changes, day, is_working=kind.startswith("工作日"), note=note, actor_id=me)
         done(f"{day:%Y-%m-%d}已设为{kind[:3]}，{moved}个办件的办结期限已重新计算。")
     if overrides:
         st.dataframe([{"日期": o.day.isoformat(), "当天": "工作日" if o.is_working else "休息日", "说明": o.note,
@@ -170,7 +171,7 @@ with calendar_tab:
         removed = remove_col.selectbox("删除一条更正（恢复官方日历）", [o.day for o in overrides], key="remove_day",
                                        format_func=lambda d: d.isoformat())
         if button_col.button("删除", key="remove_day_button") and removed is not None:
-            moved = admin.remove_calendar_day(engine(), removed, actor_id=me)
+            moved = flows_admin.remove_calendar_day(changes, removed, actor_id=me)
             done(f"已删除{removed:%Y-%m-%d}的更正，{moved}个办件的办结期限已重新计算。")
 
 # ------------------------------------------------------------------ province settings
@@ -187,7 +188,7 @@ with settings_tab:
         names_saved = st.form_submit_button("保存名称")
     if names_saved:
         try:
-            admin.set_names(engine(), dict(values), actor_id=me)
+            flows_admin.set_names(changes, dict(values), actor_id=me)
         except DomainError as error:
             show_error(error.message)
         else:
@@ -207,7 +208,7 @@ with settings_tab:
         organ_saved = st.form_submit_button("保存机关设置")
     if organ_saved:
         try:
-            admin.set_organ(engine(), organ_code, dict(organ_values), actor_id=me)
+            flows_admin.set_organ(changes, organ_code, dict(organ_values), actor_id=me)
         except DomainError as error:
             show_error(error.message)
         else:
@@ -220,7 +221,7 @@ with settings_tab:
         pilot_saved = st.form_submit_button("保存试运行设置")
     if pilot_saved and isinstance(start, date) and isinstance(end, date):
         try:
-            admin.set_pilot(engine(), start=start, end=end, notice=notice, actor_id=me)
+            flows_admin.set_pilot(changes, start=start, end=end, notice=notice, actor_id=me)
         except DomainError as error:
             show_error(error.message)
         else:
@@ -229,7 +230,7 @@ with settings_tab:
         deadline = st.date_input("集中备案截止日期", value=config.campaign_deadline, format="YYYY-MM-DD")
         deadline_saved = st.form_submit_button("保存截止日期")
     if deadline_saved and isinstance(deadline, date):
-        admin.set_campaign_deadline(engine(), deadline, actor_id=me)
+        flows_admin.set_campaign_deadline(changes, deadline, actor_id=me)
         done("集中备案截止日期已保存。")
 
 # ------------------------------------------------------------------ screening data (自动比对)
@@ -275,9 +276,12 @@ with screening_tab:
         else:
             rows = list(read_rows(upload.getvalue(), upload.name))
             bar = st.progress(0.0, text="正在导入…")
+
+            def progress(seen: int) -> None:
+                bar.progress(min(1.0, seen / max(1, len(rows))), text=f"已处理{seen}/{len(rows)}行")
+
             report = import_rows(engine(), iter(rows), name=batch_name.strip() or upload.name, actor_id=me,
-                                 progress=lambda seen: bar.progress(min(1.0, seen / max(1, len(rows))),
-                                                                    text=f"已处理{seen}/{len(rows)}行"))
+                                 progress=progress)
             st.success(f"导入完成：新增{report.imported}条，已有{report.already_known}条，错误{len(report.errors)}行。")
             for line, message in report.errors[:20]:
                 st.warning(f"第{line}行：{message}")

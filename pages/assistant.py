@@ -10,11 +10,11 @@ from flows.kinds import all_filings, get_filing
 from flows.review import Role
 from store.queries import open_work
 from store.uow import SqlUnitOfWork
-from ui import conversation, registration
-from ui.layout import page_setup, set_feedback_context, show_error
+from ui import conversation, keys, registration
+from ui.layout import public_page_setup, set_feedback_context, show_error
 from ui.session import engine
 
-account = page_setup("申请办理", page_id="assistant", public=True)
+account = public_page_setup("assistant")
 if account is not None and account.role != Role.APPLICANT:
     st.title("申请办理")
     st.info("此页面供申请单位办理业务使用。公安机关工作人员请使用“待办队列”。")
@@ -41,35 +41,35 @@ if not st.session_state.get("visitor_loaded"):
 if account is not None:
     wanted = st.query_params.get("case")
     if wanted and wanted.isdigit():
-        st.session_state["case_id"] = int(wanted)
+        st.session_state[keys.CASE_ID] = int(wanted)
         del st.query_params["case"]
-    if "case_id" not in st.session_state and not st.session_state.get("choosing"):
+    if keys.CASE_ID not in st.session_state and not st.session_state.get(keys.CHOOSING):
         work = open_work(engine(), account.unit_id or -1)  # a returned case to correct first, else a draft
         if work is not None:
-            st.session_state["case_id"] = work
-            st.session_state["resumed"] = True
+            st.session_state[keys.CASE_ID] = work
+            st.session_state[keys.RESUMED] = True
 
-case_id = st.session_state.get("case_id")
+case_id = st.session_state.get(keys.CASE_ID)
 if account is not None and case_id is not None:
     try:
         draft = cases.load_draft(SqlUnitOfWork(engine(), read_only=True), account.actor, int(case_id))
     except DomainError as error:
         show_error(error.message)
-        st.session_state.pop("case_id", None)
+        st.session_state.pop(keys.CASE_ID, None)
         st.stop()
     conversation.run(draft, account, uow)
     st.stop()
 
 # No case yet: choose the business, read its instructions, then register or log in.
 conversation.greeting()
-kind = st.session_state.get("kind")
+kind = st.session_state.get(keys.KIND)
 if kind is None:
     set_feedback_context(step="选择业务")
     if account is None:
         visitor = registration.remember(visitor, kind=None, instructions_read=None)
     chosen = conversation.choose_kind(all_filings())
     if chosen:
-        st.session_state["kind"] = chosen
+        st.session_state[keys.KIND] = chosen
         if account is None:
             registration.remember(visitor, kind=chosen)
         st.rerun()
@@ -102,6 +102,6 @@ try:
 except (DomainError, FieldError) as error:
     show_error(error.message)
     st.stop()
-st.session_state["case_id"] = new.id
-st.session_state.pop("choosing", None)
+st.session_state[keys.CASE_ID] = new.id
+st.session_state.pop(keys.CHOOSING, None)
 st.rerun()

@@ -22,10 +22,11 @@ from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.guide import officer_warnings
 from flows.ports import ReturnItem
-from flows.review import ACT_LABELS, OFFICER_ROLES, STAGE_LABELS, Act, Actor, Stage, decide
+from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Stage, decide
 from flows.screening import CATEGORY_LABELS
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
+from ui import registry
 from ui.case_view import (
     draw_answers,
     draw_corrections,
@@ -56,10 +57,9 @@ PREVIEWED = "case_previewed"  # ids of the materials whose preview this browser 
 REVEALED = "case_revealed"  # ids of the cases whose full numbers this browser session has revealed
 REVEAL_LABEL = "显示完整号码"
 
-account = page_setup("办件审核", page_id="case", roles=OFFICER_ROLES)
-assert account is not None
+account = page_setup("case")
 actor = account.actor
-st.page_link("pages/queue.py", label="返回待办队列", icon=":material/arrow_back:")
+st.page_link(registry.page("queue").file, label="返回待办队列", icon=":material/arrow_back:")
 
 
 def requested_id() -> int | None:
@@ -74,7 +74,7 @@ def clear_inputs() -> None:
 
 
 def typed_inputs() -> dict[str, Any]:
-    return {k: v for k, v in st.session_state.items()
+    return {str(k): v for k, v in st.session_state.items()
             if (k in INPUTS or str(k).startswith("act_reason_")) and k != LICENCE and v not in ("", [], None)}
 
 

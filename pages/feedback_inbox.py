@@ -3,26 +3,25 @@ prefecture sees, read-only, what is about its own region's service (its cases, i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from flows.clock import show
+from flows.errors import DomainError
+from flows.feedback import RATINGS, STATUSES, triage
 from flows.review import Role
-from store.feedback import RATINGS, STATUSES, InboxItem, feedback_pages, inbox, triage
+from store.feedback import InboxItem, SqlFeedbackStore, feedback_pages, inbox
 from ui import applicant_view as view
-from ui.layout import MENU, page_setup, set_feedback_context, show_error
+from ui.layout import page_setup, set_feedback_context, show_error
+from ui.registry import PAGES
 from ui.session import engine
 from ui.text import md_escape
 
 ALL = "全部"
 CATEGORIES = {ALL: None, "意见反馈": "feedback", "服务评价": "rating"}
-PAGE_LABELS = {("home" if Path(path).stem == "streamlit_app" else Path(path).stem): label
-               for path, label, _icon, _roles in MENU}
+PAGE_LABELS = {page.id: page.label for page in PAGES if page.in_menu}
 ACTIONS = {k: v for k, v in STATUSES.items() if k != "new"}
 
-account = page_setup("意见反馈", page_id="feedback_inbox", roles=[Role.PREFECTURE, Role.PROVINCE])
-assert account is not None
+account = page_setup("feedback_inbox")
 triages = account.role == Role.PROVINCE
 prefecture = None if triages else account.actor.region_code or "-"
 set_feedback_context(step="意见反馈")
@@ -97,13 +96,16 @@ def draw_item(entry: InboxItem) -> None:
             reply = reply_col.text_area("回复提交人", value=item.reply, max_chars=1000, height=68,
                                         key=f"triage-reply-{item.id}")
             saved = st.form_submit_button("保存处理结果")
-        if saved and status_value is None:
+        if not saved:
+            return
+        if status_value is None:
             show_error("请先选择处理结果（已采纳、已完成或未采纳）。")
-        elif saved:
+        else:
             try:
-                triage(engine(), item.id, status=status_value, reply=reply.strip(), actor_id=account.user_id)
-            except ValueError:
-                show_error("处理结果无效。")
+                triage(SqlFeedbackStore(engine()), item.id, status=status_value, reply=reply,
+                       actor_id=account.user_id)
+            except DomainError as error:
+                show_error(error.message)
             else:
                 st.session_state["inbox_flash"] = f"已标记为“{ACTIONS[status_value]}”。"
                 st.rerun()

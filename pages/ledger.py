@@ -25,7 +25,7 @@ from flows.ledger import (
     unit_rows,
 )
 from flows.regions import get_regions
-from flows.review import OFFICER_ROLES, ROLE_LABELS, Role
+from flows.review import ROLE_LABELS, Role
 from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
 from store.uow import SqlUnitOfWork
 from ui.guard_list import guard_list
@@ -36,8 +36,7 @@ LEDGERS: dict[Ledger, str] = {"current": "在册备案单位", "cancelled": "已
 KINDS = {kind: get_filing(kind).short_title for kind in kinds_in("current")}
 ALL = ""
 
-account = page_setup("台账", page_id="ledger", roles=OFFICER_ROLES)
-assert account is not None
+account = page_setup("ledger")
 actor = account.actor
 set_feedback_context(step="台账")
 regions = get_regions()

@@ -6,20 +6,20 @@ import streamlit as st
 
 from flows import cases, clock
 from flows.errors import DomainError
-from flows.review import APPLICANT_VIEWS, Role
+from flows.review import APPLICANT_VIEWS
 from store.feedback import list_feedback
 from store.notifications import mark_all_read, messages, unread_count
 from store.queries import unit_cases
 from store.uow import SqlUnitOfWork
 from ui import applicant_view as view
+from ui import registry
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 from ui.text import md_escape
 
 PAGE_SIZE = 10
 
-account = page_setup("我的办件", page_id="my_cases", roles=[Role.APPLICANT])
-assert account is not None
+account = page_setup("my_cases")
 set_feedback_context(step="我的办件")
 st.title("我的办件")
 if account.unit_name:
@@ -54,7 +54,7 @@ with st.expander(f"消息通知（{unread}条未读）" if unread else "消息�
 
 if not unit_cases(engine(), account.unit_id or -1, limit=1).any_case:
     st.info("您的单位还没有办件。")
-    st.page_link("pages/assistant.py", label="开始办理", icon=":material/edit_note:")
+    st.page_link(registry.page("assistant").file, label="开始办理", icon=":material/edit_note:")
 else:
     choice = st.radio("显示", list(APPLICANT_VIEWS), horizontal=True, key="case-filter", label_visibility="collapsed")
     limit = int(st.session_state.get("cases-shown", PAGE_SIZE))

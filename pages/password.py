@@ -13,8 +13,7 @@ from store.accounts import HASHER
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import finish_login, identity
 
-account = page_setup("修改密码", page_id="password")
-assert account is not None
+account = page_setup("password")
 set_feedback_context(step="修改密码")
 st.title("修改密码")
 if st.query_params.get("changed") == "1":

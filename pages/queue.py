@@ -7,8 +7,9 @@ import streamlit as st
 from flows.clock import show
 from flows.config import get_config
 from flows.kinds import all_filings
-from flows.review import OFFICER_ROLES, ROLE_LABELS, STAGE_LABELS, Role, Stage
+from flows.review import ROLE_LABELS, STAGE_LABELS, Role, Stage
 from store.queue import DUE_LABELS, Due, QueueRow, queue_counts, queue_page, waiting_stages
+from ui import registry
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 from ui.text import md_escape
@@ -17,8 +18,7 @@ PER_PAGE = 25
 WIDTHS = [4.2, 2.2, 1.8, 0.8]
 HEADINGS = ("办件", "办理环节", "办结期限", "")
 
-account = page_setup("待办队列", page_id="queue", roles=OFFICER_ROLES)
-assert account is not None
+account = page_setup("queue")
 actor = account.actor
 set_feedback_context(step="待办队列")
 
@@ -59,7 +59,7 @@ def draw_row(row: QueueRow) -> None:
             color = "red" if left.overdue else "orange" if left.last_day else "gray"
             due.markdown(f"{left.due_text()}  \n:{color}-badge[{left.label()}]")
         if go.button("办理", key=f"open-{row.id}", type="primary"):
-            st.switch_page("pages/case.py", query_params={"id": str(row.id)})
+            st.switch_page(registry.page("case").file, query_params={"id": str(row.id)})
 
 
 organ = get_config().organ_for(actor.region_code) if actor.region_code else ROLE_LABELS[actor.role]

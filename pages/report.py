@@ -36,8 +36,7 @@ from ui.session import engine
 STACKED = ("在办", "已办结（通过/备案）", "不予通过", "已撤回")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-account = page_setup("工作通报", page_id="report", roles=[Role.PREFECTURE, Role.PROVINCE])
-assert account is not None
+account = page_setup("report")
 actor = account.actor
 set_feedback_context(step="工作通报")
 config = effective_config(engine())

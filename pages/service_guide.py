@@ -7,9 +7,10 @@ import streamlit as st
 from flows.config import get_config
 from flows.kinds import all_filings
 from ui import guide_view as view
-from ui.layout import page_setup, set_feedback_context
+from ui import registry
+from ui.layout import public_page_setup, set_feedback_context
 
-account = page_setup("办事指南", page_id="service_guide", public=True)
+account = public_page_setup("service_guide")
 filings = all_filings()
 wanted = st.query_params.get("kind")
 default = filings[wanted].short_title if wanted in filings else None
@@ -23,7 +24,7 @@ tabs = st.tabs([f.short_title for f in filings.values()], default=default)
 for tab, filing in zip(tabs, filings.values(), strict=True):
     with tab:
         view.guide(filing)
-        st.page_link("pages/assistant.py", label=f"开始办理：{filing.short_title}", icon=":material/edit_note:")
+        st.page_link(registry.page("assistant").file, label=f"开始办理：{filing.short_title}", icon=":material/edit_note:")
 
 st.divider()
 config = get_config()

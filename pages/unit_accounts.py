@@ -9,12 +9,11 @@ from flows.clock import show
 from flows.errors import DomainError
 from flows.identity import units
 from flows.identity.ports import UNIT_ROLE_LABELS, UnitRole
-from flows.review import Role
 from store.accounts import unit_people
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine, identity
 
-account = page_setup("单位账号", page_id="unit_accounts", roles=[Role.APPLICANT])
+account = page_setup("unit_accounts")
 assert account is not None and account.unit_id is not None
 set_feedback_context(step="单位账号")
 st.title("单位账号")

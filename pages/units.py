@@ -13,8 +13,7 @@ from flows.identity import units
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import address, identity
 
-account = page_setup("单位核验", page_id="units", roles=units.UNIT_VERIFIERS)
-assert account is not None
+account = page_setup("units")
 set_feedback_context(step="单位核验")
 st.title("单位核验")
 st.caption("用于：①单位反映其统一社会信用代码已被他人注册；②单位账号待核验，需在窗口核对证照。"

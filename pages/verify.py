@@ -9,13 +9,13 @@ import streamlit as st
 from flows import clock, signing
 from store.verification import LIMITER, MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, lookup
 from ui import applicant_view as view
-from ui.layout import page_setup, set_feedback_context
+from ui.layout import public_page_setup, set_feedback_context
 from ui.session import address, engine
 from ui.text import md_escape
 
 RESULT = "verify_result"
 
-account = page_setup("证书核验", page_id="verify", public=True)
+account = public_page_setup("verify")
 set_feedback_context(step="证书核验")
 st.title("证书核验")
 st.write("输入备案证明、撤销备案证明或审核意见书上的验证码，或用手机扫描证明上的二维码，"

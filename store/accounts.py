@@ -101,10 +101,6 @@ def demo_password_hash(password: str) -> str:
     return hash_password(password)
 
 
-def identity_store(engine: Engine) -> SqlIdentityStore:
-    return SqlIdentityStore(engine)
-
-
 # ------------------------------------------------------------------ reading
 def get_account(engine: Engine, user_id: int) -> Account | None:
     with Session(engine) as session:

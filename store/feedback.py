@@ -1,29 +1,47 @@
-"""Pilot feedback and service ratings."""
+"""Pilot feedback and service ratings: the storage behind flows/feedback.py (`SqlFeedbackStore`) and the
+inbox's queries, which return plain records (`FeedbackRecord`), never table rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import Session, col, select
 
-from flows.abuse import AddressLimiter, Rule
 from flows.errors import DomainError
+from flows.feedback import RATINGS, STATUSES, FeedbackRecord, NewFeedback
 from flows.regions import get_regions
 from store import audit
 from store.db import write_session
 from store.models import Case, Feedback, Unit, User
 
-# Feedback without an account: at most this many per client address and hour (flows.abuse: in memory, so a
-# reload does not reset it and no row is written to count).
-ANONYMOUS_PER_HOUR = 10
-ANONYMOUS_LIMITER = AddressLimiter(Rule(free_failures=1_000_000, attempts=ANONYMOUS_PER_HOUR,
-                                        window=timedelta(hours=1)))
+__all__ = ["RATINGS", "STATUSES", "FeedbackRecord", "SqlFeedbackStore"]
 
-RATINGS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
-STATUSES = {"new": "新提交", "accepted": "已采纳", "done": "已完成", "declined": "未采纳"}
+
+def record(row: Feedback) -> FeedbackRecord:
+    assert row.id is not None
+    return FeedbackRecord(id=row.id, created_at=row.created_at, user_id=row.user_id, case_id=row.case_id,
+                          page=row.page, step=row.step, kind=row.kind, category=row.category, rating=row.rating,
+                          text=row.text, status=row.status, reply=row.reply)
+
+
+class SqlFeedbackStore:
+    """flows.feedback.FeedbackStore on the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, entry: NewFeedback) -> int:
+        if entry.category == "rating":
+            assert entry.user_id is not None and entry.case_id is not None and entry.rating is not None
+            return add_rating(self.engine, user_id=entry.user_id, case_id=entry.case_id, kind=entry.kind,
+                              rating=entry.rating, text=entry.text)
+        return add_feedback(self.engine, user_id=entry.user_id, page=entry.page, step=entry.step, kind=entry.kind,
+                            text=entry.text, rating=entry.rating, case_id=entry.case_id, category=entry.category)
+
+    def set_status(self, feedback_id: int, *, status: str, reply: str, actor_id: int) -> None:
+        triage(self.engine, feedback_id, status=status, reply=reply, actor_id=actor_id)
 
 
 def add_feedback(engine: Engine, *, user_id: int | None, page: str, step: str, kind: str, text: str,
@@ -41,7 +59,7 @@ def add_feedback(engine: Engine, *, user_id: int | None, page: str, step: str, k
 
 def list_feedback(engine: Engine, *, category: str | None = None, status: str | None = None,
                   page: str | None = None, rating: str | None = None, user_id: int | None = None,
-                  limit: int = 200) -> list[Feedback]:
+                  limit: int = 200) -> list[FeedbackRecord]:
     with Session(engine) as session:
         query = select(Feedback).order_by(col(Feedback.id).desc()).limit(limit)
         if category:
@@ -54,14 +72,14 @@ def list_feedback(engine: Engine, *, category: str | None = None, status: str | 
             query = query.where(Feedback.rating == rating)
         if user_id is not None:
             query = query.where(Feedback.user_id == user_id)
-        return list(session.exec(query))
+        return [record(row) for row in session.exec(query)]
 
 
 @dataclass(frozen=True)
 class InboxItem:
     """One feedback entry as the inbox shows it, with who sent it and the case's number."""
 
-    feedback: Feedback
+    feedback: FeedbackRecord
     sender: str
     case_number: str
 
@@ -118,7 +136,7 @@ def inbox(engine: Engine, *, category: str | None = None, status: str | None = N
         rows = session.exec(
             joined(select(Feedback, User.display_name, Unit.name, Case.number))
             .order_by(col(Feedback.id).desc()).offset((number - 1) * per_page).limit(per_page)).all()
-        items = [InboxItem(feedback, _sender(name, unit, feedback.user_id is not None),
+        items = [InboxItem(record(feedback), _sender(name, unit, feedback.user_id is not None),
                            "" if feedback.case_id is None else case_no or f"（草稿{feedback.case_id}）")
                  for feedback, name, unit, case_no in rows]
     return InboxPage(items, total, number, per_page)
@@ -145,10 +163,11 @@ def triage(engine: Engine, feedback_id: int, *, status: str, reply: str, actor_i
         session.commit()
 
 
-def rating_for_case(engine: Engine, case_id: int) -> Feedback | None:
+def rating_for_case(engine: Engine, case_id: int) -> FeedbackRecord | None:
     with Session(engine) as session:
-        return session.exec(select(Feedback).where(Feedback.case_id == case_id,
-                                                   Feedback.category == "rating")).first()
+        row = session.exec(select(Feedback).where(Feedback.case_id == case_id,
+                                                  Feedback.category == "rating")).first()
+        return record(row) if row is not None else None
 
 
 def add_rating(engine: Engine, *, user_id: int, case_id: int, kind: str, rating: str, text: str) -> int:

@@ -293,10 +293,23 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
-def failures(engine: Engine, limit: int = 20) -> Sequence[Delivery]:
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A notification the sender could not deliver (yet), as the admin page lists it."""
+
+    notification_id: int
+    channel: str
+    status: str
+    attempts: int
+    last_error: str
+    updated_at: datetime
+
+
+def failures(engine: Engine, limit: int = 20) -> list[FailedDelivery]:
     with Session(engine) as session:
-        return session.exec(select(Delivery).where(col(Delivery.status).in_(["retry", "failed"]))
-                            .order_by(col(Delivery.updated_at).desc()).limit(limit)).all()
+        return [FailedDelivery(d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.updated_at)
+                for d in session.exec(select(Delivery).where(col(Delivery.status).in_(["retry", "failed"]))
+                                      .order_by(col(Delivery.updated_at).desc()).limit(limit))]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,7 +8,7 @@ import hmac
 import io
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -234,9 +234,21 @@ def category_counts(engine: Engine) -> dict[str, int]:
         return {c: int(n) for c, n in rows}
 
 
-def batches(engine: Engine) -> list[WatchlistBatch]:
+@dataclass(frozen=True)
+class BatchRecord:
+    """One imported screening list, as the admin page lists it."""
+
+    id: int
+    name: str
+    imported_at: datetime
+    rows: int
+    active: bool
+
+
+def batches(engine: Engine) -> list[BatchRecord]:
     with Session(engine) as session:
-        return list(session.exec(select(WatchlistBatch).order_by(col(WatchlistBatch.id).desc())))
+        return [BatchRecord(b.id or 0, b.name, b.imported_at, b.rows, b.active)
+                for b in session.exec(select(WatchlistBatch).order_by(col(WatchlistBatch.id).desc()))]
 
 
 def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None:
@@ -249,10 +261,6 @@ def remove_batch(engine: Engine, batch_id: int, *, actor_id: int | None) -> None
         session.add(batch)
         audit.append(session, actor_id=actor_id, action="screening_remove_batch", subject=f"batch:{batch_id}")
         session.commit()
-
-
-def sources_description(sources: Sequence[ScreeningSource]) -> str:
-    return "、".join(s.name for s in sources) or SOURCE_LABELS[OFF]
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,17 @@ from flows import clock, contained, signing
 from flows.abuse import AddressLimiter, Aggregate, Rule
 from flows.clock import local_date
 from flows.kinds import all_filings
+from flows.vocabulary import DocumentStatus
 from store import audit
 from store.db import write_session
 from store.models import Case, Document
 
-Status = Literal["valid", "cancelled"]
+Status = DocumentStatus
 # The QR link's signature: none given (a typed code), the organ's signature of the archived claim, or not.
 SignatureState = Literal["absent", "valid", "invalid"]
 FileOutcome = Literal["match", "mismatch", "not_found", "unreadable"]
 
-STATUS_LABELS: dict[str, str] = {"valid": "有效", "cancelled": "已撤销"}
+STATUS_LABELS: dict[str, str] = {DocumentStatus.VALID: "有效", DocumentStatus.CANCELLED: "已撤销"}
 
 # Codes are base32 (A-Z, 2-7) today; accept any letters and digits so a longer or different
 # alphabet still works, but refuse anything else before it reaches the database.
@@ -96,11 +97,11 @@ def _find(session: Session, code: str) -> _Found | None:
 
 def _found(document: Document, case: Case) -> _Found:
     filing = all_filings().get(case.kind)
-    cancelled = document.status == "cancelled" or case.cancelled
+    cancelled = document.status == DocumentStatus.CANCELLED or case.cancelled
     result = VerificationResult(number=document.number, title=document.title, unit_name=case.unit_name,
                                 kind_title=filing.title if filing else case.kind,
                                 issued_on=local_date(document.issued_at),
-                                status="cancelled" if cancelled else "valid")
+                                status=DocumentStatus.CANCELLED if cancelled else DocumentStatus.VALID)
     return _Found(document.sha256, _claim(document, case), result)
 
 
@@ -122,7 +123,7 @@ def _outcome(result: VerificationResult | None, wanted: str) -> str:
         return "not_found" if wanted else "empty"
     if result.signature == "invalid":
         return "bad_signature"
-    return "found_cancelled" if result.status == "cancelled" else "found_valid"
+    return "found_cancelled" if result.status == DocumentStatus.CANCELLED else "found_valid"
 
 
 def lookup(engine: Engine, code: str, *, signature: str | None = None,

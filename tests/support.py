@@ -1,10 +1,14 @@
-"""Builders shared by integration and app tests: a small world of accounts and filled cases."""
+"""Builders shared by the tests: a small world of accounts and filled cases, and readers of the documents' PDFs."""
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from flows import cases
@@ -86,3 +90,31 @@ def submitted(world: World, kind: str, *, today: date, applicant: Account | None
     at = datetime.combine(today, time(10, 0), tzinfo=CHINA)
     return cases.submit(world.uow(), applicant.actor, draft.id, expected_version=draft.version, now=at,
                         sources=configured_sources(world.engine))
+
+
+# ------------------------------------------------------------------ reading the documents' PDFs
+def text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+
+
+def qr_images(pdf: bytes) -> list[Image.Image]:
+    """The black-and-white images drawn on page one, as Pillow images: the QR code (the seal is red, with
+    transparency)."""
+    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images
+            if image.image is not None and image.image.mode != "RGBA"]
+
+
+def decode_qr(image: Image.Image) -> list[str]:
+    """QR codes read from an image with zxing-cpp (a real decoder); [] when it is not installed."""
+    try:
+        import zxingcpp
+    except ImportError:  # pragma: no cover - zxing-cpp is a test requirement
+        return []
+    return [result.text for result in zxingcpp.read_barcodes(image) if result.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def make_registration() -> Registration:
+    """A unit of our own (its credit code differs from the test world's two units)."""
+    return Registration(unit_name="乌鲁木齐明辉物业服务有限公司", credit_code="91650100MA77TEB291", contact="马丽",
+                        mobile="13899991234", password=DEMO_PASSWORD)

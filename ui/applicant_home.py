@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from typing import Literal
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -12,12 +13,14 @@ from sqlalchemy import Engine
 from flows import clock
 from flows.kinds import get_filing
 from flows.review import Stage
+from flows.vocabulary import DocumentStatus
 from store import blobs
 from store.accounts import Account
 from store.queries import IssuedDocument, WaitingCase, applicant_todo
+from ui import registry
 from ui.text import md_escape
 
-ASSISTANT = "pages/assistant.py"
+ASSISTANT = registry.page("assistant").file
 RECENT_DAYS = 14  # documents issued this recently are offered on the home page
 
 
@@ -38,6 +41,7 @@ def needs_me_now(engine: Engine, account: Account) -> None:
 def _waiting_case(case: WaitingCase) -> None:
     title = get_filing(case.kind).short_title
     text, button = st.columns([4, 1.3], vertical_alignment="center")
+    kind: Literal["primary", "secondary"]
     if case.stage == Stage.RETURNED:
         text.markdown(f":orange-badge[已退回] **{md_escape(case.number or '')}**　{title}  \n"
                       f"需要补正{case.open_items}项，改好后重新提交。" if case.open_items else
@@ -52,7 +56,7 @@ def _waiting_case(case: WaitingCase) -> None:
 
 def _issued_document(document: IssuedDocument) -> None:
     text, button = st.columns([4, 1.3], vertical_alignment="center")
-    cancelled = "　:red-badge[已撤销]" if document.status == "cancelled" else ""
+    cancelled = "　:red-badge[已撤销]" if document.status == DocumentStatus.CANCELLED else ""
     text.markdown(f":green-badge[可下载] **{md_escape(document.case_number)}**　"
                   f"《{md_escape(document.title)}》{md_escape(document.number)}{cancelled}  \n"
                   f":gray[:small[出具于{clock.show(document.issued_at)}]]")

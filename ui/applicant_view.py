@@ -21,6 +21,8 @@ from flows.clock import show
 from flows.config import ProvinceConfig, get_config
 from flows.deadlines import WorkCalendar
 from flows.errors import DomainError
+from flows.feedback import RATINGS, STATUSES, FeedbackRecord
+from flows.feedback import rate_case as rate
 from flows.kinds import all_filings
 from flows.ports import CaseView, DocumentView, EventView
 from flows.review import (
@@ -36,17 +38,18 @@ from flows.review import (
 )
 from flows.screening import DONE_FOR_APPLICANT
 from flows.timelimits import Clock, TimeLeft, time_left
+from flows.vocabulary import DocumentStatus
 from store import blobs
 from store.accounts import Account
-from store.feedback import RATINGS, STATUSES, add_rating, rating_for_case
-from store.models import Feedback
+from store.feedback import SqlFeedbackStore, rating_for_case
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
+from ui import registry
 from ui.case_view import draw_answers, draw_materials
 from ui.text import md_escape
 
 UowFactory = Callable[[], SqlUnitOfWork]
-ASSISTANT = "pages/assistant.py"
+ASSISTANT = registry.page("assistant").file
 FLASH = "my_cases_flash"
 STAGE_COLORS = {Stage.RETURNED: "orange", Stage.APPROVED: "green", Stage.REJECTED: "red",
                 Stage.WITHDRAWN: "gray", Stage.DRAFT: "gray"}
@@ -219,7 +222,7 @@ def documents(case: CaseView, docs: Sequence[DocumentView]) -> None:
     for document in docs:
         seen[document.title] += 1
         text, button = st.columns([4, 1], vertical_alignment="center")
-        status = "　:red-badge[已撤销]" if document.status == "cancelled" else ""
+        status = "　:red-badge[已撤销]" if document.status == DocumentStatus.CANCELLED else ""
         text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
                       f":gray[:small[{show(document.issued_at)}]]")
         button.download_button("下载", data=functools.partial(blobs.get, document.sha256),
@@ -255,10 +258,8 @@ def submitted_case(draft: Draft, *, key: str, full: bool = True) -> None:
 # ------------------------------------------------------------------ rating (好差评)
 def rate_case(engine: Engine, *, account: Account, case: CaseView, rating_value: str, comment: str) -> None:
     """Record the unit's one rating of an ended case."""
-    if case.stage not in FINAL_STAGES:
-        raise DomainError("办件办结后才能评价。")
-    add_rating(engine, user_id=account.user_id, case_id=case.id, kind=case.kind, rating=rating_value,
-               text=comment.strip())
+    rate(SqlFeedbackStore(engine), user_id=account.user_id, case_id=case.id, kind=case.kind, stage=case.stage,
+         rating=rating_value, comment=comment)
 
 
 def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
@@ -285,7 +286,7 @@ def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
             st.rerun()
 
 
-def own_feedback(items: Sequence[Feedback]) -> None:
+def own_feedback(items: Sequence[FeedbackRecord]) -> None:
     """The applicant's own feedback and ratings, with the province's reply."""
     if not items:
         st.caption("您还没有提交过意见反馈。")
@@ -309,7 +310,7 @@ def verification(result: VerificationResult | None) -> None:
         st.error("未找到该证明，请核对验证码。", icon=":material/search_off:")
         st.caption("验证码不区分大小写，空格和短横线可省略。仍查不到的，请向发证机关核实。")
         return
-    if result.status == "cancelled":
+    if result.status == DocumentStatus.CANCELLED:
         st.warning(f"证明真实，但已撤销：该{result.title}已失效。", icon=":material/block:")
     else:
         st.success(f"真实有效：该{result.title}由公安机关出具，当前有效。", icon=":material/verified:")

@@ -15,6 +15,7 @@ from flows.errors import FieldError
 from flows.ports import FiledCase
 from flows.regions import get_regions
 from flows.schema import ColType, QType, Question
+from ui import keys
 from ui.text import md_escape
 
 NOTHING = object()  # no answer given in this run
@@ -22,7 +23,7 @@ PER_ROW = 4  # choice buttons per row
 
 
 def _key(case_id: int, question: Question, part: str = "") -> str:
-    nonce = st.session_state.get("ask_nonce", 0)
+    nonce = st.session_state.get(keys.ASK_NONCE, 0)
     return f"q-{case_id}-{question.id}-{part}-{nonce}"
 
 

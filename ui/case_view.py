@@ -30,13 +30,13 @@ from flows.review import (
     ROLE_LABELS,
     STAGE_LABELS,
     Role,
-    Stage,
     comment_for_applicant,
     holder_of,
 )
 from flows.schema import ColType, Filing, QType, Question
 from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.timelimits import TimeLeft
+from flows.vocabulary import DocumentStatus
 from store import blobs
 from ui.preview import Recorder, download_link, draw_material, recorded
 from ui.text import md_escape
@@ -273,7 +273,7 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document",
         return
     for document in documents:
         text, button = st.columns([4, 1], vertical_alignment="center")
-        status = "（已作废）" if document.status != "valid" else ""
+        status = "（已作废）" if document.status != DocumentStatus.VALID else ""
         text.markdown(f"**{md_escape(document.title)}**{status}　{md_escape(document.number)}　"
                       f":gray[:small[{show(document.issued_at)}]]")
         data = functools.partial(recorded, functools.partial(blobs.get, document.sha256), record,
@@ -281,10 +281,6 @@ def draw_documents(documents: Sequence[DocumentView], *, key: str = "document",
         button.download_button("下载", data=data,
                                file_name=f"{document.title}-{document.number}.pdf", mime="application/pdf",
                                key=f"{key}-{document.id}", on_click="ignore", icon=":material/download:")
-
-
-def stage_is_final(stage: Stage) -> bool:
-    return holder_of(stage) is None
 
 
 # ------------------------------------------------------------------ automatic comparison (kind A)

@@ -30,6 +30,7 @@ from flows.uploads import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
+from ui import keys
 from ui.applicant_view import holder_text, submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
@@ -77,7 +78,7 @@ def instructions(filing: Filing) -> bool:
         read = st.checkbox("我已阅读并知晓以上须知", key=f"read-{filing.kind}")
         go = st.button("开始办理", type="primary", disabled=not read, key=f"start-{filing.kind}")
         if st.button("选择其他业务", key="other-kind"):
-            st.session_state.pop("kind", None)
+            st.session_state.pop(keys.KIND, None)
             st.rerun()
     return bool(read and go)
 
@@ -138,7 +139,7 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     """The whole conversation for one case, redrawn from the database on every run."""
     filing = draft.filing
     case = draft.case
-    resumed = st.session_state.pop("resumed", False)
+    resumed = st.session_state.pop(keys.RESUMED, False)
     if resumed and case.stage == Stage.DRAFT:
         say(f"欢迎回来！您上次填写的《{filing.title}》已为您保存，我们从中断的地方继续。")
     elif resumed and case.stage == Stage.RETURNED:
@@ -156,7 +157,7 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     correction = draft.correction
     if correction is not None:
         _correction_notice(draft)
-    editing = st.session_state.get("editing")
+    editing = st.session_state.get(keys.EDITING)
     only = set(case.open_items or ()) if correction is not None else None
     step = next_step(filing, draft.answers, set(draft.materials), only=only, done_items=draft.corrected)
     current = editing or step.item_id
@@ -211,17 +212,17 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
                 st.session_state[error_key] = error.message
             else:
                 st.session_state.pop(error_key, None)
-                st.session_state["ask_nonce"] = st.session_state.get("ask_nonce", 0) + 1
+                st.session_state[keys.ASK_NONCE] = st.session_state.get(keys.ASK_NONCE, 0) + 1
                 st.session_state["last_warnings"] = list(checked.warnings)
                 if returning:
-                    st.session_state.pop("editing", None)
+                    st.session_state.pop(keys.EDITING, None)
                 st.rerun()
         if error_key in st.session_state:
             st.error(md_escape(st.session_state[error_key]), icon=":material/error:")
         for warning in st.session_state.pop("last_warnings", []):
             st.warning(warning, icon=":material/warning:")
         if returning and st.button("取消修改，返回核对页", key=f"cancel-edit-{q.id}"):
-            st.session_state.pop("editing", None)
+            st.session_state.pop(keys.EDITING, None)
             st.rerun()
 
 
@@ -235,7 +236,7 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
         existing = draft.materials.get(m.id)
         if existing is not None:
             st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
-        nonce = st.session_state.get("ask_nonce", 0)
+        nonce = st.session_state.get(keys.ASK_NONCE, 0)
         upload = st.file_uploader(m.label, type=allowed, key=f"up-{draft.case.id}-{m.id}-{nonce}",
                                   label_visibility="collapsed", max_upload_size=m.max_mb)
         message_key = f"upload-msg-{draft.case.id}-{m.id}"
@@ -248,8 +249,8 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
             else:
                 st.session_state[message_key] = ("ok", _accepted(upload.name, checked))
                 if returning:
-                    st.session_state.pop("editing", None)
-            st.session_state["ask_nonce"] = nonce + 1
+                    st.session_state.pop(keys.EDITING, None)
+            st.session_state[keys.ASK_NONCE] = nonce + 1
             st.rerun()
         kind_text = st.session_state.get(message_key)
         if kind_text:
@@ -259,7 +260,7 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
             cases.skip_material(uow(), account.actor, draft.case.id, m.id)
             st.rerun()
         if returning and st.button("返回核对页", key=f"cancel-edit-{m.id}"):
-            st.session_state.pop("editing", None)
+            st.session_state.pop(keys.EDITING, None)
             st.rerun()
 
 
@@ -318,7 +319,7 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
             except DomainError as error:
                 st.error(md_escape(error.message), icon=":material/error:")
                 if isinstance(error, FieldError) and error.field:
-                    st.session_state["editing"] = error.field
+                    st.session_state[keys.EDITING] = error.field
             else:
                 st.session_state["just_submitted"] = submitted.id
                 st.rerun()
@@ -337,7 +338,7 @@ def _summary_row(label: str, text: str, item_id: str, draft: cases.Draft, return
     mid.text(text)
     editable = not fixed and (not returned or item_id in (draft.case.open_items or ()))
     if editable and right.button("修改", key=f"edit-{item_id}"):
-        st.session_state["editing"] = item_id
+        st.session_state[keys.EDITING] = item_id
         st.rerun()
 
 
@@ -394,15 +395,15 @@ def _submitted(draft: cases.Draft, due_estimated: bool) -> None:
             st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前{estimated}（{limit_summary(draft.filing.route)}）")
         st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
         submitted_case(draft, key=f"submitted-{case.id}")
-        link("pages/my_cases.py", label="查看我的办件", icon=":material/folder_open:")
+        link("my_cases", label="查看我的办件", icon=":material/folder_open:")
         if st.button("办理其他业务", key="new-business"):
             _choose_again()
 
 
 def _choose_again() -> None:
-    for key in ("case_id", "kind", "instructions_read", "just_submitted", "editing"):
+    for key in (keys.CASE_ID, keys.KIND, "instructions_read", "just_submitted", keys.EDITING):
         st.session_state.pop(key, None)
-    st.session_state["choosing"] = True
+    st.session_state[keys.CHOOSING] = True
     st.rerun()
 
 

@@ -24,7 +24,7 @@ from flows.identity.login import (
 from flows.review import Role
 from store.accounts import HASHER
 from store.demo import DEMO_TOTP_SECRET
-from ui import portal
+from ui import keys, portal
 from ui.session import address, finish_login, identity
 from ui.text import md_escape
 
@@ -87,7 +87,7 @@ def login_form(*, key: str, next_path: str, login_label: str = "登录名", logi
 
 
 def _forget_login() -> None:
-    for name in (PENDING, "totp_secret", "recovery_codes"):
+    for name in (PENDING, keys.TOTP_SECRET, "recovery_codes"):
         st.session_state.pop(name, None)
 
 
@@ -137,9 +137,9 @@ def qr_png(text: str) -> bytes:
 
 
 def _enrol(user_id: int, login: str) -> None:
-    secret = st.session_state.get("totp_secret")
+    secret = st.session_state.get(keys.TOTP_SECRET)
     if not isinstance(secret, str):
-        secret = st.session_state["totp_secret"] = totp.new_secret()
+        secret = st.session_state[keys.TOTP_SECRET] = totp.new_secret()
     st.info("公安机关工作人员和系统管理员须使用动态口令（第二重身份验证）。请用手机上的身份验证器"
             "（支持基于时间的动态口令的任一验证器应用）扫描下面的二维码，再输入它显示的6位数字。",
             icon=":material/phonelink_lock:")

@@ -9,34 +9,26 @@ One setting, env `PORTAL`, decides what this server is:
   public pages answer "页面不存在"; an applicant account is not accepted here.
 - unset or empty: both at once (the demo and development).
 
-The internet portal lists what it shows (a new page is hidden there until it is added to
-`INTERNET_PAGES`); the police portal shows every page except the internet-only ones, so a new
-officer page needs no change here. Home and 修改密码 are on both (`BOTH_PORTALS`).
+Which portal serves a page is the page's entry in ui/registry.py (`Page.portal`): home and 修改密码 are
+on both.
 """
 
 from __future__ import annotations
 
 import os
-from enum import StrEnum
-from pathlib import Path
 
 import streamlit as st
 
 from flows.review import Role
 from store.accounts import Account
+from ui.registry import HOME, PAGES, Portal, page_key
 from ui.session import end_this_session
 
+__all__ = ["HOME", "Portal", "page_key"]
 
-class Portal(StrEnum):
-    INTERNET = "internet"
-    POLICE = "police"
-    BOTH = "both"
-
-
-HOME = "home"
-# Pages by id: the page file's stem ("pages/my_cases.py" -> "my_cases"), "home" for streamlit_app.py.
-BOTH_PORTALS = frozenset({HOME, "password"})
-INTERNET_PAGES = BOTH_PORTALS | {"assistant", "my_cases", "service_guide", "verify", "unit_accounts"}
+# Pages by id, from the registry.
+BOTH_PORTALS = frozenset(p.id for p in PAGES if p.portal == Portal.BOTH)
+INTERNET_PAGES = frozenset(p.id for p in PAGES if p.portal in (Portal.INTERNET, Portal.BOTH))
 INTERNET_ONLY = INTERNET_PAGES - BOTH_PORTALS
 # Who may be logged in on each portal.
 ROLES: dict[Portal, frozenset[Role]] = {
@@ -61,12 +53,6 @@ def current() -> Portal:
     except ValueError:
         raise ValueError(f"PORTAL must be 'internet', 'police' or unset, not {raw!r}") from None
     return portal
-
-
-def page_key(path: str) -> str:
-    """A page's id from its file: "pages/queue.py" -> "queue", "streamlit_app.py" -> "home"."""
-    stem = Path(path).stem
-    return HOME if stem == "streamlit_app" else stem
 
 
 def serves(page_id: str, portal: Portal | None = None) -> bool:

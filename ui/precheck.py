@@ -25,6 +25,7 @@ from flows.schema import Filing
 from store.precheck import SqlPrecheckStore, digest, file_checks
 from store.precheck_worker import ensure_worker
 from store.uow import SqlUnitOfWork
+from ui import keys
 from ui.session import engine
 from ui.text import md_escape
 
@@ -106,10 +107,10 @@ def _material_note(check: MaterialCheck, case_id: int, actor: Actor, can_change:
         row = st.container(horizontal=True)
         fixable = [f for f in check.problems if f.question_id and f.answer_editable and can_change(f.question_id)]
         if fixable and row.button("修改填写的内容", key=f"pc-fix-{check.material_id}"):
-            st.session_state["editing"] = fixable[0].question_id
+            st.session_state[keys.EDITING] = fixable[0].question_id
             st.rerun()
         if can_change(check.material_id) and row.button("重新上传文件", key=f"pc-replace-{check.material_id}"):
-            st.session_state["editing"] = check.material_id
+            st.session_state[keys.EDITING] = check.material_id
             st.rerun()
         if row.button("文件无误", key=f"pc-confirm-{check.material_id}",
                       help="OCR 识别可能有误。如您核对后确认文件正确，可以继续办理。"):

@@ -20,6 +20,7 @@ from flows.identity.login import SECOND_FACTOR_ROLES
 from store.accounts import Account, session_account
 from store.db import default_engine
 from store.identity import SqlIdentityStore
+from ui import keys
 from web.clients import client_address
 from web.cookies import SESSION_COOKIE, VISITOR_COOKIE
 from web.headers import LOGIN_SUBMIT_SCRIPT
@@ -47,23 +48,23 @@ def visitor_key() -> str:
     value = st.context.cookies.get(VISITOR_COOKIE)
     if isinstance(value, str) and value:
         return value
-    fallback = st.session_state.get("visitor_fallback")
+    fallback = st.session_state.get(keys.VISITOR_FALLBACK)
     if not isinstance(fallback, str):
-        fallback = st.session_state["visitor_fallback"] = "tab-" + secrets.token_urlsafe(24)
+        fallback = st.session_state[keys.VISITOR_FALLBACK] = "tab-" + secrets.token_urlsafe(24)
     return fallback
 
 
 def _forget(*, expired: bool) -> None:
-    for key in [k for k in st.session_state.keys() if k != "visitor_fallback"]:
+    for key in [k for k in st.session_state.keys() if k != keys.VISITOR_FALLBACK]:
         del st.session_state[key]
-    st.session_state["logged_out"] = True
-    st.session_state["expired"] = expired
+    st.session_state[keys.LOGGED_OUT] = True
+    st.session_state[keys.EXPIRED] = expired
 
 
 def _admitted(account: Account | None) -> Account | None:
     """Officers and administrators count as logged in only with a second factor."""
     if account is not None and account.role in SECOND_FACTOR_ROLES and not account.second_factor:
-        st.session_state["second_factor_missing"] = True
+        st.session_state[keys.SECOND_FACTOR_MISSING] = True
         return None
     return account
 
@@ -78,7 +79,7 @@ def current_account() -> Account | None:
     account = st.session_state.get("account")
     if isinstance(account, Account):
         token = st.session_state.get("token")
-        checked = float(st.session_state.get("account_checked", 0.0))
+        checked = float(st.session_state.get(keys.ACCOUNT_CHECKED, 0.0))
         if isinstance(token, str) and time.monotonic() - checked < RECHECK_SECONDS:
             return _admitted(account)
         fresh = session_account(engine(), token) if isinstance(token, str) else None
@@ -87,7 +88,7 @@ def current_account() -> Account | None:
             return _admitted(fresh)
         _forget(expired=True)
         return None
-    if st.session_state.get("logged_out"):
+    if st.session_state.get(keys.LOGGED_OUT):
         return None
     token = st.context.cookies.get(SESSION_COOKIE)
     if isinstance(token, str) and token:
@@ -95,14 +96,14 @@ def current_account() -> Account | None:
         if fresh is not None:
             st.session_state.update(signed_in_state(fresh, token))
             return _admitted(fresh)
-        st.session_state["expired"] = True  # the browser still holds a token of an ended session
-        st.session_state["logged_out"] = True
+        st.session_state[keys.EXPIRED] = True  # the browser still holds a token of an ended session
+        st.session_state[keys.LOGGED_OUT] = True
     return None
 
 
 def signed_in_state(account: Account, token: str) -> dict[str, object]:
     """What a logged-in tab holds in its session state (test and bench harnesses set the same)."""
-    return {"account": account, "token": token, "account_checked": time.monotonic()}
+    return {"account": account, "token": token, keys.ACCOUNT_CHECKED: time.monotonic()}
 
 
 def end_this_session() -> None:
@@ -119,8 +120,8 @@ def finish_login(user_id: int, *, second_factor: bool, next_path: str) -> None:
     visitor = st.context.cookies.get(VISITOR_COOKIE)
     ticket = sessions.issue_ticket(identity(), user_id, visitor=visitor if isinstance(visitor, str) and visitor
                                    else visitor_key(), next_path=next_path, second_factor=second_factor)
-    st.session_state["login_ticket"] = ticket  # AppTest reads it; a browser posts it
-    for key in ("pending_login", "totp_secret", "recovery_codes"):
+    st.session_state[keys.LOGIN_TICKET] = ticket  # AppTest reads it; a browser posts it
+    for key in ("pending_login", keys.TOTP_SECRET, "recovery_codes"):
         st.session_state.pop(key, None)
     if not (isinstance(visitor, str) and visitor):
         st.error(NO_COOKIES)

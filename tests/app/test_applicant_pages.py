@@ -412,8 +412,8 @@ def test_my_cases_shows_ten_at_a_time_and_filters_by_who_holds_the_case(app_worl
 
 def test_anonymous_feedback_is_limited_per_address_across_reloads(app_world: World,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import feedback
     from flows.abuse import Rule
-    from store import feedback
 
     monkeypatch.setattr(feedback.ANONYMOUS_LIMITER, "rule", Rule(free_failures=1_000_000, attempts=2))
 

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
+from flows.config import get_config
 from flows.kinds import get_filing
 from store.demo import demo_answers, demo_pdf
 from tests.app.conftest import open_page, texts
@@ -214,20 +215,18 @@ def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_
         app_world: World) -> None:
     from datetime import date
 
-    from flows.config import set_overrides
-    from store.admin import set_pilot
+    from flows.admin import set_pilot
+    from store.admin import SqlAdminStore
 
-    set_pilot(app_world.engine, start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",
+    set_pilot(SqlAdminStore(app_world.engine), start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",
               actor_id=None)
-    try:
-        at = open_page("pages/assistant.py", app_world.applicant)
-        assert "管理员修改的试运行提示" in texts(at)
-        set_pilot(app_world.engine, start=date(2020, 1, 1), end=date(2020, 1, 2), notice="已结束",
-                  actor_id=None)
-        at = open_page("pages/assistant.py", app_world.applicant)
-        assert "试运行期间" not in texts(at)  # the pilot has ended: no notice
-    finally:
-        set_overrides({})
+    at = open_page("pages/assistant.py", app_world.applicant)
+    assert "管理员修改的试运行提示" in texts(at)
+    assert get_config().pilot.notice != "管理员修改的试运行提示"  # the page run's settings stayed in its own run
+    set_pilot(SqlAdminStore(app_world.engine), start=date(2020, 1, 1), end=date(2020, 1, 2), notice="已结束",
+              actor_id=None)
+    at = open_page("pages/assistant.py", app_world.applicant)
+    assert "试运行期间" not in texts(at)  # the pilot has ended: no notice
 
 
 def test_a_60000_page_pdf_is_refused_at_the_upload_field_with_the_page_cap(app_world: World) -> None:

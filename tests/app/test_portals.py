@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
+from flows.review import Role
 from store.accounts import Account
 from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World
-from ui import portal
+from ui import portal, registry
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 INTERNET = [p for p in PAGES if portal.page_key(p) in portal.INTERNET_PAGES]
@@ -24,14 +25,13 @@ POLICE = [p for p in PAGES if p not in INTERNET]
 
 
 def _page_id(path: str) -> str:
-    """The page_id a page passes to page_setup, read from its source."""
+    """The page id a page passes to page_setup (or public_page_setup), read from its source."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "page_setup":
-            for keyword in node.keywords:
-                if keyword.arg == "page_id" and isinstance(keyword.value, ast.Constant):
-                    return str(keyword.value.value)
-    raise AssertionError(f"{path} does not call page_setup(page_id=...)")
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("page_setup", "public_page_setup")
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            return str(node.args[0].value)
+    raise AssertionError(f"{path} does not call page_setup(\"<page id>\")")
 
 
 @contextmanager
@@ -69,6 +69,36 @@ def test_each_page_id_is_its_file_name_so_the_portal_knows_every_page() -> None:
     for path in PAGES:
         assert _page_id(path) == portal.page_key(path), path
     assert _page_id("streamlit_app.py") == portal.HOME
+
+
+def test_the_registry_names_every_page_file_once_and_each_page_asks_for_its_own_entry() -> None:
+    assert sorted(p.file for p in registry.PAGES) == sorted([*PAGES, "streamlit_app.py"])
+    for entry in registry.PAGES:
+        assert _page_id(entry.file) == entry.id == portal.page_key(entry.file)
+        setup = "public_page_setup" if entry.public else "page_setup"
+        assert f"{setup}(\"{entry.id}\")" in (ROOT / entry.file).read_text(encoding="utf-8"), entry.file
+
+
+WHO = ("visitor", "applicant", "county", "prefecture", "province", "admin", "auditor")
+ROLE_OF = {"visitor": None, "applicant": Role.APPLICANT, "county": Role.COUNTY, "prefecture": Role.PREFECTURE,
+           "province": Role.PROVINCE, "admin": Role.ADMIN, "auditor": Role.AUDITOR}
+
+
+def test_the_access_matrix_is_the_registry(app_world: World) -> None:
+    """Every page x every role (and a visitor): the page refuses exactly whom its registry entry does not
+    admit, and the menu lists exactly the entries for that role."""
+    accounts = {who: _account(app_world, who) for who in WHO}
+    for who, account in accounts.items():
+        role = ROLE_OF[who]
+        menu = {str(link.proto.page) or portal.HOME for link in _home(account).sidebar.get("page_link")}
+        assert menu == {p.id for p in registry.PAGES if p.in_menu_of(role)}, who
+        for entry in registry.PAGES:
+            if entry.admits(role):
+                continue
+            at = open_page(entry.file, account)
+            shown = texts(at)
+            assert not at.exception, (who, entry.id)
+            assert ("请先登录后再使用此功能。" if account is None else "您无权访问此页面。") in shown, (who, entry.id)
 
 
 def test_the_portal_setting_is_internet_police_or_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +181,26 @@ def test_without_the_setting_both_portals_are_served_for_the_demo(app_world: Wor
     applicant = _home(app_world.applicant)
     applicant.switch_page("pages/assistant.py").run()
     assert portal.NOT_FOUND not in texts(applicant)
+
+
+def _account(world: World, who: str) -> Account | None:
+    if who == "visitor":
+        return None
+    if who in ("admin", "auditor"):
+        return _staff(world, ROLE_OF[who] or Role.ADMIN)
+    account: Account = getattr(world, who)
+    return account
+
+
+def _staff(world: World, role: Role) -> Account:
+    from store.accounts import create_user, demo_password_hash, get_account
+    from store.demo import DEMO_PASSWORD
+
+    user_id = create_user(world.engine, login=role.value, password=DEMO_PASSWORD, display_name=role.value,
+                          role=role, password_hash=demo_password_hash(DEMO_PASSWORD))
+    account = get_account(world.engine, user_id)
+    assert account is not None
+    return account
 
 
 def _admin(world: World) -> Account:

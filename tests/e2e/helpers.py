@@ -7,6 +7,7 @@ the next assertion sees the finished page. For other widget actions use `with ex
 from __future__ import annotations
 
 import mimetypes
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import FilePayload, Locator, Page, WebSocket
+from playwright.sync_api import FilePayload, Locator, Page, WebSocket, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -432,3 +433,38 @@ def log_in(page: Page, url: str, login: str, *, password: str | None = None) -> 
         page.get_by_role("textbox", name="动态验证码").fill(totp_code(login))
     click_button(page, "登录")
     see(page, "您好")
+
+
+# ------------------------------------------------------------------ officers' steps (queue, case page)
+def open_queue(page: Page) -> str:
+    with expect_rerun(page):
+        page.get_by_role("link", name="待办队列").first.click()
+    return see(page, "等待您办理的办件")
+
+
+def open_from_queue(page: Page, number: str) -> str:
+    fill_text(page, "搜索", number)
+    click_button(page, "办理")
+    return see(page, f"办件 {number}")
+
+
+def open_tab(page: Page, name: str) -> None:
+    tab = page.get_by_role("tab", name=re.compile(f"^{name}"))
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tabpanel").filter(visible=True).first.wait_for()
+
+
+def act(page: Page, label: str) -> None:
+    click_button(page.locator(MAIN), label)
+    see(page, f"确认办理：{label}")
+
+
+def pick(page: Page, label: str, option: str) -> None:
+    """Add `option` to the multiselect labelled `label` (typed to filter: the list shows only ten at once)."""
+    box = page.get_by_label(label, exact=False).first
+    box.click()
+    box.fill(option[4:])
+    with expect_rerun(page):
+        page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")

@@ -28,15 +28,16 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.filing import app_database, draft_until, register_unit
 from tests.e2e.helpers import (
     MAIN,
+    act,
     assert_no_exception,
     click_button,
     expect_rerun,
     fill_text,
     goto,
     log_in,
+    open_tab,
     see,
 )
-from tests.e2e.test_officer_review import act, open_tab
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
@@ -23,13 +23,17 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
+    act,
     assert_no_exception,
     click_button,
-    expect_rerun,
     fill_text,
     goto,
     log_in,
     main_text,
+    open_from_queue,
+    open_queue,
+    open_tab,
+    pick,
     see,
 )
 
@@ -60,40 +64,6 @@ def filed(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fi
 
 
 # ------------------------------------------------------------------ browser steps
-
-
-def open_queue(page: Page) -> str:
-    with expect_rerun(page):
-        page.get_by_role("link", name="待办队列").first.click()
-    return see(page, "等待您办理的办件")
-
-
-def open_from_queue(page: Page, number: str) -> str:
-    fill_text(page, "搜索", number)
-    click_button(page, "办理")
-    return see(page, f"办件 {number}")
-
-
-def open_tab(page: Page, name: str) -> None:
-    tab = page.get_by_role("tab", name=re.compile(f"^{name}"))
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
-    page.get_by_role("tabpanel").filter(visible=True).first.wait_for()
-
-
-def act(page: Page, label: str) -> None:
-    click_button(page.locator(MAIN), label)
-    see(page, f"确认办理：{label}")
-
-
-def pick(page: Page, label: str, option: str) -> None:
-    """Add `option` to the multiselect labelled `label` (typed to filter: the list shows only ten at once)."""
-    box = page.get_by_label(label, exact=False).first
-    box.click()
-    box.fill(option[4:])
-    with expect_rerun(page):
-        page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
 
 
 # ------------------------------------------------------------------ the scenario

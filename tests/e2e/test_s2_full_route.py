@@ -31,6 +31,7 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
+    act,
     assert_no_exception,
     click_button,
     expect_rerun,
@@ -38,16 +39,13 @@ from tests.e2e.helpers import (
     goto,
     log_in,
     main_text,
-    see,
-    upload,
-)
-from tests.e2e.test_officer_review import (
-    act,
     open_from_queue,
     open_queue,
     pick,
+    see,
+    upload,
 )
-from tests.unit.test_documents import decode_qr, qr_images
+from tests.support import decode_qr, qr_images
 
 pytestmark = pytest.mark.e2e
 

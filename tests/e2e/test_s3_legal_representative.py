@@ -32,18 +32,16 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.filing import credit_code
 from tests.e2e.helpers import (
     MAIN,
+    act,
     assert_no_exception,
     click_button,
     fill_text,
     goto,
     log_in,
     main_text,
-    see,
-)
-from tests.e2e.test_officer_review import (
-    act,
     open_queue,
     open_tab,
+    see,
 )
 
 pytestmark = pytest.mark.e2e

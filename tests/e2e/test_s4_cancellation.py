@@ -29,6 +29,7 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit, submit_c_case
 from tests.e2e.helpers import (
     MAIN,
+    act,
     assert_no_exception,
     click_button,
     expect_rerun,
@@ -36,13 +37,10 @@ from tests.e2e.helpers import (
     goto,
     log_in,
     main_text,
-    see,
-    wait_until,
-)
-from tests.e2e.test_officer_review import (
-    act,
     open_from_queue,
     open_queue,
+    see,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e

@@ -29,10 +29,11 @@ from playwright.sync_api import Page
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from flows import admin
 from flows.identity.login import FAILED, FAILED_WITH_CODE
 from flows.review import Role
-from store import admin
 from store.accounts import account_by_login, start_session
+from store.admin import SqlAdminStore
 from store.db import make_engine
 from store.models import LoginThrottle, User
 from tests.e2e.conftest import REPO, AppServer
@@ -117,7 +118,7 @@ def test_s8_an_officer_enrols_totp_and_no_case_is_reachable_without_it(
         app_server: AppServer, portal_server: Callable[[str], AppServer], engine: Engine,
         new_page: Callable[[], Page], shot: Callable[[Page, str], Path]) -> None:
     police = portal_server("police").url
-    admin.create_officer(engine, login=OFFICER, display_name="天山区分局治安大队", role=Role.COUNTY,
+    admin.create_officer(SqlAdminStore(engine), login=OFFICER, display_name="天山区分局治安大队", role=Role.COUNTY,
                          region_code="650102", password=FIRST_PASSWORD, actor_id=None)
     applicant = register_unit(engine, unit_name="乌鲁木齐双因素物业服务有限公司", seed=8801, contact="木拉提",
                               mobile="13588800001")

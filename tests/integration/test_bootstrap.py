@@ -44,9 +44,10 @@ def test_create_admin_prints_a_one_time_password_to_change_at_the_first_login(
 def test_the_auditor_comes_from_the_cli_and_the_administrator_cannot_manage_it(
         engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """三权分立: the administrator neither lists, resets, disables nor redirects the security auditor's account."""
+    from flows import admin
     from flows.errors import FieldError
-    from store import admin
     from store.accounts import account_by_login
+    from store.admin import SqlAdminStore, list_staff
 
     monkeypatch.setattr(bootstrap, "default_engine", lambda: engine)
     assert bootstrap.main(["create-auditor", "--login", "shenji1"]) == 0
@@ -57,10 +58,10 @@ def test_the_auditor_comes_from_the_cli_and_the_administrator_cannot_manage_it(
     assert bootstrap.main(["create-admin", "--login", "root_admin"]) == 0
     auditor, root = account_by_login(engine, "shenji1"), account_by_login(engine, "root_admin")
     assert auditor is not None and auditor.role == Role.AUDITOR and root is not None
-    assert [a.login for a in admin.list_staff(engine)] == ["root_admin"]
-    for change in (lambda: admin.reset_password(engine, auditor.user_id, actor_id=root.user_id),
-                   lambda: admin.set_active(engine, auditor.user_id, False, actor_id=root.user_id),
-                   lambda: admin.set_email(engine, auditor.user_id, "x@example.org", actor_id=root.user_id)):
+    assert [a.login for a in list_staff(engine)] == ["root_admin"]
+    for change in (lambda: admin.reset_password(SqlAdminStore(engine), auditor.user_id, actor_id=root.user_id),
+                   lambda: admin.set_active(SqlAdminStore(engine), auditor.user_id, False, actor_id=root.user_id),
+                   lambda: admin.set_email(SqlAdminStore(engine), auditor.user_id, "x@example.org", actor_id=root.user_id)):
         with pytest.raises(FieldError, match="三权分立"):
             change()
     assert bootstrap.main(["reset-login", "shenji1"]) == 0  # the server's operator can

@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from flows import clock
-from flows.accounts import Registration
 from flows.errors import FieldError
 from flows.identity import sessions, totp
 from flows.identity.login import (
@@ -30,7 +29,7 @@ from store.accounts import HASHER, Argon2Hasher, create_user, register_applicant
 from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from store.identity import SqlIdentityStore
 from store.models import AuditEntry, LoginThrottle, Notification, User, WebSession
-from tests.support import make_world
+from tests.support import make_registration, make_world
 
 INTERNET = frozenset({Role.APPLICANT})
 POLICE = frozenset({Role.COUNTY, Role.PREFECTURE, Role.PROVINCE, Role.ADMIN})
@@ -252,9 +251,3 @@ def test_changing_the_password_ends_every_session_of_the_account(engine: Engine)
         change_password(store, HASHER, account.user_id, new="Changed2026x", current="Wrong2026pass")
     change_password(store, HASHER, account.user_id, new="Changed2026x", current=DEMO_PASSWORD)
     assert all(t is not None and sessions.resume(store, t.token) is None for t in tokens)
-
-
-def make_registration() -> Registration:
-    """A unit of our own (its credit code differs from the test world's two units)."""
-    return Registration(unit_name="乌鲁木齐明辉物业服务有限公司", credit_code="91650100MA77TEB291", contact="马丽",
-                        mobile="13899991234", password=DEMO_PASSWORD)

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from deploy.postgres import free_port
+from flows.admin import set_email
 from flows.clock import now as clock_now
-from store.admin import set_email
+from store.admin import SqlAdminStore
 from store.models import Delivery, Notification
 from store.outbox import (
     LEASE,
@@ -54,7 +55,7 @@ def notifications(engine: Engine) -> list[Notification]:
 
 def test_a_stage_change_is_emailed_once_through_a_real_smtp_server(world: World, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
-    set_email(world.engine, world.applicant.user_id, "mali@example.cn", actor_id=None)
+    set_email(SqlAdminStore(world.engine), world.applicant.user_id, "mali@example.cn", actor_id=None)
     case = submitted(world, "C", today=DAY)
     channels = Channels(email=SmtpSender(host="127.0.0.1", port=port, sender="noreply@gat.xj.example",
                                          sender_name="政务服务平台"))
@@ -92,7 +93,7 @@ def test_no_channel_at_all_is_recorded_not_retried(world: World) -> None:
 
 def test_a_failed_delivery_is_retried_later_then_given_up(world: World, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
-    set_email(world.engine, world.applicant.user_id, "mali@example.cn", actor_id=None)
+    set_email(SqlAdminStore(world.engine), world.applicant.user_id, "mali@example.cn", actor_id=None)
     submitted(world, "C", today=DAY)
     down = Channels(email=SmtpSender(host="127.0.0.1", port=free_port(), timeout=2))  # nobody listens
     start = clock_now()
@@ -126,7 +127,7 @@ def test_retry_after_a_gateway_hiccup_delivers_exactly_once(world: World) -> Non
 
 def test_concurrent_senders_deliver_each_message_once(world: World, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
-    set_email(world.engine, world.applicant.user_id, "mali@example.cn", actor_id=None)
+    set_email(SqlAdminStore(world.engine), world.applicant.user_id, "mali@example.cn", actor_id=None)
     for _ in range(4):
         submitted(world, "C", today=DAY)
     channels = Channels(email=SmtpSender(host="127.0.0.1", port=port))

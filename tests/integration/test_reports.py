@@ -210,9 +210,10 @@ def test_date_range_and_kind_filter(data: Data) -> None:
 def test_a_calendar_correction_changes_the_on_time_rate(data: Data) -> None:
     # With 10-13 declared a day off, case 2 (due 10-13 → 10-14) and case 6 (the province's due day
     # 10-15 → 10-16) are on time.
-    from store.admin import set_calendar_day
+    from flows.admin import set_calendar_day
+    from store.admin import SqlAdminStore
 
-    set_calendar_day(data.world.engine, date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
+    set_calendar_day(SqlAdminStore(data.world.engine), date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
     table = progress_report(data.world.engine, data.world.province.actor, start=START, end=END, today=TODAY).table()
     assert row(table, "乌鲁木齐市")["按时办结率（%）"] == 100.0
 
@@ -317,13 +318,14 @@ def test_a_gap_older_than_the_window_reads_everything_again(data: Data, monkeypa
 
 
 def test_a_calendar_correction_after_the_report_was_read_changes_its_figures(data: Data) -> None:
-    from store.admin import set_calendar_day
+    from flows.admin import set_calendar_day
+    from store.admin import SqlAdminStore
 
     engine, province = data.world.engine, data.world.province.actor
     before = same_as_from_scratch(engine, province)
     loads = read_model(engine).full_loads
     # 10-13 off: cases 2 and 6 are on time, and case 2's prefecture visit (10-09 .. 10-14) is one day shorter.
-    set_calendar_day(engine, date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
+    set_calendar_day(SqlAdminStore(engine), date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
     after = same_as_from_scratch(engine, province)
     assert row(before, "乌鲁木齐市")["按时办结率（%）"] == 33.3 and row(after, "乌鲁木齐市")["按时办结率（%）"] == 100.0
     assert row(after, TOTAL)["州市地审核用时中位数（工作日）"] != row(before, TOTAL)["州市地审核用时中位数（工作日）"]
@@ -473,7 +475,8 @@ class _Random:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_read_model_agrees_with_a_reading_from_scratch(engine: Engine, seed: int) -> None:
-    from store.admin import set_calendar_day
+    from flows.admin import set_calendar_day
+    from store.admin import SqlAdminStore
 
     w = make_world(engine)
     assert w.applicant.unit_id is not None
@@ -490,7 +493,7 @@ def test_the_read_model_agrees_with_a_reading_from_scratch(engine: Engine, seed:
         data.round(new_cases=40, acts=120)
         if number in (3, 6):
             day = date(2026, 9, 1) + timedelta(days=data.rng.randrange(90))
-            set_calendar_day(engine, day, is_working=day.weekday() >= 5, note="随机", actor_id=None)
+            set_calendar_day(SqlAdminStore(engine), day, is_working=day.weekday() >= 5, note="随机", actor_id=None)
         for officer in officers:
             for start, end, kinds in questions:
                 same_as_from_scratch(engine, officer, start=start, end=end, today=today, kinds=kinds)

@@ -22,9 +22,8 @@ from store.accounts import HASHER, get_account, register_applicant, start_sessio
 from store.identity import SqlIdentityStore
 from store.models import AuditEntry, Unit
 from store.outbox import HttpSmsGateway
-from tests.integration.test_logins import make_registration
 from tests.sms_gateway import SmsGateway, running
-from tests.support import filled_draft, make_world
+from tests.support import filled_draft, make_registration, make_world
 
 STRANGER = "13955550099"
 

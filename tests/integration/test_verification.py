@@ -3,6 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,7 @@ def _qr_link(pdf: bytes) -> tuple[str, str, str]:
     """(url, code, sig) read from the certificate's QR code with a real decoder (zxing-cpp)."""
     from urllib.parse import parse_qs, urlsplit
 
-    from tests.unit.test_documents import decode_qr, qr_images
+    from tests.support import decode_qr, qr_images
 
     (image,) = qr_images(pdf)
     decoded = decode_qr(image)
@@ -272,9 +273,14 @@ def test_the_pdf_as_issued_matches_the_archive_and_an_edited_one_does_not(engine
         assert checked.outcome == "mismatch", checked
         assert checked.result is not None and checked.result.status == "valid"
 
-    from tests.unit.test_documents import render, spec_of
+    from flows.documents import Issuer, certificate, render
 
-    assert check_file(engine, render(spec_of("filing_c"))).outcome == "not_found"  # codes that do not exist
+    unknown = certificate(title="备案证明", number="乌公治备字〔2026〕88号",
+                          issuer=Issuer(organ="乌鲁木齐市公安局", undertaker=None, province="新疆维吾尔自治区"),
+                          issued_on=date(2026, 11, 27), addressee=None, paragraphs=["予以备案。特此证明。"],
+                          table=[("备案编号", "乌公治备字〔2026〕88号")], verification_code="7KQ4-M9XA-2HTR",
+                          verify_url="https://verify.example.gov.cn/v?c=7KQ4M9XA2HTR")
+    assert check_file(engine, render(unknown)).outcome == "not_found"  # codes that do not exist
     assert check_file(engine, b"%PDF-1.7 garbage").outcome == "not_found"
     assert check_file(engine, b"GIF89a").outcome == "unreadable"
     assert check_file(engine, b"").outcome == "unreadable"

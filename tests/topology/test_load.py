@@ -11,9 +11,10 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from deploy.topology import Topology
+from flows.admin import set_email
 from scripts.load import Results, register_logins
 from scripts.load_ws import Target, Walk, roster_workbook, run_load, submitted_in_database, summary
-from store.admin import set_email
+from store.admin import SqlAdminStore
 from store.demo import demo_pdf
 from tests.topology.conftest import run
 
@@ -32,7 +33,7 @@ def _walk(topology: Topology) -> Walk:
 def _logins(db: Engine, first: int) -> list[tuple[int, str]]:
     logins = register_logins(db, SESSIONS, first=first)
     for user_id, _token in logins:  # notifications go by e-mail, through the outbox senders
-        set_email(db, user_id, f"applicant{user_id}@example.test", actor_id=None)
+        set_email(SqlAdminStore(db), user_id, f"applicant{user_id}@example.test", actor_id=None)
     return logins
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import Engine, text
 
 from deploy.topology import Topology
 from flows import clock
+from flows.admin import set_email
 from flows.review import ACT_LABELS, Act, Role
 from scripts.load_ws import Session, Target
 from store.accounts import create_user, demo_password_hash, start_session
-from store.admin import set_email
+from store.admin import SqlAdminStore
 from store.demo import DEMO_PASSWORD
 from tests.smtp import Inbox
 from tests.support import World, make_world, submitted
@@ -76,7 +77,7 @@ def test_an_outbox_sender_beside_each_replica_never_sends_a_message_twice(
         figures: Callable[[str, str], None]) -> None:
     mail, _port = inbox
     for applicant in (world.applicant, world.other_applicant):
-        set_email(db, applicant.user_id, f"unit{applicant.user_id}@example.test", actor_id=None)
+        set_email(SqlAdminStore(db), applicant.user_id, f"unit{applicant.user_id}@example.test", actor_id=None)
     for n in range(SUBMISSIONS):  # each submission notifies its applicant, while both senders poll
         submitted(world, "C", today=clock.today(), applicant=(world.applicant, world.other_applicant)[n % 2])
     with db.connect() as connection:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
 import shutil
 import subprocess
 from datetime import date
@@ -33,6 +32,7 @@ from flows.documents import (
 )
 from flows.errors import DomainError
 from flows.uploads import check_upload
+from tests.support import decode_qr, qr_images, text_of
 
 ISSUED = date(2026, 11, 27)
 ISSUED_TEXT = "2026年11月27日"
@@ -103,11 +103,6 @@ def spec_of(kind: str, unit: str = UNIT) -> DocumentSpec:
 
 
 KINDS = ("acceptance", "correction", "rejection", "filing_b", "filing_c", "cancellation", "review")
-
-
-def text_of(pdf: bytes) -> str:
-    reader = PdfReader(io.BytesIO(pdf))
-    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
 
 
 def image_xobjects(pdf: bytes) -> list[str]:
@@ -334,13 +329,6 @@ def test_notices_print_their_dates() -> None:
     assert "2026年11月10日" in cancellation and "乌公治备字〔2025〕17号" in cancellation
 
 
-def qr_images(pdf: bytes) -> list[Image.Image]:
-    """The black-and-white images drawn on page one, as Pillow images: the QR code (the seal is red, with
-    transparency)."""
-    return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images
-            if image.image is not None and image.image.mode != "RGBA"]
-
-
 def seal_images(pdf: bytes) -> list[Image.Image]:
     return [image.image for image in PdfReader(io.BytesIO(pdf)).pages[0].images
             if image.image is not None and image.image.mode == "RGBA"]
@@ -355,15 +343,6 @@ def test_every_document_carries_its_organs_seal_and_stays_small() -> None:
         assert isinstance(red, tuple) and red[0] > 150 and red[1] < 60 and red[3] > 150
         assert len(pdf) < 100 * 1024
         assert text_of(pdf) == text_of(render(dataclasses.replace(spec, seal=None)))  # a picture, not text
-
-
-def decode_qr(image: Image.Image) -> list[str]:
-    """QR codes read from an image with zxing-cpp (a real decoder); [] when it is not installed."""
-    try:
-        import zxingcpp
-    except ImportError:  # pragma: no cover - zxing-cpp is a test requirement
-        return []
-    return [result.text for result in zxingcpp.read_barcodes(image) if result.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 @pytest.mark.parametrize("kind", ("filing_b", "filing_c", "cancellation", "review"))

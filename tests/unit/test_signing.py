@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flows import signing
 from flows.documents import Issuer, certificate, render
 from flows.signing import Claim
-from tests.unit.test_documents import decode_qr, qr_images, text_of
+from tests.support import decode_qr, qr_images, text_of
 
 CLAIM = Claim(code="7KQ4M9XA2HTRABCDEFGHJKLMNP", number="乌公治备字〔2026〕88号", unit_name="新疆天山保安服务有限公司",
               credit_code="91650100MA77XXXX1A", kind="C", issued_on=date(2026, 11, 27))
