@@ -31,16 +31,18 @@ from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import app_database, officer, register_unit
 from tests.e2e.helpers import (
+    act,
     assert_no_exception,
     click_button,
     fill_text,
     goto,
     log_in,
     main_text,
+    open_from_queue,
+    open_queue,
     see,
     upload,
 )
-from tests.e2e.test_officer_review import act, open_from_queue, open_queue
 
 pytestmark = pytest.mark.e2e
 
