@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,10 +94,13 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
             return
         print(f"== {name}", flush=True)
         t = time.perf_counter()
+        before = set(threading.enumerate())
         found = run()
         for figure in found:
             print(figure.line(), flush=True)
-        print(f"   ({time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})", flush=True)
+        left = [th.name for th in threading.enumerate() if th not in before and th.is_alive()]
+        print(f"   ({time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f}"
+              f"{'; threads left running: ' + ', '.join(left) if left else ''})", flush=True)
         figures.extend(found)
 
     if data is not None:
