@@ -16,7 +16,9 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +40,21 @@ def _certificates() -> list[Figure]:
         Figure("certificate size", cert_size / 1024, "KB", base_size / 1024, "one-line fpdf2 PDF",
                target=certificates.TARGET_SIZE_KB, note="cold-process figures: python -m bench.certificates"),
     ]
+
+
+def _children() -> set[str]:
+    """This process's live child processes ("pid name"), from /proc (empty where there is none)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name_end = text.rfind(")")
+        fields = text[name_end + 2:].split()
+        if len(fields) > 1 and fields[0] != "Z" and int(fields[1]) == os.getpid():
+            found.add(f"{stat.parent.name} {text[text.find('(') + 1:name_end]}")
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,10 +110,21 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
             return
         print(f"== {name}", flush=True)
         t = time.perf_counter()
-        found = run()
+        before = set(threading.enumerate())
+        children_before = _children()
+        try:
+            found = run()
+        except Exception as error:  # noqa: BLE001 - one broken section must not hide every other figure
+            traceback.print_exc()
+            found = [Figure(f"section {name} finished", 0, "", target=1, higher_is_better=True,
+                            note=f"failed: {type(error).__name__}: {error}"[:300])]
         for figure in found:
             print(figure.line(), flush=True)
-        print(f"   ({time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})", flush=True)
+        # What a section leaves running takes CPU (and SQLite's write lock) from every later section.
+        left = [th.name for th in threading.enumerate() if th not in before and th.is_alive()]
+        left += [f"child process {c}" for c in _children() - children_before]
+        print(f"   ({time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f}"
+              f"{'; left running: ' + ', '.join(left) if left else ''})", flush=True)
         figures.extend(found)
 
     if data is not None:

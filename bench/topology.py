@@ -9,6 +9,7 @@ under 1 s. Baseline: one applicant alone on the same topology, p95.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -38,12 +39,16 @@ def run() -> list[Figure]:
     if bindir is None:
         raise RuntimeError("PostgreSQL not installed: run scripts/system-deps.sh")
     pg = PgCluster(bindir)
+    previous_key = os.environ.get("BAOAN_DATA_KEY")
     root = Path(tempfile.mkdtemp(prefix="bench-topology-"))
     try:
         pg.start()
         url = pg.create_database("bench")
         with Topology(root=root, replicas=2, database_url=url, outbox_senders=1,
                       extra_env={"SMS_GATEWAY": "log"}) as topology:
+            # This process checks the answers the replicas stored (sealed with their data key): the same key.
+            if "BAOAN_DATA_KEY" in topology.env:
+                os.environ["BAOAN_DATA_KEY"] = topology.env["BAOAN_DATA_KEY"]
             engine = make_engine(url)
             alone = _walk(topology, 0.0)
             asyncio.run(run_load(alone, register_logins(engine, 1, first=900), stagger=0, time_limit=120,
@@ -57,6 +62,10 @@ def run() -> list[Figure]:
             print("   " + text.replace("\n", "\n   "), flush=True)
             engine.dispose()
     finally:
+        if previous_key is None:
+            os.environ.pop("BAOAN_DATA_KEY", None)
+        else:
+            os.environ["BAOAN_DATA_KEY"] = previous_key
         pg.stop()
         shutil.rmtree(root, ignore_errors=True)
     every, base = crowd.results.all(), alone.results.all()
