@@ -190,13 +190,14 @@ def _page_runs(folder: Path, busy: Callable[[], object] | None) -> list[float]:
     return times
 
 
-_APPLICANT: dict[str, int] = {}
+_APPLICANT: dict[Path, int] = {}
 
 
 def _applicant_id(folder: Path) -> int:
-    """A unit with a kind-C draft whose licence and rules are uploaded and pre-checked (made once)."""
-    if "id" in _APPLICANT:
-        return _APPLICANT["id"]
+    """A unit with a kind-C draft whose licence and rules are uploaded and pre-checked (made once per database:
+    each section that measures the page has a database of its own in its own folder)."""
+    if folder in _APPLICANT:
+        return _APPLICANT[folder]
     from flows import cases, clock
     from flows.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant
@@ -223,7 +224,7 @@ def _applicant_id(folder: Path) -> int:
     while worker.run_once():
         pass
     worker.reader.close()
-    _APPLICANT["id"] = account.user_id
+    _APPLICANT[folder] = account.user_id
     return account.user_id
 
 
