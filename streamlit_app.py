@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from flows.clock import show, today
-from flows.document_fonts import fallbacks
+from flows.documents.fonts import fallbacks
 from flows.kinds import all_filings
-from flows.review import OFFICER_ROLES, Role
+from flows.review.transitions import OFFICER_ROLES, Role
 from store.admin import calendar_gaps
 from store.queries import home_summary
 from store.queue import queue_counts

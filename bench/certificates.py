@@ -3,7 +3,7 @@
 Each figure comes with its ratio to a baseline measured in the same run on the same machine: a
 one-line fpdf2 PDF in a core font (Helvetica, nothing embedded). A certificate here is what an
 approval issues: the claim signed (Ed25519), the filing certificate laid out with the Chinese font
-subset embedded and the QR code drawn (flows/documents.py, flows/signing.py).
+subset embedded and the QR code drawn (flows/documents/render.py, flows/documents/signing.py).
 
     python -m bench.certificates [--warm N]
 """
@@ -49,7 +49,8 @@ def baseline_pdf(seq: int) -> bytes:
 
 def certificate_pdf(seq: int) -> bytes:
     """A kind-C filing certificate as issued on approval: signed claim, Chinese text, seal, QR code."""
-    from flows import documents, signing
+    from flows.documents import render as documents
+    from flows.documents import signing
 
     code = f"BENCH{seq:021d}"[:26]
     number = f"650100备〔2026〕{seq + 1:05d}号"

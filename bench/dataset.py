@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert
 
 from flows import clock
-from flows.deadlines import WorkCalendar
 from flows.kinds import get_filing
 from flows.regions import Region, get_regions
-from flows.review import STAGE_LABELS, Act, Role, Stage
-from flows.screening import CATEGORIES, CategoryResult, Outcome, ScreeningResult
+from flows.review.deadlines import WorkCalendar
+from flows.review.screening import CATEGORIES, CategoryResult, Outcome, ScreeningResult
+from flows.review.transitions import STAGE_LABELS, Act, Role, Stage
 from store import blobs
 from store.accounts import demo_password_hash
 from store.db import make_engine, migrate

@@ -1,6 +1,6 @@
 """A hostile file slows no other session: the assistant page's re-runs while the server keeps being handed the
 review's two crafted PDFs (a few-KB text bomb for the verification page's reading, a 60,000-page PDF for the
-upload check), each parsed in its limited worker (flows.contained), against the same page idle.
+upload check), each parsed in its limited worker (flows.uploads.contained), against the same page idle.
 
 Also: what each file costs and how it ended (the bomb in its worker — an error, or a limit — the long one refused
 by the page cap); the server's own CPU time stays where it was.
@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.common import Figure
 from bench.hostile_files import many_pages, text_bomb
 from bench.precheck import page_slowdown
-from flows import contained
+from flows.uploads import contained
 
-# The limits in the bench are the product's own (flows.contained.DEFAULT).
+# The limits in the bench are the product's own (flows.uploads.contained.DEFAULT).
 BOMB_OPERATORS = 400_000
 LONG_PAGES = 60_000
 

@@ -30,7 +30,7 @@ INTERNET = "internet"
 def run(trials: int = 15) -> list[Figure]:
     from flows import clock
     from flows.identity.login import LoginRefused, log_in
-    from flows.review import Role
+    from flows.review.transitions import Role
     from store import db
     from store.accounts import HASHER, create_user, register_applicant
     from store.demo import DEMO_CODES, DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -41,7 +41,7 @@ def run(trials: int = 15) -> list[Figure]:
     db.migrate(engine)
     create_user(engine, login="zhou650100", password=DEMO_PASSWORD, display_name="支队", role=Role.PREFECTURE,
                 region_code="650100", totp_secret=DEMO_TOTP_SECRET)
-    from flows.accounts import Registration
+    from flows.identity.accounts import Registration
 
     register_applicant(engine, Registration(unit_name="基准物业服务有限公司", credit_code=DEMO_CODES[0], contact="基准",
                                             mobile="13800009999", password=DEMO_PASSWORD))

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from bench.common import Figure, percentile
 from bench.precheck_corpus import VARIATIONS, Specimen, other, specimens
+from flows.filing.schema import Paper, ReadField
 from flows.kinds import get_filing
-from flows.precheck.findings import check_material
-from flows.precheck.limited import LimitedReader, Limits
-from flows.precheck.reader import Reader
-from flows.precheck.reading import Reading, ReadRequest
-from flows.schema import Paper, ReadField
+from flows.uploads.precheck.findings import check_material
+from flows.uploads.precheck.limited import LimitedReader, Limits
+from flows.uploads.precheck.reader import Reader
+from flows.uploads.precheck.reading import Reading, ReadRequest
 
 SEED = 2026
 PER_VARIATION = 14  # 14 blank pages + 7 variations × 14 × (licence, card, rules page) = 308 pages
@@ -199,7 +199,7 @@ def _applicant_id(folder: Path) -> int:
     if folder in _APPLICANT:
         return _APPLICANT[folder]
     from flows import cases, clock
-    from flows.accounts import Registration
+    from flows.identity.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant
     from store.db import default_engine
     from store.demo import DEMO_CODES, DEMO_PASSWORD, demo_answers

@@ -15,7 +15,7 @@ from importlib import resources
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from stdnum.cn import ric, uscc
 
-from flows.identifiers import organisation_check_char
+from flows.filing.identifiers import organisation_check_char
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 REGIONS = ("650102", "650103", "650104", "650105", "650106", "650109", "650202", "650203", "650402",

@@ -13,8 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from flows.precheck.fields import Box, Piece
-from flows.precheck.ocr import Enough, Recognised
+from flows.uploads.precheck.fields import Box, Piece
+from flows.uploads.precheck.ocr import Enough, Recognised
 
 MAX_SIDE = 2480  # an A4 page at 300 dpi: Tesseract's own sweet spot
 

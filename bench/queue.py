@@ -11,7 +11,7 @@ import sqlite3
 
 from bench.common import Figure, median_ms, p_ms, timed
 from bench.dataset import Dataset
-from flows.review import Actor, Role
+from flows.review.transitions import Actor, Role
 from store.queue import queue_page, waiting_stages
 
 RUNS = 200

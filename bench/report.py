@@ -28,8 +28,8 @@ from sqlmodel import Session
 from bench.common import Figure, median_ms, ms, timed
 from bench.dataset import Dataset
 from flows import cases
-from flows.reports import Report, build_report
-from flows.review import Act, Actor, Role
+from flows.oversight.reports import Report, build_report
+from flows.review.transitions import Act, Actor, Role
 from store import reports
 from store.uow import SqlUnitOfWork, load_calendar
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.common import Figure, p_ms, timed
-from flows.screening import CATEGORIES
+from flows.review.screening import CATEGORIES
 from store.db import make_engine, migrate
 from store.screening import EmbeddedSource, id_hash
 

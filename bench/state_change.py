@@ -29,9 +29,9 @@ from bench.common import Figure
 from bench.dataset import Dataset
 from flows import cases
 from flows.config import get_config
-from flows.document_fonts import prepare_fonts
-from flows.document_seal import seal_png
-from flows.review import Act, Actor, Role
+from flows.documents.fonts import prepare_fonts
+from flows.documents.seal import seal_png
+from flows.review.transitions import Act, Actor, Role
 from store.uow import SqlUnitOfWork
 
 CHANGES = 1_000

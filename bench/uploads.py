@@ -1,7 +1,7 @@
-"""Validation of a 20 MB PDF by `flows.uploads.check_upload` (signature, strict parse, encryption, every
+"""Validation of a 20 MB PDF by `flows.uploads.checks.check_upload` (signature, strict parse, encryption, every
 object walked for scripts and actions, every stream decoded against bombs).
 
-Two files of 20 MB within the page cap (`flows.uploads.MAX_PAGES`): a scan (pages that are large JPEG
+Two files of 20 MB within the page cap (`flows.uploads.checks.MAX_PAGES`): a scan (pages that are large JPEG
 images, what applicants upload) and a long text document (as many pages as the cap allows, each a large
 flate-compressed content stream of text lines: far denser than a real page, which is what 20 MB of text
 within the cap takes). Besides: how fast a 20 MB text file of thousands of pages (over the cap) is refused.
@@ -20,7 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bench.common import Figure, median_ms, timed
-from flows.uploads import MAX_PAGES, FileRefused, check_upload
+from flows.uploads.checks import MAX_PAGES, FileRefused, check_upload
 
 SIZE = 20 * 1024 * 1024
 RUNS = 5

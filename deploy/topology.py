@@ -117,7 +117,7 @@ def shared_keys(folder: Path) -> dict[str, str]:
 
     Returned as environment variables; also written to `folder/baoan.env` (systemd's EnvironmentFile
     format) for the units in deploy/systemd/."""
-    from flows.signing import create_key_file
+    from flows.documents.signing import create_key_file
     from store.keys import data_key
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from flows import clock, issuing
-from flows.answers import Checked, check_answer
-from flows.corrections import BEFORE_KEY, file_facts, keep_before
+from flows import clock
+from flows.documents import issuing
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
-from flows.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
+from flows.filing.answers import Checked, check_answer
+from flows.filing.corrections import BEFORE_KEY, file_facts, keep_before
+from flows.filing.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
+from flows.filing.schema import Filing, QType, Route
 from flows.kinds import cancellable_kinds, cancelling_kinds, get_filing
 from flows.ports import (
     CaseChange,
@@ -27,7 +29,16 @@ from flows.ports import (
     ReturnItem,
     UnitOfWork,
 )
-from flows.review import (
+from flows.review.screening import (
+    CATEGORY_LABELS,
+    ScreeningResult,
+    ScreeningSource,
+    approval_blocker,
+    override_note,
+    run_screening,
+)
+from flows.review.timelimits import clock_from_history
+from flows.review.transitions import (
     ACT_LABELS,
     APPLICANT_ACT_LABELS,
     STAGE_LABELS,
@@ -38,17 +49,7 @@ from flows.review import (
     decide,
     in_jurisdiction,
 )
-from flows.schema import Filing, QType, Route
-from flows.screening import (
-    CATEGORY_LABELS,
-    ScreeningResult,
-    ScreeningSource,
-    approval_blocker,
-    override_note,
-    run_screening,
-)
-from flows.timelimits import clock_from_history
-from flows.uploads import CheckedFile, check_upload
+from flows.uploads.checks import CheckedFile, check_upload
 
 EDITABLE = frozenset({Stage.DRAFT, Stage.RETURNED})
 LICENCE_LINE = "已核对营业执照（或登记证书）：单位名称、统一社会信用代码与申请一致"

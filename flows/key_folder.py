@@ -1,7 +1,7 @@
 """Where the product's keys are kept: env KEYS_DIR, default the folder `keys` beside DATA_DIR (data/keys beside
 data/runtime), never inside DATA_DIR, so a copy of the data or a data backup (scripts/backup.py) holds no key.
 
-The one definition of that place: the certificate signing key (flows/signing.py) and the store's keys
+The one definition of that place: the certificate signing key (flows/documents/signing.py) and the store's keys
 (store/keys.py: data keys, screening key, audit keys) all use it. The folder is made 0700.
 """
 

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from flows.deadlines import WorkCalendar
-from flows.review import Act, Actor, CaseAt, Stage
-from flows.schema import Route
-from flows.screening import ScreeningResult
+from flows.filing.schema import Route
+from flows.review.deadlines import WorkCalendar
+from flows.review.screening import ScreeningResult
+from flows.review.transitions import Act, Actor, CaseAt, Stage
 
 
 @dataclass(frozen=True)

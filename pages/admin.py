@@ -6,34 +6,38 @@ from datetime import date
 
 import streamlit as st
 
-from flows import admin as flows_admin
 from flows.clock import show, today
-from flows.deadlines import library_covers
 from flows.errors import DomainError, FieldError
+from flows.oversight import admin as flows_admin
 from flows.regions import get_regions
-from flows.review import ROLE_LABELS, Role
-from flows.screening import CATEGORIES, CATEGORY_LABELS, OUTCOME_LABELS, SourceFailed
-from flows.screening_network import NetworkSource, Transport, check_address
+from flows.review.deadlines import library_covers
+from flows.review.screening import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    EMBEDDED,
+    OUTCOME_LABELS,
+    SOURCE_LABELS,
+    SourceFailed,
+)
+from flows.review.transitions import ROLE_LABELS, Role
 from store import admin
 from store.demo import DEMO_IDS
 from store.outbox import channels_from_env, failures, outbox_counts, send_pending
 from store.screening import (
-    EMBEDDED,
-    SOURCE_LABELS,
     batches,
     category_counts,
     get_setting,
     import_rows,
+    probe_network,
     read_rows,
     remove_batch,
-    set_setting,
 )
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
 account = page_setup("admin")
 me = account.user_id
-changes = admin.SqlAdminStore(engine())  # where flows.admin writes the administrator's changes
+changes = admin.SqlAdminStore(engine())  # where flows.oversight.admin writes the administrator's changes
 set_feedback_context(step="系统管理")
 regions = get_regions()
 st.title("系统管理")
@@ -247,25 +251,19 @@ with screening_tab:
         source_saved = st.form_submit_button("保存来源设置")
     if source_saved:
         try:
-            checked_url = check_address(url, Transport.from_environment()) if url.strip() else ""
+            flows_admin.set_screening_source(changes, choice, url, actor_id=me)
         except FieldError as refused:
             show_error(refused.message)
         else:
-            set_setting(engine(), "screening_source", choice, actor_id=me)
-            set_setting(engine(), "screening_network_url", checked_url, actor_id=me)
             done(f"比对数据来源已设为“{SOURCE_LABELS[choice]}”。")
     if st.button("测试公安网比对服务", key="test_network"):
-        target_url = get_setting(engine(), "screening_network_url", "")
-        if not target_url:
-            show_error("请先填写并保存比对服务地址。")
+        try:
+            results = probe_network(engine(), DEMO_IDS[0])
+        except SourceFailed as error:
+            show_error(f"比对服务不可用：{error}")
         else:
-            try:
-                results = NetworkSource(target_url).check(DEMO_IDS[0])
-            except SourceFailed as error:
-                show_error(f"比对服务不可用：{error}")
-            else:
-                st.success("比对服务可用：" + "、".join(f"{CATEGORY_LABELS.get(r.category, r.category)}"
-                                                   f"{OUTCOME_LABELS[r.outcome]}" for r in results))
+            st.success("比对服务可用：" + "、".join(f"{CATEGORY_LABELS.get(r.category, r.category)}"
+                                               f"{OUTCOME_LABELS[r.outcome]}" for r in results))
     with st.form("screening_import", clear_on_submit=True):
         upload = st.file_uploader("导入比对数据（Excel或CSV：身份证号码、类别、编号、列入日期）", type=["xlsx", "csv"])
         batch_name = st.text_input("批次名称", placeholder="如：2026年12月网上逃犯数据")

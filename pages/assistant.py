@@ -7,7 +7,7 @@ import streamlit as st
 from flows import cases
 from flows.errors import DomainError, FieldError
 from flows.kinds import all_filings, get_filing
-from flows.review import Role
+from flows.review.transitions import Role
 from store.queries import open_work
 from store.uow import SqlUnitOfWork
 from ui import conversation, keys, registration

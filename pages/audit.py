@@ -11,7 +11,7 @@ from datetime import timedelta
 import streamlit as st
 
 from flows.clock import today
-from flows.ledger import to_csv, to_xlsx
+from flows.oversight.ledger import to_csv, to_xlsx
 from store.audit import verify
 from store.audit_view import COLUMNS, Filters, action_names, record_export, search
 from ui.layout import page_setup, set_feedback_context

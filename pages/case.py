@@ -14,16 +14,22 @@ from typing import Any
 import streamlit as st
 
 from flows.cases import LICENCE_LINE, act_on_case, rescreen, verifies_unit
-from flows.checklists import act_checklist
 from flows.clock import local_date, today
-from flows.corrections import corrections, last_resubmission
-from flows.disclosure import Look, may_reveal, record_case_look, record_case_looks, reveal_personal_data
-from flows.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.errors import DomainError, NotFound, StaleCase
-from flows.guide import officer_warnings
+from flows.filing.corrections import corrections, last_resubmission
+from flows.filing.guide import officer_warnings
 from flows.ports import ReturnItem
-from flows.review import ACT_LABELS, STAGE_LABELS, Act, Actor, Stage, decide
-from flows.screening import CATEGORY_LABELS
+from flows.review.checklists import act_checklist
+from flows.review.disclosure import (
+    Look,
+    may_reveal,
+    record_case_look,
+    record_case_looks,
+    reveal_personal_data,
+)
+from flows.review.dossier import SCREENING_READERS, Dossier, open_dossier
+from flows.review.screening import CATEGORY_LABELS
+from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, Stage, decide
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import registry

@@ -7,8 +7,8 @@ import streamlit as st
 
 from flows.clock import show
 from flows.errors import DomainError
-from flows.feedback import RATINGS, STATUSES, triage
-from flows.review import Role
+from flows.oversight.feedback import RATINGS, STATUSES, triage
+from flows.review.transitions import Role
 from store.feedback import InboxItem, SqlFeedbackStore, feedback_pages, inbox
 from ui import applicant_view as view
 from ui.layout import page_setup, set_feedback_context, show_error

@@ -9,9 +9,8 @@ import streamlit as st
 
 from flows.clock import today
 from flows.config import get_config
-from flows.disclosure import Look, record_export
 from flows.kinds import get_filing, kinds_in
-from flows.ledger import (
+from flows.oversight.ledger import (
     CANCELLED_COLUMNS,
     CURRENT_COLUMNS,
     REPRESENTATIVE_COLUMNS,
@@ -25,7 +24,8 @@ from flows.ledger import (
     unit_rows,
 )
 from flows.regions import get_regions
-from flows.review import ROLE_LABELS, Role
+from flows.review.disclosure import Look, record_export
+from flows.review.transitions import ROLE_LABELS, Role
 from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
 from store.uow import SqlUnitOfWork
 from ui.guard_list import guard_list

@@ -6,7 +6,7 @@ import streamlit as st
 
 from flows import cases, clock
 from flows.errors import DomainError
-from flows.review import APPLICANT_VIEWS
+from flows.review.transitions import APPLICANT_VIEWS
 from store.feedback import list_feedback
 from store.notifications import mark_all_read, messages, unread_count
 from store.queries import unit_cases

@@ -7,7 +7,7 @@ import streamlit as st
 from flows.clock import show
 from flows.config import get_config
 from flows.kinds import all_filings
-from flows.review import ROLE_LABELS, STAGE_LABELS, Role, Stage
+from flows.review.transitions import ROLE_LABELS, STAGE_LABELS, Role, Stage
 from store.queue import DUE_LABELS, Due, QueueRow, queue_counts, queue_page, waiting_stages
 from ui import registry
 from ui.layout import page_setup, set_feedback_context

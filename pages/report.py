@@ -12,11 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from flows.clock import today
-from flows.disclosure import Look, record_export
 from flows.kinds import all_filings
-from flows.ledger import neutralise, to_csv, to_xlsx
-from flows.regions import get_regions
-from flows.reports import (
+from flows.oversight.ledger import neutralise, to_csv, to_xlsx
+from flows.oversight.reports import (
     BASELINE_LABELS,
     COLUMNS,
     COVERAGE_COLUMNS,
@@ -24,7 +22,9 @@ from flows.reports import (
     coverage_row,
     days_to_deadline,
 )
-from flows.review import Role
+from flows.regions import get_regions
+from flows.review.disclosure import Look, record_export
+from flows.review.transitions import Role
 from store.admin import effective_config
 from store.baseline import coverage, import_baseline
 from store.reports import progress_report

@@ -8,7 +8,7 @@ import streamlit as st
 
 from flows.clock import show
 from flows.errors import DomainError, FieldError
-from flows.identifiers import check_uscc
+from flows.filing.identifiers import check_uscc
 from flows.identity import units
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import address, identity

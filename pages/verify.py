@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from flows import clock, signing
+from flows import clock
+from flows.documents import signing
 from store.verification import LIMITER, MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, lookup
 from ui import applicant_view as view
 from ui.layout import public_page_setup, set_feedback_context

@@ -123,7 +123,7 @@ def prepare(data_dir: Path, sessions: int) -> list[tuple[int, str]]:
 
 def register_logins(engine: Any, sessions: int, *, first: int = 0) -> list[tuple[int, str]]:
     """One applicant unit per session (numbered from `first`) and a logged-in session token for each."""
-    from flows.accounts import Registration
+    from flows.identity.accounts import Registration
     from store.accounts import demo_password_hash, register_applicant, start_session
     from store.demo import DEMO_PASSWORD
 

@@ -471,8 +471,8 @@ def roster_workbook() -> bytes:
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     from flows import clock
+    from flows.filing.roster_excel import template
     from flows.kinds import get_filing
-    from flows.roster_excel import template
     from store.demo import demo_answers
 
     question = get_filing("C").question("guards")

@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from flows import clock
-from flows.accounts import Registration
 from flows.errors import FieldError
-from flows.identifiers import mask_mobile
+from flows.filing.identifiers import mask_mobile
 from flows.identity import sessions, units
+from flows.identity.accounts import Registration
 from flows.identity.ports import UnitRole
-from flows.review import Actor, Role
+from flows.review.transitions import Actor, Role
 from store.identity import SqlIdentityStore
 from store.models import Invitation, Unit, User
 

@@ -1,4 +1,4 @@
-"""The administrator's changes as storage: `SqlAdminStore` writes and audits what flows/admin.py decided;
+"""The administrator's changes as storage: `SqlAdminStore` writes and audits what flows/oversight/admin.py decided;
 the admin page's queries (staff, calendar corrections, settings) return plain records."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from flows.admin import NAME_FIELDS, SETTING_KEYS
+from adapters.screening_http import Transport, check_address
 from flows.config import ProvinceConfig, get_config, with_overrides
 from flows.errors import FieldError
 from flows.identity.login import reset_credentials
-from flows.review import Role
-from store import audit
+from flows.oversight.admin import NAME_FIELDS, SETTING_KEYS
+from flows.review.transitions import Role
+from store import audit, screening
 from store.accounts import HASHER, create_user
 from store.db import write_session
 from store.identity import SqlIdentityStore
@@ -111,12 +112,19 @@ def effective_config(engine: Engine) -> ProvinceConfig:
     return merged_config(get_config(), config_overrides(engine))
 
 
-# ------------------------------------------------------------------ the writes (flows.admin.AdminStore)
+# ------------------------------------------------------------------ the writes (flows.oversight.admin.AdminStore)
 class SqlAdminStore:
-    """flows.admin.AdminStore on the database: each change written with its audit entry."""
+    """flows.oversight.admin.AdminStore on the database: each change written with its audit entry."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def checked_service_address(self, url: str) -> str:
+        return check_address(url, Transport.from_environment())
+
+    def set_screening_source(self, source: str, url: str, *, actor_id: int | None) -> None:
+        screening.set_setting(self.engine, "screening_source", source, actor_id=actor_id)
+        screening.set_setting(self.engine, "screening_network_url", url, actor_id=actor_id)
 
     def role_of(self, user_id: int) -> Role | None:
         with Session(self.engine) as session:

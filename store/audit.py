@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, event, func, insert, text
 from sqlmodel import Session, col, select
 
-from flows.review import Role
+from flows.review.transitions import Role
 from store import audit_checkpoint as anchors
 from store.models import AuditEntry, utcnow
 

@@ -4,7 +4,7 @@
   AUDIT_CHAIN_KEY_FILE, else `<KEYS_DIR>/audit-chain.key`, made once with mode 0600. The database
   never holds it: whoever can write the database (even drop its triggers) cannot forge an entry.
 - **Checkpoint key** (Ed25519): env AUDIT_CHECKPOINT_KEY_FILE, else `<KEYS_DIR>/audit-checkpoint.pem`
-  (0600). A key of its own, not the certificates' (flows/signing.py): the certificate key is published
+  (0600). A key of its own, not the certificates' (flows/documents/signing.py): the certificate key is published
   to the public by its fingerprint and may be rotated for its own reasons; the audit key is only for
   the auditor, and a leak of one does not touch the other.
 - **Checkpoints**: `<AUDIT_DIR>/checkpoints.jsonl`, append-only (O_APPEND, 0600, folder 0700), one

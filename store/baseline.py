@@ -9,11 +9,11 @@ from sqlalchemy import ColumnElement, Engine, true
 from sqlmodel import Session, col, select
 
 from flows.errors import FieldError
-from flows.identifiers import check_uscc
+from flows.filing.identifiers import check_uscc
 from flows.kinds import baseline_kinds
+from flows.oversight.reports import NOT_STARTED, CoverageFigures, baseline_status
 from flows.regions import RegionTree, get_regions
-from flows.reports import NOT_STARTED, CoverageFigures, baseline_status
-from flows.review import Actor, Role, Stage
+from flows.review.transitions import Actor, Role, Stage
 from store import audit
 from store.db import write_session
 from store.models import BaselineUnit, Case

@@ -21,7 +21,7 @@ from flows.config import get_config
 from flows.errors import DomainError
 from flows.identity import passwords
 from flows.identity.login import reset_credentials
-from flows.review import ROLE_LABELS, Role
+from flows.review.transitions import ROLE_LABELS, Role
 from store.accounts import HASHER, account_by_login, create_user, hash_password
 from store.db import default_engine
 from store.identity import SqlIdentityStore

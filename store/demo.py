@@ -7,8 +7,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from flows.filing.schema import example_value
 from flows.kinds import get_filing
-from flows.schema import example_value
 
 DEMO_PASSWORD = "Demo2026abc"
 # Every demo officer and the demo administrator are enrolled with this published TOTP secret (README): add it to

@@ -1,4 +1,4 @@
-"""Pilot feedback and service ratings: the storage behind flows/feedback.py (`SqlFeedbackStore`) and the
+"""Pilot feedback and service ratings: the storage behind flows/oversight/feedback.py (`SqlFeedbackStore`) and the
 inbox's queries, which return plain records (`FeedbackRecord`), never table rows."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Engine, func, or_
 from sqlmodel import Session, col, select
 
 from flows.errors import DomainError
-from flows.feedback import RATINGS, STATUSES, FeedbackRecord, NewFeedback
+from flows.oversight.feedback import RATINGS, STATUSES, FeedbackRecord, NewFeedback
 from flows.regions import get_regions
 from store import audit
 from store.db import write_session
@@ -27,7 +27,7 @@ def record(row: Feedback) -> FeedbackRecord:
 
 
 class SqlFeedbackStore:
-    """flows.feedback.FeedbackStore on the database."""
+    """flows.oversight.feedback.FeedbackStore on the database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

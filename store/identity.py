@@ -19,7 +19,7 @@ from flows.identity.ports import (
     UserRecord,
 )
 from flows.identity.throttle import ThrottleState
-from flows.review import Role
+from flows.review.transitions import Role
 from store import audit
 from store.db import write_session
 from store.models import (

@@ -16,11 +16,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from flows.clock import local_date
+from flows.filing.schema import CERTIFICATES
 from flows.kinds import cancellable_kinds, cancelling_kinds, kinds_in
-from flows.ledger import answers_shown, rosters_counted
+from flows.oversight.ledger import answers_shown, rosters_counted
 from flows.regions import get_regions
-from flows.review import OFFICER_ROLES, Act, Actor, Stage
-from flows.schema import CERTIFICATES
+from flows.review.transitions import OFFICER_ROLES, Act, Actor, Stage
 from store.keys import keyring, unseal
 from store.models import Answer, Case, CaseEvent, Document
 from store.queries import visible

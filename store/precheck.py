@@ -19,12 +19,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from flows.identifiers import mask_id
+from flows.filing.identifiers import mask_id
+from flows.filing.schema import ReadField
 from flows.kinds import all_filings, get_filing
-from flows.precheck.fields import normalise
-from flows.precheck.reading import Reading, ReadRequest, request_for
-from flows.review import Stage, holder_of
-from flows.schema import ReadField
+from flows.review.transitions import Stage, holder_of
+from flows.uploads.precheck.fields import normalise
+from flows.uploads.precheck.reading import Reading, ReadRequest, request_for
 from store import audit
 from store.db import write_session
 from store.models import Case, CaseMaterial, PrecheckJob, utcnow
@@ -186,7 +186,7 @@ def file_checks(engine: Engine, case_id: int) -> dict[str, FileCheck]:
 
 
 class SqlPrecheckStore:
-    """The store side of flows.precheck.usecases.PrecheckStore."""
+    """The store side of flows.uploads.precheck.usecases.PrecheckStore."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

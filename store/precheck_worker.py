@@ -1,5 +1,5 @@
 """The pre-check worker: claims files waiting (store.precheck), has them read in the limited child
-process (flows.precheck.limited), records what was read.
+process (flows.uploads.precheck.limited), records what was read.
 
 It runs beside the pages, never inside a page's script run:
 - by default in the app's own process, as one background thread started the first time a page needs
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from flows.precheck.limited import LimitedReader, Limits
+from flows.uploads.precheck.limited import LimitedReader, Limits
 from store import blobs
 from store.db import default_engine
 from store.keys import owner_only
@@ -62,7 +62,7 @@ class Worker:
         try:
             data = blobs.get(job.sha256)
         except OSError:
-            from flows.precheck.reading import Reading
+            from flows.uploads.precheck.reading import Reading
 
             reading = Reading.failure("文件未找到")
         else:

@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, Engine, and_, case, false, func, true
 from sqlmodel import Session, col, select
 
 from flows.clock import show
-from flows.deadlines import WorkCalendar
 from flows.kinds import get_filing
-from flows.review import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
+from flows.review.deadlines import WorkCalendar
+from flows.review.transitions import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
 from store.models import Case, Document
 from store.uow import load_calendar
 

@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from flows.clock import today as china_today
 from flows.kinds import get_filing
-from flows.review import STAGE_LABELS, Actor, Role, Stage
-from flows.screening import CATEGORY_LABELS, CategoryResult, Outcome
-from flows.timelimits import Clock, TimeLeft, time_left
+from flows.review.screening import CATEGORY_LABELS, CategoryResult, Outcome
+from flows.review.timelimits import Clock, TimeLeft, time_left
+from flows.review.transitions import STAGE_LABELS, Actor, Role, Stage
 from store.models import Case, ScreeningRun
 from store.queries import visible
 from store.uow import load_calendar

@@ -35,9 +35,7 @@ from sqlmodel import Session, col
 
 from flows.clock import CHINA
 from flows.clock import today as china_today
-from flows.deadlines import WorkCalendar
-from flows.regions import get_regions
-from flows.reports import (
+from flows.oversight.reports import (
     NO_COUNTY,
     TOTAL,
     CaseFigures,
@@ -48,7 +46,9 @@ from flows.reports import (
     WorkdayIndex,
     figures,
 )
-from flows.review import Act, Actor, Role, Stage
+from flows.regions import get_regions
+from flows.review.deadlines import WorkCalendar
+from flows.review.transitions import Act, Actor, Role, Stage
 from store.models import Case, CaseEvent
 from store.queries import visible
 from store.uow import load_calendar
@@ -337,7 +337,7 @@ class ReadModel:
 
     def report(self, actor: Actor, *, regions: Sequence[tuple[str, str]], by: str, start: date, as_of: date,
                kinds: Collection[str] | None) -> Report:
-        """flows.reports.build_report over the cases the officer may see (store.queries.visible) first
+        """flows.oversight.reports.build_report over the cases the officer may see (store.queries.visible) first
         submitted in [start, as_of] (of `kinds`, all when None), with per-case figures kept between calls.
 
         Each case's figures are kept as the number of a shape (what it contributes); a region's sums are

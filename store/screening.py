@@ -19,28 +19,27 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from adapters.screening_http import NetworkSource
 from flows.errors import FieldError
-from flows.identifiers import check_resident_id
-from flows.review import FINAL_STAGES, Actor, Role
-from flows.screening import (
+from flows.filing.identifiers import check_resident_id
+from flows.review.screening import (
     CATEGORIES,
     CATEGORY_ALIASES,
+    EMBEDDED,
+    NETWORK,
+    SOURCE_LABELS,
     CategoryResult,
     Outcome,
     ScreeningSource,
     SourceFailed,
 )
-from flows.screening_network import NetworkSource
+from flows.review.transitions import FINAL_STAGES, Actor, Role
 from store import audit
 from store.db import data_dir, write_session
 from store.keys import keys_dir, write_new_file
 from store.models import Case, ScreeningRun, Setting, WatchlistBatch, WatchlistEntry
 from store.queries import visible
 
-EMBEDDED = "embedded"
-NETWORK = "network"
-OFF = "off"
-SOURCE_LABELS = {EMBEDDED: "本地比对库", NETWORK: "公安网比对服务", OFF: "已关闭"}
 CHUNK = 10_000
 
 
@@ -106,6 +105,15 @@ def set_setting(engine: Engine, key: str, value: str, *, actor_id: int | None) -
         session.add(row)
         audit.append(session, actor_id=actor_id, action="setting", subject=key, detail={"value": value})
         session.commit()
+
+
+def probe_network(engine: Engine, id_number: str) -> list[CategoryResult]:
+    """Ask the configured police network service about one (demo) ID number: the administrator's test of the
+    connection. Raises SourceFailed (no address saved: the message says so)."""
+    url = get_setting(engine, "screening_network_url", "")
+    if not url:
+        raise SourceFailed("请先填写并保存比对服务地址。")
+    return NetworkSource(url).check(id_number)
 
 
 def configured_sources(engine: Engine) -> list[ScreeningSource]:

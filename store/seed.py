@@ -9,13 +9,13 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from flows import cases, environment
-from flows.accounts import Registration
 from flows.clock import CHINA, now, today
 from flows.config import get_config
+from flows.identity.accounts import Registration
 from flows.kinds import all_filings, cancellable_kinds, cancelling_kinds, get_filing
 from flows.ports import ReturnItem
 from flows.regions import get_regions
-from flows.review import Act, Role
+from flows.review.transitions import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.baseline import baseline_size, import_baseline
 from store.bootstrap import mark_demo_data
@@ -48,7 +48,7 @@ def _uscc(seed: int) -> str:
     """A valid unified social credit code made from a number (demo units only)."""
     from stdnum.cn import uscc
 
-    from flows.identifiers import organisation_check_char
+    from flows.filing.identifiers import organisation_check_char
 
     body = f"MA{seed:05d}X"[:8].replace("X", "Y")
     head = "91650100" + body + organisation_check_char(body)

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flows.clock import local_date
-from flows.deadlines import WorkCalendar
 from flows.errors import NotFound, StaleCase
 from flows.ports import (
     CaseChange,
@@ -26,9 +25,10 @@ from flows.ports import (
     MaterialView,
     ReturnItem,
 )
-from flows.review import Act, Actor, Role, Stage
-from flows.screening import CategoryResult, ScreeningResult
-from flows.uploads import safe_filename
+from flows.review.deadlines import WorkCalendar
+from flows.review.screening import CategoryResult, ScreeningResult
+from flows.review.transitions import Act, Actor, Role, Stage
+from flows.uploads.checks import safe_filename
 from store import audit, blobs
 from store.db import write_session
 from store.keys import keyring, seal, seal_whole, unseal, unseal_whole

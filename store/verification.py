@@ -2,7 +2,7 @@
 
 Anyone may look a code up; the answer is a minimal summary (number, unit, kind, date, status)
 and nothing personal. A QR link also carries the organ's signature of the certificate's claim
-(flows/signing.py), checked against the archive; and a PDF file may be checked byte for byte
+(flows/documents/signing.py), checked against the archive; and a PDF file may be checked byte for byte
 against the stored original (`check_file`): an edited file is "not the archived one". Every look-up is written to the audit log with its outcome and a short
 hash of the code (never the code itself), and repeated failures from one visitor are slowed
 down by `delay_after`.
@@ -20,10 +20,12 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows import clock, contained, signing
-from flows.abuse import AddressLimiter, Aggregate, Rule
+from flows import clock
 from flows.clock import local_date
+from flows.documents import signing
+from flows.identity.abuse import AddressLimiter, Aggregate, Rule
 from flows.kinds import all_filings
+from flows.uploads import contained
 from flows.vocabulary import DocumentStatus
 from store import audit
 from store.db import write_session
@@ -141,7 +143,7 @@ def lookup(engine: Engine, code: str, *, signature: str | None = None,
         good = signing.verify(found.claim, signature)
         result = replace(found.result, signature="valid" if good else "invalid")
     outcome = _outcome(result, wanted)
-    if actor_id is None:  # anonymous: counted, and written in aggregate (flows.abuse)
+    if actor_id is None:  # anonymous: counted, and written in aggregate (flows.identity.abuse)
         batch = ANONYMOUS_LOOKUPS.add(outcome + ("_signed" if signature is not None else ""), clock.now())
         if batch is not None:
             _write_counts(engine, batch)
@@ -188,7 +190,7 @@ class FileCheck:
 
 def printed_codes(data: bytes) -> list[str]:
     """Verification codes printed in a PDF (after 验证码：, or in the printed link), normalised. The file is
-    a visitor's: it is read (strict pypdf) in a limited worker process (flows.contained); a file it cannot
+    a visitor's: it is read (strict pypdf) in a limited worker process (flows.uploads.contained); a file it cannot
     read within the limits has no codes."""
     try:
         answer, _ = contained.run("printed_text", [data], limits=READ_LIMITS)

@@ -57,7 +57,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # No pre-check worker thread (and OCR child process) inside the test process: tests that need one
     # start a store.precheck_worker.Worker themselves; the browser tests' app server runs its own.
     monkeypatch.setenv("PRECHECK_WORKER", "off")
-    from flows import abuse
+    from flows.identity import abuse
 
     abuse.reset_all()  # per-address abuse counters live in the process: each test starts from a quiet server
 

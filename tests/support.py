@@ -12,11 +12,11 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from flows import cases
-from flows.accounts import Registration
 from flows.clock import CHINA
+from flows.identity.accounts import Registration
 from flows.kinds import get_filing
 from flows.ports import CaseView
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.demo import DEMO_CODES, DEMO_PASSWORD, demo_answers, demo_pdf
 from store.screening import configured_sources

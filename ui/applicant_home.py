@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from flows import clock
 from flows.kinds import get_filing
-from flows.review import Stage
+from flows.review.transitions import Stage
 from flows.vocabulary import DocumentStatus
 from store import blobs
 from store.accounts import Account

@@ -18,14 +18,16 @@ from sqlalchemy import Engine
 from flows import cases
 from flows.cases import Draft
 from flows.clock import show
-from flows.config import ProvinceConfig, get_config
-from flows.deadlines import WorkCalendar
 from flows.errors import DomainError
-from flows.feedback import RATINGS, STATUSES, FeedbackRecord
-from flows.feedback import rate_case as rate
 from flows.kinds import all_filings
+from flows.oversight.feedback import RATINGS, STATUSES, FeedbackRecord
+from flows.oversight.feedback import rate_case as rate
 from flows.ports import CaseView, DocumentView, EventView
-from flows.review import (
+from flows.review.deadlines import WorkCalendar
+from flows.review.holders import holder_text, organ_of
+from flows.review.screening import DONE_FOR_APPLICANT
+from flows.review.timelimits import Clock, TimeLeft, time_left
+from flows.review.transitions import (
     APPLICANT_ACT_LABELS,
     FINAL_STAGES,
     STAGE_LABELS,
@@ -34,10 +36,7 @@ from flows.review import (
     Stage,
     available_acts,
     comment_for_applicant,
-    holder_of,
 )
-from flows.screening import DONE_FOR_APPLICANT
-from flows.timelimits import Clock, TimeLeft, time_left
 from flows.vocabulary import DocumentStatus
 from store import blobs
 from store.accounts import Account
@@ -56,38 +55,6 @@ STAGE_COLORS = {Stage.RETURNED: "orange", Stage.APPROVED: "green", Stage.REJECTE
 
 
 # ------------------------------------------------------------------ who and when
-def _organ(code: str | None, config: ProvinceConfig) -> str | None:
-    if not code:
-        return None
-    try:
-        return config.organ_for(code)
-    except KeyError:
-        return None
-
-
-def organ_of(role: Role, case: CaseView) -> str:
-    """The organ (or the applicant unit) acting in a role on this case."""
-    config = get_config()
-    if role == Role.APPLICANT:
-        return "申请单位"
-    if role == Role.COUNTY:
-        return _organ(case.county_code, config) or "县级公安机关"
-    if role == Role.PREFECTURE:
-        return _organ(case.prefecture_code, config) or "州、市、地公安机关"
-    if role == Role.PROVINCE:
-        return config.department
-    return "系统管理员"
-
-
-def holder_text(case: CaseView) -> str:
-    role = holder_of(case.stage)
-    if role is None:
-        return "已办结"
-    if role == Role.APPLICANT:
-        return "本单位（待您处理）"
-    return organ_of(role, case)
-
-
 def time_left_of(case: CaseView, calendar: WorkCalendar, today: date) -> TimeLeft | None:
     """The running time limit of the case, if one runs."""
     if case.clock_started_on is None or case.clock_days is None or case.stage in FINAL_STAGES:
@@ -113,7 +80,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
         badges = f":{color}-badge[{STAGE_LABELS[case.stage]}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
         st.markdown(f"#### {md_escape(number)}　{badges}")
         st.markdown(f"**{filing.title}**")
-        facts = [f"**当前办理**：{md_escape(holder_text(case))}",
+        facts = [f"**当前办理**：{md_escape(holder_text(case, to_applicant=True))}",
                  f"**办结期限**：{_due_line(time_left_of(case, calendar, today))}"]
         if case.submitted_at:
             facts.append(f"**提交时间**：{show(case.submitted_at)}")

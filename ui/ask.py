@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from flows import clock
-from flows.answers import check_row
 from flows.errors import FieldError
+from flows.filing.answers import check_row
+from flows.filing.schema import ColType, QType, Question
 from flows.ports import FiledCase
 from flows.regions import get_regions
-from flows.schema import ColType, QType, Question
 from ui import keys
 from ui.text import md_escape
 
@@ -129,7 +129,7 @@ def _roster(q: Question, current: Any, key: str) -> Any:
 
 
 def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
-    from flows.roster_excel import MAX_FILE_BYTES, parse, template
+    from flows.filing.roster_excel import MAX_FILE_BYTES, parse, template
 
     config: dict[str, Any] = {}
     for c in q.columns:

@@ -16,26 +16,25 @@ import pandas as pd
 import streamlit as st
 
 from flows.clock import show
-from flows.config import get_config
-from flows.corrections import Correction
-from flows.disclosure import Look
 from flows.errors import DomainError
-from flows.guide import relevant_questions
-from flows.identifiers import check_resident_id, mask_id, mask_mobile
+from flows.filing.corrections import Correction
+from flows.filing.guide import relevant_questions
+from flows.filing.identifiers import check_resident_id, mask_id, mask_mobile
+from flows.filing.schema import ColType, Filing, QType, Question
 from flows.ports import CaseView, DocumentView, EventView, MaterialView
 from flows.regions import get_regions
-from flows.review import (
+from flows.review.disclosure import Look
+from flows.review.holders import holder_text
+from flows.review.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
+from flows.review.timelimits import TimeLeft
+from flows.review.transitions import (
     ACT_LABELS,
     APPLICANT_ACT_LABELS,
     ROLE_LABELS,
     STAGE_LABELS,
     Role,
     comment_for_applicant,
-    holder_of,
 )
-from flows.schema import ColType, Filing, QType, Question
-from flows.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
-from flows.timelimits import TimeLeft
 from flows.vocabulary import DocumentStatus
 from store import blobs
 from ui.preview import Recorder, download_link, draw_material, recorded
@@ -46,21 +45,6 @@ EMPTY = "（未填写）"
 
 
 # ------------------------------------------------------------------ header
-def holder_text(case: CaseView) -> str:
-    """Who holds the case now, by organ name where known."""
-    role = holder_of(case.stage)
-    if role is None:
-        return "已办结"
-    if role == Role.APPLICANT:
-        return f"申请单位（{case.unit_name}）"
-    config = get_config()
-    code = {Role.COUNTY: case.county_code, Role.PREFECTURE: case.prefecture_code}.get(role)
-    try:
-        return config.organ_for(code) if code else config.department
-    except KeyError:
-        return ROLE_LABELS[role]
-
-
 def time_left_badge(left: TimeLeft | None) -> None:
     """The due date with the working days left: red when overdue, amber on the last day."""
     if left is None:
@@ -90,7 +74,7 @@ def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
             st.markdown(f"**提交时间**：{show(case.submitted_at) or '—'}")
     with stage:
         st.markdown(f"**当前状态**：{STAGE_LABELS[case.stage]}")
-        st.markdown(f"**当前办理**：{md_escape(holder_text(case))}")
+        st.markdown(f"**当前办理**：{md_escape(holder_text(case, to_applicant=False))}")
         if case.cancelled:
             st.markdown("**备案状态**：已撤销")
     with due:
@@ -246,7 +230,7 @@ def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bo
     """Every act on the case: who, when, from which stage to which, the comment and itemised returns.
 
     `internal`: the officers' view: every comment (a report's opinion included) and the internal ones.
-    Without it only what is addressed to the applicant shows (flows/review.comment_for_applicant).
+    Without it only what is addressed to the applicant shows (flows/review/transitions.comment_for_applicant).
     """
     if not events:
         st.caption("暂无办理记录。")

@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from flows import cases, clock
-from flows.answers import describe_answer, window_warning
 from flows.config import get_config
 from flows.errors import DomainError, FieldError
-from flows.guide import (
+from flows.filing.answers import describe_answer, window_warning
+from flows.filing.guide import (
     Step,
     asked_questions,
     next_step,
@@ -21,17 +21,18 @@ from flows.guide import (
     relevant_questions,
     skipped_materials,
 )
-from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk
+from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk
+from flows.filing.schema import ColType, Column, Filing, Material, QType, Question
 from flows.ports import CaseView
-from flows.review import STAGE_LABELS, Stage
-from flows.schema import ColType, Column, Filing, Material, QType, Question
-from flows.timelimits import limit_summary
-from flows.uploads import CheckedFile
+from flows.review.holders import holder_text
+from flows.review.timelimits import limit_summary
+from flows.review.transitions import STAGE_LABELS, Stage
+from flows.uploads.checks import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import keys
-from ui.applicant_view import holder_text, submitted_case
+from ui.applicant_view import submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
 from ui.precheck import applicant_notes
@@ -326,7 +327,7 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
 
 
 def _warnings(filing: Filing, draft: cases.Draft) -> list[str]:
-    from flows.guide import filing_warnings
+    from flows.filing.guide import filing_warnings
 
     return filing_warnings(filing, draft.answers, today=clock.today())
 
@@ -420,7 +421,7 @@ def _case_facts(draft: cases.Draft, due_estimated: bool = False) -> CaseFacts:
     limit = limit_summary(draft.filing.route)
     if case.stage == Stage.DRAFT:
         return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位", time_limit=limit)
-    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case), due=case.due_on,
+    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case, to_applicant=True), due=case.due_on,
                      due_estimated=due_estimated, time_limit=limit)
 
 

@@ -8,8 +8,8 @@ import functools
 import streamlit as st
 
 from flows.errors import DomainError
-from flows.guard_roster import export_unit_guards, guard_rows, unit_guards
-from flows.review import Actor
+from flows.oversight.guard_roster import export_unit_guards, guard_rows, unit_guards
+from flows.review.transitions import Actor
 from store.uow import SqlUnitOfWork
 from ui.session import engine
 from ui.text import md_escape

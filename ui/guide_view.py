@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from flows.config import ProvinceConfig
+from flows.filing.schema import Filing, QType
 from flows.regions import get_regions
-from flows.schema import Filing, QType
 
 FILE_TYPES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG"}
 

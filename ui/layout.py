@@ -6,10 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from flows import clock, environment, feedback
+from flows import clock, environment
 from flows.config import get_config, overrides_in_force
 from flows.errors import DomainError
-from flows.review import ROLE_LABELS, Role
+from flows.oversight import feedback
+from flows.review.transitions import ROLE_LABELS, Role
 from store.accounts import Account
 from store.admin import config_overrides
 from store.bootstrap import has_demo_data

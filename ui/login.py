@@ -21,7 +21,7 @@ from flows.identity.login import (
     log_in,
     step_after_password,
 )
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import HASHER
 from store.demo import DEMO_TOTP_SECRET
 from ui import keys, portal

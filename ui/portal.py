@@ -19,7 +19,7 @@ import os
 
 import streamlit as st
 
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import Account
 from ui.registry import HOME, PAGES, Portal, page_key
 from ui.session import end_this_session

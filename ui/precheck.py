@@ -18,10 +18,10 @@ from typing import Any
 import streamlit as st
 
 from flows.errors import DomainError
-from flows.precheck.findings import NOT_CHECKED, MaterialCheck, check_material
-from flows.precheck.usecases import confirm_file
-from flows.review import Actor
-from flows.schema import Filing
+from flows.filing.schema import Filing
+from flows.review.transitions import Actor
+from flows.uploads.precheck.findings import NOT_CHECKED, MaterialCheck, check_material
+from flows.uploads.precheck.usecases import confirm_file
 from store.precheck import SqlPrecheckStore, digest, file_checks
 from store.precheck_worker import ensure_worker
 from store.uow import SqlUnitOfWork

@@ -12,10 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from flows import contained
 from flows.clock import show
-from flows.disclosure import Look
 from flows.ports import MaterialView
+from flows.review.disclosure import Look
+from flows.uploads import contained
 from store import blobs
 from web.files import material_path
 
@@ -23,11 +23,11 @@ PREVIEW_WIDTH_PX = 1000
 FIRST_PAGES = 2
 IMAGE_WIDTH_PX = 640
 
-# Records an officer's look (flows.disclosure) before the file is handed over; None: nothing to record
+# Records an officer's look (flows.review.disclosure) before the file is handed over; None: nothing to record
 # (an applicant's own files).
 Recorder = Callable[[Look, Mapping[str, Any]], None]
 
-# Every file is opened in a limited worker process (flows.contained), never in the server's: a crafted
+# Every file is opened in a limited worker process (flows.uploads.contained), never in the server's: a crafted
 # file costs its own process, which the limits end (the preview then says it cannot show it).
 
 

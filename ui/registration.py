@@ -12,9 +12,14 @@ from typing import Any
 import streamlit as st
 
 from flows import environment
-from flows.accounts import INVITED_FIELDS, REGISTRATION_FIELDS, RegistrationField, check_registration_field
 from flows.errors import DomainError, FieldError
 from flows.identity import passwords, registration, units
+from flows.identity.accounts import (
+    INVITED_FIELDS,
+    REGISTRATION_FIELDS,
+    RegistrationField,
+    check_registration_field,
+)
 from store.accounts import HASHER, invitation_unit_name
 from store.outbox import code_sms_gateway
 from ui.login import login_form

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from flows.identity.units import UNIT_VERIFIERS
-from flows.review import OFFICER_ROLES, Role
+from flows.review.transitions import OFFICER_ROLES, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 

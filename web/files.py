@@ -1,5 +1,5 @@
 """Personal files handed over only to a logged-in person allowed to see the case, each officer's download
-recorded first (flows/disclosure.py) — never through Streamlit's `/media/...` URLs, which answer anyone
+recorded first (flows/review/disclosure.py) — never through Streamlit's `/media/...` URLs, which answer anyone
 holding the address.
 
 - GET /files/case/{case_id}/material/{material}: one current uploaded material (`material`: its row id).
@@ -23,13 +23,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from flows import contained
 from flows.cases import filing_of
-from flows.disclosure import Look, case_files, record_download
-from flows.dossier import DossierPart, merge_contained
 from flows.errors import NotFound
 from flows.identity.login import SECOND_FACTOR_ROLES
-from flows.review import Actor
+from flows.review.disclosure import Look, case_files, record_download
+from flows.review.dossier import DossierPart, merge_contained
+from flows.review.transitions import Actor
+from flows.uploads import contained
 from store import blobs
 from store.accounts import session_account
 from store.db import default_engine

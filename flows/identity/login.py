@@ -22,7 +22,7 @@ from flows.errors import DomainError, FieldError
 from flows.identity import passwords, totp
 from flows.identity.ports import IdentityStore, PasswordHasher, UserRecord
 from flows.identity.throttle import after_failure, login_keys, wait_seconds
-from flows.review import Role
+from flows.review.transitions import Role
 
 # Everyone but applicants logs in with a second factor (GB/T 22239 level 3: two factors for privileged users).
 SECOND_FACTOR_ROLES = frozenset(set(Role) - {Role.APPLICANT})

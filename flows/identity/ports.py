@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from flows.identity.throttle import ThrottleState
-from flows.review import Role
+from flows.review.transitions import Role
 
 
 class UnitRole(StrEnum):

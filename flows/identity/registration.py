@@ -15,7 +15,7 @@ from typing import Any
 
 from flows import clock
 from flows.errors import DomainError, FieldError
-from flows.identifiers import mask_mobile
+from flows.filing.identifiers import mask_mobile
 from flows.identity import passwords
 from flows.identity.ports import IdentityStore, PasswordHasher, SmsSender
 from flows.identity.sessions import token_hash

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows import clock
-from flows.answers import clean_text
 from flows.errors import ActRefused, DomainError, FieldError
-from flows.identifiers import check_mobile, mask_mobile
+from flows.filing.answers import clean_text
+from flows.filing.identifiers import check_mobile, mask_mobile
 from flows.identity.ports import IdentityStore, InvitationRecord, UnitRole, UserRecord
 from flows.identity.throttle import Limits, address_key, after_failure, wait_seconds
-from flows.review import Role
+from flows.review.transitions import Role
 
 CLAIMED = ("该统一社会信用代码已有单位账号，不能重复注册。如果您是该单位的工作人员，请向本单位的账号管理员索取邀请码后加入；"
            "如果贵单位从未在本系统注册过，请联系县级公安机关核验（请携带营业执照和法定代表人身份证明），"

@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from flows.schema import Filing, LedgerBook
+from flows.filing.schema import Filing, LedgerBook
 
 
 @cache

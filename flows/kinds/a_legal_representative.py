@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import (
-    contact_questions,
-    id_card_reads,
-    licence_reads,
-    person_questions,
-    security_licence_reads,
-)
-from flows.schema import (
+from flows.filing.schema import (
     Certificate,
     ColType,
     Column,
@@ -27,6 +20,13 @@ from flows.schema import (
     Question,
     Route,
     YearsRule,
+)
+from flows.kinds.common import (
+    contact_questions,
+    id_card_reads,
+    licence_reads,
+    person_questions,
+    security_licence_reads,
 )
 
 S_COMPANY = "公司信息"

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import (
-    EXAMPLE_GUARDS,
-    PROVINCES,
-    SERVICE_KINDS,
-    contact_questions,
-    guard_roster,
-    licence_reads,
-    person_questions,
-    security_licence_reads,
-)
-from flows.schema import (
+from flows.filing.schema import (
     Certificate,
     DateWindow,
     Days,
@@ -27,6 +17,16 @@ from flows.schema import (
     QType,
     Question,
     Route,
+)
+from flows.kinds.common import (
+    EXAMPLE_GUARDS,
+    PROVINCES,
+    SERVICE_KINDS,
+    contact_questions,
+    guard_roster,
+    licence_reads,
+    person_questions,
+    security_licence_reads,
 )
 
 S_COMPANY = "公司信息"

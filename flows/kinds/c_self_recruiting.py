@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import (
-    EXAMPLE_GUARDS,
-    contact_questions,
-    guard_roster,
-    licence_reads,
-    person_questions,
-)
-from flows.schema import (
+from flows.filing.schema import (
     Certificate,
     DateWindow,
     Days,
@@ -25,6 +18,13 @@ from flows.schema import (
     Question,
     Route,
     When,
+)
+from flows.kinds.common import (
+    EXAMPLE_GUARDS,
+    contact_questions,
+    guard_roster,
+    licence_reads,
+    person_questions,
 )
 
 S_UNIT = "单位信息"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.schema import ColType, Column, Paper, Person, QType, Question, ReadField, Reads
+from flows.filing.schema import ColType, Column, Paper, Person, QType, Question, ReadField, Reads
 
 PROVINCES: tuple[str, ...] = (
     "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flows.kinds.common import contact_questions
-from flows.schema import (
+from flows.filing.schema import (
     Certificate,
     DateWindow,
     Days,
@@ -19,6 +18,7 @@ from flows.schema import (
     Route,
     When,
 )
+from flows.kinds.common import contact_questions
 
 S_FILING = "撤销事项"
 

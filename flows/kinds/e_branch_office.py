@@ -11,17 +11,7 @@ prefecture (B, C): the county where the branch is confirms, the prefecture accep
 
 from __future__ import annotations
 
-from flows.kinds.common import (
-    EXAMPLE_GUARDS,
-    SERVICE_KINDS,
-    contact_questions,
-    guard_roster,
-    id_card_reads,
-    licence_reads,
-    person_questions,
-    security_licence_reads,
-)
-from flows.schema import (
+from flows.filing.schema import (
     Certificate,
     DateWindow,
     Days,
@@ -36,6 +26,16 @@ from flows.schema import (
     QType,
     Question,
     Route,
+)
+from flows.kinds.common import (
+    EXAMPLE_GUARDS,
+    SERVICE_KINDS,
+    contact_questions,
+    guard_roster,
+    id_card_reads,
+    licence_reads,
+    person_questions,
+    security_licence_reads,
 )
 
 S_COMPANY = "总公司信息"

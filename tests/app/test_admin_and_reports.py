@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
 from flows.ports import CaseView
-from flows.review import Act, Role
+from flows.review.transitions import Act, Role
 from store import screening
 from store.accounts import HASHER, Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD

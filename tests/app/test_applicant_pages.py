@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
-from flows.deadlines import WorkCalendar
 from flows.ports import CaseView, ReturnItem
-from flows.review import Act
+from flows.review.deadlines import WorkCalendar
+from flows.review.transitions import Act
 from store.accounts import Account
 from store.feedback import add_feedback, list_feedback, rating_for_case, triage
 from store.uow import SqlUnitOfWork
@@ -412,8 +412,8 @@ def test_my_cases_shows_ten_at_a_time_and_filters_by_who_holds_the_case(app_worl
 
 def test_anonymous_feedback_is_limited_per_address_across_reloads(app_world: World,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows import feedback
-    from flows.abuse import Rule
+    from flows.identity.abuse import Rule
+    from flows.oversight import feedback
 
     monkeypatch.setattr(feedback.ANONYMOUS_LIMITER, "rule", Rule(free_failures=1_000_000, attempts=2))
 

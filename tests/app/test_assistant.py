@@ -155,7 +155,7 @@ def test_a_returned_case_reopens_only_the_named_items_then_resubmits(app_world: 
     from datetime import datetime
 
     from flows.ports import ReturnItem
-    from flows.review import Act, Stage
+    from flows.review.transitions import Act, Stage
     from tests.support import submitted
 
     case = submitted(app_world, "C", today=clock.today())
@@ -189,8 +189,8 @@ HOSTILE = ("<script>alert(1)</script>", "[点我](javascript:alert(1))", "x" * 6
 @pytest.mark.parametrize("kind", ["A", "B", "C"])
 def test_broken_input_at_every_typed_step_gives_a_chinese_message_never_a_traceback(app_world: World,
                                                                                      kind: str) -> None:
-    from flows.guide import asked_questions
-    from flows.schema import QType
+    from flows.filing.guide import asked_questions
+    from flows.filing.schema import QType
 
     at = open_page("pages/assistant.py", app_world.applicant)
     at.button(key=f"kind-{kind}").click().run()
@@ -215,7 +215,7 @@ def test_the_administrators_pilot_notice_and_dates_show_on_every_page_without_a_
         app_world: World) -> None:
     from datetime import date
 
-    from flows.admin import set_pilot
+    from flows.oversight.admin import set_pilot
     from store.admin import SqlAdminStore
 
     set_pilot(SqlAdminStore(app_world.engine), start=date(2026, 1, 1), end=date(2099, 12, 31), notice="管理员修改的试运行提示",

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from flows.review import Role
+from flows.review.transitions import Role
 from store import audit
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.db import write_session

@@ -27,12 +27,12 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringO
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
-from flows.accounts import REGISTRATION_FIELDS, check_registration_field
-from flows.answers import check_answer
 from flows.errors import DomainError
+from flows.filing.answers import check_answer
+from flows.filing.schema import QType, Question
+from flows.identity.accounts import REGISTRATION_FIELDS, check_registration_field
 from flows.kinds import get_filing
-from flows.schema import QType, Question
-from flows.uploads import safe_filename
+from flows.uploads.checks import safe_filename
 from store.accounts import Account
 from store.demo import demo_answers, demo_pdf
 from tests.app.conftest import open_page

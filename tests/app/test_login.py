@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from flows import clock
 from flows.identity import registration, sessions, totp
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import create_user, get_account, start_session
 from store.bootstrap import mark_demo_data
 from store.demo import DEMO_PASSWORD

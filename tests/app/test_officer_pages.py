@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 import store.screening
 from flows import cases, clock
 from flows.ports import CaseView
-from flows.review import Act, Stage
-from flows.screening import CATEGORIES, CategoryResult, Outcome
+from flows.review.screening import CATEGORIES, CategoryResult, Outcome
+from flows.review.transitions import Act, Stage
 from store.models import AuditEntry
 from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World, filled_draft, submitted

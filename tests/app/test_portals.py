@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import Account
 from tests.app.conftest import ROOT, open_page, texts
 from tests.support import World
@@ -204,7 +204,7 @@ def _staff(world: World, role: Role) -> Account:
 
 
 def _admin(world: World) -> Account:
-    from flows.review import Role
+    from flows.review.transitions import Role
     from store.accounts import create_user, demo_password_hash, get_account
     from store.demo import DEMO_PASSWORD
 

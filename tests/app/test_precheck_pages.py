@@ -9,8 +9,8 @@ from datetime import datetime, time
 from PIL import Image
 
 from flows import cases, clock
-from flows.precheck.limited import LimitedReader
-from flows.review import Act, Stage
+from flows.review.transitions import Act, Stage
+from flows.uploads.precheck.limited import LimitedReader
 from store.db import default_engine
 from store.demo import DEMO_CODES
 from store.precheck_worker import Worker

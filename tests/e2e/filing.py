@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from stdnum.cn import uscc
 
 from flows import cases, clock
-from flows.accounts import Registration
-from flows.identifiers import organisation_check_char
+from flows.filing.identifiers import organisation_check_char
+from flows.identity.accounts import Registration
 from flows.kinds import get_filing
 from flows.ports import CaseView
-from flows.review import Act
+from flows.review.transitions import Act
 from store.accounts import Account, demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf

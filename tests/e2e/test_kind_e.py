@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from flows import cases, clock
 from flows.kinds import get_filing
-from flows.ledger import current_row
+from flows.oversight.ledger import current_row
 from store.accounts import Account
 from store.demo import demo_answers, demo_pdf
 from store.ledger import ledger_records

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from flows import cases, clock
 from flows.kinds import get_filing
 from flows.ports import CaseView
-from flows.screening import CATEGORY_LABELS
+from flows.review.screening import CATEGORY_LABELS
 from store import blobs
 from store.accounts import Account
 from store.demo import DEMO_WATCHLIST, demo_pdf

@@ -11,12 +11,12 @@ from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from flows import cases, clock
-from flows.accounts import Registration
-from flows.identifiers import organisation_check_char
+from flows.filing.identifiers import organisation_check_char
+from flows.identity.accounts import Registration
 from flows.kinds import get_filing
 from flows.ports import CaseView
 from flows.regions import get_regions
-from flows.review import Act
+from flows.review.transitions import Act
 from store.accounts import Account, account_by_login, demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers, demo_pdf

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from flows import cases, clock
-from flows.accounts import Registration
+from flows.identity.accounts import Registration
 from store.accounts import demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from flows import cases, clock
-from flows.accounts import Registration
+from flows.identity.accounts import Registration
 from flows.kinds import get_filing
 from flows.ports import CaseView
 from store.accounts import Account, demo_password_hash, register_applicant

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from flows import cases, clock
 from flows.kinds import get_filing
-from flows.review import Act
+from flows.review.transitions import Act
 from store.accounts import Account, get_account
 from store.db import make_engine
 from store.demo import demo_answers, demo_pdf

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from flows.regions import get_regions
-from flows.review import Stage
+from flows.review.transitions import Stage
 from store.db import make_engine
 from store.models import Case
 from tests.e2e.conftest import AppServer

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from flows import cases, clock
-from flows.accounts import Registration
+from flows.identity.accounts import Registration
 from store.accounts import demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers
@@ -83,7 +83,7 @@ def test_s6_pilot_notice_and_feedback_from_step_4_reach_the_province(
 def _code() -> str:
     from stdnum.cn import uscc
 
-    from flows.identifiers import organisation_check_char
+    from flows.filing.identifiers import organisation_check_char
 
     body = "MC00061Y"
     head = "91650100" + body + organisation_check_char(body)

@@ -29,9 +29,9 @@ from playwright.sync_api import Page
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows import admin
 from flows.identity.login import FAILED, FAILED_WITH_CODE
-from flows.review import Role
+from flows.oversight import admin
+from flows.review.transitions import Role
 from store.accounts import account_by_login, start_session
 from store.admin import SqlAdminStore
 from store.db import make_engine

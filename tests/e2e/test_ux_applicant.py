@@ -19,7 +19,7 @@ from flows import cases, clock
 from flows.config import get_config
 from flows.kinds import get_filing
 from flows.ports import ReturnItem
-from flows.review import Act
+from flows.review.transitions import Act
 from store.accounts import Account
 from store.demo import demo_pdf
 from store.uow import SqlUnitOfWork

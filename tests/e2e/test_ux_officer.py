@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from flows import cases, clock
 from flows.ports import ReturnItem
-from flows.review import Act, Role
+from flows.review.transitions import Act, Role
 from store.accounts import create_user, demo_password_hash
 from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_pdf
 from store.uow import SqlUnitOfWork

@@ -1,4 +1,4 @@
-"""A stand-in for flows.precheck.child that misbehaves on demand, under the real child's own limits.
+"""A stand-in for flows.uploads.precheck.child that misbehaves on demand, under the real child's own limits.
 
 The file's bytes say what to do: `precheck-test:crash` (killed by a signal), `:hang` (never answers),
 `:spin` (burns CPU until RLIMIT_CPU stops it), `:hog` (allocates past RLIMIT_AS); anything else is read
@@ -14,9 +14,9 @@ import signal
 import sys
 import time
 
-from flows.precheck.child import OUT_OF_MEMORY, give_cpu, limit_memory
-from flows.precheck.limited import read_frame, write_frame
-from flows.precheck.reading import PageCheck, Reading, ReadValue
+from flows.uploads.precheck.child import OUT_OF_MEMORY, give_cpu, limit_memory
+from flows.uploads.precheck.limited import read_frame, write_frame
+from flows.uploads.precheck.reading import PageCheck, Reading, ReadValue
 
 
 def main() -> int:

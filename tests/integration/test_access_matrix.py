@@ -16,7 +16,7 @@ Besides allowed / refused, one rule holds everywhere: a refusal on a case the pe
 says exactly what the same use case says about a case that does not exist, so nobody learns that
 a case exists outside their jurisdiction.
 
-Documents are not the subject here: `flows.documents.render` is replaced by a stub for this module
+Documents are not the subject here: `flows.documents.render.render` is replaced by a stub for this module
 (the acts still decide which documents to issue, number them and store them), which keeps the ~70
 cases this matrix moves along their routes within a few seconds.
 """
@@ -33,15 +33,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows import cases, clock, documents
-from flows.accounts import Registration
+from flows import cases, clock
 from flows.clock import CHINA
+from flows.documents import render as documents
 from flows.errors import DomainError
 from flows.identity import units
+from flows.identity.accounts import Registration
 from flows.identity.ports import UnitRole
 from flows.kinds import get_filing
 from flows.ports import ReturnItem
-from flows.review import Act, Actor, Role, Stage
+from flows.review.transitions import Act, Actor, Role, Stage
 from store import db
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.demo import DEMO_CODES, DEMO_PASSWORD, demo_pdf

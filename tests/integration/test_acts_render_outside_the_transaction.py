@@ -11,10 +11,11 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, text
 
-from flows import cases, documents
+from flows import cases
+from flows.documents import render as documents
 from flows.errors import StaleCase
 from flows.ports import CaseView
-from flows.review import Act
+from flows.review.transitions import Act
 from store import blobs
 from tests.support import World, make_world, submitted
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
-from flows.review import Role
+from flows.review.transitions import Role
 from store import audit, audit_checkpoint, db
 from store.accounts import create_user
 from store.models import AuditEntry, Notification, utcnow

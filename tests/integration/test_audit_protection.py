@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from flows import cases
 from flows.clock import CHINA
-from flows.review import Act, Stage
+from flows.review.transitions import Act, Stage
 from store import audit, db
 from store.models import AuditEntry, Case, CaseEvent
 from tests.support import make_world, submitted

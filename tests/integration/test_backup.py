@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from flows import cases
 from flows.clock import CHINA
-from flows.review import Act
+from flows.review.transitions import Act
 from store import audit, db
 from tests.support import make_world, submitted
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 
 from flows.identity.login import Next, log_in
-from flows.review import Role
+from flows.review.transitions import Role
 from store import bootstrap, seed
 from store.accounts import HASHER
 from store.identity import SqlIdentityStore
@@ -44,8 +44,8 @@ def test_create_admin_prints_a_one_time_password_to_change_at_the_first_login(
 def test_the_auditor_comes_from_the_cli_and_the_administrator_cannot_manage_it(
         engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """三权分立: the administrator neither lists, resets, disables nor redirects the security auditor's account."""
-    from flows import admin
     from flows.errors import FieldError
+    from flows.oversight import admin
     from store.accounts import account_by_login
     from store.admin import SqlAdminStore, list_staff
 

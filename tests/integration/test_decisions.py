@@ -21,7 +21,7 @@ from flows import cases
 from flows.clock import CHINA
 from flows.errors import DomainError
 from flows.ports import CaseView, ReturnItem
-from flows.review import Act, Role, Stage
+from flows.review.transitions import Act, Role, Stage
 from store import blobs
 from tests.support import World, make_world, submitted
 

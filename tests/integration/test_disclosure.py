@@ -1,4 +1,4 @@
-"""Need-to-know display and every look recorded (flows.disclosure) on a real database: reveals, case opens,
+"""Need-to-know display and every look recorded (flows.review.disclosure) on a real database: reveals, case opens,
 material and dossier downloads and exports write audit entries naming who and which case, never the data."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from flows.disclosure import (
+from flows.errors import ActRefused, NotFound
+from flows.review.disclosure import (
     REVEAL_ROLES,
     Look,
     may_reveal,
@@ -18,8 +19,7 @@ from flows.disclosure import (
     record_export,
     reveal_personal_data,
 )
-from flows.errors import ActRefused, NotFound
-from flows.review import OFFICER_ROLES, Actor, Role
+from flows.review.transitions import OFFICER_ROLES, Actor, Role
 from store.audit import verify_chain
 from store.models import AuditEntry
 from tests.support import World, make_world, submitted

@@ -35,9 +35,10 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from flows import cases, documents
+from flows import cases
 from flows.clock import CHINA
-from flows.review import Act, Stage
+from flows.documents import render as documents
+from flows.review.transitions import Act, Stage
 from store import audit, blobs, db
 from store.accounts import Account
 from store.demo import demo_pdf

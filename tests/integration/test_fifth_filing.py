@@ -19,9 +19,9 @@ import flows.kinds
 from flows import cases
 from flows.clock import CHINA
 from flows.kinds import all_filings, get_filing, kinds_in
-from flows.ledger import current_row
+from flows.oversight.ledger import current_row
 from flows.ports import CaseView
-from flows.review import Act, Stage
+from flows.review.transitions import Act, Stage
 from store import blobs
 from store.accounts import Account
 from store.ledger import ledger_records
@@ -33,7 +33,7 @@ KIND = "Y"  # a kind no real filing uses
 MODULE = '''
 """Y. 保安培训单位教学场所备案 (a made-up filing: only this test registers it)."""
 from flows.kinds.common import EXAMPLE_GUARDS, contact_questions, guard_roster
-from flows.schema import (Certificate, Days, DetailRow, Filing, Here, Instructions, LedgerColumn, LedgerEntry,
+from flows.filing.schema import (Certificate, Days, DetailRow, Filing, Here, Instructions, LedgerColumn, LedgerEntry,
                           Material, QType, Question, Route)
 
 FILING = Filing(

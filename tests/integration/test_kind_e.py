@@ -12,11 +12,11 @@ from sqlalchemy import Engine
 
 from flows import cases
 from flows.clock import CHINA
-from flows.guide import officer_warnings
+from flows.filing.guide import officer_warnings
 from flows.kinds import get_filing
-from flows.ledger import current_row, unit_rows
+from flows.oversight.ledger import current_row, unit_rows
 from flows.ports import CaseView
-from flows.review import Act, Stage
+from flows.review.transitions import Act, Stage
 from store import blobs
 from store.accounts import Account
 from store.ledger import ledger_records, ledger_totals

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from flows import cases
 from flows.clock import CHINA
-from flows.ledger import (
+from flows.oversight.ledger import (
     CANCELLED_COLUMNS,
     CURRENT_COLUMNS,
     cancelled_row,
@@ -24,7 +24,7 @@ from flows.ledger import (
     to_xlsx,
 )
 from flows.ports import CaseView
-from flows.review import Act, Role
+from flows.review.transitions import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD
 from store.ledger import LedgerTotals, ledger_records, ledger_totals
@@ -198,7 +198,7 @@ def test_totals_count_every_row_and_guard_and_pages_split_the_rows(ledgers: Ledg
 
 
 def test_one_row_per_unit_with_its_filings_and_pages_of_units(ledgers: Ledgers) -> None:
-    from flows.ledger import unit_rows
+    from flows.oversight.ledger import unit_rows
     from store.ledger import ledger_units
 
     w = ledgers.world
@@ -220,7 +220,7 @@ def test_a_units_guards_for_an_officer_masked_on_screen_and_the_export_audited(l
     from sqlmodel import Session, select
 
     from flows.errors import ActRefused
-    from flows.guard_roster import export_unit_guards, guard_rows, unit_guards
+    from flows.oversight.guard_roster import export_unit_guards, guard_rows, unit_guards
     from store.models import AuditEntry
 
     w = ledgers.world

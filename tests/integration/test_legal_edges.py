@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from flows import cases
-from flows.accounts import Registration, check_registration_field
 from flows.clock import CHINA
 from flows.errors import FieldError
+from flows.identity.accounts import Registration, check_registration_field
 from flows.ports import CaseView, ReturnItem
-from flows.review import Act
+from flows.review.transitions import Act
 from store import blobs
 from store.accounts import Account, demo_password_hash, register_applicant
 from store.demo import DEMO_CODES, DEMO_PASSWORD, DEMO_WATCHLIST

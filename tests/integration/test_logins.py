@@ -24,7 +24,7 @@ from flows.identity.login import (
     log_in,
     reset_credentials,
 )
-from flows.review import Role
+from flows.review.transitions import Role
 from store.accounts import HASHER, Argon2Hasher, create_user, register_applicant
 from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from store.identity import SqlIdentityStore

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from deploy.postgres import free_port
-from flows.admin import set_email
 from flows.clock import now as clock_now
+from flows.oversight.admin import set_email
 from store.admin import SqlAdminStore
 from store.models import Delivery, Notification
 from store.outbox import (

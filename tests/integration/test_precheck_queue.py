@@ -17,10 +17,10 @@ from flows import cases
 from flows.clock import now
 from flows.errors import ActRefused
 from flows.kinds import get_filing
-from flows.precheck.child import OUT_OF_MEMORY
-from flows.precheck.findings import check_material
-from flows.precheck.limited import CRASHED, TIMED_OUT, LimitedReader, Limits
-from flows.precheck.usecases import confirm_file
+from flows.uploads.precheck.child import OUT_OF_MEMORY
+from flows.uploads.precheck.findings import check_material
+from flows.uploads.precheck.limited import CRASHED, TIMED_OUT, LimitedReader, Limits
+from flows.uploads.precheck.usecases import confirm_file
 from store.precheck import ABANDONED, LEASE, SqlPrecheckStore, claim_next, digest, file_checks
 from store.precheck_worker import Worker
 from tests.support import World, filled_draft, make_world

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from flows import cases
 from flows.clock import CHINA
 from flows.ports import CaseView
-from flows.review import Act, Stage
-from flows.screening import CATEGORIES, CategoryResult, Outcome
+from flows.review.screening import CATEGORIES, CategoryResult, Outcome
+from flows.review.transitions import Act, Stage
 from store.models import Case
 from store.queue import like_pattern, queue_counts, queue_page
 from tests.support import World, make_world, submitted

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from flows import cases
 from flows.clock import CHINA
+from flows.oversight.reports import TOTAL, Report, build_report
 from flows.ports import CaseView, ReturnItem
-from flows.reports import TOTAL, Report, build_report
-from flows.review import Act, Actor, Role, Stage
+from flows.review.transitions import Act, Actor, Role, Stage
 from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_CODES, DEMO_IDS, DEMO_PASSWORD
 from store.models import Case, CaseEvent
@@ -210,7 +210,7 @@ def test_date_range_and_kind_filter(data: Data) -> None:
 def test_a_calendar_correction_changes_the_on_time_rate(data: Data) -> None:
     # With 10-13 declared a day off, case 2 (due 10-13 → 10-14) and case 6 (the province's due day
     # 10-15 → 10-16) are on time.
-    from flows.admin import set_calendar_day
+    from flows.oversight.admin import set_calendar_day
     from store.admin import SqlAdminStore
 
     set_calendar_day(SqlAdminStore(data.world.engine), date(2026, 10, 13), is_working=False, note="测试", actor_id=None)
@@ -318,7 +318,7 @@ def test_a_gap_older_than_the_window_reads_everything_again(data: Data, monkeypa
 
 
 def test_a_calendar_correction_after_the_report_was_read_changes_its_figures(data: Data) -> None:
-    from flows.admin import set_calendar_day
+    from flows.oversight.admin import set_calendar_day
     from store.admin import SqlAdminStore
 
     engine, province = data.world.engine, data.world.province.actor
@@ -475,7 +475,7 @@ class _Random:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_read_model_agrees_with_a_reading_from_scratch(engine: Engine, seed: int) -> None:
-    from flows.admin import set_calendar_day
+    from flows.oversight.admin import set_calendar_day
     from store.admin import SqlAdminStore
 
     w = make_world(engine)

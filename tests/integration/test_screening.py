@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from flows import cases
 from flows.clock import CHINA
 from flows.errors import ActRefused, FieldError
-from flows.review import Act
-from flows.screening import Outcome
+from flows.review.screening import Outcome
+from flows.review.transitions import Act
 from store.screening import EMBEDDED, OFF, configured_sources, import_rows, read_rows, set_setting
 from tests.support import World, make_world, submitted
 

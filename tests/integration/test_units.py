@@ -17,7 +17,7 @@ from flows import cases, clock
 from flows.errors import ActRefused, DomainError, FieldError
 from flows.identity import registration, sessions, units
 from flows.identity.login import LoginRefused, log_in
-from flows.review import Act, Role
+from flows.review.transitions import Act, Role
 from store.accounts import HASHER, get_account, register_applicant, start_session
 from store.identity import SqlIdentityStore
 from store.models import AuditEntry, Unit

@@ -13,7 +13,7 @@ from flows import cases
 from flows.clock import CHINA
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.ports import CaseChange, ReturnItem
-from flows.review import Act, Stage
+from flows.review.transitions import Act, Stage
 from store import audit
 from store.models import AuditEntry, CaseEvent, Notification
 from tests.support import World, filled_draft, make_world, submitted
@@ -302,7 +302,7 @@ def test_a_change_naming_what_a_case_cannot_take_writes_nothing(world: World, na
 
 
 def test_a_resubmission_keeps_the_returned_items_values_from_before_the_correction(world: World) -> None:
-    from flows.corrections import corrections
+    from flows.filing.corrections import corrections
     from store.demo import demo_pdf
 
     case = submitted(world, "C", today=date(2026, 11, 2))

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from flows import cases, clock
 from flows.ports import CaseView
-from flows.review import Act
+from flows.review.transitions import Act
 from store.models import AuditEntry
 from store.notifications import mark_all_read, messages, unread_count
 from store.verification import FREE_FAILURES, MAX_DELAY_S, code_fingerprint, delay_after, lookup, normalise
@@ -273,7 +273,7 @@ def test_the_pdf_as_issued_matches_the_archive_and_an_edited_one_does_not(engine
         assert checked.outcome == "mismatch", checked
         assert checked.result is not None and checked.result.status == "valid"
 
-    from flows.documents import Issuer, certificate, render
+    from flows.documents.render import Issuer, certificate, render
 
     unknown = certificate(title="备案证明", number="乌公治备字〔2026〕88号",
                           issuer=Issuer(organ="乌鲁木齐市公安局", undertaker=None, province="新疆维吾尔自治区"),
@@ -358,7 +358,7 @@ def test_the_issued_pdf_is_matched_by_its_hash_without_being_read_and_a_crafted_
     engine: Engine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bench.hostile_files import text_bomb
-    from flows import contained
+    from flows.uploads import contained
     from store.verification import check_file
 
     world = make_world(engine)

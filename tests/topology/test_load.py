@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from deploy.topology import Topology
-from flows.admin import set_email
+from flows.oversight.admin import set_email
 from scripts.load import Results, register_logins
 from scripts.load_ws import Target, Walk, roster_workbook, run_load, submitted_in_database, summary
 from store.admin import SqlAdminStore

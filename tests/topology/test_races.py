@@ -15,8 +15,8 @@ from sqlalchemy import Engine, text
 
 from deploy.topology import Topology
 from flows import clock
-from flows.admin import set_email
-from flows.review import ACT_LABELS, Act, Role
+from flows.oversight.admin import set_email
+from flows.review.transitions import ACT_LABELS, Act, Role
 from scripts.load_ws import Session, Target
 from store.accounts import create_user, demo_password_hash, start_session
 from store.admin import SqlAdminStore

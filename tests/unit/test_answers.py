@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows import answers
-from flows.answers import clean_text
 from flows.errors import FieldError
+from flows.filing import answers
+from flows.filing.answers import clean_text
 
 
 def test_text_is_trimmed_and_composed() -> None:
@@ -30,7 +30,7 @@ def test_over_long_text_names_the_field_the_limit_and_the_length() -> None:
 
 def test_megabytes_of_text_are_refused_before_any_per_character_work(monkeypatch: pytest.MonkeyPatch) -> None:
     class Watched:
-        """unicodedata as flows.answers sees it, failing if the text is normalised or scanned."""
+        """unicodedata as flows.filing.answers sees it, failing if the text is normalised or scanned."""
 
         @staticmethod
         def normalize(*_args: object) -> str:
@@ -40,7 +40,7 @@ def test_megabytes_of_text_are_refused_before_any_per_character_work(monkeypatch
         def category(*_args: object) -> str:
             raise AssertionError("the whole text was scanned before its length was checked")
 
-    monkeypatch.setattr(answers, "unicodedata", Watched)  # only flows.answers' name: pytest keeps the real one
+    monkeypatch.setattr(answers, "unicodedata", Watched)  # only flows.filing.answers' name: pytest keeps the real one
     with pytest.raises(FieldError, match="您输入了20000000个字"):
         clean_text("\u0301" * 20_000_000, max_length=200, label="说明")
 
@@ -75,7 +75,7 @@ def test_a_script_the_documents_cannot_print_is_refused_at_the_field(name: str, 
 
 
 def test_without_the_fallback_fonts_a_rare_character_is_refused_at_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.document_fonts import FALLBACK_ENV
+    from flows.documents.fonts import FALLBACK_ENV
 
     monkeypatch.setenv(FALLBACK_ENV, "/nonexistent/HanaMinA.ttf")
     with pytest.raises(FieldError, match="“䶮”（U\\+4DAE）无法在证明文书中打印"):

@@ -31,7 +31,7 @@ def test_an_unset_app_base_url_follows_the_port(served: None, monkeypatch: pytes
     config.set_option("server.port", 8611)
     config.set_option("server.address", None)
     follow_port()
-    from flows.issuing import verify_url
+    from flows.documents.issuing import verify_url
 
     assert verify_url("ABC").startswith("http://localhost:8611/verify?code=ABC")
 
@@ -40,6 +40,6 @@ def test_a_configured_app_base_url_is_kept(served: None, monkeypatch: pytest.Mon
     monkeypatch.setenv("APP_BASE_URL", "https://baoan.example.gov.cn")
     config.set_option("server.port", 8611)
     follow_port()
-    from flows.issuing import verify_url
+    from flows.documents.issuing import verify_url
 
     assert verify_url("ABC") == "https://baoan.example.gov.cn/verify?code=ABC"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.checklists import act_checklist
 from flows.kinds import all_filings, get_filing
-from flows.review import Act, Stage
+from flows.review.checklists import act_checklist
+from flows.review.transitions import Act, Stage
 from ui.guide_view import route_steps
 
 OFFICER_ACTS = (Act.CONFIRM, Act.ACCEPT, Act.RETURN, Act.REPORT, Act.APPROVE, Act.REJECT, Act.RETURN_TO_PREFECTURE)

@@ -1,4 +1,4 @@
-"""Hostile files are parsed in a limited worker process (flows.contained): a 60,000-page PDF is refused at the
+"""Hostile files are parsed in a limited worker process (flows.uploads.contained): a 60,000-page PDF is refused at the
 upload with the page cap, a crafted PDF that costs a parser many seconds of CPU is ended by the limit, and the
 dossier merge and the verification page's reading run there too."""
 
@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from bench.hostile_files import many_pages, text_bomb
-from flows import contained
-from flows.dossier import DossierPart, merge_contained
-from flows.uploads import MAX_PAGES, FileRefused, check_upload
+from flows.review.dossier import DossierPart, merge_contained
+from flows.uploads import contained
+from flows.uploads.checks import MAX_PAGES, FileRefused, check_upload
 
 MB = 1024 * 1024
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.deadlines import WorkCalendar, add_working_days
+from flows.review.deadlines import WorkCalendar, add_working_days
 
 
 def test_five_working_days_from_friday_before_national_day_2019_is_october_10() -> None:

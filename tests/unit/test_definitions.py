@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from flows.answers import check_answer
-from flows.guide import next_step, problems_before_submit
+from flows.filing.answers import check_answer
+from flows.filing.guide import next_step, problems_before_submit
+from flows.filing.schema import Filing, Material, QType, Question, When
 from flows.kinds import all_filings
-from flows.schema import Filing, Material, QType, Question, When
 from store.demo import demo_answers
 
 TODAY = date(2026, 11, 27)

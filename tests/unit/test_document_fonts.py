@@ -8,7 +8,7 @@ from typing import cast
 from fontTools import ttLib
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from flows.document_fonts import COMMON_FONT, embedded_font, fallbacks, font_file
+from flows.documents.fonts import COMMON_FONT, embedded_font, fallbacks, font_file
 
 # Frequent and rare hanzi (many of WenQuanYi's are composite glyphs built from components), Latin,
 # digits and the punctuation documents print.

@@ -15,9 +15,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from flows import documents
-from flows.document_fonts import COMMON_FONT, FREQUENT_FONT, faces_for, font_codepoints, font_file
-from flows.documents import (
+from flows.documents import render as documents
+from flows.documents.fonts import COMMON_FONT, FREQUENT_FONT, faces_for, font_codepoints, font_file
+from flows.documents.render import (
     REMEDIES,
     Application,
     DocumentSpec,
@@ -31,7 +31,7 @@ from flows.documents import (
     render,
 )
 from flows.errors import DomainError
-from flows.uploads import check_upload
+from flows.uploads.checks import check_upload
 from tests.support import decode_qr, qr_images, text_of
 
 ISSUED = date(2026, 11, 27)
@@ -213,7 +213,7 @@ def test_missing_glyph_in_table_value_refused() -> None:
 
 
 def test_without_the_fallback_fonts_a_rare_character_is_unprintable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows import document_fonts
+    from flows.documents import fonts as document_fonts
 
     assert document_fonts.unprintable("刘䶮") is None
     monkeypatch.setenv(document_fonts.FALLBACK_ENV, "/nonexistent/font.ttf")

@@ -8,7 +8,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader
 
-from flows.dossier import DossierPart, image_to_pdf, merge_dossier
+from flows.review.dossier import DossierPart, image_to_pdf, merge_dossier
 
 
 def pdf_with_pages(n: int) -> bytes:

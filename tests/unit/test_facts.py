@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
-from flows.answers import check_answer, covered_days, describe_answer
 from flows.errors import FieldError
-from flows.guide import filing_warnings, officer_warnings
-from flows.identifiers import check_resident_id
+from flows.filing.answers import check_answer, covered_days, describe_answer
+from flows.filing.guide import filing_warnings, officer_warnings
+from flows.filing.identifiers import check_resident_id
 from flows.kinds import get_filing
 from store.demo import demo_answers
 
@@ -97,6 +97,6 @@ def test_work_history_rows_are_counted_as_periods_not_people() -> None:
     ("新疆维吾尔自治区乌鲁木齐市天山区解放北路1号", "新疆维吾尔自治区乌鲁木齐市天山区解放北路1号"),
 ])
 def test_a_place_names_its_region_once(address: str, printed: str) -> None:
-    from flows.issuing import place
+    from flows.documents.issuing import place
 
     assert place({"prefecture": "650100", "county": "650102"}, address) == printed

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.guide import SKIPPED_KEY, asked_questions, filing_warnings, next_step
+from flows.filing.guide import SKIPPED_KEY, asked_questions, filing_warnings, next_step
 from flows.kinds import all_filings, get_filing
 from store.demo import demo_answers
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.config import get_config
-from flows.helpdesk import (
+from flows.filing.helpdesk import (
     FIELD_LABELS,
     Helpdesk,
     InstructionIndex,
@@ -187,7 +187,7 @@ def test_jiebas_cache_is_kept_owner_only_never_in_the_shared_temp_directory(tmp_
 
     import jieba
 
-    from flows import helpdesk
+    from flows.filing import helpdesk
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     folder = helpdesk.private_cache_dir()

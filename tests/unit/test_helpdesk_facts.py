@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from flows.config import get_config
-from flows.helpdesk_facts import CaseFacts, get_assistant_helpdesk, place_in
+from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk, place_in
 from flows.kinds import get_filing
-from flows.timelimits import limit_summary
+from flows.review.timelimits import limit_summary
 
 SUBMITTED = CaseFacts(number="C20261203000049", stage="待县级公安机关确认", holder="乌鲁木齐市公安局天山区分局",
                       due=date(2026, 12, 11))

@@ -9,7 +9,7 @@ import pytest
 from stdnum.cn import ric
 
 from flows.errors import FieldError
-from flows.identifiers import (
+from flows.filing.identifiers import (
     check_mobile,
     check_resident_id,
     check_uscc,

@@ -8,11 +8,11 @@ import hashlib
 import pytest
 from pydantic import ValidationError
 
+from flows.filing.schema import Filing
 from flows.kinds import get_filing
 from flows.kinds.c_self_recruiting import FILING as C
-from flows.precheck.findings import check_material
-from flows.precheck.reading import PageCheck, Reading, ReadValue, request_for
-from flows.schema import Filing
+from flows.uploads.precheck.findings import check_material
+from flows.uploads.precheck.reading import PageCheck, Reading, ReadValue, request_for
 
 LICENCE = C.material("legal_person_proof")
 RULES = C.material("service_rules")

@@ -11,12 +11,12 @@ from PIL import Image
 
 from bench.precheck_corpus import phone_photo
 from bench.precheck_papers import business_licence, id_card, random_company, random_person, rules_page
-from flows.precheck.fields import PageText, Piece, find_values, where_on_page
-from flows.precheck.ocr import RapidEngine
-from flows.precheck.pages import look
-from flows.precheck.reader import Reader
-from flows.precheck.reading import ReadRequest
-from flows.schema import Paper, ReadField
+from flows.filing.schema import Paper, ReadField
+from flows.uploads.precheck.fields import PageText, Piece, find_values, where_on_page
+from flows.uploads.precheck.ocr import RapidEngine
+from flows.uploads.precheck.pages import look
+from flows.uploads.precheck.reader import Reader
+from flows.uploads.precheck.reading import ReadRequest
 
 LICENCE = (Paper.BUSINESS_LICENCE.value, (ReadField.CREDIT_CODE.value, ReadField.UNIT_NAME.value))
 CARD = (Paper.ID_CARD.value, (ReadField.ID_NUMBER.value, ReadField.PERSON_NAME.value))
@@ -82,7 +82,7 @@ def test_a_blank_scan_and_a_dark_photo_are_told_apart_from_a_page() -> None:
 def test_a_text_pdf_is_read_by_its_text_without_ocr() -> None:
     from fpdf import FPDF
 
-    from flows.document_fonts import font_file
+    from flows.documents.fonts import font_file
 
     pdf = FPDF()
     pdf.add_page()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flows.disclosure import Look
+from flows.review.disclosure import Look
 from ui.preview import recorded
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from flows.reports import LEVELS, CaseFigures, RegionFigures, table_row
-from flows.review import Stage
+from flows.oversight.reports import LEVELS, CaseFigures, RegionFigures, table_row
+from flows.review.transitions import Stage
 
 
 def some_figures(rng: random.Random) -> CaseFigures:

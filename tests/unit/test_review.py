@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from flows.errors import ActRefused
-from flows.review import (
+from flows.filing.schema import Route
+from flows.review.transitions import (
     ALL_ROUTES,
     APPLICANT_VIEWS,
     TRANSITIONS,
@@ -21,7 +22,6 @@ from flows.review import (
     holder_of,
     in_jurisdiction,
 )
-from flows.schema import Route
 
 A_ROUTE = Route(county_confirm=False, province_approval=True)
 C_ROUTE = Route(county_confirm=True, province_approval=False)

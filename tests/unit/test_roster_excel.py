@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from flows import roster_excel
-from flows.answers import check_roster
 from flows.errors import FieldError
+from flows.filing import roster_excel
+from flows.filing.answers import check_roster
+from flows.filing.roster_excel import GUIDE_SHEET, import_roster, parse, template
+from flows.filing.schema import Question
 from flows.kinds import get_filing
-from flows.roster_excel import GUIDE_SHEET, import_roster, parse, template
-from flows.schema import Question
 
 TODAY = date(2026, 11, 2)
 ID_1 = "11010519491231002X"

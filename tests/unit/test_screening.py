@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.screening_http import NetworkSource, Transport, check_address
 from flows.errors import FieldError
-from flows.screening import (
+from flows.review.screening import (
     CATEGORIES,
     CategoryResult,
     Outcome,
@@ -24,7 +25,6 @@ from flows.screening import (
     combine,
     run_screening,
 )
-from flows.screening_network import NetworkSource, Transport, check_address
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The organ's Ed25519 signature of a certificate's claim (flows/signing.py): what it covers, where
+"""The organ's Ed25519 signature of a certificate's claim (flows/documents/signing.py): what it covers, where
 the key comes from, and an offline check of a rendered certificate (printed text + QR code)."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from flows import signing
-from flows.documents import Issuer, certificate, render
-from flows.signing import Claim
+from flows.documents import signing
+from flows.documents.render import Issuer, certificate, render
+from flows.documents.signing import Claim
 from tests.support import decode_qr, qr_images, text_of
 
 CLAIM = Claim(code="7KQ4M9XA2HTRABCDEFGHJKLMNP", number="乌公治备字〔2026〕88号", unit_name="新疆天山保安服务有限公司",

@@ -18,7 +18,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from flows.uploads import MAX_PIXELS, CheckedFile, FileRefused, check_upload, safe_filename, sniff_type
+from flows.uploads.checks import MAX_PIXELS, CheckedFile, FileRefused, check_upload, safe_filename, sniff_type
 
 MB = 1024 * 1024
 PDF_ONLY = ("pdf",)
