@@ -14,14 +14,15 @@ from flows import clock
 from flows.documents import issuing
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.filing.answers import Checked, check_answer
-from flows.filing.corrections import BEFORE_KEY, file_facts, keep_before
-from flows.filing.guide import SKIPPED_KEY, filing_warnings, problems_before_submit, skipped_materials
+from flows.filing.corrections import file_facts, keep_before
+from flows.filing.guide import filing_warnings, problems_before_submit
 from flows.filing.schema import Filing, QType, Route
 from flows.kinds import cancellable_kinds, cancelling_kinds, get_filing
 from flows.ports import (
     CaseChange,
     CaseView,
     DocumentView,
+    DraftState,
     EventView,
     FiledCase,
     MaterialView,
@@ -114,17 +115,12 @@ def _mark_corrected(uow: UnitOfWork, case: CaseView, item_id: str, before: Any, 
     """While returned: the item counts as corrected, and its value before the first change is kept."""
     if case.stage != Stage.RETURNED:
         return
-    answers = uow.answers(case.id)
-    done = list(answers.get(CORRECTED_KEY) or [])
-    if item_id not in done:
-        uow.save_answer(case.id, CORRECTED_KEY, [*done, item_id])
+    state = uow.draft_state(case.id)
     returns = [e.id for e in uow.events(case.id) if e.act == Act.RETURN]
-    kept = keep_before(answers, returns[-1] if returns else 0, item_id, before, file=file)
-    if kept is not None:
-        uow.save_answer(case.id, BEFORE_KEY, kept)
-
-
-CORRECTED_KEY = "__corrected"
+    kept = keep_before(state.before_correction, returns[-1] if returns else 0, item_id, before, file=file)
+    if item_id not in state.corrected or kept is not None:
+        uow.save_draft_state(case.id, replace(state, corrected=state.corrected | {item_id},
+                                              before_correction=kept or state.before_correction))
 
 
 def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, raw: object,
@@ -171,9 +167,8 @@ def skip_material(uow: UnitOfWork, actor: Actor, case_id: int, material_id: str)
         material = filing_of(case).material(material_id)
         if material.required:
             raise ActRefused(f"“{material.label}”是必交材料，不能跳过。")
-        answers = uow.answers(case_id)
-        skipped = sorted(skipped_materials(answers) | {material_id})
-        uow.save_answer(case_id, SKIPPED_KEY, skipped)
+        state = uow.draft_state(case_id)
+        uow.save_draft_state(case_id, replace(state, skipped=state.skipped | {material_id}))
         uow.commit()
 
 
@@ -212,6 +207,7 @@ class Draft:
     materials: dict[str, MaterialView]
     events: list[EventView]
     documents: list[DocumentView]
+    state: DraftState = DraftState()
 
     @property
     def filing(self) -> Filing:
@@ -219,7 +215,7 @@ class Draft:
 
     @property
     def corrected(self) -> frozenset[str]:
-        return frozenset(str(i) for i in self.answers.get(CORRECTED_KEY) or [])
+        return self.state.corrected
 
     @property
     def correction(self) -> EventView | None:
@@ -235,7 +231,7 @@ def load_draft(uow: UnitOfWork, actor: Actor, case_id: int) -> Draft:
     with uow:
         case = load_visible(uow, actor, case_id)
         return Draft(case=case, answers=uow.answers(case_id), materials=current_materials(uow, case_id),
-                     events=uow.events(case_id), documents=uow.documents(case_id))
+                     events=uow.events(case_id), documents=uow.documents(case_id), state=uow.draft_state(case_id))
 
 
 def _location(filing: Filing, answers: dict[str, Any]) -> tuple[str, str | None]:
@@ -275,7 +271,8 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
         if problems:
             raise problems[0]
         if act == Act.RESUBMIT:
-            missing = [i for i in (case.open_items or ()) if i not in (answers.get(CORRECTED_KEY) or [])]
+            corrected = uow.draft_state(case_id).corrected
+            missing = [i for i in (case.open_items or ()) if i not in corrected]
             if missing:
                 labels = "、".join(_item_label(filing, i) for i in missing)
                 raise ActRefused(f"请先补正以下事项后再提交：{labels}。")
@@ -300,8 +297,8 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
         change = CaseChange(act=act, to_stage=target, actor=actor, at=now, updates=updates,
                             notify=f"您的办件{number}已提交，{STAGE_LABELS[target]}。")
         uow.apply(case, change)
-        if act == Act.RESUBMIT:
-            uow.save_answer(case_id, CORRECTED_KEY, [])
+        if act == Act.RESUBMIT:  # the next return starts a new round; the values before stay for the officer
+            uow.save_draft_state(case_id, replace(uow.draft_state(case_id), corrected=frozenset()))
         uow.commit()
     if filing.screening_field:
         # After the submission is safe: a slow or failing source must never lose it.

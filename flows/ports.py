@@ -50,6 +50,19 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class DraftState:
+    """What the applicant decided while working on a case, besides the answers: the optional materials they
+    chose not to give and, during a correction (补正), the returned items done so far and what those items
+    were before their first change in this round (`before_correction`: {"round": the return's event id,
+    "values": {question: old value}, "files": {material: {"filename", "size"}}}), for the officer's
+    before/after view."""
+
+    skipped: frozenset[str] = frozenset()
+    corrected: frozenset[str] = frozenset()
+    before_correction: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class ReturnItem:
     """One thing the applicant must correct: a question or material of the case, and why."""
 
@@ -163,6 +176,10 @@ class UnitOfWork(Protocol):
     def mark_instructions_read(self, case_id: int) -> None: ...
 
     def answers(self, case_id: int) -> dict[str, Any]: ...
+
+    def draft_state(self, case_id: int) -> DraftState: ...
+
+    def save_draft_state(self, case_id: int, state: DraftState) -> None: ...
 
     def save_answer(self, case_id: int, question_id: str, value: Any, *, by: int | None = None) -> None:
         """Keep the answer; a changed answer's earlier value is kept in its history with who (`by`) and when."""

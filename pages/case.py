@@ -369,7 +369,8 @@ draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warn
 if not dossier.unit_verified:
     st.caption("申请单位账号状态：待核验（尚无公安机关核对过其营业执照）")
 resubmission = last_resubmission(dossier.events)
-draw_corrections(corrections(dossier.filing, dossier.events, dossier.answers, dossier.materials),
+draw_corrections(corrections(dossier.filing, dossier.events, dossier.answers, dossier.materials,
+                             dossier.before_correction),
                  resubmitted_at=resubmission[1].at if resubmission else None)
 draw_screening_card(dossier)
 officer_checklist(dossier.filing, case.id, dossier.answers)

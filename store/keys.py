@@ -232,16 +232,17 @@ def reseal(value: Any, ring: Keyring) -> Any:
 
 
 def reencrypt(engine: Any, *, batch: int = 500) -> dict[str, int]:
-    """Encrypt with the current key every answer and answer history value that is not yet (rotation, or clear
-    rows); one transaction per batch, so it can run while the app serves. Returns counts per table."""
+    """Encrypt with the current key every answer, answer history value and value before a correction that is
+    not yet (rotation, or clear rows); one transaction per batch, so it can run while the app serves. Returns
+    counts per table."""
     from sqlalchemy import select, update
     from sqlmodel import col
 
     from store.db import write_session
-    from store.models import Answer, AnswerHistory
+    from store.models import Answer, AnswerHistory, CaseDraftState
 
     ring = keyring()
-    done = {"answer": 0, "answerhistory": 0}
+    done = {"answer": 0, "answerhistory": 0, "casedraftstate": 0}
     last = 0
     while True:
         with write_session(engine) as session:
@@ -271,6 +272,22 @@ def reencrypt(engine: Any, *, batch: int = 500) -> dict[str, int]:
         if len(history) < batch:
             break
         last = history[-1][0]
+    last = 0
+    while True:
+        with write_session(engine) as session:
+            states = session.execute(select(col(CaseDraftState.case_id), col(CaseDraftState.before_correction))
+                                     .where(col(CaseDraftState.case_id) > last)
+                                     .order_by(col(CaseDraftState.case_id)).limit(batch)).all()
+            for case_id, value in states:
+                fresh = reseal(value, ring) if value is not None else None
+                if fresh is not None:
+                    session.execute(update(CaseDraftState).where(col(CaseDraftState.case_id) == case_id)
+                                    .values(before_correction=fresh))
+                    done["casedraftstate"] += 1
+            session.commit()
+        if len(states) < batch:
+            break
+        last = states[-1][0]
     return done
 
 
@@ -279,7 +296,7 @@ def status(engine: Any) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlmodel import Session, col
 
-    from store.models import Answer, AnswerHistory
+    from store.models import Answer, AnswerHistory, CaseDraftState
 
     per_key: Counter[str] = Counter()
     clear = 0
@@ -289,6 +306,9 @@ def status(engine: Any) -> dict[str, Any]:
             clear += has_clear_id(value)
         for (token,) in session.execute(select(col(AnswerHistory.old_value))):
             per_key.update(key_ids(token))
+        for (value,) in session.execute(select(col(CaseDraftState.before_correction))):
+            per_key.update(key_ids(value))
+            clear += has_clear_id(value)
     return {"current": keyring().current, "per_key": dict(per_key), "answers_with_clear_id": clear}
 
 

@@ -202,6 +202,17 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class CaseDraftState(SQLModel, table=True):
+    """flows.ports.DraftState of one case: skipped materials, corrected items, values before correction.
+    `before_correction` may hold ID numbers: kept sealed (store.keys.seal) like the answers."""
+
+    case_id: int = Field(foreign_key="case.id", primary_key=True)
+    skipped: Any = Field(default=None, sa_column=Column(json_type()))
+    corrected: Any = Field(default=None, sa_column=Column(json_type()))
+    before_correction: Any = Field(default=None, sa_column=Column(json_type()))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class AnswerHistory(SQLModel, table=True):
     """An answer's earlier value, kept when it changes: encrypted whole (store.keys), who changed it, when."""
 

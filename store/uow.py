@@ -19,6 +19,7 @@ from flows.ports import (
     CaseChange,
     CaseView,
     DocumentView,
+    DraftState,
     EventView,
     FiledCase,
     FiledRoster,
@@ -37,6 +38,7 @@ from store.models import (
     AnswerHistory,
     CalendarOverride,
     Case,
+    CaseDraftState,
     CaseEvent,
     CaseMaterial,
     Counter,
@@ -229,6 +231,22 @@ class SqlUnitOfWork:
             row.value = seal(value, ring)
             row.updated_at = now
             self.session.add(row)
+        self.session.flush()
+
+    def draft_state(self, case_id: int) -> DraftState:
+        row = self.session.get(CaseDraftState, case_id)
+        if row is None:
+            return DraftState()
+        return DraftState(skipped=frozenset(row.skipped or ()), corrected=frozenset(row.corrected or ()),
+                          before_correction=unseal(row.before_correction, keyring()))
+
+    def save_draft_state(self, case_id: int, state: DraftState) -> None:
+        row = self.session.get(CaseDraftState, case_id) or CaseDraftState(case_id=case_id)
+        row.skipped = sorted(state.skipped)
+        row.corrected = sorted(state.corrected)
+        row.before_correction = seal(state.before_correction) if state.before_correction is not None else None
+        row.updated_at = utcnow()
+        self.session.add(row)
         self.session.flush()
 
     def answer_history(self, case_id: int, question_id: str | None = None) -> list[tuple[str, Any, int | None,

@@ -19,7 +19,6 @@ from flows.filing.guide import (
     next_step,
     relevant_materials,
     relevant_questions,
-    skipped_materials,
 )
 from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.filing.schema import ColType, Column, Filing, Material, QType, Question
@@ -119,7 +118,7 @@ def _answer_bubble(q: Question, value: Any, today: date) -> None:
 
 
 def _material_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -> None:
-    skipped = skipped_materials(draft.answers)
+    skipped = draft.state.skipped
     for m in relevant_materials(filing, draft.answers):
         if m.id == current:
             continue
@@ -160,7 +159,8 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         _correction_notice(draft)
     editing = st.session_state.get(keys.EDITING)
     only = set(case.open_items or ()) if correction is not None else None
-    step = next_step(filing, draft.answers, set(draft.materials), only=only, done_items=draft.corrected)
+    step = next_step(filing, draft.answers, set(draft.materials), skipped=draft.state.skipped, only=only,
+                     done_items=draft.corrected)
     current = editing or step.item_id
     if correction is None:
         _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
@@ -304,7 +304,7 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
         st.caption("单位名称、统一社会信用代码、联系人和联系电话来自您注册时填写的账户信息，随申请一并提交。")
         with st.container(border=True):
             st.markdown("**上传的材料**")
-            skipped = skipped_materials(draft.answers)
+            skipped = draft.state.skipped
             for m in relevant_materials(filing, draft.answers):
                 f = draft.materials.get(m.id)
                 text = f"{f.filename}（{_size(f.size)}）" if f else ("不提供" if m.id in skipped else "未上传")

@@ -1,7 +1,7 @@
 """What a resubmission changed: the returned items with their values before and after the correction.
 
 While a case is returned, the first change of each returned item keeps the value it had (or the
-file it replaced) under `BEFORE_KEY` in the case's answers, for that return (its event id). After
+file it replaced) in the case's `DraftState.before_correction`, for that return (its event id). After
 the resubmission the officer sees, at the top of the case, each returned item with the officer's
 reason, the old value and the new one.
 """
@@ -18,7 +18,6 @@ from flows.filing.schema import ColType, Filing, QType, Question
 from flows.ports import EventView, MaterialView
 from flows.review.transitions import Act
 
-BEFORE_KEY = "__before_correction"  # {"round": return event id, "values": {qid: old}, "files": {mid: {...}}}
 NO_FILE = "（无文件）"
 
 
@@ -29,10 +28,10 @@ def file_facts(material: MaterialView | None) -> dict[str, Any]:
     return {"filename": material.filename, "size": material.size}
 
 
-def keep_before(answers: Mapping[str, Any], round_id: int, item_id: str, before: Any, *,
+def keep_before(kept: Mapping[str, Any] | None, round_id: int, item_id: str, before: Any, *,
                 file: bool) -> dict[str, Any] | None:
-    """The new `BEFORE_KEY` record when `item_id` changes for the first time in this round, else None."""
-    kept = answers.get(BEFORE_KEY)
+    """The new `DraftState.before_correction` record when `item_id` changes for the first time in this round,
+    else None."""
     if not isinstance(kept, dict) or kept.get("round") != round_id:
         kept = {"round": round_id, "values": {}, "files": {}}
     part = "files" if file else "values"
@@ -103,13 +102,14 @@ def last_resubmission(events: Sequence[EventView]) -> tuple[EventView, EventView
 
 
 def corrections(filing: Filing, events: Sequence[EventView], answers: Mapping[str, Any],
-                materials: Sequence[MaterialView]) -> list[Correction]:
-    """The returned items of the latest resubmission with their old and new values (empty if none)."""
+                materials: Sequence[MaterialView], before: Mapping[str, Any] | None) -> list[Correction]:
+    """The returned items of the latest resubmission with their old and new values (empty if none);
+    `before` is the case's `DraftState.before_correction`."""
     found = last_resubmission(events)
     if found is None:
         return []
     returned, _ = found
-    kept = answers.get(BEFORE_KEY)
+    kept = before
     if not isinstance(kept, dict) or kept.get("round") != returned.id:
         kept = {"values": {}, "files": {}}
     questions = {q.id: q for q in filing.questions}

@@ -15,8 +15,6 @@ from flows.errors import FieldError
 from flows.filing.answers import check_answer, qualifying_years, roster_warnings, window_warning
 from flows.filing.schema import Filing, Material, QType, Question
 
-SKIPPED_KEY = "__skipped_materials"  # answers key: optional materials the applicant chose not to give
-
 
 @dataclass(frozen=True)
 class Progress:
@@ -54,21 +52,15 @@ def asked_questions(filing: Filing, answers: Mapping[str, Any]) -> list[Question
     return [q for q in relevant_questions(filing, answers) if q.prefill is None]
 
 
-def skipped_materials(answers: Mapping[str, Any]) -> set[str]:
-    value = answers.get(SKIPPED_KEY)
-    return {str(v) for v in value} if isinstance(value, list) else set()
-
-
-def next_step(filing: Filing, answers: Mapping[str, Any], uploaded: Set[str],
-              *, only: Set[str] | None = None, done_items: Set[str] = frozenset()) -> Step:
+def next_step(filing: Filing, answers: Mapping[str, Any], uploaded: Set[str], *, skipped: Set[str] = frozenset(),
+              only: Set[str] | None = None, done_items: Set[str] = frozenset()) -> Step:
     """The next question or material, or the summary when nothing is left.
 
-    `only` limits the conversation to the items an officer's correction notice names;
-    `done_items` are those of them already corrected.
+    `skipped` are the optional materials the applicant chose not to give; `only` limits the conversation to
+    the items an officer's correction notice names; `done_items` are those of them already corrected.
     """
     questions = asked_questions(filing, answers)
     materials = relevant_materials(filing, answers)
-    skipped = skipped_materials(answers)
     if only is not None:
         questions = [q for q in questions if q.id in only]
         materials = [m for m in materials if m.id in only]

@@ -49,6 +49,7 @@ class Dossier:
     correctable: list[tuple[str, str]]
     screenings: list[ScreeningResult]  # newest first; only for officers who review (never the applicant)
     unit_verified: bool = True  # False: the unit is 待核验 and the act that checks its licence must say so
+    before_correction: dict[str, Any] | None = None  # what the returned items were before the correction
 
     @property
     def screened(self) -> bool:
@@ -80,7 +81,8 @@ def open_dossier(uow: UnitOfWork, actor: Actor, case_id: int, *, today: date) ->
         return Dossier(case=case, filing=filing, answers=uow.answers(case_id), materials=uow.materials(case_id),
                        events=uow.events(case_id), documents=uow.documents(case_id), time_left=running,
                        acts=available_acts(actor, case.at(filing.route)), correctable=correctable_items(case),
-                       screenings=screenings, unit_verified=uow.unit_verified(case.unit_id))
+                       screenings=screenings, unit_verified=uow.unit_verified(case.unit_id),
+                       before_correction=uow.draft_state(case_id).before_correction)
 
 
 # ------------------------------------------------------------------ the merged PDF

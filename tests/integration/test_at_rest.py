@@ -20,6 +20,8 @@ from sqlmodel import Session
 
 from flows import cases
 from flows.clock import today
+from flows.ports import ReturnItem
+from flows.review.transitions import Act
 from scripts.backup import backup
 from store import keys
 from store.accounts import get_account
@@ -28,7 +30,7 @@ from store.demo import DEMO_IDS, DEMO_WATCHLIST
 from store.keys import PREFIX
 from store.seed import DEMO_ACCOUNTS
 from store.uow import SqlUnitOfWork
-from tests.support import filled_draft, make_world
+from tests.support import filled_draft, make_world, submitted
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2026, 11, 2)
@@ -195,6 +197,47 @@ def test_rotation_re_encrypts_every_row_with_the_new_key_and_old_rows_still_read
     with SqlUnitOfWork(engine) as uow:
         assert uow.answers(draft.id) == before
         assert uow.answer_history(draft.id, "lead_id")[0][1] == OURS[5]
+
+
+def test_a_correction_keeps_the_id_number_it_replaced_encrypted_and_rotation_re_encrypts_it(
+        engine: Engine) -> None:
+    """The value a returned item had before its correction (shown to the officer as before/after) is personal
+    data like the answer itself: sealed in the case's draft state, never in clear, and re-encrypted on rotation."""
+    world = make_world(engine)
+    case = submitted(world, "B", today=DAY, ids=OURS[:8])
+    for who, what, extra in (("county", Act.CONFIRM, {}), ("prefecture", Act.ACCEPT, {}),
+                             ("prefecture", Act.RETURN, {"items": (ReturnItem("lead_id", "负责人身份证号码", "号码有误"),)})):
+        with SqlUnitOfWork(engine) as uow:
+            version = uow.case(case.id).version
+        cases.act_on_case(world.uow(), getattr(world, who).actor, case.id, what, expected_version=version,
+                          **extra)  # type: ignore[arg-type]
+    with SqlUnitOfWork(engine) as uow:
+        old = uow.answers(case.id)["lead_id"]
+    cases.save_answer(world.uow(), world.applicant.actor, case.id, "lead_id", OURS[8], today=DAY)
+    with SqlUnitOfWork(engine) as uow:
+        state = uow.draft_state(case.id)
+    assert state.corrected == {"lead_id"}
+    assert state.before_correction is not None and state.before_correction["values"] == {"lead_id": old}
+
+    def stored() -> object:
+        with Session(engine) as session:
+            return _json(session.execute(text("SELECT before_correction FROM casedraftstate WHERE case_id = :c"),
+                                         {"c": case.id}).scalar_one())
+
+    assert old not in str(stored()) and set(keys.key_ids(stored())) == {keys.keyring().current}
+    new = keys.add_key()
+    assert keys.reencrypt(engine)["casedraftstate"] == 1
+    assert set(keys.key_ids(stored())) == {new}
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.draft_state(case.id).before_correction == state.before_correction
+
+    # Databases from before 0014 kept this state as fake answers: the migration moves it, sealed as it was.
+    _alembic(engine, "downgrade", "0013")
+    assert {"__corrected", "__before_correction"} <= set(_stored(engine, case.id))
+    migrate(engine)
+    assert not {q for q in _stored(engine, case.id) if q.startswith("__")}
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.draft_state(case.id) == state
 
 
 def test_the_rotate_command_adds_a_key_and_re_encrypts(engine: Engine, database_url: str, data_dir: Path) -> None:

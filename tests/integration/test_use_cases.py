@@ -324,11 +324,12 @@ def test_a_resubmission_keeps_the_returned_items_values_from_before_the_correcti
     cases.submit(world.uow(), applicant, case.id, expected_version=version)
     draft = cases.load_draft(world.uow(), world.county.actor, case.id)
     found = {c.item_id: c for c in corrections(draft.filing, draft.events, draft.answers,
-                                               list(draft.materials.values()))}
+                                               list(draft.materials.values()), draft.state.before_correction)}
     assert (found["area_size"].before, found["area_size"].after, found["area_size"].changed) == \
         ("约3.5万平方米", "约4.2万平方米", True)
     assert found["guard_rules"].is_file and found["guard_rules"].after == "管理制度-盖章.pdf"
     assert found["guard_rules"].before.endswith(".pdf") and found["guard_rules"].before != "管理制度-盖章.pdf"
     assert not found["area_address"].changed
     # A first submission shows no changes; neither does a case returned again (until resubmitted).
-    assert corrections(draft.filing, [e for e in draft.events if e.act != Act.RESUBMIT], draft.answers, []) == []
+    assert corrections(draft.filing, [e for e in draft.events if e.act != Act.RESUBMIT], draft.answers, [],
+                       draft.state.before_correction) == []

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.filing.guide import SKIPPED_KEY, asked_questions, filing_warnings, next_step
+from flows.filing.guide import asked_questions, filing_warnings, next_step
 from flows.kinds import all_filings, get_filing
 from store.demo import demo_answers
 
@@ -44,8 +44,7 @@ def test_materials_follow_questions_and_optional_ones_can_be_skipped() -> None:
     assert step.kind == "upload" and step.material is not None and step.material.id == "cancel_letter"
     step = next_step(filing, answers, {"cancel_letter"})
     assert step.material is not None and step.material.id == "other"
-    answers[SKIPPED_KEY] = ["other"]
-    done = next_step(filing, answers, {"cancel_letter"})
+    done = next_step(filing, answers, {"cancel_letter"}, skipped={"other"})
     assert done.kind == "summary" and done.progress.done == done.progress.total
 
 
