@@ -5,12 +5,15 @@ page's text extraction, the dossier merge, previews) runs here, never in the ser
 PDF that loops, balloons or crashes its parser costs its own child process, which the limits end, and
 slows no other session.
 
-It is the same machinery as the OCR reader's (flows.uploads.precheck.limited / flows.uploads.precheck.child: the frame
-format, the reduced environment without secrets, `limit_memory`, `give_cpu`, the lower priority), used
-one job per fresh process: `run("task", blobs, args)` starts `python -m flows.uploads.contained`, which limits
-itself before it reads a byte, runs the named task from `TASKS` (a fixed list: the parent names a task,
-never code) and answers with a JSON frame and a bytes frame. JSON only: nothing the child says is
-unpickled.
+One fresh process per job, made fast by a fork server: the first job of a server process starts
+`python -m flows.uploads.contained` (the *zygote*) with the reduced environment of the OCR reader's children
+(flows.uploads.precheck.limited: no secrets), at a lower priority, with every task's code loaded. It holds
+no data and does nothing but fork: for each job the server hands it one end of a new socket pair, and the
+forked child limits itself (`limit_memory`, `give_cpu`) before it reads a byte of the file, runs the named
+task from `TASKS` (a fixed list: the parent names a task, never code), answers with a JSON frame and a bytes
+frame, and exits. Nothing the child says is unpickled. A job's wall clock is the server's: at the deadline
+it kills the child. Starting Python and importing the parsers for every file cost ~250 ms a file; a fork
+costs a few milliseconds.
 
 A task refuses a file by raising `FieldError` (its Chinese message comes back as `Refused`); anything
 else going wrong (an exception, the CPU or memory limit, the wall clock) is `Failed`.
@@ -21,12 +24,15 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from io import BytesIO
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import IO, Any, cast
 
 from flows.errors import FieldError
 from flows.uploads.precheck.child import NICENESS, give_cpu, limit_memory
@@ -79,28 +85,94 @@ def _environment() -> dict[str, str]:
     return env
 
 
+class _Zygote:
+    """The server's side of the fork server: started on the first job, again if it has gone."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._owner = 0
+
+    def _start(self) -> None:
+        if self._control is not None:
+            self._control.close()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "flows.uploads.contained", "--control-fd", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], cwd=str(REPO), env=_environment(), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._control, self._owner = ours, os.getpid()
+
+    def _running(self) -> bool:
+        return (self._process is not None and self._process.poll() is None and self._owner == os.getpid())
+
+    def connect(self, limits: Limits) -> socket.socket:
+        """A socket to a fresh child that has applied `limits`."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                for attempt in range(2):
+                    if not self._running():
+                        self._start()
+                    assert self._control is not None
+                    try:
+                        socket.send_fds(self._control, [json.dumps(asdict(limits)).encode()], [theirs.fileno()])
+                        break
+                    except OSError:  # it died since: start another once
+                        self._process = None
+                        if attempt:
+                            raise
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        return mine
+
+
+_ZYGOTE = _Zygote()
+
+
 def run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None = None,
         limits: Limits = DEFAULT) -> tuple[dict[str, Any], bytes]:
     """Run `task` on `blobs` in a fresh limited child; its answer, or `Refused` / `Failed`."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")
-    request = BytesIO()
-    write_frame(request, json.dumps({"task": task, "args": args or {}, "blobs": len(blobs)}).encode())
-    for blob in blobs:
-        write_frame(request, bytes(blob))
+    deadline = time.monotonic() + limits.wall_seconds
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "flows.uploads.contained", "--memory-mb", str(limits.memory_mb),
-             "--cpu-seconds", str(limits.cpu_seconds)],
-            input=request.getvalue(), capture_output=True, timeout=limits.wall_seconds, cwd=str(REPO),
-            env=_environment(), start_new_session=True, close_fds=True, check=False)
-    except subprocess.TimeoutExpired:  # subprocess.run has killed the child
-        raise Failed(TOO_COMPLEX, limit=True) from None
-    answer = BytesIO(done.stdout)
-    header = read_frame(answer)
-    body = read_frame(answer)
-    if done.returncode != 0 or header is None or body is None:
-        raise Failed(TOO_COMPLEX, limit=True)  # killed by SIGXCPU / SIGKILL, or out of memory
+        connection = _ZYGOTE.connect(limits)
+    except OSError:
+        raise Failed(UNREADABLE, limit=False) from None
+    pid = 0
+    with connection, cast(IO[bytes], connection.makefile("rwb")) as stream:
+
+        def until_deadline() -> None:
+            connection.settimeout(max(0.001, deadline - time.monotonic()))
+
+        try:
+            until_deadline()
+            hello = read_frame(stream)
+            pid = int(json.loads(hello)["pid"]) if hello else 0
+            until_deadline()
+            write_frame(stream, json.dumps({"task": task, "args": args or {}, "blobs": len(blobs)}).encode())
+            for blob in blobs:
+                write_frame(stream, bytes(blob))
+            until_deadline()
+            header = read_frame(stream)
+            body = read_frame(stream)
+        except TimeoutError:
+            if pid:  # still running (it has not closed its end): end it
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            raise Failed(TOO_COMPLEX, limit=True) from None
+        except OSError:  # the child died while the file was being handed over: a limit ended it
+            raise Failed(TOO_COMPLEX, limit=True) from None
+    if header is None or body is None:
+        raise Failed(TOO_COMPLEX, limit=True)  # killed by SIGXCPU, out of memory, or crashed
     try:
         parsed = json.loads(header)
     except ValueError:
@@ -120,30 +192,22 @@ def _task(name: str) -> Task:
     return found
 
 
-def child_main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--memory-mb", type=int, required=True)
-    parser.add_argument("--cpu-seconds", type=int, required=True)
-    options = parser.parse_args(argv)
-    os.nice(NICENESS)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    # The request's header comes from the server (which task), the files after it: the task's code is loaded
-    # before the limits, so that running out of memory is the file's doing, reported as a limit, never a
-    # parser library that could not load.
-    header = read_frame(stdin)
+def _job(connection: socket.socket, limits: Limits) -> None:
+    """One job, in a forked child: limits first, then the request, the task, the answer."""
+    stream = cast(IO[bytes], connection.makefile("rwb"))
+    write_frame(stream, json.dumps({"pid": os.getpid()}).encode())
+    limit_memory(limits.memory_mb)
+    give_cpu(limits.cpu_seconds)
+    header = read_frame(stream)
     if header is None:
-        return 2
+        return
     request = json.loads(header)
     task = _task(str(request["task"]))
-    limit_memory(options.memory_mb)
-    give_cpu(options.cpu_seconds)
     blobs: list[bytes] = []
     for _ in range(int(request["blobs"])):
-        blob = read_frame(stdin)
+        blob = read_frame(stream)
         if blob is None:
-            return 2
+            return
         blobs.append(blob)
     body = b""
     try:
@@ -154,10 +218,42 @@ def child_main(argv: list[str] | None = None) -> int:
         answer = {"failed": TOO_COMPLEX, "limit": True}
     except Exception:  # noqa: BLE001 - a hostile file may break a parser anywhere; the job fails, not us
         answer = {"failed": UNREADABLE, "limit": False}
-    write_frame(stdout, json.dumps(answer, ensure_ascii=False).encode())
-    write_frame(stdout, body)
-    return 0
+    write_frame(stream, json.dumps(answer, ensure_ascii=False).encode())
+    write_frame(stream, body)
+
+
+def zygote_main(argv: list[str] | None = None) -> int:
+    """The fork server: load every task's code once, then fork one child per job until the server goes."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--control-fd", type=int, required=True)
+    options = parser.parse_args(argv)
+    os.nice(NICENESS)
+    for name in TASKS:  # loaded before any limit: running out of memory is a file's doing, never a library's
+        _task(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the finished children
+    control = socket.socket(fileno=options.control_fd)
+    while True:
+        message, fds, _flags, _address = socket.recv_fds(control, 4096, 1)
+        if not message:
+            return 0  # the server has gone: so do we
+        if not fds:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.setsid()
+                _job(socket.socket(fileno=fds[0]), Limits(**json.loads(message)))
+                code = 0
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
 
 
 if __name__ == "__main__":
-    sys.exit(child_main())
+    sys.exit(zygote_main())

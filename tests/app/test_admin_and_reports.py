@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
 from flows.ports import CaseView
+from flows.review.screening import EMBEDDED, NETWORK, OFF
 from flows.review.transitions import Act, Role
 from store import screening
 from store.accounts import HASHER, Account, create_user, demo_password_hash, get_account
@@ -263,7 +264,7 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
     assert f"批次{batch_id}已移除" in texts(at)
     assert {m.label: m.value for m in at.metric}["网上逃犯"] == "0"
     radio = next(r for r in at.radio if r.label == "比对数据来源")
-    radio.set_value(screening.OFF)
+    radio.set_value(OFF)
     at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
     assert screening.configured_sources(app_world.engine) == []
     at.button(key="test_network").click().run()
@@ -287,6 +288,17 @@ def test_the_screening_address_field_refuses_other_schemes_and_hosts_in_chinese(
         "https://compare.police.net/compare")
     at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
     assert screening.get_setting(app_world.engine, "screening_network_url", "") == "https://compare.police.net/compare"
+
+
+def test_choosing_the_network_service_without_its_address_is_refused_at_the_field(
+    app_world: World, administrator: Account,
+) -> None:
+    """Else every comparison would end 未完成 with nothing on the page saying why."""
+    at = open_page("pages/admin.py", administrator)
+    next(r for r in at.radio if r.label == "比对数据来源").set_value(NETWORK)
+    at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
+    assert "选择“公安网比对服务”时，请填写比对服务地址。" in texts(at)
+    assert screening.get_setting(app_world.engine, "screening_source", EMBEDDED) == EMBEDDED  # nothing saved
 
 
 @pytest.mark.parametrize("who", ["province", "prefecture", "applicant"])

@@ -23,10 +23,11 @@ from flows import cases, clock
 from flows.identity.accounts import Registration
 from flows.kinds import get_filing
 from flows.ports import CaseView
+from flows.review.screening import EMBEDDED, OFF
 from store.accounts import Account, demo_password_hash, register_applicant
 from store.db import make_engine
 from store.demo import DEMO_PASSWORD, DEMO_WATCHLIST, demo_answers, demo_pdf
-from store.screening import EMBEDDED, OFF, configured_sources, set_setting
+from store.screening import configured_sources, set_setting
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import credit_code

@@ -33,13 +33,14 @@ def test_a_pdf_at_the_page_cap_is_accepted() -> None:
 def test_a_crafted_pdf_is_ended_by_the_cpu_limit_not_by_the_server() -> None:
     bomb = text_bomb(400_000)
     assert len(bomb) < 40_000
+    check_upload(many_pages(1), "a.pdf", allowed=("pdf",), max_bytes=MB)  # the fork server is up: not the job's
     before = os.times()
     with pytest.raises(contained.Failed) as failed:
         contained.run("printed_text", [bomb], limits=contained.Limits(cpu_seconds=1, wall_seconds=120))
     assert failed.value.limit and "过于庞大" in failed.value.message
     after = os.times()
-    # The parse's seconds of CPU were the child's, not this (server) process's.
-    assert after.children_user + after.children_system > before.children_user + before.children_system
+    # The parse's second of CPU was the child's: this (server) process only handed 40 KB over and waited.
+    assert (after.user + after.system) - (before.user + before.system) < 0.5
 
 
 def test_the_memory_limit_applies_to_the_child() -> None:
@@ -62,6 +63,20 @@ def test_the_dossier_is_merged_in_the_worker_and_an_oversized_part_is_skipped_by
     assert merged.pages == 2
     assert merged.skipped == ("超长名册", "坏文件")
     assert len(PdfReader(io.BytesIO(merged.data), strict=True).pages) == 2
+
+
+def test_each_job_runs_in_a_fresh_process_and_a_killed_fork_server_is_replaced() -> None:
+    """A job's process never serves another: the one squeezed to 16 MB fails, the next has its own limits; and
+    the fork server, if it dies, is started again by the next job."""
+    with pytest.raises(contained.Failed):
+        contained.run("check_pdf", [many_pages(20_000)], limits=contained.Limits(memory_mb=16))
+    assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2
+    zygote = contained._ZYGOTE._process
+    assert zygote is not None
+    zygote.kill()
+    zygote.wait()
+    assert check_upload(many_pages(3), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 3
+    assert contained._ZYGOTE._process is not zygote
 
 
 def test_an_unknown_task_is_not_run() -> None:
