@@ -53,8 +53,17 @@ def _children() -> set[str]:
         name_end = text.rfind(")")
         fields = text[name_end + 2:].split()
         if len(fields) > 1 and fields[0] != "Z" and int(fields[1]) == os.getpid():
+            if _is_fork_server(stat.parent / "cmdline"):
+                continue  # flows.uploads.contained's fork server: one per process by design, idle between jobs
             found.add(f"{stat.parent.name} {text[text.find('(') + 1:name_end]}")
     return found
+
+
+def _is_fork_server(cmdline: Path) -> bool:
+    try:
+        return b"flows.uploads.contained\0--control-fd" in cmdline.read_bytes()
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
