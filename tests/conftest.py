@@ -48,6 +48,28 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 terminalreporter.write_line(f"[{report.nodeid}] {value}")
 
 
+# ------------------------------------------------------------------ the longest files first
+# With pytest-xdist (`make test`: --dist loadfile) a worker takes the next whole file when it is free: the files
+# that take minutes start first and the thousands of short ones fill in behind them, so no worker is left with a
+# long file at the end while the other idles. Within a folder, the few longest files lead; the rest keep their
+# order. (Collection order only: no test depends on another's having run.)
+FOLDERS_LONGEST_FIRST = ("topology", "e2e", "integration", "app", "unit")
+FILES_LONGEST_FIRST = ("test_load.py", "test_walk.py", "test_faults.py", "test_s7_company_claimed_once.py",
+                       "test_backup.py", "test_s8_officer_two_factors.py", "test_s2_full_route.py",
+                       "test_s3_legal_representative.py", "test_legal_decisions.py", "test_kind_e.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        path = Path(str(item.path))
+        folder = path.parent.name
+        where = FOLDERS_LONGEST_FIRST.index(folder) if folder in FOLDERS_LONGEST_FIRST else len(FOLDERS_LONGEST_FIRST)
+        long = FILES_LONGEST_FIRST.index(path.name) if path.name in FILES_LONGEST_FIRST else len(FILES_LONGEST_FIRST)
+        return where, long
+
+    items.sort(key=rank)  # stable: a file's tests keep their order, and files of equal rank theirs
+
+
 # ------------------------------------------------------------------ environment isolation
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,7 @@
 """What the server does once at start, before its first visitor: open the database (migrated once, see
-store.db.default_engine) and load the progress report's read model in the background, so that no
-officer's first page waits for either. At start and at shutdown it writes a signed checkpoint of the
+store.db.default_engine), load the progress report's read model in the background and start the fork
+server the file checks run in (flows/uploads/contained.py), so that no officer's first page and no first
+upload waits for any of them. At start and at shutdown it writes a signed checkpoint of the
 audit log outside the database (store/audit.py): the first one also records where the keyed chain began.
 At shutdown, first, the anonymous verification look-ups still only counted are written to the audit log."""
 
@@ -25,11 +26,16 @@ def _checkpoint(reason: str) -> None:
 
 
 def _warm_up() -> None:
+    from flows.uploads.contained import start_fork_server
     from store.db import default_engine
     from store.reports import warm_up_in_background
 
     _checkpoint("start")
     warm_up_in_background(default_engine())
+    try:
+        start_fork_server()  # the first upload then waits for no interpreter to load the parsers
+    except OSError:  # started again by the first job that needs it
+        log.exception("the fork server for file checks did not start")
 
 
 @asynccontextmanager

@@ -108,6 +108,11 @@ class _Zygote:
     def _running(self) -> bool:
         return (self._process is not None and self._process.poll() is None and self._owner == os.getpid())
 
+    def ensure(self) -> None:
+        with self._lock:
+            if not self._running():
+                self._start()
+
     def connect(self, limits: Limits) -> socket.socket:
         """A socket to a fresh child that has applied `limits`."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -133,6 +138,11 @@ class _Zygote:
 
 
 _ZYGOTE = _Zygote()
+
+
+def start_fork_server() -> None:
+    """Start the fork server now (the server's start-up), so that the first upload does not wait for it."""
+    _ZYGOTE.ensure()
 
 
 def run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None = None,
