@@ -460,11 +460,26 @@ def act(page: Page, label: str) -> None:
     see(page, f"确认办理：{label}")
 
 
-def pick(page: Page, label: str, option: str) -> None:
-    """Add `option` to the multiselect labelled `label` (typed to filter: the list shows only ten at once)."""
+def pick(page: Page, label: str, option: str, *, attempts: int = 3) -> None:
+    """Add `option` to the multiselect labelled `label` (typed to filter: the list shows only ten at once), and
+    see it among the chosen ones. The list is opened again when it closed before the option could be clicked
+    (a popover closes when the page scrolls or the app reruns underneath it)."""
     box = page.get_by_label(label, exact=False).first
-    box.click()
-    box.fill(option[4:])
-    with expect_rerun(page):
-        page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
+    widget = box.locator('xpath=ancestor::*[@data-testid="stMultiSelect"]').first
+    item = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(1, attempts + 1):
+        wait_scroll_still(page)
+        box.click()
+        box.fill(option[4:])
+        try:
+            item.wait_for(state="visible", timeout=5_000)
+            with expect_rerun(page):
+                item.click(timeout=5_000)
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
+        page.keyboard.press("Escape")
+        if option in widget.inner_text():
+            return
+        wait_for_app(page)
+    raise AssertionError(f"“{option}” was not added to “{label}”")

@@ -21,7 +21,7 @@ from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_pdf
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import act, app_database, officer, register_unit, submit_c_case
-from tests.e2e.helpers import MAIN, click_button, expect_rerun, goto, log_in, see
+from tests.e2e.helpers import MAIN, click_button, goto, log_in, pick, see
 
 pytestmark = pytest.mark.e2e
 
@@ -87,10 +87,7 @@ def test_the_county_sees_what_changed_an_officers_checklist_and_keeps_its_text_w
 
     # 13. The officer starts a return and types; a colleague confirms first; the text stays.
     click_button(page, "退回补正")
-    page.get_by_label("需要补正的事项（从本办件的填报项和材料中选择）").click()
-    with expect_rerun(page):
-        page.get_by_role("option", name="【材料】保安员岗位职责", exact=True).click()
-    page.keyboard.press("Escape")
+    pick(page, "需要补正的事项（从本办件的填报项和材料中选择）", "【材料】保安员岗位职责")
     shot(page, "return-item-chosen")
     reason = "岗位职责未写明巡逻路线和交接班要求"
     field = page.get_by_label("【材料】保安员岗位职责：存在的问题和补正要求（必填）", exact=True)
