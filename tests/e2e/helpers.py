@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Download, FilePayload, Locator, Page, WebSocket, expect
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import FilePayload, Locator, Page, WebSocket, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -458,6 +458,21 @@ def open_tab(page: Page, name: str) -> None:
 def act(page: Page, label: str) -> None:
     click_button(page.locator(MAIN), label)
     see(page, f"确认办理：{label}")
+
+
+def download(page: Page, button: Locator, *, attempts: int = 2) -> Download:
+    """Click a download button once the app has finished its run, and return the download. A click that
+    landed on a button a rerun was replacing starts no download: it is clicked again (at most `attempts`)."""
+    for attempt in range(1, attempts + 1):
+        wait_for_app(page, settle_ms=0)
+        try:
+            with page.expect_download(timeout=15_000) as caught:
+                button.click()
+            return caught.value
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def pick(page: Page, label: str, option: str, *, attempts: int = 3) -> None:

@@ -17,7 +17,7 @@ from store.db import write_session
 from store.models import AuditEntry, User
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import app_database
-from tests.e2e.helpers import MAIN, click_button, fill_text, goto, log_in, see, wait_until
+from tests.e2e.helpers import MAIN, click_button, download, fill_text, goto, log_in, see, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -54,9 +54,8 @@ def test_the_auditor_filters_and_exports_the_log_and_the_administrator_cannot_op
         (row,) = _table_rows(page)
         assert "xian650102" in row and PROBE in row and "e2e_probe" in row
         shot(page, "audit-viewer")
-        with page.expect_download() as download:
-            page.get_by_role("button", name="导出CSV").click()
-        exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+        exported_file = download(page, page.get_by_role("button", name="导出CSV"))
+        exported = list(csv.DictReader(io.StringIO(Path(exported_file.path()).read_text(encoding="utf-8-sig"))))
         assert [(r["登录名"], r["对象"]) for r in exported] == [("xian650102", PROBE)]
         with Session(engine) as session:
             auditor = session.exec(select(User).where(User.login == "shenji")).one()
