@@ -23,7 +23,7 @@ from flows.identity import passwords
 from flows.identity.login import reset_credentials
 from flows.review.transitions import ROLE_LABELS, Role
 from store.accounts import HASHER, account_by_login, create_user, hash_password
-from store.db import default_engine
+from store.db import default_engine, write_session
 from store.identity import SqlIdentityStore
 from store.models import Setting, utcnow
 
@@ -55,7 +55,7 @@ def reset_login(engine: Engine, *, login: str) -> str:
 
 def mark_demo_data(engine: Engine) -> None:
     """The demo seed leaves this mark: a production start refuses a database that carries it."""
-    with Session(engine) as session:
+    with write_session(engine) as session:
         if session.get(Setting, DEMO_DATA_KEY) is None:
             session.add(Setting(key=DEMO_DATA_KEY, value=True, updated_at=utcnow()))
             session.commit()

@@ -19,7 +19,7 @@ from flows.review.transitions import Act, Role
 from store.accounts import Account, create_user, demo_password_hash, get_account, register_applicant
 from store.baseline import baseline_size, import_baseline
 from store.bootstrap import mark_demo_data
-from store.db import default_engine
+from store.db import default_engine, write_session
 from store.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_WATCHLIST, demo_answers, demo_pdf
 from store.keys import owner_only
 from store.models import Case, User
@@ -76,7 +76,7 @@ def _officers(engine: Engine) -> dict[str, Account]:
         assert account is not None
         officers[login] = account
 
-    with Session(engine) as session:  # demo officers made before TOTP existed get the demo secret too
+    with write_session(engine) as session:  # demo officers made before TOTP existed get the demo secret too
         session.execute(update(User).where(col(User.role) != Role.APPLICANT, col(User.totp_secret).is_(None))
                         .values(totp_secret=DEMO_TOTP_SECRET, totp_enrolled_at=now()))
         session.commit()

@@ -34,6 +34,7 @@ from tests.e2e.helpers import (
     act,
     assert_no_exception,
     click_button,
+    download,
     fill_text,
     goto,
     log_in,
@@ -153,10 +154,9 @@ def test_kind_e_a_branch_office_filed_from_the_assistant_to_its_certificate_and_
     box = applicant.locator(f".st-key-case-{case_id}")
     box.get_by_text("已办结（通过）").first.wait_for()
     assert certificate.number in box.inner_text()
-    with applicant.expect_download() as caught:
-        applicant.locator(f".st-key-doc-{certificate.id} button").click()
-    assert caught.value.suggested_filename == f"{number}-备案证明.pdf"
-    text = pdf_text(Path(caught.value.path()).read_bytes())
+    caught = download(applicant, applicant.locator(f".st-key-doc-{certificate.id} button"))
+    assert caught.suggested_filename == f"{number}-备案证明.pdf"
+    text = pdf_text(Path(caught.path()).read_bytes())
     for expected in ("备案证明", certificate.number, COMPANY, "保安服务公司设立分公司备案",
                      f"{COMPANY}设立分公司（{BRANCH}）的备案材料收悉", "第十二条第二款", f"分公司负责人{HEAD}",
                      "分公司地址乌鲁木齐市天山区红山路26号", "分公司保安员人数3人", "乌鲁木齐市公安局", number):
@@ -175,9 +175,8 @@ def test_kind_e_a_branch_office_filed_from_the_assistant_to_its_certificate_and_
     goto(prefecture, url, "ledger")
     fill_text(prefecture, "搜索", company.credit_code or "")
     see(prefecture, "单位数")
-    with prefecture.expect_download() as exported:
-        prefecture.get_by_role("button", name="导出CSV", exact=True).click()
-    (listed,) = csv.DictReader(io.StringIO(Path(exported.value.path()).read_text(encoding="utf-8-sig")))
+    exported = download(prefecture, prefecture.get_by_role("button", name="导出CSV", exact=True))
+    (listed,) = csv.DictReader(io.StringIO(Path(exported.path()).read_text(encoding="utf-8-sig")))
     assert listed["单位名称"] == COMPANY and listed["备案业务"] == "设立分公司备案"
     assert listed["备案证明编号"] == certificate.number and listed["保安员人数"] == "3"
     assert listed["服务区域"] == row["服务区域"] and listed["办件编号"] == number

@@ -19,7 +19,7 @@ from store.accounts import account_by_login
 from store.models import AuditEntry
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import app_database, file_c_case, register_unit
-from tests.e2e.helpers import MAIN, fill_text, goto, log_in, see
+from tests.e2e.helpers import MAIN, download, fill_text, goto, log_in, see
 
 pytestmark = pytest.mark.e2e
 
@@ -49,9 +49,8 @@ def test_the_ledger_exports_only_through_its_buttons_neutralised_and_audited(
                     if b.is_visible() and b.get_attribute("aria-label") in ("下载为CSV文件", "Download as CSV")]
         shot(page, "ledger-toolbar")
 
-        with page.expect_download() as download:
-            page.get_by_role("button", name="导出CSV", exact=True).click()
-        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+        exported = download(page, page.get_by_role("button", name="导出CSV", exact=True))
+        rows = list(csv.DictReader(io.StringIO(Path(exported.path()).read_text(encoding="utf-8-sig"))))
         assert [r["单位名称"] for r in rows] == ["'" + HOSTILE]  # text, never a formula
 
         exports = recorded(engine, "export_ledger", officer.user_id)
@@ -61,8 +60,7 @@ def test_the_ledger_exports_only_through_its_buttons_neutralised_and_audited(
         # The progress report's export is recorded the same way.
         goto(page, app_server.url, "report")
         see(page, "按时办结率")
-        with page.expect_download():
-            page.get_by_role("button", name="导出Excel", exact=True).click()
+        download(page, page.get_by_role("button", name="导出Excel", exact=True))
         reports = recorded(engine, "export_report", officer.user_id)
         assert reports and reports[-1].subject == "report:progress" and reports[-1].detail["format"] == "xlsx"
 

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     act,
     assert_no_exception,
     click_button,
+    download,
     fill_text,
     goto,
     log_in,
@@ -89,9 +90,7 @@ def test_s2_county_confirms_and_prefecture_returns_with_two_items(
     images.first.wait_for()
     assert images.count() >= 2  # the photo and the first page of a PDF, drawn in the page
     assert "第1页 / 共1页" in main_text(county)
-    with county.expect_download() as download:
-        county.get_by_role("link", name=re.compile("下载全部材料")).click()
-    merged = PdfReader(download.value.path())
+    merged = PdfReader(download(county, county.get_by_role("link", name=re.compile("下载全部材料"))).path())
     assert len(merged.pages) == len([m for m in get_filing("C").materials if m.required])
     shot(county, "county-materials")
     act(county, "确认")

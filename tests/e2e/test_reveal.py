@@ -19,7 +19,7 @@ from store.db import make_engine
 from store.models import AuditEntry
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit, submit_c_case
-from tests.e2e.helpers import MAIN, assert_no_exception, click_button, goto, log_in, main_text, see
+from tests.e2e.helpers import MAIN, assert_no_exception, click_button, download, goto, log_in, main_text, see
 
 pytestmark = pytest.mark.e2e
 
@@ -84,9 +84,8 @@ def test_a_county_officer_sees_masked_numbers_and_a_reveal_is_recorded(
 
     # The merged dossier is handed over once its download is recorded.
     page.get_by_role("tab", name=re.compile("^材料")).click()
-    with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile("下载全部材料")).click()
-    assert Path(download.value.path()).stat().st_size > 0
+    dossier = download(page, page.get_by_role("link", name=re.compile("下载全部材料")))
+    assert Path(dossier.path()).stat().st_size > 0
     entries = wait_for_look(engine, officer.user_id, subject, "download_dossier")
     actions = [e.action for e in entries]
     assert actions.count("open_case") == 1 and actions.count("reveal_personal_data") == 1

@@ -18,6 +18,7 @@ from tests.e2e.helpers import (
     assert_no_exception,
     choose,
     click_button,
+    download,
     expect_rerun,
     fill_text,
     goto,
@@ -199,8 +200,6 @@ def click_edit(page: Page, item_id: str) -> None:
 
 
 def get_roster_template(page: Page, tmp_path: Path) -> bytes:
-    with page.expect_download() as download:
-        page.get_by_role("button", name="下载Excel模板").click()
     target = tmp_path / "template.xlsx"
-    download.value.save_as(target)
+    download(page, page.get_by_role("button", name="下载Excel模板")).save_as(target)
     return target.read_bytes()

@@ -34,6 +34,7 @@ from tests.e2e.helpers import (
     act,
     assert_no_exception,
     click_button,
+    download,
     expect_rerun,
     fill_text,
     goto,
@@ -93,11 +94,10 @@ def document(filed: Filed, doc_type: str) -> tuple[int, str]:
     return doc.id, doc.number
 
 
-def download(page: Page, doc_id: int, expected_name: str) -> bytes:
-    with page.expect_download() as caught:
-        page.locator(f".st-key-doc-{doc_id} button").click()
-    assert caught.value.suggested_filename == expected_name
-    return Path(caught.value.path()).read_bytes()
+def download_document(page: Page, doc_id: int, expected_name: str) -> bytes:
+    caught = download(page, page.locator(f".st-key-doc-{doc_id} button"))
+    assert caught.suggested_filename == expected_name
+    return Path(caught.path()).read_bytes()
 
 
 def pdf_text(data: bytes) -> str:
@@ -158,7 +158,7 @@ def test_s2_returned_once_corrected_filed_verified_and_rated(
 
     # ... and downloads the correction notice.
     notice_id, notice_number = document(filed, "correction_notice")
-    notice = pdf_text(download(applicant, notice_id, f"{number}-补正材料告知书.pdf"))
+    notice = pdf_text(download_document(applicant, notice_id, f"{number}-补正材料告知书.pdf"))
     assert "补正材料告知书" in notice and notice_number in notice and number in notice and UNIT in notice
     assert f"保安员管理制度：{MATERIAL_REASON}" in notice and f"守护区域面积：{FIELD_REASON}" in notice
     assert COMMENT in notice and "一次性告知" in notice
@@ -202,7 +202,7 @@ def test_s2_returned_once_corrected_filed_verified_and_rated(
     text = my_case(applicant, url, filed, "已办结（通过）")
     cert_id, cert_number = document(filed, "filing_certificate")
     assert "备案证明" in text and cert_number in text
-    pdf = download(applicant, cert_id, f"{number}-备案证明.pdf")
+    pdf = download_document(applicant, cert_id, f"{number}-备案证明.pdf")
     text = pdf_text(pdf)
     for expected in ("备案证明", cert_number, UNIT, filed.account.credit_code or "", number, "自行招用保安员单位备案",
                      "乌鲁木齐市公安局", NEW_AREA, "保安员人数3人", "验证码："):

@@ -36,6 +36,7 @@ from tests.e2e.helpers import (
     act,
     assert_no_exception,
     click_button,
+    download,
     fill_text,
     goto,
     log_in,
@@ -208,10 +209,9 @@ def test_s3_screening_hit_not_done_rerun_and_the_route_to_the_review_document(
     for word in HIT_WORDS:
         assert word not in main_text(applicant), word
     shot(applicant, "applicant-documents")
-    with applicant.expect_download() as download:
-        applicant.locator(f".st-key-doc-{review.id} button").click()
-    assert download.value.suggested_filename == f"{clean.number}-审核意见书.pdf"
-    pdf = Path(download.value.path()).read_bytes()
+    caught = download(applicant, applicant.locator(f".st-key-doc-{review.id} button"))
+    assert caught.suggested_filename == f"{clean.number}-审核意见书.pdf"
+    pdf = Path(caught.path()).read_bytes()
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert "保安服务公司变更法定代表人审核意见书" in text
     assert review.number in text and UNIT in text and "孙正清" in text and "同意变更" in text

@@ -22,6 +22,7 @@ from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import (
     MAIN,
     assert_no_exception,
+    download,
     expect_rerun,
     log_in,
     main_text,
@@ -58,10 +59,8 @@ def grid(page: Page, has_column: str) -> list[dict[str, str]]:
     raise AssertionError(f"no table with the column {has_column}")
 
 
-def download(page: Page, scope: Locator, label: str) -> Path:
-    with page.expect_download() as info:
-        scope.get_by_role("button", name=re.compile(label)).click()
-    return Path(info.value.path())
+def download_from(page: Page, scope: Locator, label: str) -> Path:
+    return Path(download(page, scope.get_by_role("button", name=re.compile(label))).path())
 
 
 def workbook_rows(path: Path, sheet: str) -> list[dict[str, object]]:
@@ -105,7 +104,7 @@ def test_s5_province_sees_regions_chart_and_exports_ledger(
     shot(province, "province-report")
 
     # The report's Excel holds the same numbers as the screen.
-    report_file = download(province, province.locator(MAIN), "导出Excel")
+    report_file = download_from(province, province.locator(MAIN), "导出Excel")
     excel = workbook_rows(report_file, "工作通报")
     assert [r["地区"] for r in excel] == [r["地区"] for r in rows]
     for screen, cells in zip(rows, excel, strict=True):
@@ -119,7 +118,7 @@ def test_s5_province_sees_regions_chart_and_exports_ledger(
     units = int(re.search(r"单位数\s*(\d+)", text).group(1))  # type: ignore[union-attr]
     guards = int(re.search(r"保安员人数合计\s*(\d+)", text).group(1))  # type: ignore[union-attr]
     shot(province, "province-ledger")
-    ledger_file = download(province, province.locator(MAIN), "导出Excel")
+    ledger_file = download_from(province, province.locator(MAIN), "导出Excel")
     filed = workbook_rows(ledger_file, "在册备案单位")
     assert len(filed) == len(ledger) and len({r["统一社会信用代码"] for r in filed}) == units
     assert sum(int(str(r["保安员人数"])) for r in filed) == guards

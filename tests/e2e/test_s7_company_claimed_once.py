@@ -27,7 +27,7 @@ from flows.identity import registration, units
 from flows.identity.login import FAILED_WITH_CODE
 from flows.kinds import get_filing
 from store.accounts import account_by_login
-from store.db import make_engine
+from store.db import make_engine, write_session
 from store.demo import demo_answers, demo_pdf
 from store.models import Case, Invitation, SmsChallenge
 from store.uow import SqlUnitOfWork
@@ -100,7 +100,7 @@ def set_password(page: Page, password: str) -> None:
 
 def expire(engine: Engine, table: type[SmsChallenge] | type[Invitation], *, by: timedelta) -> None:
     """Time passes (`by`, longer than the validity): every code of this kind issued so far is older by that much."""
-    with Session(engine) as session:
+    with write_session(engine) as session:  # the app writes too: take the write lock first, then read
         for row in session.exec(select(table)):
             row.created_at -= by
             row.expires_at -= by

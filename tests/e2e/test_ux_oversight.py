@@ -21,7 +21,7 @@ from store.feedback import add_feedback
 from store.models import AuditEntry
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import app_database, file_c_case, register_unit, submit_c_case
-from tests.e2e.helpers import MAIN, choose, click_button, goto, log_in, see
+from tests.e2e.helpers import MAIN, choose, click_button, download, goto, log_in, see
 from tests.e2e.ux_checks import latin_words
 
 pytestmark = pytest.mark.e2e
@@ -95,9 +95,8 @@ def test_ledger_rows_per_unit_a_masked_guard_list_with_an_audited_export_and_chi
     guards = page.locator(".st-key-guard-list").inner_text()
     assert "共6人，来自2件备案" in guards and "1101**********002X" in guards and "11010519491231002X" not in guards
     shot(page, "guard-list")
-    with page.expect_download() as download:
-        page.get_by_role("button", name="导出该单位保安员名单（Excel，含完整身份证号码）").click()
-    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).worksheets[0]
+    roster = download(page, page.get_by_role("button", name="导出该单位保安员名单（Excel，含完整身份证号码）"))
+    sheet = load_workbook(io.BytesIO(Path(roster.path()).read_bytes())).worksheets[0]
     numbers = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(numbers) == 6 and "11010519491231002X" in numbers
     with Session(oversight.engine) as session:
