@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,9 +30,12 @@ from typing import Any
 
 from sqlalchemy import Engine, event, func, insert, text
 from sqlmodel import Session, col, select
+from stdnum.cn import ric, uscc
 
+from flows.filing.identifiers import mask_id
 from flows.review.transitions import Role
 from store import audit_checkpoint as anchors
+from store.keys import ID_NUMBER
 from store.models import AuditEntry, utcnow
 
 log = logging.getLogger(__name__)
@@ -78,13 +82,14 @@ def checkpoint_every() -> int:
 def append(session: Session, *, actor_id: int | None, action: str, subject: str,
            detail: dict[str, Any] | None = None) -> str:
     """Add an entry chained to the last one and return its hash; never log personal data in clear
-    (callers mask it). Written with a plain INSERT: an audit entry is never read back or changed."""
+    (callers mask it; an ID number left in the subject or detail, say typed into a search that is recorded,
+    is masked here). Written with a plain INSERT: an audit entry is never read back or changed."""
     if session.get_bind().dialect.name == "postgresql":
         # One writer at a time extends the chain; the lock ends with the transaction.
         session.execute(text("SELECT pg_advisory_xact_lock(724101)"))
     connection = session.connection()
     prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS
-    at, detail = utcnow(), detail or {}
+    at, subject, detail = utcnow(), _masked(subject), _masked(detail or {})
     digest = _keyed(_payload(prev_hash, at, actor_id, action, subject, detail), _chain_key())
     result = connection.execute(_INSERT, {"at": at, "actor_id": actor_id, "action": action, "subject": subject,
                                           "detail": detail, "prev_hash": prev_hash, "hash": digest})
@@ -92,6 +97,23 @@ def append(session: Session, *, actor_id: int | None, action: str, subject: str,
     assert inserted is not None
     _pace_checkpoints(session, int(inserted[0]))
     return digest
+
+
+def _masked(value: Any) -> Any:
+    """`value` with every resident ID number in its strings masked (keys.ID_NUMBER, flows' mask_id); an
+    all-digit unified social credit code (a unit's, in a subject such as "unit:…") is left as it is."""
+    if isinstance(value, str):
+        return ID_NUMBER.sub(_mask_found, value) if ID_NUMBER.search(value) else value
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
+def _mask_found(found: re.Match[str]) -> str:
+    text = found.group()
+    return text if uscc.is_valid(text) and not ric.is_valid(text) else mask_id(text)
 
 
 # ------------------------------------------------------------------ checkpoints

@@ -115,3 +115,4 @@ def test_only_the_auditor_sees_the_page_and_the_auditor_sees_nothing_else(app_wo
     assert "审计日志" in [link.label for link in home.sidebar.get("page_link")]
     for page in ("pages/admin.py", "pages/queue.py", "pages/case.py", "pages/ledger.py", "pages/units.py"):
         assert REFUSED in texts(open_page(page, auditor)), page
+

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
+from stdnum.cn import uscc
 
 from flows import cases
 from flows.clock import CHINA
@@ -429,3 +430,21 @@ def test_a_cases_history_cannot_be_changed_or_removed_with_a_single_login(engine
                       now=NOW)
     after = _audit_state(engine)
     assert after[3][:2] == before[3] and [row[2] for row in after[3][2:]] == [Act.ACCEPT]
+
+
+def test_an_id_number_left_in_an_entry_is_written_masked(engine: Engine) -> None:
+    """Callers mask personal data; one that forgets (a typed search recorded with its filters, a free-text note)
+    still leaves no ID number in clear in the log, and the chain verifies."""
+    number, all_digit_credit_code = "11010519491231002X", "911101080000000007"
+    assert uscc.is_valid(all_digit_credit_code)
+    with db.write_session(engine) as session:
+        audit.append(session, actor_id=None, action="search", subject=f"person:{number}",
+                     detail={"filters": {"text": f"身份证 {number.lower()} 查询"}, "numbers": [number, "12345"],
+                             "unit": all_digit_credit_code})
+        session.commit()
+    with Session(engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "search")).one()
+        assert audit.verify_chain(session) is None  # the hash covers what was written
+    assert entry.subject == "person:1101**********002X"
+    assert entry.detail == {"filters": {"text": "身份证 1101**********002x 查询"},
+                            "numbers": ["1101**********002X", "12345"], "unit": all_digit_credit_code}
