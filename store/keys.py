@@ -31,7 +31,7 @@ import secrets
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,60 +235,50 @@ def reencrypt(engine: Any, *, batch: int = 500) -> dict[str, int]:
     """Encrypt with the current key every answer, answer history value and value before a correction that is
     not yet (rotation, or clear rows); one transaction per batch, so it can run while the app serves. Returns
     counts per table."""
-    from sqlalchemy import select, update
     from sqlmodel import col
 
-    from store.db import write_session
     from store.models import Answer, AnswerHistory, CaseDraftState
 
     ring = keyring()
-    done = {"answer": 0, "answerhistory": 0, "casedraftstate": 0}
-    last = 0
+
+    def resealed_token(token: Any) -> Any:  # a history value is one sealed string (seal_whole), not a structure
+        if not token or token.startswith(f"{PREFIX}{ring.current}:"):
+            return None
+        return seal_whole(unseal_whole(token, ring), ring)
+
+    def resealed(value: Any) -> Any:
+        return reseal(value, ring) if value is not None else None
+
+    return {
+        "answer": _reseal_column(engine, col(Answer.id), col(Answer.value), resealed, batch),
+        "answerhistory": _reseal_column(engine, col(AnswerHistory.id), col(AnswerHistory.old_value),
+                                        resealed_token, batch),
+        "casedraftstate": _reseal_column(engine, col(CaseDraftState.case_id),
+                                         col(CaseDraftState.before_correction), resealed, batch),
+    }
+
+
+def _reseal_column(engine: Any, key: Any, column: Any, resealed: Callable[[Any], Any], batch: int) -> int:
+    """Walk `column` by its table's `key` in batches (a write transaction each); write `resealed(value)` where
+    it is not None. The number of rows changed."""
+    from sqlalchemy import select, update
+
+    from store.db import write_session
+
+    table, changed, last = column.class_, 0, None
     while True:
         with write_session(engine) as session:
-            rows = session.execute(select(col(Answer.id), col(Answer.value)).where(col(Answer.id) > last)
-                                   .order_by(col(Answer.id)).limit(batch)).all()
-            for row_id, value in rows:
-                fresh = reseal(value, ring)
+            query = select(key, column).order_by(key).limit(batch)
+            rows = session.execute(query if last is None else query.where(key > last)).all()
+            for row_key, value in rows:
+                fresh = resealed(value)
                 if fresh is not None:
-                    session.execute(update(Answer).where(col(Answer.id) == row_id).values(value=fresh))
-                    done["answer"] += 1
+                    session.execute(update(table).where(key == row_key).values({column.key: fresh}))
+                    changed += 1
             session.commit()
         if len(rows) < batch:
-            break
+            return changed
         last = rows[-1][0]
-    last = 0
-    while True:
-        with write_session(engine) as session:
-            history = session.execute(select(col(AnswerHistory.id), col(AnswerHistory.old_value))
-                                      .where(col(AnswerHistory.id) > last)
-                                      .order_by(col(AnswerHistory.id)).limit(batch)).all()
-            for row_id, token in history:
-                if token and not token.startswith(f"{PREFIX}{ring.current}:"):
-                    session.execute(update(AnswerHistory).where(col(AnswerHistory.id) == row_id)
-                                    .values(old_value=seal_whole(unseal_whole(token, ring), ring)))
-                    done["answerhistory"] += 1
-            session.commit()
-        if len(history) < batch:
-            break
-        last = history[-1][0]
-    last = 0
-    while True:
-        with write_session(engine) as session:
-            states = session.execute(select(col(CaseDraftState.case_id), col(CaseDraftState.before_correction))
-                                     .where(col(CaseDraftState.case_id) > last)
-                                     .order_by(col(CaseDraftState.case_id)).limit(batch)).all()
-            for case_id, value in states:
-                fresh = reseal(value, ring) if value is not None else None
-                if fresh is not None:
-                    session.execute(update(CaseDraftState).where(col(CaseDraftState.case_id) == case_id)
-                                    .values(before_correction=fresh))
-                    done["casedraftstate"] += 1
-            session.commit()
-        if len(states) < batch:
-            break
-        last = states[-1][0]
-    return done
 
 
 def status(engine: Any) -> dict[str, Any]:
