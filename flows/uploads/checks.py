@@ -204,6 +204,8 @@ def _contained(task: str, data: bytes, args: dict[str, Any]) -> dict[str, Any]:
         answer, _ = contained.run(task, [data], args)
     except contained.Refused as refusal:
         raise FileRefused(str(refusal)) from None
+    except contained.Unavailable:
+        raise FileRefused(contained.BUSY) from None
     except contained.Failed as failure:
         raise FileRefused(_COMPLEX_PDF if failure.limit else _CORRUPT_FILE) from None
     return answer

@@ -16,7 +16,10 @@ it kills the child. Starting Python and importing the parsers for every file cos
 costs a few milliseconds.
 
 A task refuses a file by raising `FieldError` (its Chinese message comes back as `Refused`); anything
-else going wrong (an exception, the CPU or memory limit, the wall clock) is `Failed`.
+else going wrong (an exception, the CPU or memory limit, the wall clock) is `Failed`. At most
+`MAX_CHILDREN` jobs of a server process run at once (each may take `Limits.memory_mb`); a job waits for
+a free place within its wall clock. When no child can be had (the fork server cannot be started, or no
+place came free in time) the job is `Unavailable`: the server's trouble, not the file's.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ TASKS: dict[str, str] = {
 
 TOO_COMPLEX = "文件内容过于庞大复杂，超出系统处理能力的限制，无法打开。请压缩或拆分后重新上传。"
 UNREADABLE = "文件无法打开或内容无法识别。"
+BUSY = "系统繁忙，暂时无法检查该文件，请稍后重新上传。您已填写的内容不会丢失。"
+MAX_CHILDREN = max(2, 2 * (os.cpu_count() or 1))  # jobs of one server process running at once
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,14 @@ class Failed(Exception):
         self.limit = limit
 
 
+class Unavailable(Failed):
+    """No child could be had for the job (the fork server would not start, or every place stayed taken):
+    nothing is known about the file."""
+
+    def __init__(self) -> None:
+        super().__init__(BUSY, limit=False)
+
+
 def _environment() -> dict[str, str]:
     env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
@@ -95,8 +108,7 @@ class _Zygote:
         self._owner = 0
 
     def _start(self) -> None:
-        if self._control is not None:
-            self._control.close()
+        self._stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             self._process = subprocess.Popen(
@@ -104,6 +116,20 @@ class _Zygote:
                 pass_fds=[theirs.fileno()], cwd=str(REPO), env=_environment(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self._control, self._owner = ours, os.getpid()
+
+    def _stop(self) -> None:
+        """Close the control socket and end and reap the old fork server, if this process started one."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        old, self._process = self._process, None
+        if old is not None and self._owner == os.getpid():
+            if old.poll() is None:
+                old.kill()
+            try:
+                old.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass  # unkillable for now: the kernel reaps it with us
 
     def _running(self) -> bool:
         return (self._process is not None and self._process.poll() is None and self._owner == os.getpid())
@@ -113,8 +139,8 @@ class _Zygote:
             if not self._running():
                 self._start()
 
-    def connect(self, limits: Limits) -> socket.socket:
-        """A socket to a fresh child that has applied `limits`."""
+    def connect(self, limits: Limits) -> tuple[socket.socket, object]:
+        """A socket to a fresh child that will apply `limits`, and the fork server that made it."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with self._lock:
@@ -125,19 +151,27 @@ class _Zygote:
                     try:
                         socket.send_fds(self._control, [json.dumps(asdict(limits)).encode()], [theirs.fileno()])
                         break
-                    except OSError:  # it died since: start another once
-                        self._process = None
+                    except OSError:  # it died since: end it for good and start another, once
+                        self._stop()
                         if attempt:
                             raise
+                server: object = self._process
         except BaseException:
             mine.close()
             raise
         finally:
             theirs.close()
-        return mine
+        return mine, server
+
+    def replace(self, server: object) -> None:
+        """The fork server `server` made no child: end it (if it is still the current one) for the next job."""
+        with self._lock:
+            if self._process is server:
+                self._stop()
 
 
 _ZYGOTE = _Zygote()
+_PLACES = threading.BoundedSemaphore(MAX_CHILDREN)
 
 
 def start_fork_server() -> None:
@@ -151,20 +185,47 @@ def run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None = None,
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")
     deadline = time.monotonic() + limits.wall_seconds
+    if not _PLACES.acquire(timeout=limits.wall_seconds):
+        raise Unavailable()
     try:
-        connection = _ZYGOTE.connect(limits)
-    except OSError:
-        raise Failed(UNREADABLE, limit=False) from None
-    pid = 0
-    with connection, cast(IO[bytes], connection.makefile("rwb")) as stream:
+        return _run(task, blobs, args, limits, deadline)
+    finally:
+        _PLACES.release()
+
+
+def _child(limits: Limits, deadline: float) -> tuple[socket.socket, IO[bytes], int]:
+    """A connection to a fresh child that has said hello with its pid. A fork server that died before its
+    child could (killed, or out of memory) is replaced once; the file is never blamed for it."""
+    for _attempt in range(2):
+        try:
+            connection, server = _ZYGOTE.connect(limits)
+        except OSError:
+            raise Unavailable() from None
+        stream = cast(IO[bytes], connection.makefile("rwb"))
+        try:
+            connection.settimeout(max(0.001, deadline - time.monotonic()))
+            hello = read_frame(stream)
+        except OSError:  # a timeout too: no child came
+            hello = None
+        if hello:
+            return connection, stream, int(json.loads(hello)["pid"])
+        stream.close()
+        connection.close()
+        if time.monotonic() >= deadline:
+            break
+        _ZYGOTE.replace(server)
+    raise Unavailable()
+
+
+def _run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None, limits: Limits,
+         deadline: float) -> tuple[dict[str, Any], bytes]:
+    connection, stream, pid = _child(limits, deadline)
+    with connection, stream:
 
         def until_deadline() -> None:
             connection.settimeout(max(0.001, deadline - time.monotonic()))
 
         try:
-            until_deadline()
-            hello = read_frame(stream)
-            pid = int(json.loads(hello)["pid"]) if hello else 0
             until_deadline()
             write_frame(stream, json.dumps({"task": task, "args": args or {}, "blobs": len(blobs)}).encode())
             for blob in blobs:
@@ -173,11 +234,10 @@ def run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None = None,
             header = read_frame(stream)
             body = read_frame(stream)
         except TimeoutError:
-            if pid:  # still running (it has not closed its end): end it
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            try:  # still running (it has not closed its end): end it
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             raise Failed(TOO_COMPLEX, limit=True) from None
         except OSError:  # the child died while the file was being handed over: a limit ended it
             raise Failed(TOO_COMPLEX, limit=True) from None

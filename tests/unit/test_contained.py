@@ -82,3 +82,39 @@ def test_each_job_runs_in_a_fresh_process_and_a_killed_fork_server_is_replaced()
 def test_an_unknown_task_is_not_run() -> None:
     with pytest.raises(ValueError):
         contained.run("os.system", [b""])
+
+
+def test_when_no_worker_can_be_had_the_applicant_is_told_to_retry_not_that_the_file_is_broken(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's trouble (no fork server, every place taken) is said as such: the file is not blamed."""
+
+    def cannot_start(_limits: contained.Limits) -> None:
+        raise OSError("fork server would not start")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(contained._ZYGOTE, "connect", cannot_start)
+        with pytest.raises(FileRefused) as refused:
+            check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB)
+    assert str(refused.value) == contained.BUSY and "文件无法打开" not in str(refused.value)
+
+    taken = 0
+    while contained._PLACES.acquire(blocking=False):  # every place taken by other jobs
+        taken += 1
+    try:
+        assert taken == contained.MAX_CHILDREN
+        with pytest.raises(contained.Unavailable):
+            contained.run("check_pdf", [many_pages(2)], limits=contained.Limits(wall_seconds=0.2))
+    finally:
+        for _ in range(taken):
+            contained._PLACES.release()
+    assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2  # a place came free
+
+
+def test_a_replaced_fork_server_is_reaped_not_left_behind() -> None:
+    assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2
+    old = contained._ZYGOTE._process
+    assert old is not None
+    old.kill()  # dies without this process waiting for it
+    assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2
+    assert old.returncode is not None  # waited for: no zombie left
+    assert not os.path.exists(f"/proc/{old.pid}") or "Z" not in open(f"/proc/{old.pid}/stat").read().split()[2]

@@ -29,10 +29,9 @@ _ANSWERS = sa.table('answer', sa.column('case_id', sa.Integer()), sa.column('que
                     sa.column('value', json_type()), sa.column('updated_at', sa.DateTime()))
 
 
-def _state_table() -> sa.Table:
-    return sa.table('casedraftstate', sa.column('case_id', sa.Integer()), sa.column('skipped', json_type()),
-                    sa.column('corrected', json_type()), sa.column('before_correction', json_type()),
-                    sa.column('updated_at', sa.DateTime()))
+_STATE = sa.table('casedraftstate', sa.column('case_id', sa.Integer()), sa.column('skipped', json_type()),
+                  sa.column('corrected', json_type()), sa.column('before_correction', json_type()),
+                  sa.column('updated_at', sa.DateTime()))
 
 
 def upgrade() -> None:
@@ -51,7 +50,7 @@ def upgrade() -> None:
     states: dict[int, dict[str, Any]] = {}
     for case_id, question_id, value in found:
         states.setdefault(case_id, {})[COLUMNS[question_id]] = value
-    state = _state_table()
+    state = _STATE
     now = sa.func.current_timestamp()
     for case_id, values in states.items():
         connection.execute(sa.insert(state).values(case_id=case_id, updated_at=now, **values))
@@ -60,7 +59,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     connection = op.get_bind()
-    state = _state_table()
+    state = _STATE
     rows = connection.execute(sa.select(state.c.case_id, state.c.skipped, state.c.corrected,
                                         state.c.before_correction)).all()
     for case_id, *values in rows:
