@@ -12,8 +12,10 @@ import streamlit as st
 
 from flows.clock import today
 from flows.oversight.ledger import to_csv, to_xlsx
+from flows.review.disclosure import Look, record_export
 from store.audit import verify
-from store.audit_view import COLUMNS, Filters, action_names, record_export, search
+from store.audit_view import COLUMNS, Filters, action_names, search
+from store.uow import SqlUnitOfWork
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 
@@ -43,12 +45,12 @@ else:
     # A static table: no toolbar download around the export button's record of who exported what.
     st.table([{c: row[c] for c in COLUMNS} for row in rows[:SHOWN]])
     stamp = today().strftime("%Y%m%d")
-    assert account.user_id is not None
-    auditor_id = account.user_id
+    auditor = account.actor
 
     def _export(fmt: str) -> bytes:
         data = to_xlsx([("审计日志", COLUMNS, rows)]) if fmt == "xlsx" else to_csv(COLUMNS, rows)
-        record_export(engine(), actor_id=auditor_id, filters=filters, rows=rows, fmt=fmt)
+        record_export(SqlUnitOfWork(engine()), auditor, Look.EXPORT_AUDIT, "audit",
+                      {"format": fmt, "rows": len(rows), **filters.described()})
         return data
 
     excel, csv_col, _ = st.columns([1, 1, 4])

@@ -5,7 +5,6 @@ Nothing here changes an entry; the only write is the audit entry that records an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -14,8 +13,6 @@ from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from flows.clock import CHINA
-from store import audit
-from store.db import write_session
 from store.models import AuditEntry, User
 
 COLUMNS = ("编号", "时间", "操作人", "登录名", "操作", "对象", "详情")
@@ -82,12 +79,3 @@ def _china(at: datetime) -> str:
 
 def _detail(detail: dict[str, Any]) -> str:
     return "；".join(f"{k}={v}" for k, v in sorted(detail.items())) if detail else ""
-
-
-def record_export(engine: Engine, *, actor_id: int, filters: Filters, rows: Sequence[dict[str, Any]],
-                  fmt: str) -> None:
-    """An export of the audit log is itself an audit entry: who, when, which filters, how many rows."""
-    with write_session(engine) as session:
-        audit.append(session, actor_id=actor_id, action="audit_export", subject="audit",
-                     detail={"format": fmt, "rows": len(rows), **filters.described()})
-        session.commit()

@@ -20,7 +20,9 @@ from flows.review.disclosure import (
     reveal_personal_data,
 )
 from flows.review.transitions import OFFICER_ROLES, Actor, Role
+from store.accounts import create_user, demo_password_hash
 from store.audit import verify_chain
+from store.demo import DEMO_PASSWORD
 from store.models import AuditEntry
 from tests.support import World, make_world, submitted
 
@@ -109,3 +111,17 @@ def test_exports_are_recorded_for_officers_only(world: World) -> None:
     assert ledger.actor_id == world.prefecture.user_id and ledger.detail["rows"] == 3
     [report] = entries(world.engine, "export_report")
     assert report.subject == "report:progress" and report.detail["format"] == "xlsx"
+
+
+def test_the_audit_log_is_exported_by_the_auditor_alone_and_the_auditor_exports_nothing_else(world: World) -> None:
+    auditor_id = create_user(world.engine, login="shenji", password=DEMO_PASSWORD, display_name="安全审计员",
+                             role=Role.AUDITOR, region_code="650000", password_hash=demo_password_hash(DEMO_PASSWORD))
+    auditor = Actor(auditor_id, Role.AUDITOR, "650000", name="安全审计员")
+    with pytest.raises(ActRefused):
+        record_export(world.uow(), world.province.actor, Look.EXPORT_AUDIT, "audit", {"format": "csv", "rows": 1})
+    with pytest.raises(ActRefused):
+        record_export(world.uow(), auditor, Look.EXPORT_LEDGER, "ledger:current", {"format": "csv", "rows": 1})
+    record_export(world.uow(), auditor, Look.EXPORT_AUDIT, "audit",
+                  {"format": "csv", "rows": 2, "person": "xian650102", "subject": "case:7", "actions": []})
+    [export] = entries(world.engine, "audit_export")
+    assert export.actor_id == auditor_id and export.detail["person"] == "xian650102"
