@@ -88,6 +88,14 @@ def _editable(uow: UnitOfWork, actor: Actor, case_id: int, item_id: str | None =
     return case
 
 
+def mark_messages_read(uow: UnitOfWork, actor: Actor) -> int:
+    """Every unread message of the person marked read ("全部标为已读"); how many."""
+    with uow:
+        count = uow.mark_messages_read(actor.user_id)
+        uow.commit()
+    return count
+
+
 def start_draft(uow: UnitOfWork, actor: Actor, kind: str, *, unit_name: str, credit_code: str,
                 contact: str, mobile: str) -> CaseView:
     """A new draft with the answers already known from the account filled in."""

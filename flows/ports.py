@@ -244,3 +244,7 @@ class UnitOfWork(Protocol):
     def alert_officers(self, case: CaseView, text: str) -> int:
         """A message to every active officer of the case's prefecture and of the province; how many."""
         ...
+
+    def mark_messages_read(self, user_id: int) -> int:
+        """Every unread message (站内消息) of the user marked read; how many."""
+        ...

@@ -8,7 +8,7 @@ from flows import cases, clock
 from flows.errors import DomainError
 from flows.review.transitions import APPLICANT_VIEWS
 from store.feedback import list_feedback
-from store.notifications import mark_all_read, messages, unread_count
+from store.notifications import messages, unread_count
 from store.queries import unit_cases
 from store.uow import SqlUnitOfWork
 from ui import applicant_view as view
@@ -49,7 +49,7 @@ with st.expander(f"消息通知（{unread}条未读）" if unread else "消息�
         mark = "" if message.read else ":red-badge[未读]　"
         st.markdown(f"{mark}:gray[{clock.show(message.created_at)}]　{md_escape(message.text)}")
     if unread and st.button("全部标为已读", key="read-all"):
-        mark_all_read(engine(), user_id=account.user_id)
+        cases.mark_messages_read(SqlUnitOfWork(engine()), account.actor)
         st.rerun()
 
 if not unit_cases(engine(), account.unit_id or -1, limit=1).any_case:

@@ -1,4 +1,4 @@
-"""A user's messages about their cases (站内消息): list, count unread, mark read."""
+"""A user's messages about their cases (站内消息): list and count unread (marked read by flows.cases)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from store.db import write_session
-from store.models import Notification, utcnow
+from store.models import Notification
 
 
 @dataclass(frozen=True)
@@ -41,16 +40,3 @@ def messages(engine: Engine, *, user_id: int, unread_only: bool = False, limit: 
             query = query.where(col(Notification.read_at).is_(None))
         rows = session.exec(query.order_by(col(Notification.id).desc()).limit(limit))
         return [_message(r) for r in rows]
-
-
-def mark_all_read(engine: Engine, *, user_id: int) -> int:
-    """Mark every unread message of the user read; returns how many."""
-    with write_session(engine) as session:
-        rows = list(session.exec(select(Notification).where(
-            Notification.user_id == user_id, col(Notification.read_at).is_(None))))
-        now = utcnow()
-        for row in rows:
-            row.read_at = now
-            session.add(row)
-        session.commit()
-        return len(rows)

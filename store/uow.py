@@ -388,6 +388,11 @@ class SqlUnitOfWork:
         self.session.flush()
         return len(officers)
 
+    def mark_messages_read(self, user_id: int) -> int:
+        changed = self.session.execute(update(Notification).where(
+            col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)).values(read_at=utcnow()))
+        return int(changed.rowcount)  # type: ignore[attr-defined]
+
     def screenings(self, case_id: int) -> list[ScreeningResult]:
         """Every comparison of the case, newest first."""
         rows = self.session.exec(select(ScreeningRun).where(ScreeningRun.case_id == case_id)

@@ -90,6 +90,18 @@ def test_my_cases_lists_only_the_own_units_cases(app_world: World) -> None:
     assert left in (5, 6) and f"剩余{left}个工作日" in shown
 
 
+def test_the_applicant_marks_every_message_read_with_one_button(app_world: World) -> None:
+    case = submitted(app_world, "C", today=clock.today())
+    cases.act_on_case(app_world.uow(), app_world.county.actor, case.id, Act.CONFIRM, expected_version=case.version)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    assert any("消息通知（2条未读）" in e.label for e in at.expander)
+    next(b for b in at.button if b.label == "全部标为已读").click()
+    at.run()
+    assert not at.exception
+    assert not any("未读" in e.label for e in at.expander)
+    assert not [b for b in at.button if b.label == "全部标为已读"]
+
+
 def test_a_returned_case_shows_every_item_and_never_the_internal_comment(app_world: World) -> None:
     case = _returned(app_world)
     at = open_page("pages/my_cases.py", app_world.applicant)

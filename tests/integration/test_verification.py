@@ -14,7 +14,7 @@ from flows import cases, clock
 from flows.ports import CaseView
 from flows.review.transitions import Act
 from store.models import AuditEntry
-from store.notifications import mark_all_read, messages, unread_count
+from store.notifications import messages, unread_count
 from store.verification import FREE_FAILURES, MAX_DELAY_S, code_fingerprint, delay_after, lookup, normalise
 from tests.support import World, make_world, submitted
 
@@ -159,8 +159,10 @@ def test_the_applicants_messages_are_counted_listed_and_marked_read(engine: Engi
     listed = messages(engine, user_id=user)
     assert len(listed) == 2 and "确认" in listed[0].text  # newest first
     assert unread_count(engine, user_id=world.other_applicant.user_id) == 0
-    assert mark_all_read(engine, user_id=user) == 2
+    other_unread = unread_count(engine, user_id=world.county.user_id)
+    assert cases.mark_messages_read(world.uow(), world.applicant.actor) == 2
     assert unread_count(engine, user_id=user) == 0
+    assert unread_count(engine, user_id=world.county.user_id) == other_unread  # only the person's own
     assert all(m.read for m in messages(engine, user_id=user))
     assert messages(engine, user_id=user, unread_only=True) == []
 
