@@ -9,6 +9,7 @@ import streamlit as st
 from flows.clock import show, today
 from flows.errors import DomainError, FieldError
 from flows.oversight import admin as flows_admin
+from flows.oversight import tables
 from flows.regions import get_regions
 from flows.review.deadlines import library_covers
 from flows.review.screening import (
@@ -22,16 +23,9 @@ from flows.review.screening import (
 from flows.review.transitions import ROLE_LABELS, Role
 from store import admin
 from store.demo import DEMO_IDS
-from store.outbox import channels_from_env, failures, outbox_counts, send_pending
-from store.screening import (
-    batches,
-    category_counts,
-    get_setting,
-    import_rows,
-    probe_network,
-    read_rows,
-    remove_batch,
-)
+from store.lists import SqlListStore
+from store.outbox import failures, outbox_counts
+from store.screening import batches, category_counts, get_setting, probe_network
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
@@ -272,17 +266,21 @@ with screening_tab:
         if upload is None:
             show_error("请先选择文件。")
         else:
-            rows = list(read_rows(upload.getvalue(), upload.name))
-            bar = st.progress(0.0, text="正在导入…")
+            bar = st.progress(0.0, text="正在读取文件…")
 
-            def progress(seen: int) -> None:
-                bar.progress(min(1.0, seen / max(1, len(rows))), text=f"已处理{seen}/{len(rows)}行")
+            def progress(seen: int, rows: int) -> None:
+                bar.progress(min(1.0, seen / max(1, rows)), text=f"已处理{seen}/{rows}行")
 
-            report = import_rows(engine(), iter(rows), name=batch_name.strip() or upload.name, actor_id=me,
-                                 progress=progress)
-            st.success(f"导入完成：新增{report.imported}条，已有{report.already_known}条，错误{len(report.errors)}行。")
-            for line, message in report.errors[:20]:
-                st.warning(f"第{line}行：{message}")
+            try:
+                report = tables.import_screening_list(SqlListStore(engine()), account.actor, data=upload.getvalue(),
+                                                      filename=upload.name, name=batch_name, progress=progress)
+            except DomainError as error:
+                bar.empty()
+                show_error(error.message)
+            else:
+                st.success(f"导入完成：新增{report.imported}条，已有{report.already_known}条，错误{len(report.errors)}行。")
+                for line, message in report.errors[:20]:
+                    st.warning(f"第{line}行：{message}")
     known = batches(engine())
     if known:
         st.dataframe([{"批次": b.id, "名称": b.name, "导入时间": show(b.imported_at), "记录数": b.rows,
@@ -294,7 +292,7 @@ with screening_tab:
             batch_id = pick_col.selectbox("移除一个批次（其记录不再参与比对）", list(active), key="remove_batch",
                                           format_func=lambda i: f"{i}：{active[i].name}")
             if remove_col.button("移除批次", key="remove_batch_button") and batch_id is not None:
-                remove_batch(engine(), batch_id, actor_id=me)
+                tables.remove_screening_batch(SqlListStore(engine()), account.actor, batch_id)
                 done(f"批次{batch_id}已移除。")
 
 # ------------------------------------------------------------------ notifications
@@ -306,8 +304,7 @@ with outbox_tab:
     st.caption("办件状态每次变化都会给申请人发送站内消息，并由发送程序（python -m store.outbox）通过邮件（环境变量SMTP_HOST等）"
                "或短信网关发出；失败的消息自动重试，最多5次。申请人有通知邮箱时发邮件，否则发短信到注册手机。")
     if st.button("立即发送一轮", key="send_now"):
-        result = send_pending(engine(), channels_from_env())
-        done(f"本轮处理{result.claimed}条：发送{result.sent}条，待重试{result.retry}条，失败{result.failed}条。")
+        done(flows_admin.send_messages_now(admin.SqlAdminStore(engine())))
     problems = failures(engine())
     if problems:
         st.dataframe([{"消息": d.notification_id, "渠道": d.channel, "状态": labels_out.get(d.status, d.status),

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from flows.clock import today
+from flows.errors import DomainError
 from flows.kinds import all_filings
 from flows.oversight.ledger import neutralise, to_csv, to_xlsx
 from flows.oversight.reports import (
@@ -22,13 +23,14 @@ from flows.oversight.reports import (
     coverage_row,
     days_to_deadline,
 )
+from flows.oversight.tables import import_baseline_units
 from flows.regions import get_regions
 from flows.review.disclosure import Look, record_export
 from flows.review.transitions import Role
 from store.admin import effective_config
-from store.baseline import coverage, import_baseline
+from store.baseline import coverage
+from store.lists import SqlListStore
 from store.reports import progress_report
-from store.screening import read_rows
 from store.uow import SqlUnitOfWork
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
@@ -144,9 +146,10 @@ def baseline_import() -> None:
                 show_error("请先选择文件。")
                 return
             try:
-                result = import_baseline(engine(), read_rows(upload.getvalue(), upload.name), actor_id=account.user_id)
-            except Exception as error:  # noqa: BLE001 - a file that cannot be read at all
-                show_error(f"文件无法读取：{type(error).__name__}")
+                result = import_baseline_units(SqlListStore(engine()), actor, data=upload.getvalue(),
+                                               filename=upload.name)
+            except DomainError as error:
+                show_error(error.message)
                 return
             st.success(f"已新增{result.added}家、更新{result.updated}家单位。")
             for line, message in result.errors[:20]:

@@ -21,6 +21,7 @@ from store.accounts import HASHER, create_user
 from store.db import write_session
 from store.identity import SqlIdentityStore
 from store.models import CalendarOverride, Case, ContactAddress, Setting, User, utcnow
+from store.outbox import RunReport, channels_from_env, send_pending
 from store.uow import COMPLETE_YEARS_KEY, load_calendar, recompute_due_dates
 
 
@@ -121,6 +122,9 @@ class SqlAdminStore:
 
     def checked_service_address(self, url: str) -> str:
         return check_address(url, Transport.from_environment())
+
+    def send_pending_messages(self) -> RunReport:
+        return send_pending(self.engine, channels_from_env())
 
     def set_screening_source(self, source: str, url: str, *, actor_id: int | None) -> None:
         screening.set_setting(self.engine, "screening_source", source, actor_id=actor_id)

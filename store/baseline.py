@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, true
 from sqlmodel import Session, col, select
@@ -12,12 +12,12 @@ from flows.errors import FieldError
 from flows.filing.identifiers import check_uscc
 from flows.kinds import baseline_kinds
 from flows.oversight.reports import NOT_STARTED, CoverageFigures, baseline_status
+from flows.oversight.tables import BaselineImport, Row
 from flows.regions import RegionTree, get_regions
 from flows.review.transitions import Actor, Role, Stage
 from store import audit
 from store.db import write_session
 from store.models import BaselineUnit, Case
-from store.screening import Row
 
 COLUMNS = {"name": ("单位名称", "name"), "credit_code": ("统一社会信用代码", "credit_code"),
            "region": ("所属地区", "地区", "行政区划代码", "region"), "kind": ("业务类型", "kind")}
@@ -47,13 +47,6 @@ def find_region(tree: RegionTree, text: str) -> tuple[str, str | None]:
         raise FieldError("所属地区应为州、市、地或县（市、区）")
     prefecture = tree.prefecture_of(region.code)
     return prefecture.code, region.code if region.level == "county" else None
-
-
-@dataclass
-class BaselineImport:
-    added: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def import_baseline(engine: Engine, rows: Iterable[Row], *, actor_id: int | None) -> BaselineImport:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from sqlmodel import Session, col, select
 from adapters.screening_http import NetworkSource
 from flows.errors import FieldError
 from flows.filing.identifiers import check_resident_id
+from flows.oversight.tables import ImportReport, Row
 from flows.review.screening import (
     CATEGORIES,
     CATEGORY_ALIASES,
@@ -125,37 +124,6 @@ def configured_sources(engine: Engine) -> list[ScreeningSource]:
         url = get_setting(engine, "screening_network_url", "")
         return [NetworkSource(url)] if url else []
     return []
-
-
-@dataclass
-class ImportReport:
-    batch_id: int
-    imported: int = 0
-    already_known: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-Row = tuple[int, dict[str, str]]  # (line number in the file, fields)
-
-
-def read_rows(data: bytes, filename: str) -> Iterator[Row]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or Excel file with a header row."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        lines = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(lines, ())]
-        for number, values in enumerate(lines, start=2):
-            yield number, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, values, strict=False)}
-        return
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gbk", errors="replace")
-    reader = csv.DictReader(io.StringIO(text))
-    for number, record in enumerate(reader, start=2):
-        yield number, {str(k or "").strip(): str(v or "").strip() for k, v in record.items()}
 
 
 COLUMNS = {"id_number": ("身份证号码", "居民身份证号码", "id_number"), "category": ("类别", "category"),

@@ -66,6 +66,25 @@ class AdminStore(Protocol):
 
     def set_screening_source(self, source: str, url: str, *, actor_id: int | None) -> None: ...
 
+    def send_pending_messages(self) -> SendRound:
+        """One round of the outbox sender, through the channels this server is configured with."""
+        ...
+
+
+class SendRound(Protocol):
+    """What one round of the outbox sender did."""
+
+    claimed: int
+    sent: int
+    retry: int
+    failed: int
+
+
+def send_messages_now(store: AdminStore) -> str:
+    """The administrator sends the waiting messages now instead of at the sender's next round; what it did."""
+    done = store.send_pending_messages()
+    return f"本轮处理{done.claimed}条：发送{done.sent}条，待重试{done.retry}条，失败{done.failed}条。"
+
 
 # ------------------------------------------------------------------ accounts
 def create_officer(store: AdminStore, *, login: str, display_name: str, role: Role, region_code: str,

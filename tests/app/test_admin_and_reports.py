@@ -16,6 +16,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
+from flows.oversight import tables
 from flows.ports import CaseView
 from flows.review.screening import EMBEDDED, NETWORK, OFF
 from flows.review.transitions import Act, Role
@@ -269,6 +270,27 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
     assert screening.configured_sources(app_world.engine) == []
     at.button(key="test_network").click().run()
     assert "请先填写并保存比对服务地址" in texts(at)
+
+
+@pytest.mark.parametrize(("name", "data"), [("名单.xlsx", b"PK\x03\x04 not really a workbook"),
+                                            ("名单.xlsx", b"%PDF-1.4 a renamed PDF"), ("名单.csv", b"")])
+def test_a_damaged_list_file_is_refused_in_chinese_and_nothing_is_imported(
+        app_world: World, administrator: Account, filed_world: World, name: str, data: bytes) -> None:
+    """Before: the screening import showed a traceback, the baseline import an English class name."""
+    at = open_page("pages/admin.py", administrator)
+    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.button[[b.label for b in at.button].index("导入")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = texts(at)
+    assert (tables.UNREADABLE_TABLE if data else tables.EMPTY_TABLE) in said
+    assert "Error" not in said and "Zip" not in said and screening.batches(app_world.engine) == []
+
+    report = open_page("pages/report.py", filed_world.province)
+    report.file_uploader(key="baseline_file").set_value((name, data, "application/octet-stream"))
+    report.button[[b.label for b in report.button].index("导入")].click().run()
+    assert not report.exception, [e.value for e in report.exception]
+    said = texts(report)
+    assert (tables.UNREADABLE_TABLE if data else tables.EMPTY_TABLE) in said and "Error" not in said
 
 
 @pytest.mark.parametrize(("typed", "says"), [("http://10.0.0.8/compare", "加密传输"),

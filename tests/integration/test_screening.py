@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from flows import cases
 from flows.clock import CHINA
 from flows.errors import ActRefused, FieldError
+from flows.oversight.tables import read_rows
 from flows.review.screening import EMBEDDED, OFF, Outcome
 from flows.review.transitions import Act
-from store.screening import configured_sources, import_rows, read_rows, set_setting
+from store.screening import configured_sources, import_rows, set_setting
 from tests.support import World, make_world, submitted
 
 TODAY = date(2026, 11, 27)

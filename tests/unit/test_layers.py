@@ -1,7 +1,6 @@
 """Dependencies point down only: flows/ knows no UI and no storage; store/ no UI; pages hold no SQL; the UI
 (ui/, pages/, streamlit_app.py) reaches storage only through an allow-list: query functions returning plain
-records, the adapters it hands to flows' use cases, and (a list to shrink, never to grow) the writes that
-still skip flows/."""
+records and the adapters it hands to flows' use cases: every write is a use case in flows/."""
 
 from __future__ import annotations
 
@@ -101,7 +100,7 @@ UI_READS: dict[str, set[str]] = {
     "store.queue": {"DUE_LABELS", "Due", "QueueRow", "queue_counts", "queue_page", "waiting_stages"},
     "store.reports": {"progress_report", "warm_up_in_background"},
     "store.screening": {"batches", "category_counts", "configured_sources",
-                        "fugitive_alerts", "get_setting", "probe_network", "read_rows"},
+                        "fugitive_alerts", "get_setting", "probe_network"},
     "store.verification": {"FileCheck", "LIMITER", "MAX_FILE_BYTES", "VerificationResult", "check_file", "lookup"},
 }
 # The adapters the UI builds and hands to flows' use cases (the composition of ports and their storage).
@@ -115,14 +114,10 @@ UI_ADAPTERS: dict[str, set[str]] = {
     "store.accounts": {"HASHER"},
     "store.db": {"default_engine"},
     "store.outbox": {"channels_from_env", "code_sms_gateway"},
+    "store.lists": {"SqlListStore"},
 }
-# Writes that still go from a page straight to store/ instead of through a use case in flows/: to move, then
-# strike from this list. A new write a page makes belongs in flows/, so this list never grows.
-UI_WRITES_TO_MOVE: dict[str, set[str]] = {
-    "store.baseline": {"import_baseline"},
-    "store.outbox": {"send_pending"},
-    "store.screening": {"import_rows", "remove_batch"},
-}
+# Every write a page makes is a use case in flows/ (the last ones moved on 2026-12-06): the UI takes nothing
+# else from store/ than the reads and adapters above.
 
 
 def store_names_used(path: Path) -> set[tuple[str, str]]:
@@ -146,7 +141,7 @@ def store_names_used(path: Path) -> set[tuple[str, str]]:
 
 
 def _allowed() -> set[tuple[str, str]]:
-    return {(module, name) for table in (UI_READS, UI_ADAPTERS, UI_WRITES_TO_MOVE)
+    return {(module, name) for table in (UI_READS, UI_ADAPTERS)
             for module, names in table.items() for name in names}
 
 
@@ -159,18 +154,12 @@ def test_the_ui_takes_from_store_only_what_the_allow_list_names(path: Path) -> N
     assert store_names_used(path) - _allowed() == set()
 
 
-def test_the_writes_still_to_move_are_still_made_and_none_is_added() -> None:
-    """Once a write moves into flows/, its entry goes: the list only shrinks."""
-    used = set().union(*(store_names_used(path) for path in UI_FILES))
-    to_move = {(module, name) for module, names in UI_WRITES_TO_MOVE.items() for name in names}
-    assert to_move <= used
-    assert sum(len(names) for names in UI_WRITES_TO_MOVE.values()) <= 4  # the count when the list was last cut
-
-
-def test_feedback_ratings_and_the_administrators_changes_are_written_through_flows() -> None:
+def test_feedback_ratings_the_administrators_changes_and_the_lists_are_written_through_flows() -> None:
     writes = {("store.feedback", name) for name in ("add_feedback", "add_rating", "triage")} | {
         ("store.admin", name) for name in ("save_setting", "set_active", "set_email", "create_officer")} | {
-        ("store.screening", "set_setting")}
+        ("store.screening", name) for name in ("set_setting", "import_rows", "remove_batch")} | {
+        ("store.baseline", "import_baseline"), ("store.outbox", "send_pending"),
+        ("store.notifications", "mark_all_read"), ("store.audit_view", "record_export")}
     for path in UI_FILES:
         assert not store_names_used(path) & writes, path
 
