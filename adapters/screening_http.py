@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import ssl
 import time
 import urllib.error
@@ -130,7 +131,7 @@ class NetworkSource:
             try:
                 return self._parse(self._once(id_number, opener))
             except (urllib.error.URLError, TimeoutError, OSError) as error:
-                last = f"比对服务无法连接或超时（{type(error).__name__}）"
+                last = f"比对服务无法连接或超时（{_why(error)}）"
             except (ValueError, KeyError, TypeError):
                 last = "比对服务返回的数据无法识别"
                 break  # a malformed answer will not improve by asking again
@@ -151,3 +152,20 @@ class NetworkSource:
             out.append(CategoryResult(str(item["category"]), Outcome.HIT if hit else Outcome.CLEAR, self.name,
                                       reference=str(item.get("reference") or "")))
         return out
+
+
+def _why(error: OSError) -> str:
+    """Why a request failed, in the administrator's words (never a Python class name)."""
+    cause: object = error.reason if isinstance(error, urllib.error.URLError) and not isinstance(
+        error, urllib.error.HTTPError) else error
+    if isinstance(error, urllib.error.HTTPError):
+        return f"服务返回错误，HTTP {error.code}"
+    if isinstance(cause, TimeoutError) or "timed out" in str(cause):
+        return "等待应答超时"
+    if isinstance(cause, ssl.SSLError):
+        return "证书校验失败"
+    if isinstance(cause, ConnectionRefusedError):
+        return "连接被拒绝"
+    if isinstance(cause, socket.gaierror):
+        return "地址无法解析"
+    return "网络错误"

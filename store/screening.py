@@ -84,8 +84,8 @@ class EmbeddedSource:
             # A plain connection and one statement compiled once: no ORM session per lookup.
             with self.engine.connect() as connection:
                 rows = connection.execute(_LOOKUP, {"digest": digest}).all()
-        except SQLAlchemyError as error:
-            raise SourceFailed(f"本地比对库查询失败（{type(error).__name__}）") from None
+        except SQLAlchemyError:
+            raise SourceFailed("本地比对库查询失败，请检查数据库连接。") from None
         hits = {category: reference for category, reference in rows}
         return [CategoryResult(c, Outcome.HIT if c in hits else Outcome.CLEAR, self.name, reference=hits.get(c, ""))
                 for c in self.categories]

@@ -158,13 +158,15 @@ def test_a_slow_failing_or_nonsense_service_gives_not_done(service: str, transpo
     assert len(result.not_done) == 5 and not result.hits
     # One try and one retry, then it gives up; a malformed answer is not asked again.
     assert Handler.requests == (1 if mode == "garbage" else 2)
-    assert result.not_done[0].detail
+    said = {"slow": "等待应答超时", "500": "服务返回错误，HTTP 500", "garbage": "返回的数据无法识别"}[mode]
+    assert said in result.not_done[0].detail and "Error" not in result.not_done[0].detail
 
 
 def test_an_unreachable_service_gives_not_done(transport: Transport) -> None:
     result = run_screening([NetworkSource("https://127.0.0.1:9/none", transport, timeout=0.3, retries=0)], "x",
                            at=AT)
     assert len(result.not_done) == 5
+    assert "连接被拒绝" in result.not_done[0].detail  # nothing listens on the discard port
 
 
 @pytest.mark.parametrize(("url", "says"), [
@@ -194,7 +196,8 @@ def test_a_wrong_token_or_an_unknown_certificate_gives_not_done(service: str, tr
     wrong = Transport(transport.allowed_hosts, "guessed", ca_file=transport.ca_file)
     assert len(run_screening([NetworkSource(service, wrong, retries=0)], "x", at=AT).not_done) == 5
     untrusted = Transport(transport.allowed_hosts, Handler.token)  # the system CAs do not know the test's
-    assert len(run_screening([NetworkSource(service, untrusted, retries=0)], "x", at=AT).not_done) == 5
+    refused = run_screening([NetworkSource(service, untrusted, retries=0)], "x", at=AT).not_done
+    assert len(refused) == 5 and "证书校验失败" in refused[0].detail
     assert Handler.requests == 1  # the unknown certificate ended the handshake before any request
 
 
