@@ -57,7 +57,7 @@ test: venv
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The bench's own runner (bench/__main__.py): builds the data set, measures every claim, prints the result.
 bench: venv

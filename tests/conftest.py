@@ -52,7 +52,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # With pytest-xdist (`make test`: --dist loadfile) a worker takes the next whole file when it is free: the files
 # that take minutes start first and the thousands of short ones fill in behind them, so no worker is left with a
 # long file at the end while the other idles. Within a folder, the few longest files lead; the rest keep their
-# order. (Collection order only: no test depends on another's having run.)
+# order. (Collection order only: no test depends on another's having run.) xdist would otherwise reorder the
+# files by how many tests each holds (e2e files, a few long tests each, then came last): `make test` passes
+# --no-loadscope-reorder.
 FOLDERS_LONGEST_FIRST = ("topology", "e2e", "integration", "app", "unit")
 FILES_LONGEST_FIRST = ("test_load.py", "test_walk.py", "test_faults.py", "test_s7_company_claimed_once.py",
                        "test_backup.py", "test_s8_officer_two_factors.py", "test_s2_full_route.py",
