@@ -99,6 +99,9 @@ XSRF_COOKIE = "_streamlit_xsrf"
 PAGE = "assistant"
 STEP_TIMEOUT = 60.0
 MAX_INTERACTIONS = 60  # a filing takes 29: more means the walk is going round in circles
+PROXY_BUSY = (502, 503, 504)  # nginx: no replica could take the request (deploy/nginx/baoan.conf, @unavailable)
+UPLOAD_TRIES = 4
+UPLOAD_RETRY_PAUSE_S = 5.0  # nginx takes a failed replica out for fail_timeout (10 s)
 WIDGETS = ("button", "checkbox", "selectbox", "text_input", "text_area", "date_input", "file_uploader",
            "download_button", "chat_input", "multiselect", "radio")
 DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
@@ -219,6 +222,7 @@ class Session:
         self._finished: asyncio.Future[int] | None = None
         self._file_urls: dict[str, asyncio.Future[FileURLs]] = {}
         self.problems: list[str] = []  # exceptions and Python errors the server sent
+        self.busy_uploads = 0  # uploads the proxy answered 502/503/504 and that were chosen again
 
     @property
     def xsrf(self) -> str:
@@ -437,33 +441,43 @@ class Session:
         raise Unexpected(f"no submit button {button!r} in the form of {label!r}")
 
     async def upload(self, label: str, filename: str, mime: str, data: bytes) -> None:
-        """Choose a file in a file uploader: upload URL, HTTP PUT, then the rerun with its state."""
+        """Choose a file in a file uploader: upload URL, HTTP PUT, then the rerun with its state. When the proxy
+        answers that no replica could take the file (502/503/504: "系统繁忙…请稍后"), the session is checked and
+        the file chosen again after a pause, as a person does (at most UPLOAD_TRIES times; counted)."""
         uploader = self.widget("file_uploader", label)
+        for attempt in range(1, UPLOAD_TRIES + 1):
+            urls = await self._upload_urls(filename)
+            content_type, body = _multipart(filename, mime, data)
+            try:
+                answer = await self.request("PUT", urls.upload_url, {"X-Xsrftoken": self.xsrf,
+                                                                     "Content-Type": content_type,
+                                                                     "Origin": self.target.origin}, body)
+            except OSError:
+                raise Dropped("the upload's connection failed") from None
+            if answer.status in (200, 204):
+                break
+            # The replica holding this session may have gone (the proxy then sends the file elsewhere): a rerun
+            # over the websocket tells, raising Dropped when it is gone.
+            await self.rerun()
+            if answer.status not in PROXY_BUSY or attempt == UPLOAD_TRIES:
+                raise Unexpected(f"upload answered {answer.status}: {answer.body[:200]!r}")
+            self.busy_uploads += 1
+            await asyncio.sleep(UPLOAD_RETRY_PAUSE_S)
+        info = UploadedFileInfo(name=filename, size=len(data), file_id=urls.file_id, file_urls=urls)
+        self.values[uploader.id] = WidgetState(id=uploader.id,
+                                               file_uploader_state_value=FileUploaderState(uploaded_file_info=[info]))
+        await self.rerun()
+
+    async def _upload_urls(self, filename: str) -> FileURLs:
         request_id = uuid.uuid4().hex
         future: asyncio.Future[FileURLs] = asyncio.get_running_loop().create_future()
         self._file_urls[request_id] = future
         await self._send(BackMsg(file_urls_request=FileURLsRequest(request_id=request_id, file_names=[filename],
                                                                    session_id=self.session_id)))
         try:
-            urls = await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             raise Unexpected("no upload URL within the time-out") from None
-        content_type, body = _multipart(filename, mime, data)
-        try:
-            answer = await self.request("PUT", urls.upload_url, {"X-Xsrftoken": self.xsrf,
-                                                                 "Content-Type": content_type,
-                                                                 "Origin": self.target.origin}, body)
-        except OSError:
-            raise Dropped("the upload's connection failed") from None
-        if answer.status not in (200, 204):
-            # The replica holding this session may have gone (the proxy then sends the file elsewhere): a rerun
-            # over the websocket tells, raising Dropped when it is gone.
-            await self.rerun()
-            raise Unexpected(f"upload answered {answer.status}: {answer.body[:200]!r}")
-        info = UploadedFileInfo(name=filename, size=len(data), file_id=urls.file_id, file_urls=urls)
-        self.values[uploader.id] = WidgetState(id=uploader.id,
-                                               file_uploader_state_value=FileUploaderState(uploaded_file_info=[info]))
-        await self.rerun()
 
 
 def roster_workbook() -> bytes:
@@ -500,6 +514,7 @@ class Walk:
     interrupted: int = 0  # interactions cut by a dropped websocket (done again after reconnecting)
     reconnects: int = 0
     reconnect_seconds: list[float] = field(default_factory=list)
+    busy_uploads: int = 0  # uploads chosen again after the proxy answered 502/503/504
     acknowledged: dict[int, dict[str, str]] = field(default_factory=dict)  # user id -> answer -> value given
     sessions: dict[int, Session] = field(default_factory=dict)  # user id -> its tab, while it runs
     finished: set[int] = field(default_factory=set)  # user ids whose walk has ended
@@ -621,6 +636,7 @@ async def walk(w: Walk, user_id: int, token: str) -> None:
                                 f"{(str(error).splitlines() or [''])[0][:300]}")
     finally:
         w.finished.add(user_id)
+        w.busy_uploads += session.busy_uploads
         await session.close()
 
 
@@ -742,7 +758,7 @@ def summary(w: Walk, sessions: int, seconds: float, engine: Engine, *, submitted
         spent = sorted(w.reconnect_seconds)
         worst = f", longest {spent[-1] * 1000:.0f} ms" if spent else ""
         lines.append(f"reconnected sessions: {w.reconnects} (interrupted interactions done again: "
-                     f"{w.interrupted}){worst}")
+                     f"{w.interrupted}){worst}; uploads chosen again after the proxy said busy: {w.busy_uploads}")
     return "\n".join(lines)
 
 
