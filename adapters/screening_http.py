@@ -162,8 +162,10 @@ def _why(error: OSError) -> str:
         return f"服务返回错误，HTTP {error.code}"
     if isinstance(cause, TimeoutError) or "timed out" in str(cause):
         return "等待应答超时"
-    if isinstance(cause, ssl.SSLError):
+    if isinstance(cause, ssl.SSLCertVerificationError):
         return "证书校验失败"
+    if isinstance(cause, ssl.SSLError):
+        return "加密连接失败"
     if isinstance(cause, ConnectionRefusedError):
         return "连接被拒绝"
     if isinstance(cause, socket.gaierror):

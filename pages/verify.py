@@ -78,6 +78,8 @@ def show_file(checked: FileCheck) -> None:
                 ("出具日期", f"{archived.issued_on:%Y年%m月%d日}"), ("状态", archived.status_label))))
     elif checked.outcome == "unreadable":
         st.error("无法读取该文件，请上传从本系统下载的PDF格式证明。", icon=":material/error:")
+    elif checked.outcome == "busy":
+        st.warning("系统繁忙，暂时无法核验该文件，请稍后重新上传。", icon=":material/hourglass_empty:")
     else:
         st.error("未找到该证明：该文件不是本系统出具的证明，或其中的验证码不存在。", icon=":material/search_off:")
 

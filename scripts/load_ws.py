@@ -758,7 +758,8 @@ def summary(w: Walk, sessions: int, seconds: float, engine: Engine, *, submitted
         spent = sorted(w.reconnect_seconds)
         worst = f", longest {spent[-1] * 1000:.0f} ms" if spent else ""
         lines.append(f"reconnected sessions: {w.reconnects} (interrupted interactions done again: "
-                     f"{w.interrupted}){worst}; uploads chosen again after the proxy said busy: {w.busy_uploads}")
+                     f"{w.interrupted}){worst}")
+    lines.append(f"uploads chosen again after the proxy said busy (502/503/504): {w.busy_uploads}")
     return "\n".join(lines)
 
 

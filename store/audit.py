@@ -30,12 +30,10 @@ from typing import Any
 
 from sqlalchemy import Engine, event, func, insert, text
 from sqlmodel import Session, col, select
-from stdnum.cn import ric, uscc
 
 from flows.filing.identifiers import mask_id
 from flows.review.transitions import Role
 from store import audit_checkpoint as anchors
-from store.keys import ID_NUMBER
 from store.models import AuditEntry, utcnow
 
 log = logging.getLogger(__name__)
@@ -89,7 +87,7 @@ def append(session: Session, *, actor_id: int | None, action: str, subject: str,
         session.execute(text("SELECT pg_advisory_xact_lock(724101)"))
     connection = session.connection()
     prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS
-    at, subject, detail = utcnow(), _masked(subject), _masked(detail or {})
+    at, subject, detail = utcnow(), _masked_subject(subject), _masked(detail or {})
     digest = _keyed(_payload(prev_hash, at, actor_id, action, subject, detail), _chain_key())
     result = connection.execute(_INSERT, {"at": at, "actor_id": actor_id, "action": action, "subject": subject,
                                           "detail": detail, "prev_hash": prev_hash, "hash": digest})
@@ -99,21 +97,24 @@ def append(session: Session, *, actor_id: int | None, action: str, subject: str,
     return digest
 
 
+# An 18-character ID number standing alone (not inside a longer word: a hex digest may end in 18 digits).
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_UNIT_SUBJECT = re.compile(r"unit:[0-9A-Z]{18}")  # a unit's credit code: the unit's name for itself, not a person's
+
+
 def _masked(value: Any) -> Any:
-    """`value` with every resident ID number in its strings masked (keys.ID_NUMBER, flows' mask_id); an
-    all-digit unified social credit code (a unit's, in a subject such as "unit:…") is left as it is."""
+    """`value` with every resident ID number in its strings (keys too) masked, as flows' mask_id shows them."""
     if isinstance(value, str):
-        return ID_NUMBER.sub(_mask_found, value) if ID_NUMBER.search(value) else value
+        return _ID_NUMBER.sub(lambda found: mask_id(found.group()), value) if _ID_NUMBER.search(value) else value
     if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
+        return {_masked(key): _masked(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
     return value
 
 
-def _mask_found(found: re.Match[str]) -> str:
-    text = found.group()
-    return text if uscc.is_valid(text) and not ric.is_valid(text) else mask_id(text)
+def _masked_subject(subject: str) -> str:
+    return subject if _UNIT_SUBJECT.fullmatch(subject) else _masked(subject)
 
 
 # ------------------------------------------------------------------ checkpoints

@@ -34,7 +34,7 @@ from store.models import Case, Document
 Status = DocumentStatus
 # The QR link's signature: none given (a typed code), the organ's signature of the archived claim, or not.
 SignatureState = Literal["absent", "valid", "invalid"]
-FileOutcome = Literal["match", "mismatch", "not_found", "unreadable"]
+FileOutcome = Literal["match", "mismatch", "not_found", "unreadable", "busy"]
 
 STATUS_LABELS: dict[str, str] = {DocumentStatus.VALID: "有效", DocumentStatus.CANCELLED: "已撤销"}
 
@@ -191,9 +191,12 @@ class FileCheck:
 def printed_codes(data: bytes) -> list[str]:
     """Verification codes printed in a PDF (after 验证码：, or in the printed link), normalised. The file is
     a visitor's: it is read (strict pypdf) in a limited worker process (flows.uploads.contained); a file it cannot
-    read within the limits has no codes."""
+    read within the limits has no codes. `contained.Unavailable` (no worker to be had) goes to the caller: the
+    file was not read, so nothing may be said about it."""
     try:
         answer, _ = contained.run("printed_text", [data], limits=READ_LIMITS)
+    except contained.Unavailable:
+        raise
     except (contained.Refused, contained.Failed):
         return []
     compact = re.sub(r"\s+", "", str(answer.get("text", "")))
@@ -220,7 +223,10 @@ def check_file(engine: Engine, data: bytes, *, actor_id: int | None = None) -> F
                                ).first()
             if row is not None:
                 check = FileCheck("match", _found(*row).result)
-    codes = printed_codes(data) if check is None else []
+    try:
+        codes = printed_codes(data) if check is None else []
+    except contained.Unavailable:
+        check, codes = FileCheck("busy"), []
     with write_session(engine) as session:
         if check is None:
             check = FileCheck("not_found")

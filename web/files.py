@@ -38,6 +38,7 @@ from web.cookies import SESSION_COOKIE
 
 PREFIX = "/files/"
 NO_STORE = {"Cache-Control": "no-store"}
+MERGE_BUSY = "系统繁忙，暂时无法合并材料，请稍后重试。"
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 LOG_IN_FIRST = "请先登录后再下载。"
 NOT_FOUND = "未找到该文件，或您无权查看。"
@@ -127,6 +128,8 @@ async def dossier_file(request: Request) -> Response:
         blobs.get, m.sha256)) for m in ordered]
     try:
         merged = await run_in_threadpool(merge_contained, parts)
+    except contained.Unavailable:
+        return _refused(503, MERGE_BUSY)
     except (contained.Failed, contained.Refused):
         return _refused(500, MERGE_FAILED)
     return _attachment(merged.data, "application/pdf", f"{case.number or case.id}-全部材料.pdf")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,6 +18,8 @@ from flows.review.transitions import Actor, Role
 Row = tuple[int, dict[str, str]]  # (line number in the file, fields by column name)
 
 UNREADABLE_TABLE = "文件无法读取，请上传Excel或CSV文件（首行为列名）。"
+TOO_LARGE_TABLE = "文件解压后过大，无法读取。请拆分为多个文件，或另存为CSV后上传。"
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024  # bytes an .xlsx may unpack to (a 20 MB workbook of text: ~200 MB)
 EMPTY_TABLE = "文件中没有数据行（首行应为列名，其下每行一条记录）。"
 
 
@@ -44,6 +47,7 @@ def read_rows(data: bytes, filename: str) -> Iterator[Row]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+        _refuse_zip_bomb(data)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         lines = book.worksheets[0].iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(lines, ())]
@@ -59,10 +63,20 @@ def read_rows(data: bytes, filename: str) -> Iterator[Row]:
         yield number, {str(k or "").strip(): str(v or "").strip() for k, v in record.items()}
 
 
+def _refuse_zip_bomb(data: bytes) -> None:
+    """An .xlsx is a zip: one that unpacks to more than MAX_XLSX_UNPACKED is refused before it is parsed (the
+    sizes its directory declares bound what zipfile will unpack)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED:
+            raise FieldError(TOO_LARGE_TABLE)
+
+
 def read_table(data: bytes, filename: str) -> list[Row]:
     """Every row of the file, or a `FieldError` in Chinese when it cannot be read or holds no row."""
     try:
         rows = list(read_rows(data, filename))
+    except FieldError:
+        raise
     except Exception:  # noqa: BLE001 - whatever a damaged or crafted file makes the readers raise
         raise FieldError(UNREADABLE_TABLE) from None
     if not rows:

@@ -54,20 +54,21 @@ CASE_LOOKS = frozenset({Look.OPEN_CASE, Look.REVEAL, Look.PREVIEW_MATERIAL, Look
 # Who may export what through the product's own buttons.
 EXPORTERS: dict[Look, frozenset[Role]] = {Look.EXPORT_LEDGER: OFFICER_ROLES, Look.EXPORT_REPORT: OFFICER_ROLES,
                                           Look.EXPORT_AUDIT: frozenset({Role.AUDITOR})}
-# What a detail may hold: identifiers of records and counts, never a person's data or free text (the audit
-# log's filters are logins, case references and action names; an ID number typed there is masked by the log).
+# What a detail may hold: identifiers of records and counts, never a person's data or free text.
 DETAIL_KEYS = frozenset({"material", "material_id", "document", "pages", "parts", "format", "ledger", "report",
-                         "region", "kinds", "rows", "filtered", "period", "person", "subject", "actions", "since",
-                         "until"})
+                         "region", "kinds", "rows", "filtered", "period"})
+# The auditor's export of the audit log alone also records its filters as typed (a login or a name, a subject,
+# action names, dates): who audits the auditor needs them. An ID number typed there is masked by the log.
+AUDIT_FILTER_KEYS = frozenset({"person", "subject", "actions", "since", "until"})
 
 
 def may_reveal(actor: Actor) -> bool:
     return actor.role in REVEAL_ROLES
 
 
-def _detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+def _detail(detail: Mapping[str, Any] | None, allowed: frozenset[str] = DETAIL_KEYS) -> dict[str, Any]:
     detail = dict(detail or {})
-    unknown = set(detail) - DETAIL_KEYS
+    unknown = set(detail) - allowed
     if unknown:
         raise ValueError(f"audit detail keys not allowed: {sorted(unknown)}")
     return detail
@@ -107,7 +108,7 @@ def record_export(uow: UnitOfWork, actor: Actor, look: Look, subject: str,
         raise ValueError("not an export")
     if actor.role not in EXPORTERS[look]:
         raise ActRefused("您的岗位无权导出。" if look == Look.EXPORT_AUDIT else "只有公安机关审核人员可以导出。")
-    entry = _detail(detail)
+    entry = _detail(detail, DETAIL_KEYS | AUDIT_FILTER_KEYS if look == Look.EXPORT_AUDIT else DETAIL_KEYS)
     with uow:
         uow.record(actor_id=actor.user_id, action=look.value, subject=subject, detail=entry)
         uow.commit()

@@ -56,7 +56,8 @@ TASKS: dict[str, str] = {
 TOO_COMPLEX = "文件内容过于庞大复杂，超出系统处理能力的限制，无法打开。请压缩或拆分后重新上传。"
 UNREADABLE = "文件无法打开或内容无法识别。"
 BUSY = "系统繁忙，暂时无法检查该文件，请稍后重新上传。您已填写的内容不会丢失。"
-MAX_CHILDREN = max(2, 2 * (os.cpu_count() or 1))  # jobs of one server process running at once
+CONTROL_TIMEOUT_S = 2.0
+MAX_CHILDREN = max(2, 2 * len(os.sched_getaffinity(0)))  # jobs of one server process running at once
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class _Zygote:
                 [sys.executable, "-m", "flows.uploads.contained", "--control-fd", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], cwd=str(REPO), env=_environment(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        ours.settimeout(CONTROL_TIMEOUT_S)  # a fork server that takes no job within it counts as dead
         self._control, self._owner = ours, os.getpid()
 
     def _stop(self) -> None:
@@ -184,11 +186,14 @@ def run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None = None,
     """Run `task` on `blobs` in a fresh limited child; its answer, or `Refused` / `Failed`."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")
-    deadline = time.monotonic() + limits.wall_seconds
+    # Waiting for a place, and for a child (a fork server started or replaced), has its own bound; the job's
+    # wall clock starts once its child has said hello, so a file is never blamed for the server's queue.
     if not _PLACES.acquire(timeout=limits.wall_seconds):
         raise Unavailable()
     try:
-        return _run(task, blobs, args, limits, deadline)
+        connection, stream, pid = _child(limits, time.monotonic() + limits.wall_seconds)
+        with connection, stream:
+            return _run(connection, stream, pid, task, blobs, args, time.monotonic() + limits.wall_seconds)
     finally:
         _PLACES.release()
 
@@ -211,36 +216,34 @@ def _child(limits: Limits, deadline: float) -> tuple[socket.socket, IO[bytes], i
             return connection, stream, int(json.loads(hello)["pid"])
         stream.close()
         connection.close()
+        _ZYGOTE.replace(server)  # dead, or alive but making no child: the next job gets a new one
         if time.monotonic() >= deadline:
             break
-        _ZYGOTE.replace(server)
     raise Unavailable()
 
 
-def _run(task: str, blobs: Sequence[bytes], args: dict[str, Any] | None, limits: Limits,
-         deadline: float) -> tuple[dict[str, Any], bytes]:
-    connection, stream, pid = _child(limits, deadline)
-    with connection, stream:
+def _run(connection: socket.socket, stream: IO[bytes], pid: int, task: str, blobs: Sequence[bytes],
+         args: dict[str, Any] | None, deadline: float) -> tuple[dict[str, Any], bytes]:
+    """The job, with the child that said hello: request, files, answer; the child is killed at the deadline."""
+    def until_deadline() -> None:
+        connection.settimeout(max(0.001, deadline - time.monotonic()))
 
-        def until_deadline() -> None:
-            connection.settimeout(max(0.001, deadline - time.monotonic()))
-
-        try:
-            until_deadline()
-            write_frame(stream, json.dumps({"task": task, "args": args or {}, "blobs": len(blobs)}).encode())
-            for blob in blobs:
-                write_frame(stream, bytes(blob))
-            until_deadline()
-            header = read_frame(stream)
-            body = read_frame(stream)
-        except TimeoutError:
-            try:  # still running (it has not closed its end): end it
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            raise Failed(TOO_COMPLEX, limit=True) from None
-        except OSError:  # the child died while the file was being handed over: a limit ended it
-            raise Failed(TOO_COMPLEX, limit=True) from None
+    try:
+        until_deadline()
+        write_frame(stream, json.dumps({"task": task, "args": args or {}, "blobs": len(blobs)}).encode())
+        for blob in blobs:
+            write_frame(stream, bytes(blob))
+        until_deadline()
+        header = read_frame(stream)
+        body = read_frame(stream)
+    except TimeoutError:
+        try:  # still running (it has not closed its end): end it
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        raise Failed(TOO_COMPLEX, limit=True) from None
+    except OSError:  # the child died while the file was being handed over: a limit ended it
+        raise Failed(TOO_COMPLEX, limit=True) from None
     if header is None or body is None:
         raise Failed(TOO_COMPLEX, limit=True)  # killed by SIGXCPU, out of memory, or crashed
     try:

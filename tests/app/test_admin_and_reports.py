@@ -23,7 +23,7 @@ from flows.review.transitions import Act, Role
 from store import screening
 from store.accounts import HASHER, Account, create_user, demo_password_hash, get_account
 from store.demo import DEMO_PASSWORD
-from store.models import AuditEntry, CalendarOverride, Case, User
+from store.models import AuditEntry, BaselineUnit, CalendarOverride, Case, User
 from tests.app.conftest import open_page, texts
 from tests.support import World, submitted
 
@@ -291,6 +291,8 @@ def test_a_damaged_list_file_is_refused_in_chinese_and_nothing_is_imported(
     assert not report.exception, [e.value for e in report.exception]
     said = texts(report)
     assert (tables.UNREADABLE_TABLE if data else tables.EMPTY_TABLE) in said and "Error" not in said
+    with Session(filed_world.engine) as session:
+        assert session.exec(select(BaselineUnit)).first() is None  # nothing imported
 
 
 @pytest.mark.parametrize(("typed", "says"), [("http://10.0.0.8/compare", "加密传输"),

@@ -434,17 +434,23 @@ def test_a_cases_history_cannot_be_changed_or_removed_with_a_single_login(engine
 
 def test_an_id_number_left_in_an_entry_is_written_masked(engine: Engine) -> None:
     """Callers mask personal data; one that forgets (a typed search recorded with its filters, a free-text note)
-    still leaves no ID number in clear in the log, and the chain verifies."""
+    still leaves no ID number in clear in the log, and the chain verifies. A unit's subject keeps its credit
+    code (even an all-digit one), and a file's digest is not taken for a number."""
     number, all_digit_credit_code = "11010519491231002X", "911101080000000007"
     assert uscc.is_valid(all_digit_credit_code)
+    digest = "ab" + "0" * 44 + "123456789012345678"
     with db.write_session(engine) as session:
         audit.append(session, actor_id=None, action="search", subject=f"person:{number}",
                      detail={"filters": {"text": f"身份证 {number.lower()} 查询"}, "numbers": [number, "12345"],
-                             "unit": all_digit_credit_code})
+                             number: "a key", "sha256": digest})
+        audit.append(session, actor_id=None, action="export_guards", subject=f"unit:{all_digit_credit_code}")
         session.commit()
     with Session(engine) as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "search")).one()
+        unit = session.exec(select(AuditEntry).where(AuditEntry.action == "export_guards")).one()
         assert audit.verify_chain(session) is None  # the hash covers what was written
     assert entry.subject == "person:1101**********002X"
     assert entry.detail == {"filters": {"text": "身份证 1101**********002x 查询"},
-                            "numbers": ["1101**********002X", "12345"], "unit": all_digit_credit_code}
+                            "numbers": ["1101**********002X", "12345"], "1101**********002X": "a key",
+                            "sha256": digest}
+    assert unit.subject == f"unit:{all_digit_credit_code}"

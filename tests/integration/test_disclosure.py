@@ -97,6 +97,8 @@ def test_a_detail_holds_identifiers_and_counts_only(world: World) -> None:
         record_case_look(world.uow(), world.county.actor, case.id, Look.OPEN_CASE, {"id_number": "x"})
     with pytest.raises(ValueError):
         record_export(world.uow(), world.county.actor, Look.EXPORT_LEDGER, "ledger:current", {"search": "张三"})
+    with pytest.raises(ValueError):  # the audit log's filters belong to its export alone
+        record_export(world.uow(), world.county.actor, Look.EXPORT_LEDGER, "ledger:current", {"person": "张三"})
     assert entries(world.engine, Look.OPEN_CASE.value) == []
 
 

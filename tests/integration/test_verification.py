@@ -290,6 +290,24 @@ def test_the_pdf_as_issued_matches_the_archive_and_an_edited_one_does_not(engine
     assert outcomes == ["file_match"] + ["file_mismatch"] * 3 + ["file_not_found"] * 2 + ["file_unreadable"] * 2
 
 
+def test_a_file_the_server_is_too_busy_to_read_gets_no_verdict(engine: Engine, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """No worker to be had: the visitor is asked to retry, never told the certificate is not genuine."""
+    from flows.uploads import contained
+    from store.verification import check_file
+
+    world = make_world(engine)
+    case, _code = _filed(world)
+    edited = _edited(_certificate_pdf(world, case))
+
+    def busy(*_args: object, **_kwargs: object) -> None:
+        raise contained.Unavailable()
+
+    monkeypatch.setattr(contained, "run", busy)
+    assert check_file(engine, edited).outcome == "busy"
+    assert [e.detail["outcome"] for e in _verify_entries(engine)] == ["file_busy"]
+
+
 # ------------------------------------------------------------------ the page, opened from the QR code
 def _page_from_link(url: str) -> str:
     """Open pages/verify.py the way the QR link does (its query parameters) and return what it shows."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 
 import pytest
 from pypdf import PdfReader
@@ -110,11 +111,26 @@ def test_when_no_worker_can_be_had_the_applicant_is_told_to_retry_not_that_the_f
     assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2  # a place came free
 
 
-def test_a_replaced_fork_server_is_reaped_not_left_behind() -> None:
+def test_a_fork_server_that_makes_no_child_is_replaced_and_reaped_and_the_file_is_not_blamed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork server is alive but its first child never says hello (its socket closes): that server is ended
+    and reaped, a new one takes the job, and the file is checked as usual."""
     assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2
     old = contained._ZYGOTE._process
-    assert old is not None
-    old.kill()  # dies without this process waiting for it
-    assert check_upload(many_pages(2), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 2
-    assert old.returncode is not None  # waited for: no zombie left
-    assert not os.path.exists(f"/proc/{old.pid}") or "Z" not in open(f"/proc/{old.pid}/stat").read().split()[2]
+    assert old is not None and old.poll() is None
+    real_connect = contained._ZYGOTE.connect
+    calls = []
+
+    def first_child_silent(limits: contained.Limits) -> tuple[socket.socket, object]:
+        calls.append(limits)
+        if len(calls) == 1:
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            theirs.close()  # no child will ever say hello on it
+            return mine, contained._ZYGOTE._process
+        return real_connect(limits)
+
+    monkeypatch.setattr(contained._ZYGOTE, "connect", first_child_silent)
+    assert check_upload(many_pages(3), "a.pdf", allowed=("pdf",), max_bytes=MB).pages == 3
+    assert len(calls) == 2
+    assert old.returncode is not None  # ended and waited for: no zombie left
+    assert contained._ZYGOTE._process is not old and contained._ZYGOTE._process is not None

@@ -3,8 +3,9 @@
 A plain `Session(engine)` begins a deferred transaction: it reads first, and when it then writes after another
 connection has committed, SQLite answers "database is locked" at once; the busy timeout does not help (a CI run
 failed so, in an e2e test that moved a code's time back while the app was writing). `store.db.write_session`
-begins IMMEDIATE and queues instead. This looks at the code that runs beside a live app (the app itself and
-the browser and topology tests) for a `with Session(...)` block that commits."""
+begins IMMEDIATE and queues instead. This looks at the code that runs beside a live app (the app itself, its
+scripts, and the browser and topology tests) for a `with Session(...)` block that commits: the one form the
+code base opens sessions in (a session held in a variable is not looked for)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ("store", "flows", "web", "pages", "ui", "adapters", "tests/e2e", "tests/topology")
+FOLDERS = ("store", "flows", "web", "pages", "ui", "adapters", "scripts", "deploy", "tests/e2e", "tests/topology")
+FILES = ("serve.py", "streamlit_app.py")
 
 
 def sources() -> list[Path]:
-    return sorted(p for folder in FOLDERS if (ROOT / folder).is_dir() for p in (ROOT / folder).rglob("*.py"))
+    found = [p for folder in FOLDERS if (ROOT / folder).is_dir() for p in (ROOT / folder).rglob("*.py")]
+    return sorted([*found, *(ROOT / name for name in FILES if (ROOT / name).exists())])
 
 
 def committing_plain_sessions(path: Path) -> list[int]:
