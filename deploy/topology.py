@@ -80,16 +80,18 @@ def render_site(replicas: list[str], *, listen: str, http_listen: str, server_na
     names = [f"r{n}" for n in range(1, len(replicas) + 1)]
     # max_fails=3: one failed request (a moment of overload) must not take the last live replica out for
     # fail_timeout; a dead one refuses connections at once and is out after three (docs/operations.md).
+    # keepalive_timeout 4s: below uvicorn's 5 s, so nginx never reuses a connection the replica is closing
+    # (that request would fail and be retried on the backup replica).
     blocks = []
     for name, address in zip(names, replicas, strict=True):
         others = [a for a in replicas if a != address]
         blocks.append("upstream baoan_" + name + " {\n"
                       f"    server {address} max_fails=3 fail_timeout=10s;\n"
                       + "".join(f"    server {other} backup;\n" for other in others)
-                      + "    keepalive 16;\n}")
+                      + "    keepalive 16;\n    keepalive_timeout 4s;\n}")
     blocks.append("upstream baoan_any {\n    least_conn;\n"
                   + "".join(f"    server {address} max_fails=3 fail_timeout=10s;\n" for address in replicas)
-                  + "    keepalive 16;\n}")
+                  + "    keepalive 16;\n    keepalive_timeout 4s;\n}")
     upload = max_upload_mb()
     values = {
         "UPSTREAMS": "\n".join(blocks),

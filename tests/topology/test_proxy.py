@@ -51,7 +51,8 @@ def test_a_page_comes_over_tls_with_the_apps_headers_and_a_replica_cookie(topolo
     cookies = _header(health, "set-cookie")
     xsrf = [c for c in cookies if c.startswith("_streamlit_xsrf=")]
     assert xsrf and "Secure" in xsrf[0], "the app's own cookie arrives, marked Secure by the proxy"
-    assert [ROUTE.fullmatch(c).group(1) for c in cookies if ROUTE.fullmatch(c)] == ["r2"]  # type: ignore[union-attr]
+    # A browser already pinned is not moved by a request other than its websocket's handshake.
+    assert not [c for c in cookies if ROUTE.fullmatch(c)]
 
 
 def test_streamlits_internal_figures_are_not_served_to_the_internet(topology: Topology) -> None:
