@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from flows.errors import ActRefused, FieldError
 from flows.review.transitions import Actor, Role
+from flows.uploads import workbooks
+from flows.uploads.contained import Limits
 
 Row = tuple[int, dict[str, str]]  # (line number in the file, fields by column name)
 
 UNREADABLE_TABLE = "文件无法读取，请上传Excel或CSV文件（首行为列名）。"
 TOO_LARGE_TABLE = "文件解压后过大，无法读取。请拆分为多个文件，或另存为CSV后上传。"
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024  # bytes an .xlsx may unpack to (a 20 MB workbook of text: ~200 MB)
+# A list of a few hundred thousand rows reads within these; a workbook that needs more is refused (CSV is read
+# as it streams, in the server: it cannot unpack to more than it is).
+XLSX_LIMITS = Limits(cpu_seconds=120, memory_mb=2048, wall_seconds=300.0)
 EMPTY_TABLE = "文件中没有数据行（首行应为列名，其下每行一条记录）。"
 
 
@@ -43,16 +47,15 @@ class BaselineImport:
 
 
 def read_rows(data: bytes, filename: str) -> Iterator[Row]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or Excel file with a header row."""
+    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or Excel file with a header row. An Excel file is
+    read in a limited child process (flows.uploads.workbooks), never in the server."""
     if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-        _refuse_zip_bomb(data)
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        lines = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(lines, ())]
-        for number, values in enumerate(lines, start=2):
-            yield number, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, values, strict=False)}
+        workbooks.refuse_unsafe(data, max_unpacked=MAX_XLSX_UNPACKED, not_xlsx=UNREADABLE_TABLE,
+                                too_large=TOO_LARGE_TABLE, damaged=UNREADABLE_TABLE)
+        answer = workbooks.read_contained("table_xlsx", data, {}, XLSX_LIMITS, too_large=TOO_LARGE_TABLE,
+                                          damaged=UNREADABLE_TABLE)
+        for number, fields in answer["rows"]:
+            yield int(number), {str(k): str(v) for k, v in fields.items()}
         return
     try:
         text = data.decode("utf-8-sig")
@@ -63,12 +66,16 @@ def read_rows(data: bytes, filename: str) -> Iterator[Row]:
         yield number, {str(k or "").strip(): str(v or "").strip() for k, v in record.items()}
 
 
-def _refuse_zip_bomb(data: bytes) -> None:
-    """An .xlsx is a zip: one that unpacks to more than MAX_XLSX_UNPACKED is refused before it is parsed (the
-    sizes its directory declares bound what zipfile will unpack)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED:
-            raise FieldError(TOO_LARGE_TABLE)
+def xlsx_rows_task(_args: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], bytes]:
+    """In the worker process (flows.uploads.contained): the first sheet's rows under its header row."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    book = load_workbook(io.BytesIO(blobs[0]), read_only=True, data_only=True)
+    lines = book.worksheets[0].iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(lines, ())]
+    rows = [(number, {h: ("" if v is None else str(v)).strip() for h, v in zip(header, values, strict=False)})
+            for number, values in enumerate(lines, start=2)]
+    return {"rows": rows}, b""
 
 
 def read_table(data: bytes, filename: str) -> list[Row]:

@@ -1,7 +1,7 @@
 """Parsing hostile files in a worker process under CPU-time, memory and wall-clock limits.
 
 Every parse of a file an applicant uploaded or a visitor brought (the upload check, the verification
-page's text extraction, the dossier merge, previews) runs here, never in the server process: a crafted
+page's text extraction, the dossier merge, previews, a roster or list workbook) runs here, never in the server process: a crafted
 PDF that loops, balloons or crashes its parser costs its own child process, which the limits end, and
 slows no other session.
 
@@ -51,6 +51,8 @@ TASKS: dict[str, str] = {
     "pdf_page_count": "flows.uploads.viewing:page_count_task",
     "pdf_page_png": "flows.uploads.viewing:page_png_task",
     "image_preview": "flows.uploads.viewing:image_preview_task",
+    "roster_excel": "flows.filing.roster_excel:import_task",
+    "table_xlsx": "flows.oversight.tables:xlsx_rows_task",
 }
 
 TOO_COMPLEX = "文件内容过于庞大复杂，超出系统处理能力的限制，无法打开。请压缩或拆分后重新上传。"

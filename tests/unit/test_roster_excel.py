@@ -338,3 +338,30 @@ def test_a_workbook_whose_sheet_is_damaged_inside_is_refused_as_damaged() -> Non
     typed = filled(GUARDS, [["张三", ID_1, "", "13912345678"]])
     data = rewrite_first_sheet(typed, b"<sheetData>", b"<sheetData><row r=")
     assert "损坏" in refusal(GUARDS, data)
+
+
+# ---------------------------------------------------------------------------------------------
+# A crafted workbook costs a limited child process, never the server
+
+
+def test_the_workbook_is_read_in_a_child_process_never_in_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    def server_must_not_open(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the server process opened the workbook")
+
+    monkeypatch.setattr(roster_excel, "load_workbook", server_must_not_open)
+    rows = parse(GUARDS, filled(GUARDS, [["张三", ID_1, "", "13912345678"]]))
+    assert rows == [{"name": "张三", "id_number": ID_1, "certificate_no": "", "mobile": "13912345678"}]
+
+
+def test_a_shared_string_bomb_is_refused_as_too_large_once_the_child_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: 350 KB unpacking to 90 MB of shared strings cost the server process 46 s of CPU and 1.1 GB, while
+    every other session of that process waited."""
+    from bench.hostile_files import shared_strings_bomb
+    from flows.uploads.contained import Limits
+
+    monkeypatch.setattr(roster_excel, "LIMITS", Limits(cpu_seconds=1, memory_mb=256, wall_seconds=60.0))
+    plain = filled(GUARDS, [["张三", ID_1, "", "13912345678"]])
+    assert parse(GUARDS, plain)[0]["name"] == "张三"  # the same limits read a real roster
+    bomb = shared_strings_bomb(plain, 1_500_000)  # ~300 MB to openpyxl: beyond the memory limit however fast the CPU
+    assert len(bomb) < roster_excel.MAX_FILE_BYTES
+    assert refusal(GUARDS, bomb) == roster_excel.TOO_LARGE

@@ -47,3 +47,37 @@ def test_a_damaged_or_empty_file_is_refused_in_chinese(name: str, data: bytes, s
     with pytest.raises(FieldError) as refused:
         tables.read_table(data, name)
     assert refused.value.message == says
+
+
+def test_a_workbook_is_read_in_a_child_process_never_in_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl  # type: ignore[import-untyped]
+
+    def server_must_not_open(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the server process opened the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", server_must_not_open)
+    data = workbook([["身份证号码", "类别"], ["11010519491231002X", "网上逃犯"]])
+    assert tables.read_table(data, "名单.xlsx") == [(2, {"身份证号码": "11010519491231002X", "类别": "网上逃犯"})]
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "另存为"),
+])
+def test_an_old_xls_list_is_refused_with_how_to_save_it(data: bytes, says: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        tables.read_table(data, "名单.xlsx")
+    assert says in refused.value.message and ".xls" in refused.value.message
+
+
+def test_a_shared_string_bomb_list_is_refused_as_too_large_once_the_child_runs_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.hostile_files import shared_strings_bomb
+    from flows.uploads.contained import Limits
+
+    monkeypatch.setattr(tables, "XLSX_LIMITS", Limits(cpu_seconds=1, memory_mb=256, wall_seconds=60.0))
+    plain = workbook([["身份证号码", "类别"], ["11010519491231002X", "网上逃犯"]])
+    assert len(tables.read_table(plain, "名单.xlsx")) == 1  # the same limits read a real list
+    bomb = shared_strings_bomb(plain, 1_500_000)  # ~300 MB to openpyxl: beyond the memory limit however fast the CPU
+    with pytest.raises(FieldError) as refused:
+        tables.read_table(bomb, "名单.xlsx")
+    assert refused.value.message == tables.TOO_LARGE_TABLE
