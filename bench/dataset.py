@@ -256,7 +256,7 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
             "county_code": county.code if events and kind != "A" else None, "ref_case_id": ref_case,
             "instructions_read_at": created, "created_at": created, "submitted_at": submitted,
             "updated_at": created, "clock_started_on": None, "clock_days": None, "due_on": None,
-            "accepted_by": None, "warnings": ["申报时限提示"] if rng.random() < 0.05 else [],
+            "accepted_by": None, "warnings": ["逾期申报：开始保安服务的日期早于提交日期30日以上。"] if rng.random() < 0.05 else [],
             "open_items": ["area_size"] if stage == S.RETURNED else None, "cancelled": False, "version": 1,
         }
         day = first

@@ -142,7 +142,8 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
         if question.type == QType.FILING_REF:
             checked = Checked(_check_filing_ref(uow, case, raw))
         else:
-            others = uow.answers(case_id) if question.not_before else None  # read only for a rule comparing two
+            # Read only for a rule comparing two answers: an end date and its start, two people's ID numbers.
+            others = uow.answers(case_id) if question.not_before or question.name_question else None
             checked = check_answer(question, raw, today=today, answers=others)
         before = uow.answers(case_id).get(question_id) if case.stage == Stage.RETURNED else None
         uow.save_answer(case_id, question_id, checked.value, by=actor.user_id)

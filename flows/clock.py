@@ -24,6 +24,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(CHINA)
 
 
+def chinese_date(day: date) -> str:
+    """A date as written on Chinese documents and pages: 2026年11月27日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def local_date(moment: datetime) -> date:
     return local(moment).date()
 

@@ -13,6 +13,7 @@ from store.uow import SqlUnitOfWork
 from ui import conversation, keys, registration
 from ui.layout import public_page_setup, set_feedback_context, show_error
 from ui.session import engine
+from ui.text import md_escape
 
 account = public_page_setup("assistant")
 if account is not None and account.role != Role.APPLICANT:
@@ -48,6 +49,13 @@ if account is not None:
         if work is not None:
             st.session_state[keys.CASE_ID] = work
             st.session_state[keys.RESUMED] = True
+
+if account is not None and registration.REGISTERED in st.query_params:
+    del st.query_params[registration.REGISTERED]
+    st.session_state[keys.JUST_REGISTERED] = True
+if account is not None and st.session_state.get(keys.JUST_REGISTERED):
+    st.success(f"注册成功！“{md_escape(account.unit_name or '本单位')}”的账号已开通。以后请用登录名（您的手机号码）和刚设置的密码登录。"
+               "下面继续办理。", icon=":material/how_to_reg:")
 
 case_id = st.session_state.get(keys.CASE_ID)
 if account is not None and case_id is not None:

@@ -29,7 +29,7 @@ from flows.review.disclosure import (
 )
 from flows.review.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.review.screening import CATEGORY_LABELS
-from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, Stage, decide
+from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, decide
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import registry
@@ -173,13 +173,8 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
         st.warning("申请单位的账号待核验（本单位首次办理）：请对照其上传的营业执照（或登记证书）核对单位名称和统一社会信用代码。",
                    icon=":material/domain_verification:")
         st.checkbox(LICENCE_LINE, key=LICENCE)
-    if act == Act.ACCEPT:
-        if dossier.case.stage == Stage.PREFECTURE_ACCEPT:
-            st.caption("受理后将向申请单位出具受理通知书，办结时限继续计算。")
-        else:
-            st.caption("受理后由本机关审核，不再另行出具受理通知书（受理通知书已由州、市、地公安机关出具）。")
-    elif act == Act.APPROVE:
-        st.caption(f"办理后将以本机关名义向申请单位出具{dossier.filing.result_document}。")
+    # What accepting and approving issue is on the act's checklist above (flows.review.checklists), said once.
+    if act == Act.APPROVE:
         justification_input(dossier, "通过")
     elif act == Act.RETURN:
         findings = return_options(dossier.filing, dossier.case.id, dossier.answers)

@@ -48,7 +48,7 @@ def draw_row(row: QueueRow) -> None:
         what, stage, due, go = st.columns(WIDTHS, vertical_alignment="center")
         flags = "".join(f" :red-badge[{md_escape(a)}]" for a in row.alerts)
         if row.warnings:
-            flags += " :orange-badge[申报时限提示]"
+            flags += f" :orange-badge[{row.warnings}项提示]"
         what.markdown(f"**{md_escape(row.number)}**　{md_escape(row.kind_title)}  \n"
                       f"{md_escape(row.unit_name)}{flags}")
         stage.markdown(f"{row.stage_label}  \n:gray[:small[提交于{show(row.submitted_at)}]]")

@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from flows.clock import today
+from flows.clock import chinese_date, today
 from flows.errors import DomainError
 from flows.kinds import all_filings
 from flows.oversight.ledger import neutralise, to_csv, to_xlsx
@@ -115,7 +115,7 @@ with progress_tab:
     with st.container(key="report_table"):
         frame = pd.DataFrame(table, columns=list(COLUMNS))
         st.table(frame.style.format(precision=1, na_rep="—").hide(axis="index"))
-    st.caption(f"统计截至{report.as_of:%Y年%m月%d日}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
+    st.caption(f"统计截至{chinese_date(report.as_of)}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
                "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过件数；"
                "一次办结率=未经任何退回即通过的件数÷通过件数；用时按工作日计，不含起始日。")
     stamp = f"{start:%Y%m%d}-{report.as_of:%Y%m%d}"
@@ -160,9 +160,9 @@ with baseline_tab:
     deadline = config.campaign_deadline
     left = days_to_deadline(deadline, today())
     if left >= 0:
-        st.info(f"集中备案截止日期：{deadline:%Y年%m月%d日}，还有{left}天。", icon=":material/event:")
+        st.info(f"集中备案截止日期：{chinese_date(deadline)}，还有{left}天。", icon=":material/event:")
     else:
-        st.warning(f"集中备案截止日期{deadline:%Y年%m月%d日}已过{-left}天，未启动的单位应督促尽快办理。",
+        st.warning(f"集中备案截止日期{chinese_date(deadline)}已过{-left}天，未启动的单位应督促尽快办理。",
                    icon=":material/event_busy:")
     if actor.role == Role.PROVINCE:
         baseline_import()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from flows import clock
+from flows.clock import chinese_date
 from flows.documents import signing
 from store.verification import LIMITER, MAX_FILE_BYTES, FileCheck, VerificationResult, check_file, lookup
 from ui import applicant_view as view
@@ -75,7 +76,7 @@ def show_file(checked: FileCheck) -> None:
         with st.container(border=True, key="verify-archived"):
             st.markdown("\n".join(f"- **{label}**：{md_escape(value)}" for label, value in (
                 ("证明名称", archived.title), ("证明编号", archived.number), ("单位名称", archived.unit_name),
-                ("出具日期", f"{archived.issued_on:%Y年%m月%d日}"), ("状态", archived.status_label))))
+                ("出具日期", f"{chinese_date(archived.issued_on)}"), ("状态", archived.status_label))))
     elif checked.outcome == "unreadable":
         st.error("无法读取该文件，请上传从本系统下载的PDF格式证明。", icon=":material/error:")
     elif checked.outcome == "busy":

@@ -53,7 +53,7 @@ class QueueRow:
     stage_label: str
     due_on: date | None
     time_left: TimeLeft | None
-    warnings: bool
+    warnings: int  # findings the officer must notice on the case page (a late filing, a row without a licence...)
     alerts: tuple[str, ...] = ()
 
 
@@ -160,7 +160,7 @@ def _row(case: Case, time: TimeLeft | None, flags: tuple[str, ...]) -> QueueRow:
                     kind_title=get_filing(case.kind).short_title, unit_name=case.unit_name,
                     credit_code=case.credit_code, submitted_at=case.submitted_at, stage=Stage(case.stage),
                     stage_label=STAGE_LABELS[Stage(case.stage)], due_on=case.due_on, time_left=time,
-                    warnings=bool(case.warnings), alerts=flags)
+                    warnings=len(case.warnings or ()), alerts=flags)
 
 
 def queue_page(engine: Engine, actor: Actor, *, kinds: Collection[str] | None = None,

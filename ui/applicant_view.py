@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from flows import cases
 from flows.cases import Draft
-from flows.clock import show
+from flows.clock import chinese_date, show
 from flows.errors import DomainError
 from flows.kinds import all_filings
 from flows.oversight.feedback import RATINGS, STATUSES, FeedbackRecord
@@ -44,7 +44,7 @@ from store.feedback import SqlFeedbackStore, rating_for_case
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
 from ui import registry
-from ui.case_view import draw_answers, draw_materials
+from ui.case_view import draw_answers, draw_materials, untimed
 from ui.text import md_escape
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -62,9 +62,9 @@ def time_left_of(case: CaseView, calendar: WorkCalendar, today: date) -> TimeLef
     return time_left(Clock(case.clock_started_on, case.clock_days), calendar, today)
 
 
-def _due_line(left: TimeLeft | None) -> str:
+def _due_line(left: TimeLeft | None, stage: Stage) -> str:
     if left is None:
-        return "不计时"
+        return untimed(stage)
     color = "red" if left.overdue else "orange" if left.last_day else "blue"
     return f"{left.due_text()}　:{color}-badge[{left.label()}]"
 
@@ -81,7 +81,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
         st.markdown(f"#### {md_escape(number)}　{badges}")
         st.markdown(f"**{filing.title}**")
         facts = [f"**当前办理**：{md_escape(holder_text(case, to_applicant=True))}",
-                 f"**办结期限**：{_due_line(time_left_of(case, calendar, today))}"]
+                 f"**办结期限**：{_due_line(time_left_of(case, calendar, today), case.stage)}"]
         if case.submitted_at:
             facts.append(f"**提交时间**：{show(case.submitted_at)}")
         if filing.screening_field and case.stage != Stage.DRAFT and cases.screening_done(uow(), account.actor,
@@ -287,7 +287,7 @@ def verification(result: VerificationResult | None) -> None:
             ("证明编号", result.number),
             ("单位名称", result.unit_name),
             ("业务类别", result.kind_title),
-            ("出具日期", f"{result.issued_on:%Y年%m月%d日}"),
+            ("出具日期", f"{chinese_date(result.issued_on)}"),
             ("状态", result.status_label),
         )))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,8 +28,10 @@ def _key(case_id: int, question: Question, part: str = "") -> str:
     return f"q-{case_id}-{question.id}-{part}-{nonce}"
 
 
-def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase] | None = None) -> Any:
-    """Draw the widget; return the raw answer when confirmed, else NOTHING."""
+def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase] | None = None,
+        on_change: Callable[[], None] | None = None) -> Any:
+    """Draw the widget; return the raw answer when confirmed, else NOTHING. `on_change`: called when a choice
+    that reruns at once changes (the caller clears the message about the earlier choice)."""
     q = question
     key = _key(case_id, q)
     if q.type == QType.CHOICE and len(q.options) <= 8:
@@ -51,7 +54,7 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
             return False
         return NOTHING
     if q.type == QType.REGION:
-        return _region(q, current, key)
+        return _region(q, current, key, on_change)
     if q.type == QType.ROSTER:
         return _roster(q, current, key)
     if q.type == QType.FILING_REF:
@@ -82,19 +85,19 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
     return NOTHING
 
 
-def _region(q: Question, current: Any, key: str) -> Any:
+def _region(q: Question, current: Any, key: str, on_change: Callable[[], None] | None) -> Any:
     regions = get_regions()
     current = current if isinstance(current, dict) else {}
     prefectures = [r.code for r in regions.prefectures()]
     chosen = st.selectbox("州、市、地", prefectures, format_func=lambda c: regions.get(c).name,
                           index=prefectures.index(current["prefecture"]) if current.get("prefecture") in prefectures
-                          else None, placeholder="请选择州、市、地", key=f"{key}-p")
+                          else None, placeholder="请选择州、市、地", key=f"{key}-p", on_change=on_change)
     county = None
     if q.county and chosen:
         counties = [r.code for r in regions.counties(chosen)]
         county = st.selectbox("县（市、区）", counties, format_func=lambda c: regions.get(c).name,
                               index=counties.index(current["county"]) if current.get("county") in counties else None,
-                              placeholder="请选择县（市、区）", key=f"{key}-c")
+                              placeholder="请选择县（市、区）", key=f"{key}-c", on_change=on_change)
     if st.button("确定", key=f"{key}-ok", type="primary"):
         return {"prefecture": chosen, "county": county}
     return NOTHING

@@ -30,9 +30,11 @@ from flows.review.timelimits import TimeLeft
 from flows.review.transitions import (
     ACT_LABELS,
     APPLICANT_ACT_LABELS,
+    FINAL_STAGES,
     ROLE_LABELS,
     STAGE_LABELS,
     Role,
+    Stage,
     comment_for_applicant,
 )
 from flows.vocabulary import DocumentStatus
@@ -45,10 +47,21 @@ EMPTY = "（未填写）"
 
 
 # ------------------------------------------------------------------ header
-def time_left_badge(left: TimeLeft | None) -> None:
+def untimed(stage: Stage) -> str:
+    """What the time limit line says when no limit runs, by the case's stage."""
+    if stage in FINAL_STAGES:
+        return "已撤回，不再计时" if stage == Stage.WITHDRAWN else "已办结，不再计时"
+    if stage == Stage.RETURNED:
+        return "暂停计时（补正后重新提交时继续）"
+    if stage == Stage.DRAFT:
+        return "提交后开始计时"
+    return "不计时"
+
+
+def time_left_badge(left: TimeLeft | None, stage: Stage) -> None:
     """The due date with the working days left: red when overdue, amber on the last day."""
     if left is None:
-        st.markdown("**办结期限**：不计时")
+        st.markdown(f"**办结期限**：{untimed(stage)}")
         return
     st.markdown(f"**办结期限**：{left.due_text()}")
     st.badge(left.label(), color="red" if left.overdue else "orange" if left.last_day else "blue")
@@ -78,7 +91,7 @@ def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
         if case.cancelled:
             st.markdown("**备案状态**：已撤销")
     with due:
-        time_left_badge(left)
+        time_left_badge(left, case.stage)
     for warning in case.warnings if warnings is None else warnings:
         st.warning(md_escape(warning), icon=":material/schedule:")
 

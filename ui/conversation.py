@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from flows import cases, clock
+from flows.clock import chinese_date
 from flows.config import get_config
 from flows.errors import DomainError, FieldError
 from flows.filing.answers import describe_answer, window_warning
@@ -167,12 +169,15 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         _material_bubbles(filing, draft, current)
     applicant_notes(filing, case.id, draft.answers, account.actor,
                     can_change=lambda item: correction is None or item in (case.open_items or ()))
-    _helpdesk_bubbles()
+    at_summary = not editing and step.kind == "summary"
+    if not at_summary:
+        _helpdesk_bubbles()
     if editing:
         _ask_item(filing, draft, editing, account, uow, returning=True)
-    elif step.kind == "summary":
+    elif at_summary:
         set_feedback_context(step="核对并提交", kind=filing.kind, case_id=draft.case.id)
         _summary(filing, draft, account, uow)
+        _helpdesk_bubbles()  # after the long summary, beside the box the question was typed in
     else:
         assert step.item_id is not None
         _progress(step)
@@ -202,8 +207,9 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
         st.markdown(f"**{q.label}**" + ("（可不填）" if not q.required else ""))
         if q.hint:
             st.caption(q.hint)
-        raw = ask(q, draft.answers.get(q.id), draft.case.id, filed=filed)
         error_key = f"error-{draft.case.id}-{q.id}"
+        raw = ask(q, draft.answers.get(q.id), draft.case.id, filed=filed,
+                  on_change=functools.partial(st.session_state.pop, error_key, None))
         if raw is not NOTHING:
             try:
                 checked = cases.save_answer(uow(), account.actor, draft.case.id, q.id, raw, today=clock.today())
@@ -213,6 +219,7 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
                 st.session_state[error_key] = error.message
             else:
                 st.session_state.pop(error_key, None)
+                st.session_state.pop(keys.JUST_REGISTERED, None)
                 st.session_state[keys.ASK_NONCE] = st.session_state.get(keys.ASK_NONCE, 0) + 1
                 st.session_state["last_warnings"] = list(checked.warnings)
                 if returning:
@@ -393,7 +400,7 @@ def _submitted(draft: cases.Draft, due_estimated: bool) -> None:
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
             estimated = "（预计，以国务院公布的节假日安排为准）" if due_estimated else ""
-            st.markdown(f"办结期限：**{case.due_on:%Y年%m月%d日}** 前{estimated}（{limit_summary(draft.filing.route)}）")
+            st.markdown(f"办结期限：**{chinese_date(case.due_on)}** 前{estimated}（{limit_summary(draft.filing.route)}）")
         st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
         submitted_case(draft, key=f"submitted-{case.id}")
         link("my_cases", label="查看我的办件", icon=":material/folder_open:")

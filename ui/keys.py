@@ -29,3 +29,4 @@ CHOOSING = "choosing"  # the applicant is choosing a filing
 RESUMED = "resumed"
 EDITING = "editing"  # the question being answered again
 ASK_NONCE = "ask_nonce"
+JUST_REGISTERED = "just_registered"  # shown until the first answer: the account was made a moment ago

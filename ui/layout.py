@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from flows import clock, environment
+from flows.clock import chinese_date
 from flows.config import get_config, overrides_in_force
 from flows.errors import DomainError
 from flows.oversight import feedback
@@ -93,7 +94,8 @@ def _environment_marker() -> None:
     """演示环境 on every page of the demo; a production start refuses a database holding the demo seed."""
     if environment.is_demo():
         # No icon: a badge's icon is read out by its name ("science icon") to screen readers.
-        st.badge(f"{environment.DEMO_MARK}：页面上的单位、人员和办件均为演示数据，请勿录入真实个人信息", color="orange")
+        with st.container(key="demo-mark"):  # app.css lets it wrap: on a phone the warning's end was cut off
+            st.badge(f"{environment.DEMO_MARK}：页面上的单位、人员和办件均为演示数据，请勿录入真实个人信息", color="orange")
     elif _demo_data_present():
         st.error("此数据库含演示数据（python -m store.seed），不能以生产环境（APP_ENV=production）运行。"
                  "请使用新的数据库，并用 python -m store.bootstrap create-admin 创建系统管理员。")
@@ -124,7 +126,7 @@ def _pilot_notice(account: Account | None) -> None:
         return
     pilot = get_config().pilot
     notice, feedback = st.columns([5, 1], vertical_alignment="center")
-    notice.info(f"试运行期间（{pilot.start:%Y年%m月%d日}至{pilot.end:%Y年%m月%d日}）：{pilot.notice}",
+    notice.info(f"试运行期间（{chinese_date(pilot.start)}至{chinese_date(pilot.end)}）：{pilot.notice}",
                 icon=":material/campaign:")
     with feedback:
         _feedback_control(account)

@@ -28,6 +28,7 @@ from ui.text import md_escape
 
 MODES = {"register": "首次使用，注册单位账号", "invite": "有邀请码，加入本单位", "login": "已有账号，登录"}
 NEXT_PATH = "/assistant"
+REGISTERED = "registered"  # the query parameter of the first visit after registering
 # What the draft keeps of the account being made (the rest, the business chosen, stays for the assistant).
 ACCOUNT_KEYS = ("mode", "fields", "challenge_id", "mobile_verified", "demo_code", "invitation_hash",
                 "invitation_mobile", "invitation_purpose")
@@ -202,7 +203,8 @@ def _set_password(draft: dict[str, Any]) -> None:
         _undo(draft, error.field)
         return
     forget_account_steps(draft)
-    finish_login(user_id, second_factor=False, next_path=NEXT_PATH)
+    finish_login(user_id, second_factor=False, next_path=f"{NEXT_PATH}?{REGISTERED}=1",
+                 notice="注册成功，正在进入…")
 
 
 def _undo(draft: dict[str, Any], field: str | None) -> None:

@@ -114,7 +114,7 @@ def end_this_session() -> None:
     _forget(expired=False)
 
 
-def finish_login(user_id: int, *, second_factor: bool, next_path: str) -> None:
+def finish_login(user_id: int, *, second_factor: bool, next_path: str, notice: str = "登录成功，正在进入…") -> None:
     """The login is complete: a single-use ticket for this browser, posted to /auth/session by the page
     (a plain form button if scripts are blocked). Stops the script."""
     visitor = st.context.cookies.get(VISITOR_COOKIE)
@@ -126,7 +126,7 @@ def finish_login(user_id: int, *, second_factor: bool, next_path: str) -> None:
     if not (isinstance(visitor, str) and visitor):
         st.error(NO_COOKIES)
         st.stop()
-    st.success("登录成功，正在进入…", icon=":material/login:")
+    st.success(notice, icon=":material/login:")
     form = (f'<form id="baoan-login" method="post" action="/auth/session">'
             f'<input type="hidden" name="ticket" value="{html.escape(ticket)}">'
             '<button type="submit">如果页面没有自动跳转，请点击这里继续</button></form>')

@@ -43,6 +43,7 @@ from fpdf.fonts import TTFFont
 from fpdf.image_parsing import get_img_info
 from PIL import Image
 
+from flows.clock import chinese_date
 from flows.documents.fonts import (
     MissingGlyph,
     check_glyphs,
@@ -128,11 +129,6 @@ def printed_url(url: str) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "sig"]
     return urlunsplit(parts._replace(query=urlencode(query, safe="")))
-
-
-def chinese_date(day: date) -> str:
-    """A date as written on Chinese documents: 2026年11月27日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # ---------------------------------------------------------------------------------------------

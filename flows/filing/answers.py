@@ -41,12 +41,21 @@ def shorten(text: str, limit: int = 20) -> str:
 MIDDLE_DOT = "\u00b7"
 MIDDLE_DOTS = str.maketrans({c: MIDDLE_DOT for c in "\u2022\u2027\u30fb\uff65\u22c5\u2219\u0387\u16eb\u2e31\u2218"})
 LINE_BREAKS = frozenset("\n\r\t\v\f\u2028\u2029\x85")
+# Characters of markup and code, never part of a name, a number or an address on a certificate.
+MARKUP = frozenset("<>{}\\`|^*")
+
+
+def _is_emoji(char: str) -> bool:
+    """Pictographs and the joiners that build emoji; the circled numbers ❶–➓ of a numbered list are kept."""
+    code = ord(char)
+    return (0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF and not 0x2776 <= code <= 0x2793
+            or code in (0xFE0F, 0x200D, 0x20E3))
 
 
 def clean_text(raw: object, *, max_length: int, label: str, single_line: bool = False) -> str:
-    """Trim, normalise, and refuse control characters, over-long text, and characters the documents
-    cannot print. A single-line text (names, numbers, addresses) refuses line breaks and writes every
-    middle dot of a name as “·”."""
+    """Trim, normalise, and refuse control characters, emoji, over-long text, and characters the documents
+    cannot print. A single-line text (names, numbers, addresses) refuses line breaks and markup characters
+    (“<”, “*”…) and writes every middle dot of a name as “·”."""
     given = str(raw if raw is not None else "")
     if len(given) > 4 * max_length + 64:  # far over even before normalising: refused without scanning it all
         raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(given)}个字，请精简。")
@@ -55,8 +64,13 @@ def clean_text(raw: object, *, max_length: int, label: str, single_line: bool = 
         if any(ch in LINE_BREAKS for ch in text):
             raise FieldError(f"“{label}”只能填写一行，不能换行。请删除换行后重新输入。")
         text = text.translate(MIDDLE_DOTS)
+    emoji = next((ch for ch in text if _is_emoji(ch)), None)
+    if emoji is not None:
+        raise FieldError(f"“{label}”中含有表情符号“{emoji}”，证明文书上不能使用，请删除后重新输入。")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n\t" for ch in text):
         raise FieldError(f"“{label}”中含有不可见的控制字符或无效字符，请删除后重新输入。")
+    if single_line and (markup := next((ch for ch in text if ch in MARKUP), None)) is not None:
+        raise FieldError(f"“{label}”中不能含有“{markup}”。请只用汉字、字母、数字和常用标点（如“（）”“·”“-”“#”）填写。")
     if len(text) > max_length:
         raise FieldError(f"“{label}”最多{max_length}个字，您输入了{len(text)}个字，请精简。")
     bad = unprintable(text)
@@ -106,7 +120,12 @@ def _check_cell(column: Column, raw: object, today: date) -> JSON:
             raise FieldError(f"“{column.label}”未填写。")
         return ""
     if column.type == ColType.ID_NUMBER:
-        return check_resident_id(text, today=today).number
+        person = check_resident_id(text, today=today)
+        if column.min_age is not None and person.age_on(today) < column.min_age:
+            rule = f"（{column.min_age_rule}）" if column.min_age_rule else ""
+            raise FieldError(f"按身份证号码，此人于{describe_date(person.birth_date.isoformat())}出生，"
+                             f"未满{column.min_age}周岁{rule}，不能列入名单。请核对号码或删除该行。")
+        return person.number
     if column.type == ColType.MOBILE:
         return check_mobile(text)
     if column.type == ColType.DATE:
@@ -200,15 +219,6 @@ def roster_warnings(question: Question, rows: list[dict[str, JSON]], today: date
             empty = [n for n, row in enumerate(rows, start=1) if not row.get(column.id)]
             if empty:
                 warnings.append(f"第{_row_list(empty)}行{column.warn_if_empty}。")
-        if column.warn_under_age and column.type == ColType.ID_NUMBER:
-            young = []
-            for n, row in enumerate(rows, start=1):
-                number = str(row.get(column.id) or "")
-                if number and check_resident_id(number, today=today).age_on(today) < column.warn_under_age:
-                    young.append(n)
-            if young:
-                warnings.append(f"第{_row_list(young)}行的人员未满{column.warn_under_age}周岁"
-                                f"（保安员应当年满{column.warn_under_age}周岁，《保安服务管理条例》第十六条）。")
     return warnings
 
 
@@ -254,11 +264,26 @@ def check_answer(question: Question, raw: object, *, today: date,
             if date.fromisoformat(checked.value) < earlier:
                 raise FieldError(f"“{question.label}”（{describe_date(checked.value)}）早于开始日期"
                                  f"（{describe_date(earlier.isoformat())}），请核对。")
+        if question.name_question and answers:
+            _refuse_one_number_for_two_names(question, str(checked.value), answers)
         return checked
     except FieldError as error:
         if error.field is None:
             error.field = question.id
         raise
+
+
+def _refuse_one_number_for_two_names(question: Question, number: str, answers: Mapping[str, Any]) -> None:
+    """One ID number given for two people of the filing under different names (see Question.name_question)."""
+    assert question.name_question is not None
+    name = str(answers.get(question.name_question) or "")
+    for key, value in answers.items():
+        if key == question.id or not key.endswith("_id") or str(value or "") != number:
+            continue
+        other = str(answers.get(key.removesuffix("_id") + "_name") or "")
+        if name and other and other != name:
+            raise FieldError(f"此号码已作为“{other}”的居民身份证号码填写，与姓名“{name}”不一致。"
+                             "同一人兼任的，姓名应一致；不是同一人的，请核对号码。")
 
 
 def _check(q: Question, raw: object, today: date) -> Checked:
@@ -284,6 +309,8 @@ def _check(q: Question, raw: object, today: date) -> Checked:
         return Checked(raw)
     if q.type == QType.DATE:
         value = parse_date(raw, q.label)
+        if q.future_refused and value > today:
+            raise FieldError(q.future_refused)
         warning = window_warning(q.window, value, today) if q.window else None
         return Checked(value.isoformat(), (warning,) if warning else ())
     text = clean_text(raw, max_length=q.max_length, label=q.label, single_line=q.type != QType.LONG_TEXT)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from flows.clock import chinese_date
 from flows.errors import FieldError
 from flows.filing.answers import check_answer, qualifying_years, roster_warnings, window_warning
 from flows.filing.schema import Filing, Material, QType, Question
@@ -175,7 +176,7 @@ def _row_findings(q: Question, value: Any, on: date) -> list[str]:
 def _window_finding(q: Question, day: date, submitted_on: date) -> str:
     window = q.window
     assert window is not None
-    facts = f"{q.label}为{day:%Y年%m月%d日}，提交日期为{submitted_on:%Y年%m月%d日}"
+    facts = f"{q.label}为{chinese_date(day)}，提交日期为{chinese_date(submitted_on)}"
     if window.rule == "within_days_after":
         late = (submitted_on - day).days
         return (f"逾期申报：{facts}，相隔{late}日，超过{window.days}日的申报期限{late - window.days}日。"

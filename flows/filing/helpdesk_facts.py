@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from flows.clock import chinese_date
 from flows.config import get_config
 from flows.errors import DomainError
 from flows.filing.helpdesk import Helpdesk, Reply, contact_line, get_helpdesk
@@ -120,7 +121,7 @@ def status_answer(question: str, facts: CaseFacts | None) -> str | None:
                 f"由公安机关在规定时限内办结{limit}。")
     text = f"您的办件{facts.number}当前状态：{facts.stage}，当前办理：{facts.holder}。"
     if facts.due is not None:
-        text += f"办结期限：{facts.due:%Y年%m月%d日}{'（预计）' if facts.due_estimated else ''}。"
+        text += f"办结期限：{chinese_date(facts.due)}{'（预计）' if facts.due_estimated else ''}。"
     return text + "进度变化时会在“我的办件”中通知您。"
 
 

@@ -146,8 +146,10 @@ def _write_guide(guide: Any, question: Question, sheet_title: str) -> None:
         notes.insert(2, f"同一“{unique}”不能重复填写。")
     guide.cell(row=1, column=1, value=f"{question.label}填写说明").font = Font(bold=True, size=14)
     row = 2
-    if question.hint:
-        guide.cell(row=row, column=1, value=question.hint)
+    # The question's hint, without what it says about the template: this workbook is the template.
+    hint = "".join(f"{part}。" for part in question.hint.split("。") if part.strip() and "模板" not in part)
+    if hint:
+        guide.cell(row=row, column=1, value=hint)
         row += 1
     for number, note in enumerate(notes, start=1):
         guide.cell(row=row, column=1, value=f"{number}. {note}")

@@ -57,9 +57,11 @@ class Column(Frozen):
     required: bool = True
     hint: str = ""
     max_length: int = 100
-    # Warnings the officer sees per row (never refusals): the cell left empty, the person under an age.
+    # A warning the officer sees per row (never a refusal): the cell left empty.
     warn_if_empty: str | None = None
-    warn_under_age: int | None = None  # ID_NUMBER only
+    # ID_NUMBER only: a row whose person is younger is refused, naming the row and the rule.
+    min_age: int | None = None
+    min_age_rule: str = ""
 
 
 class When(Frozen):
@@ -116,9 +118,14 @@ class Question(Frozen):
     roster_rule: YearsRule | None = None  # ROSTER only: extra rule naming its own columns
     row_unit: str = "人"  # ROSTER only: what one row is, in "共3人" / "共2段"
     min_age: int | None = None  # ID_NUMBER only: the person must be at least this old (refused otherwise)
+    # ID_NUMBER only: the question holding this person's name. The same number given for another person
+    # (a question "<x>_id" beside "<x>_name", as flows.kinds.common.person_questions makes them) under
+    # another name is refused; under the same name it is one person holding two posts.
+    name_question: str | None = None
     # CHOICE only: "other_province" refuses the province that runs the product (a cross-province filing).
     choice_rule: Literal["other_province"] | None = None
     not_before: str | None = None  # DATE only: an earlier date question this date must not precede
+    future_refused: str = ""  # DATE only: a date after today is refused with this message (what happened, not plans)
 
     @model_validator(mode="after")
     def _shape(self) -> Question:

@@ -114,6 +114,8 @@ FILING = Filing(
         Question(id="area_size", section=S_AREA, label="守护区域面积", type=QType.TEXT, max_length=40,
                  example="约3.5万平方米"),
         Question(id="service_start", section=S_GUARDS, label="开始保安服务的日期", type=QType.DATE,
+                 future_refused="开始保安服务的日期不能晚于今天：本备案在开始保安服务之日起30日内办理。"
+                                "尚未开始的，请在开始后再申请。",
                  window=DateWindow(rule="within_days_after", days=30,
                                    warning="自行招用保安员的单位应当自开始保安服务之日起30日内备案，"
                                            "您已超过30日。仍可继续提交，审核人员会看到逾期提示。")),

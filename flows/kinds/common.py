@@ -35,7 +35,8 @@ def person_questions(prefix: str, section: str, role: str, *, mobile: bool = Tru
         Question(id=f"{prefix}_name", section=section, label=f"{role}姓名", type=QType.TEXT,
                  hint="与居民身份证上的姓名一致", max_length=30),
         Question(id=f"{prefix}_id", section=section, label=f"{role}居民身份证号码", type=QType.ID_NUMBER,
-                 hint="18位，最后一位可能是X", example="11010519491231002X", min_age=ADULT),
+                 hint="18位，最后一位可能是X", example="11010519491231002X", min_age=ADULT,
+                 name_question=f"{prefix}_name"),
     ]
     if mobile:
         questions.append(
@@ -52,7 +53,8 @@ def guard_roster(qid: str, section: str, *, certificate_required: bool) -> Quest
         hint="每行一名保安员。可直接在表格中填写，也可下载Excel模板填好后上传。",
         columns=(
             Column(id="name", label="姓名", max_length=30),
-            Column(id="id_number", label="居民身份证号码", type=ColType.ID_NUMBER, warn_under_age=ADULT),
+            Column(id="id_number", label="居民身份证号码", type=ColType.ID_NUMBER, min_age=ADULT,
+                   min_age_rule="保安员应当年满18周岁，《保安服务管理条例》第十六条"),
             Column(id="certificate_no", label="保安员证编号", required=certificate_required,
                    hint="尚未取得保安员证的可不填" if not certificate_required else "",
                    warn_if_empty=None if certificate_required else

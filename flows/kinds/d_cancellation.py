@@ -64,6 +64,8 @@ FILING = Filing(
         Question(id="filing_ref", section=S_FILING, label="要撤销的备案", type=QType.FILING_REF,
                  hint="从本单位已经备案的办件中选择"),
         Question(id="stop_date", section=S_FILING, label="停止保安服务的日期", type=QType.DATE,
+                 future_refused="停止保安服务的日期不能晚于今天：撤销备案在停止保安服务之日起30日内办理。"
+                                "尚未停止的，请在停止后再申请。",
                  window=DateWindow(rule="within_days_after", days=30,
                                    warning="应当自停止保安服务之日起30日内撤销备案，您已超过30日。"
                                            "仍可继续提交，审核人员会看到逾期提示。")),

@@ -86,6 +86,8 @@ class TimeLeft:
 
 
 def time_left(clock: Clock, calendar: WorkCalendar, today: date) -> TimeLeft:
-    """Due date of a running clock and the working days left from today."""
+    """Due date of a running clock and the working days left from today. Never more than the limit itself:
+    a case handed in on a Sunday is counted from Tuesday, and on that Sunday and Monday it has its 5 working
+    days, not 6 (the applicant was told "5个工作日"; the due date says the rest)."""
     due = calendar.due_date(clock.started_on, clock.days)
-    return TimeLeft(due, calendar.working_days_between(today, due.due), today)
+    return TimeLeft(due, min(clock.days, calendar.working_days_between(today, due.due)), today)

@@ -57,18 +57,38 @@ def test_a_choice_is_answered_by_a_button_and_saved_at_once(app_world: World) ->
     assert "单位所在地" in texts(at)
 
 
-def test_a_mistyped_id_number_names_the_position_and_keeps_the_question(app_world: World) -> None:
+def test_a_region_message_goes_once_the_applicant_chooses(app_world: World) -> None:
+    """Before: “请选择州、市、地。” stayed under the box after 乌鲁木齐市 was chosen, until the next 确定."""
+    at = _start_c(app_world)
+    next(b for b in at.button if b.label == "物业服务企业").click().run()
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert "请选择州、市、地。" in [str(e.value) for e in at.error]
+    next(s for s in at.selectbox if s.label == "州、市、地").select("650100").run()
+    assert not at.error, [str(e.value) for e in at.error]
+    assert "县（市、区）" in [s.label for s in at.selectbox]
+
+
+PRINCIPAL_ID = str(demo_answers("C", today=clock.today())["principal_id"])
+
+
+@pytest.mark.parametrize(("qid", "label", "typed", "says"), [
+    # A mistyped check character is named by its position.
+    ("principal_id", "法定代表人（主要负责人）居民身份证号码", "110105194912310021", "第18位"),
+    # The principal's number typed for a deputy of another name: one number, two people.
+    ("deputy_id", "分管保安工作的负责人居民身份证号码", PRINCIPAL_ID, "此号码已作为"),
+])
+def test_a_refused_id_number_says_why_and_keeps_the_question(app_world: World, qid: str, label: str, typed: str,
+                                                            says: str) -> None:
     at = _start_c(app_world)
     case_id = _draft_id(app_world)
-    _fill(app_world, case_id, "principal_id")
+    _fill(app_world, case_id, qid)
     at.run()
-    assert "法定代表人（主要负责人）居民身份证号码" in texts(at)
-    at.text_input[0].input("110105194912310021")
-    form_button = next(b for b in at.button if b.label == "确定")
-    form_button.click().run()
-    assert "第18位" in texts(at)
+    assert label in texts(at)
+    at.text_input[0].input(typed)
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert says in texts(at)
     with app_world.uow() as uow:
-        assert "principal_id" not in uow.answers(case_id)
+        assert qid not in uow.answers(case_id)
 
 
 def test_a_late_service_start_date_warns_but_lets_the_applicant_go_on(app_world: World) -> None:
@@ -105,6 +125,12 @@ def test_summary_groups_answers_and_a_change_link_returns_to_the_summary(app_wor
     at.run()
     shown = texts(at)
     assert "请核对" in shown and "守护区域" in shown and "上传的材料" in shown
+    # A question typed at the summary is answered below it, by the box it was typed in (before: 2,500 px up).
+    at.chat_input[0].set_value("制度文件需要盖章吗？").run()
+    in_order = [str(getattr(node, "value", "")) for node in at.main]
+    asked = in_order.index("制度文件需要盖章吗？")
+    assert asked > max(i for i, value in enumerate(in_order) if "守护区域" in value)
+    assert any("公章" in value for value in in_order[asked:])
     at.button(key="edit-area_size").click().run()
     at.text_input[0].input("约5万平方米")
     next(b for b in at.button if b.label == "确定").click().run()

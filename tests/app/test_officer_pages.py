@@ -295,6 +295,9 @@ def test_the_late_filing_warning_is_shown_to_the_officer(app_world: World) -> No
     # Worded for the officer: what the dates say and what to do; never the applicant's 「您已超过30日」.
     assert any("逾期申报" in w and "相隔45日" in w and "超过30日的申报期限15日" in w for w in shown), shown
     assert not any("您" in w or "审核人员会看到" in w for w in shown), shown
+    # The queue's badge counts the findings; before, any finding was labelled 申报时限提示.
+    queue = "\n".join(str(m.value) for m in open_page("pages/queue.py", app_world.county).markdown)
+    assert f":orange-badge[{len(late.warnings)}项提示]" in queue and "申报时限提示" not in queue
 
 
 def test_an_overdue_case_is_flagged_red_in_the_queue(app_world: World) -> None:

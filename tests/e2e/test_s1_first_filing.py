@@ -37,6 +37,7 @@ GOOD_CODE = "91650100MA77TEB291"
 BAD_CODE = "91650100MA77TEB292"  # wrong final check character
 MOBILE = "13912345678"
 PASSWORD = "Chunfeng2026"
+MINOR = "650102201001010068"  # born 2010-01-01: 16 in 2026
 GUARDS = [("王军", "650102198503150015"), ("李华", "650103199001010013"), ("赵敏", "650104198807070017")]
 
 
@@ -51,6 +52,7 @@ def answer_date(page: Page, label: str, day: str) -> None:
     field.locator('[role="spinbutton"]').first.click()
     page.keyboard.type(day.replace("-", ""))
     page.keyboard.press("Tab")
+    page.keyboard.press("Escape")  # a field already holding a date opens its calendar over 确定 on Tab
     click_button(page, "确定")
 
 
@@ -100,6 +102,8 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     click_button(page, "开始办理")
 
     # 2–3. Register one thing at a time; a wrong check character is named at once.
+    answer_text(page, "单位名称", "<b>粗体</b>" + UNIT)  # markup never reaches a certificate
+    see(page, "“单位名称”中不能含有“<”")
     answer_text(page, "单位名称", UNIT)
     answer_text(page, "统一社会信用代码", BAD_CODE)
     assert "第18位" in main_text(page)
@@ -115,6 +119,7 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     click_button(page, "确定")
     text = see(page, "单位类型")
     assert "单位类型" in text and "统一社会信用代码" not in text.split("正在办理")[-1]
+    assert "注册成功！“乌鲁木齐春风物业服务有限公司”的账号已开通" in text  # said once the account is made
     shot(page, "registered-first-question")
 
     # 4. Unit, principal and deputy, guarded area, a late start date (warning), the roster.
@@ -133,6 +138,8 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     answer_text(page, "守护区域基本情况", "小区共8栋住宅楼，设南北两个出入口")
     answer_text(page, "守护区域地址", "乌鲁木齐市天山区春风路8号")
     answer_text(page, "守护区域面积", "约2万平方米")
+    answer_date(page, "开始保安服务的日期", (clock.today() + timedelta(days=1)).isoformat())
+    see(page, "开始保安服务的日期不能晚于今天")
     late = (clock.today() - timedelta(days=40)).isoformat()
     answer_date(page, "开始保安服务的日期", late)
     see(page, "已超过30日")
@@ -144,10 +151,11 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     upload(page, ("保安员名单.xlsx", shared_strings_bomb(template, 3_000_000)), label="或上传填好的Excel")
     see(page, "文件内容过大")
     shot(page, "roster-bomb-refused")
-    bad_rows = [GUARDS[0], (GUARDS[1][0], GUARDS[1][1][:-1] + "9"), GUARDS[2]]
+    bad_rows = [GUARDS[0], (GUARDS[1][0], GUARDS[1][1][:-1] + "9"), GUARDS[2], ("小明", MINOR)]
     upload(page, ("保安员名单.xlsx", roster_workbook(template, bad_rows)), label="或上传填好的Excel")
     click_button(page, "确定")
     see(page, "第2行")
+    see(page, "第4行：按身份证号码，此人于2010年1月1日出生，未满18周岁")  # refused, not a warning for later
     shot(page, "roster-row-error")
     upload(page, ("保安员名单-改.xlsx", roster_workbook(template, GUARDS)), label="或上传填好的Excel")
     click_button(page, "确定")

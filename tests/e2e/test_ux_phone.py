@@ -47,6 +47,10 @@ def test_on_a_phone_the_way_in_feedback_choices_and_roster_cards_work(
     assert on_first_screen(page, "开始办理（首次使用可在办理过程中注册）")
     notice = page.locator(MAIN).locator('[data-testid="stAlert"]').first.inner_text()
     assert "试运行" in notice and "左侧栏" not in notice
+    # The demo mark wraps: before, a phone showed it cut off before "请勿录入真实个人信息".
+    mark = page.locator(".st-key-demo-mark")
+    assert "请勿录入真实个人信息" in mark.inner_text()
+    assert mark.evaluate("m => [...m.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
     shot(page, "home-first-screen")
 
     # The feedback control is in the page itself (the sidebar is folded away on a phone).

@@ -97,7 +97,7 @@ def test_a_row_carries_what_the_queue_shows(q: Queues) -> None:
     assert row.time_left is not None and row.time_left.overdue
     assert row.time_left.label() == "已超期5个工作日"
     assert row.submitted_at is not None
-    assert row.warnings is False and row.alerts == ()
+    assert row.warnings == 0 and row.alerts == ()
 
 
 def test_queue_is_sorted_by_due_date_with_cases_without_one_last(q: Queues) -> None:

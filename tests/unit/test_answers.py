@@ -23,6 +23,34 @@ def test_control_and_direction_characters_are_refused(text: str) -> None:
         clean_text(text, max_length=50, label="说明")
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("<script>alert(1)</script>乌鲁木齐测试物业有限公司", "“单位名称”中不能含有“<”"),
+    ("<b>粗体</b>物业公司", "“单位名称”中不能含有“<”"),
+    ("**粗**物业公司", "“单位名称”中不能含有“*”"),
+    ("幸福物业🏠有限公司", "“单位名称”中含有表情符号“🏠”"),
+    ("幸福物业☀有限公司", "“单位名称”中含有表情符号“☀”"),
+])
+def test_markup_and_emoji_never_reach_a_certificate_from_a_name_or_an_address(text: str, says: str) -> None:
+    """Before: a unit registered as <script>…</script><b>粗体</b>… and an address with 🏠 were printed as typed on
+    the 备案证明 and the public verification page."""
+    with pytest.raises(FieldError) as refused:
+        clean_text(text, max_length=80, label="单位名称", single_line=True)
+    assert refused.value.message.startswith(says)
+
+
+@pytest.mark.parametrize("text", ["乌鲁木齐市天山区春风路8号3#楼（南门）", "买买提·艾力", "𠮷野家（新疆）有限公司",
+                                  "约2万㎡，A-3区/B区", "HT_2026_01", "contact@example.cn"])
+def test_what_names_numbers_and_addresses_really_hold_is_accepted(text: str) -> None:
+    assert clean_text(text, max_length=80, label="单位详细地址", single_line=True) == text
+
+
+def test_a_long_text_keeps_its_numbered_list_and_comparison_signs_but_not_emoji() -> None:
+    text = "❶东门设岗\n❷西门设岗，面积<1000平方米"
+    assert clean_text(text, max_length=200, label="守护区域基本情况") == text
+    with pytest.raises(FieldError, match="表情符号"):
+        clean_text("东门设岗👮", max_length=200, label="守护区域基本情况")
+
+
 def test_over_long_text_names_the_field_the_limit_and_the_length() -> None:
     with pytest.raises(FieldError, match="“单位名称”最多60个字，您输入了61个字"):
         clean_text("字" * 61, max_length=60, label="单位名称")

@@ -97,3 +97,14 @@ def test_missing_years_lists_only_unknown_years_in_the_range() -> None:
     calendar = WorkCalendar({date(2028, 1, 1): False}, complete_years=[2028])
     assert calendar.missing_years(date(2025, 6, 1), date(2029, 1, 1)) == [2027, 2029]
     assert calendar.missing_years(date(2029, 1, 1), date(2025, 6, 1)) == [2027, 2029]
+
+
+def test_a_case_handed_in_on_a_sunday_never_shows_more_days_left_than_its_limit() -> None:
+    """Before: handed in on Sunday 2026-12-06, told “5个工作日”, then shown “剩余6个工作日” (due Monday 12-14)."""
+    from flows.review.timelimits import Clock, time_left
+
+    calendar = WorkCalendar()
+    clock = Clock(date(2026, 12, 6), 5)
+    assert time_left(clock, calendar, date(2026, 12, 6)).due.due == date(2026, 12, 14)
+    assert [time_left(clock, calendar, date(2026, 12, day)).label() for day in (6, 7, 8, 11, 14, 15)] == [
+        "剩余5个工作日", "剩余5个工作日", "剩余4个工作日", "剩余1个工作日", "今天到期", "已超期1个工作日"]

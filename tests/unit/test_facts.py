@@ -1,5 +1,5 @@
 """Facts checked at input: ages, ID regions, a cross-province filing from this province, contract dates,
-qualifying years, and the per-row warnings officers see."""
+qualifying years, a guard's age, and the per-row warnings officers see."""
 
 from __future__ import annotations
 
@@ -39,24 +39,51 @@ def test_a_representative_under_18_is_refused() -> None:
     assert check_answer(question, minor, today=date(2026, 11, 28)).value == minor
 
 
-def test_guards_under_18_and_guards_without_certificate_are_warned_per_row_for_the_officer() -> None:
+def test_a_guard_under_18_is_refused_with_the_row_named_and_the_rule() -> None:
+    """Before: a 16-year-old guard was only a warning, and a prefecture's approval printed a certificate for
+    the roster. The 条例 (第十六条) sets the age: the row is refused at input, the day before the birthday too."""
+    question = get_filing("C").question("guards")
+    adult = {"name": "张伟", "id_number": resident_id("650102", "19900101"), "certificate_no": "新6501001",
+             "mobile": "13899100001"}
+    minor = resident_id("650102", "20081128")  # 17 on 2026-11-27, 18 the next day
+    rows = [adult, {"name": "李小", "id_number": minor, "certificate_no": "", "mobile": "13899100002"}]
+    with pytest.raises(FieldError) as refused:
+        check_answer(question, rows, today=TODAY)
+    assert refused.value.message == ("第2行：按身份证号码，此人于2008年11月28日出生，未满18周岁（保安员应当年满18周岁，"
+                                     "《保安服务管理条例》第十六条），不能列入名单。请核对号码或删除该行。")
+    assert [r["id_number"] for r in check_answer(question, rows, today=date(2026, 11, 28)).value] == [
+        adult["id_number"], minor]
+
+
+@pytest.mark.parametrize(("kind", "qid", "says"), [("C", "service_start", "开始保安服务的日期不能晚于今天"),
+                                                  ("D", "stop_date", "停止保安服务的日期不能晚于今天")])
+def test_a_service_start_or_stop_after_today_is_refused(kind: str, qid: str, says: str) -> None:
+    """Before: a start date of 2030-01-01 went through to the 备案证明. Both filings follow the event."""
+    question = get_filing(kind).question(qid)
+    with pytest.raises(FieldError, match=says):
+        check_answer(question, "2030-01-01", today=TODAY)
+    with pytest.raises(FieldError, match=says):
+        check_answer(question, "2026-11-28", today=TODAY)
+    assert check_answer(question, "2026-11-27", today=TODAY).value == "2026-11-27"
+
+
+def test_guards_without_certificate_are_warned_per_row_for_the_officer() -> None:
     filing = get_filing("C")
     answers = demo_answers("C", today=TODAY)
     answers["guards"] = [
         {"name": "张伟", "id_number": resident_id("650102", "19900101"), "certificate_no": "新6501001",
          "mobile": "13899100001"},
-        {"name": "李小", "id_number": resident_id("650102", "20100101"), "certificate_no": "", "mobile": "13899100002"},
+        {"name": "李小", "id_number": resident_id("650102", "20010101"), "certificate_no": "", "mobile": "13899100002"},
         {"name": "王五", "id_number": resident_id("650102", "19850101"), "certificate_no": "", "mobile": "13899100003"},
     ]
     checked = check_answer(filing.question("guards"), answers["guards"], today=TODAY)  # accepted: warnings only
     answers["guards"] = checked.value
     no_certificate = ("保安员名单：第2、3行未填写保安员证编号（保安从业单位直接从事保安服务的人员应当持有保安员证，"
                       "《公安机关实施保安服务管理条例办法》第二十四条）。")
-    under_18 = "保安员名单：第2行的人员未满18周岁（保安员应当年满18周岁，《保安服务管理条例》第十六条）。"
     # The applicant's summary before submitting, and the officer's findings on the case page.
     for warnings in (filing_warnings(filing, answers, today=TODAY), officer_warnings(filing, answers, submitted_on=TODAY)):
         assert no_certificate in warnings
-        assert under_18 in warnings
+        assert not any("周岁" in warning for warning in warnings)
 
 
 def test_a_cross_province_filing_by_a_company_of_this_province_is_refused() -> None:
@@ -100,3 +127,17 @@ def test_a_place_names_its_region_once(address: str, printed: str) -> None:
     from flows.documents.issuing import place
 
     assert place({"prefecture": "650100", "county": "650102"}, address) == printed
+
+
+def test_one_id_number_for_two_people_of_different_names_is_refused() -> None:
+    """Before: 法定代表人 刘芳 and 分管负责人 陈刚 were both given 650102198001010012, and no one was told."""
+    question = get_filing("C").question("deputy_id")
+    number = resident_id("650102", "19800101")
+    answers = {"principal_name": "刘芳", "principal_id": number, "deputy_name": "陈刚"}
+    with pytest.raises(FieldError) as refused:
+        check_answer(question, number, today=TODAY, answers=answers)
+    assert refused.value.field == "deputy_id"
+    assert refused.value.message.startswith("此号码已作为“刘芳”的居民身份证号码填写，与姓名“陈刚”不一致")
+    # One person holding both posts: the same name, accepted.
+    same = {**answers, "deputy_name": "刘芳"}
+    assert check_answer(question, number, today=TODAY, answers=same).value == number

@@ -61,7 +61,7 @@ def test_status_questions_get_the_applicants_own_case_and_due_date(question: str
 
 def test_a_due_date_in_a_year_not_yet_official_is_said_to_be_estimated() -> None:
     text = ask("什么时候能办好", facts=replace(SUBMITTED, due=date(2027, 1, 8), due_estimated=True))
-    assert "办结期限：2027年01月08日（预计）。" in text
+    assert "办结期限：2027年1月8日（预计）。" in text
     assert "（预计）" not in ask("什么时候能办好", facts=SUBMITTED)
 
 

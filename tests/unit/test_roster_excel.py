@@ -93,6 +93,7 @@ def test_the_guide_of_the_guard_roster_says_ids_must_stay_text_and_must_not_repe
     assert "文本格式" in text
     assert "同一“居民身份证号码”不能重复" in text
     assert "尚未取得保安员证的可不填" in text
+    assert "每行一名保安员" in text and "下载Excel模板" not in text  # the reader holds the template already
 
 
 def test_the_yes_no_column_offers_a_drop_down_of_yes_and_no() -> None:
