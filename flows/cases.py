@@ -49,6 +49,7 @@ from flows.review.transitions import (
     Stage,
     decide,
     in_jurisdiction,
+    stage_label,
 )
 from flows.uploads.checks import CheckedFile, check_upload
 
@@ -528,7 +529,8 @@ class _ActPlan:
         cancel = case.ref_case_id if (act == Act.APPROVE and filing.certificate.cancels_referenced) else None
         if cancel is not None and uow.case(cancel).cancelled:
             raise ActRefused("该备案已由另一份撤销申请撤销，本申请无需再通过，请作“不予通过”处理。")
-        notify = f"您的办件{case.number}：{APPLICANT_ACT_LABELS[act]}，当前状态：{STAGE_LABELS[target]}。"
+        done = filing.refusal_verb if act == Act.REJECT else APPLICANT_ACT_LABELS[act]
+        notify = f"您的办件{case.number}：{done}，当前状态：{stage_label(target, filing.refusal_verb)}。"
         return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,
                                 internal_comment=internal_comment.strip(), items=items, updates=updates,
                                 notify=notify, documents=issued, cancel_case_id=cancel, audit=audit)

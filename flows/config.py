@@ -93,6 +93,7 @@ class Organ(BaseModel):
     code: str | None = None
     seal: str | None = None
     undertaker: str | None = None
+    reconsideration: str | None = None  # the organ hearing an application for 行政复议 against it
     numbers: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("numbers")
@@ -111,6 +112,7 @@ class IssuingOrgan(BaseModel):
     code: str
     seal: str
     undertaker: str
+    reconsideration: str  # 行政复议机关: the people's government of its level (a 地区's 行政公署)
     numbers: dict[str, str]
 
     def number(self, doc_type: str, year: int, serial: int) -> str:
@@ -210,6 +212,7 @@ class ProvinceConfig(BaseModel):
             name = entry.name or self.department
             code = entry.code or self.department_code
             undertaker = entry.undertaker or self.corps
+            government = f"{self.province_name}人民政府"
         else:
             region = tree.get(region_code)
             prefecture = tree.prefecture_of(region_code)
@@ -222,8 +225,12 @@ class ProvinceConfig(BaseModel):
                 name = entry.name or self.organ_for(region_code, regions=tree)
                 code = entry.code or self.issuing_organ(prefecture.code, regions=tree).code + region.name[0]
                 undertaker = entry.undertaker or name
+            # 行政复议法 (2023) 第二十四条: the government of the organ's level hears it; a 地区 has no
+            # government of its own, its 行政公署 hears it as a 设区的市's would.
+            government = f"{values['full_name']}{'行政公署' if region.name.endswith('地区') else '人民政府'}"
         return IssuingOrgan(region_code=region_code, name=name, code=code, seal=entry.seal or name,
-                            undertaker=undertaker, numbers={**self.document_tags, **entry.numbers})
+                            undertaker=undertaker, reconsideration=entry.reconsideration or government,
+                            numbers={**self.document_tags, **entry.numbers})
 
     def contact_for(self, region_code: str, *, regions: RegionTree | None = None) -> Contact:
         """The office to phone about a case in this region: its prefecture's, else the province's."""

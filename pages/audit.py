@@ -11,6 +11,7 @@ from datetime import timedelta
 import streamlit as st
 
 from flows.clock import today
+from flows.oversight.audit_words import action_label
 from flows.oversight.ledger import to_csv, to_xlsx
 from flows.review.disclosure import Look, record_export
 from store.audit import verify
@@ -29,9 +30,10 @@ st.caption("系统中每一次办理、修改、查看和导出的记录（只�
 with st.form("audit_filters"):
     person_col, subject_col = st.columns(2)
     person = person_col.text_input("操作人", placeholder="登录名或姓名", key="audit_person")
-    subject = subject_col.text_input("对象", placeholder="如 case:12（办件）、user:3（账号）", key="audit_subject")
+    subject = subject_col.text_input("对象", placeholder="办件编号，或如 case:12（办件）、user:3（账号）", key="audit_subject")
     action_col, since_col, until_col = st.columns([2, 1, 1])
-    actions = action_col.multiselect("操作", action_names(engine()), placeholder="全部操作", key="audit_actions")
+    actions = action_col.multiselect("操作", action_names(engine()), format_func=action_label, placeholder="全部操作",
+                                     key="audit_actions")
     since = since_col.date_input("起始日期", value=today() - timedelta(days=30), key="audit_since", format="YYYY-MM-DD")
     until = until_col.date_input("截止日期", value=today(), key="audit_until", format="YYYY-MM-DD")
     st.form_submit_button("查询", icon=":material/search:")

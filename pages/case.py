@@ -29,7 +29,7 @@ from flows.review.disclosure import (
 )
 from flows.review.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.review.screening import CATEGORY_LABELS
-from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, decide
+from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, decide, stage_label
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import registry
@@ -179,7 +179,6 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
     elif act == Act.RETURN:
         findings = return_options(dossier.filing, dossier.case.id, dossier.answers)
         labels = {**{key: option.label for key, option in findings.items()}, **dict(dossier.correctable)}
-        st.caption("退回后向申请单位出具补正材料告知书，一次性告知需要补正的全部内容。申请单位只需改正所列事项。")
         chosen = st.multiselect("需要补正的事项（从本办件的填报项和材料中选择）", list(labels),
                                 format_func=labels.__getitem__, key="act_items", placeholder="选择一项或多项")
         for item_id in chosen:
@@ -190,8 +189,6 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
         st.text_area("其他说明（告知申请单位，可不填）", key="act_comment", max_chars=1000, height=80)
     elif act == Act.REJECT:
         verb = dossier.filing.refusal_verb
-        st.caption(f"{verb}为最终决定，以本机关名义出具{dossier.filing.refusal_title}，并告知申请单位："
-                   "可自收到之日起60日内申请行政复议，或6个月内提起行政诉讼。")
         st.text_area(f"{verb}的理由（写入决定书，告知申请单位，必填）", key="act_comment", max_chars=1000)
     elif act == Act.RETURN_TO_PREFECTURE:
         st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment", max_chars=1000)
@@ -274,7 +271,7 @@ def draw_acts(dossier: Dossier) -> None:
             return
         act = Act(pending["act"])
         target = decide(actor, case.at(dossier.filing.route), act)
-        st.markdown(f"**确认办理：{act_label(act, verb)}**　办理后状态：{STAGE_LABELS[target]}")
+        st.markdown(f"**即将办理：{act_label(act, verb)}**　办理后状态：{stage_label(target, verb)}")
         if points := act_checklist(dossier.filing, act, case.stage):
             st.markdown("办理前请确认：\n" + "\n".join(f"- {point}" for point in points))
         act_inputs(dossier, act)

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from flows.clock import CHINA
-from store.models import AuditEntry, User
+from flows.oversight.audit_words import action_label, detail_text
+from store.models import AuditEntry, Case, User
 
 COLUMNS = ("编号", "时间", "操作人", "登录名", "操作", "对象", "详情")
 LIMIT = 2000
@@ -51,7 +52,13 @@ def search(engine: Engine, filters: Filters, *, limit: int = LIMIT) -> list[dict
         pattern = f"%{_escape_like(person)}%"
         query = query.where(or_(col(User.login) == person, col(User.display_name).like(pattern, escape="\\")))
     subject = filters.subject.strip()
-    if subject:
+    case_id = None
+    if subject and not subject.startswith("case:"):  # a case number (C2026…) stands for its case
+        with Session(engine) as session:
+            case_id = session.exec(select(Case.id).where(Case.number == subject)).first()
+    if case_id is not None:
+        query = query.where(col(AuditEntry.subject) == f"case:{case_id}")
+    elif subject:
         query = query.where(col(AuditEntry.subject).like(f"%{_escape_like(subject)}%", escape="\\"))
     if filters.actions:
         query = query.where(col(AuditEntry.action).in_(filters.actions))
@@ -62,13 +69,25 @@ def search(engine: Engine, filters: Filters, *, limit: int = LIMIT) -> list[dict
         query = query.where(col(AuditEntry.at) < end)
     rows: list[dict[str, Any]] = []
     with Session(engine) as session:
-        for entry, user in session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)):
+        found = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all()
+        numbers = _case_numbers(session, [entry.subject for entry, _ in found])
+        for entry, user in found:
             rows.append(dict(zip(COLUMNS, (
                 entry.id, _china(entry.at), user.display_name if user else ("系统" if entry.actor_id is None else
                                                                      f"用户{entry.actor_id}"),
-                user.login if user else "", entry.action, entry.subject,
-                _detail(entry.detail)), strict=True)))
+                user.login if user else "", action_label(entry.action),
+                f"{entry.subject}（{numbers[entry.subject]}）" if entry.subject in numbers else entry.subject,
+                detail_text(entry.detail)), strict=True)))
     return rows
+
+
+def _case_numbers(session: Session, subjects: list[str]) -> dict[str, str]:
+    """The case number of each `case:<id>` subject that has one (a draft has none)."""
+    ids = {int(s[5:]) for s in subjects if s.startswith("case:") and s[5:].isdigit()}
+    if not ids:
+        return {}
+    rows = session.exec(select(Case.id, Case.number).where(col(Case.id).in_(ids))).all()
+    return {f"case:{case_id}": number for case_id, number in rows if number}
 
 
 def _china(at: datetime) -> str:
@@ -76,6 +95,3 @@ def _china(at: datetime) -> str:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
-
-def _detail(detail: dict[str, Any]) -> str:
-    return "；".join(f"{k}={v}" for k, v in sorted(detail.items())) if detail else ""

@@ -56,9 +56,12 @@ def home_summary(engine: Engine, actor: Actor) -> HomeSummary:
     with Session(engine) as session:
         where = visible(actor)
         by_stage = dict(session.exec(select(Case.stage, func.count()).where(where).group_by(Case.stage)).all())
-        open_count = sum(n for s, n in by_stage.items() if Stage(s) not in FINAL_STAGES and s != Stage.DRAFT)
+        applicant = actor.role == Role.APPLICANT
+        # An applicant's returned case is counted once, as 待补正 (it is the unit's turn), never also as 办理中.
+        apart = {Stage.DRAFT, Stage.RETURNED} if applicant else {Stage.DRAFT}
+        open_count = sum(n for s, n in by_stage.items() if Stage(s) not in FINAL_STAGES and Stage(s) not in apart)
         counts = [("办理中", open_count), ("已办结", sum(by_stage.get(s, 0) for s in FINAL_STAGES))]
-        if actor.role == Role.APPLICANT:
+        if applicant:
             counts.insert(0, ("填写中", by_stage.get(Stage.DRAFT, 0)))
             counts.insert(2, ("待补正", by_stage.get(Stage.RETURNED, 0)))
         rows = session.exec(select(Case).where(where).order_by(col(Case.updated_at).desc()).limit(10)).all()

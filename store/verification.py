@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from flows import clock
 from flows.clock import local_date
+from flows.config import get_config
 from flows.documents import signing
 from flows.identity.abuse import AddressLimiter, Aggregate, Rule
 from flows.kinds import all_filings
@@ -65,6 +66,7 @@ class VerificationResult:
     issued_on: date
     status: Status
     signature: SignatureState = "absent"
+    organ: str = "公安机关"  # the organ in whose name it was issued
 
     @property
     def status_label(self) -> str:
@@ -100,10 +102,15 @@ def _find(session: Session, code: str) -> _Found | None:
 def _found(document: Document, case: Case) -> _Found:
     filing = all_filings().get(case.kind)
     cancelled = document.status == DocumentStatus.CANCELLED or case.cancelled
+    # A certificate is issued where the route ends: the province for a change of legal representative (its
+    # 审核意见书), else the prefecture that filed it.
+    config = get_config()
+    region = config.province_code if filing is None or filing.route.province_approval else case.prefecture_code
     result = VerificationResult(number=document.number, title=document.title, unit_name=case.unit_name,
                                 kind_title=filing.title if filing else case.kind,
                                 issued_on=local_date(document.issued_at),
-                                status=DocumentStatus.CANCELLED if cancelled else DocumentStatus.VALID)
+                                status=DocumentStatus.CANCELLED if cancelled else DocumentStatus.VALID,
+                                organ=config.issuing_organ(region or config.province_code).name)
     return _Found(document.sha256, _claim(document, case), result)
 
 

@@ -36,6 +36,7 @@ from flows.review.transitions import (
     Stage,
     available_acts,
     comment_for_applicant,
+    stage_label,
 )
 from flows.vocabulary import DocumentStatus
 from store import blobs
@@ -77,7 +78,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
     with st.container(border=True, key=f"case-{case.id}"):
         number = case.number or f"草稿（未提交，编号 {case.id}）"
         color = STAGE_COLORS.get(case.stage, "blue")
-        badges = f":{color}-badge[{STAGE_LABELS[case.stage]}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
+        badges = f":{color}-badge[{stage_label(case.stage, filing.refusal_verb)}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
         st.markdown(f"#### {md_escape(number)}　{badges}")
         st.markdown(f"**{filing.title}**")
         facts = [f"**当前办理**：{md_escape(holder_text(case, to_applicant=True))}",
@@ -280,11 +281,12 @@ def verification(result: VerificationResult | None) -> None:
     if result.status == DocumentStatus.CANCELLED:
         st.warning(f"证明真实，但已撤销：该{result.title}已失效。", icon=":material/block:")
     else:
-        st.success(f"真实有效：该{result.title}由公安机关出具，当前有效。", icon=":material/verified:")
+        st.success(f"真实有效：该{result.title}由{md_escape(result.organ)}出具，当前有效。", icon=":material/verified:")
     with st.container(border=True, key="verify-summary"):
         st.markdown("\n".join(f"- **{label}**：{md_escape(value)}" for label, value in (
             ("证明名称", result.title),
             ("证明编号", result.number),
+            ("出具机关", result.organ),
             ("单位名称", result.unit_name),
             ("业务类别", result.kind_title),
             ("出具日期", f"{chinese_date(result.issued_on)}"),

@@ -19,11 +19,12 @@ from store.feedback import SqlFeedbackStore
 from store.reports import warm_up_in_background
 from ui import keys, portal, registry
 from ui.session import address, current_account, engine, holds_session_cookie, logout_button
-from ui.text import md_escape
+from ui.text import inline_picture, md_escape
 
 APP_TITLE = "保安业务网上自助办理"
 ROOT = Path(__file__).resolve().parent.parent
 FAVICON = ROOT / "web" / "assets" / "favicon.png"
+_FAVICON_URL = inline_picture(FAVICON.read_bytes())  # not a /media/ URL: those need a session (web/media.py)
 
 def page_setup(page_id: str) -> Account:
     """Draw the frame of a page only a logged-in account of the page's roles may open (ui/registry.py), and
@@ -49,7 +50,7 @@ def public_page_setup(page_id: str) -> Account | None:
 def _frame(entry: registry.Page) -> Account | None:
     portal.check(entry.id)  # first: a page this portal (env PORTAL) does not have answers 页面不存在, queries nothing
     # A file of this server's, not a Material icon (those are drawn from fonts.gstatic.com as favicons).
-    st.set_page_config(page_title=f"{entry.title} - {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
+    st.set_page_config(page_title=f"{entry.title} - {APP_TITLE}", page_icon=_FAVICON_URL, layout="wide")
     _environment_marker()
     overrides_in_force(config_overrides(engine()))  # the administrator's names and pilot dates, for this run
     account = portal.check_account(current_account())  # no officer on the internet, no applicant on the police network

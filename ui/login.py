@@ -26,7 +26,7 @@ from store.accounts import HASHER
 from store.demo import DEMO_TOTP_SECRET
 from ui import keys, portal
 from ui.session import address, finish_login, identity
-from ui.text import md_escape
+from ui.text import inline_picture, md_escape
 
 PENDING = "pending_login"  # {"user_id", "second_factor", "since"}: password checked, steps remain
 PENDING_SECONDS = 600
@@ -144,7 +144,7 @@ def _enrol(user_id: int, login: str) -> None:
             "（支持基于时间的动态口令的任一验证器应用）扫描下面的二维码，再输入它显示的6位数字。",
             icon=":material/phonelink_lock:")
     uri = totp.provisioning_uri(secret, login=login, issuer=get_config().department)
-    st.image(qr_png(uri), caption="用身份验证器扫描此二维码", width=220)
+    st.image(inline_picture(qr_png(uri)), caption="用身份验证器扫描此二维码", width=220)
     st.caption("无法扫码时，可在验证器中手动添加，密钥为：")
     st.code(secret, language=None)
     with st.form("enrol"):

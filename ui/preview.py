@@ -17,6 +17,7 @@ from flows.ports import MaterialView
 from flows.review.disclosure import Look
 from flows.uploads import contained
 from store import blobs
+from ui.text import inline_picture
 from web.files import material_path
 
 PREVIEW_WIDTH_PX = 1000
@@ -81,7 +82,7 @@ def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES
     cols = st.columns(2)
     for index in range(shown):
         with cols[index % 2]:
-            st.image(pdf_page_png(material.sha256, index), caption=f"第{index + 1}页 / 共{count}页",
+            st.image(inline_picture(pdf_page_png(material.sha256, index)), caption=f"第{index + 1}页 / 共{count}页",
                      width="stretch")
     if shown < count:
         st.caption(f"已显示前{shown}页，共{count}页。")
@@ -89,7 +90,7 @@ def draw_pdf(material: MaterialView, *, key: str, first_pages: int = FIRST_PAGES
 
 def draw_image(material: MaterialView) -> None:
     try:
-        st.image(image_preview(material.sha256), width=IMAGE_WIDTH_PX)
+        st.image(inline_picture(image_preview(material.sha256), "image/jpeg"), width=IMAGE_WIDTH_PX)
     except Exception:  # noqa: BLE001 - a picture Pillow cannot open is still downloadable
         st.warning("无法预览此图片，请下载后查看。")
 

@@ -12,6 +12,10 @@ be served over HTTPS, as GB/T 22239 requires anyway.
 
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.types import Scope
+
 from flows.identity.registration import DRAFT_LIFETIME
 from flows.identity.sessions import LIFETIME
 
@@ -19,3 +23,17 @@ SESSION_COOKIE = "__Host-baoan_session"
 VISITOR_COOKIE = "__Host-baoan_visitor"
 SESSION_MAX_AGE = int(LIFETIME.total_seconds())
 VISITOR_MAX_AGE = int(DRAFT_LIFETIME.total_seconds())
+
+
+def cookie_in(scope: Scope, name: str) -> str:
+    """The value of cookie `name` in an ASGI request's headers ("" when absent or the header is malformed)."""
+    for header, value in scope.get("headers", []):
+        if header == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                return ""
+            if name in jar:
+                return jar[name].value
+    return ""

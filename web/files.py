@@ -1,6 +1,6 @@
 """Personal files handed over only to a logged-in person allowed to see the case, each officer's download
-recorded first (flows/review/disclosure.py) — never through Streamlit's `/media/...` URLs, which answer anyone
-holding the address.
+recorded first (flows/review/disclosure.py) — never through Streamlit's `/media/...` URLs, which answer any
+live session holding the address (web/media.py).
 
 - GET /files/case/{case_id}/material/{material}: one current uploaded material (`material`: its row id).
 - GET /files/case/{case_id}/dossier: every current material merged into one PDF (in a limited worker).

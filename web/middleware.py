@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 
-from web import headers, visitor
+from web import headers, media, visitor
 from web.front_end import PageAdditions
 
-MIDDLEWARE: list[Middleware] = [*headers.MIDDLEWARE, *visitor.MIDDLEWARE, Middleware(PageAdditions)]
+MIDDLEWARE: list[Middleware] = [*headers.MIDDLEWARE, *media.MIDDLEWARE, *visitor.MIDDLEWARE, Middleware(PageAdditions)]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.cookies import VISITOR_COOKIE, VISITOR_MAX_AGE
+from web.cookies import VISITOR_COOKIE, VISITOR_MAX_AGE, cookie_in
 
 _SKIP = ("/static/", "/_stcore/", "/auth/")
 
@@ -19,16 +18,7 @@ def visitor_cookie_header(value: str) -> str:
 
 
 def _has_visitor(scope: Scope) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header: treat as none
-                return False
-            if VISITOR_COOKIE in jar and jar[VISITOR_COOKIE].value:
-                return True
-    return False
+    return bool(cookie_in(scope, VISITOR_COOKIE))
 
 
 class VisitorCookie:

@@ -74,7 +74,7 @@ def document_number(uow: UnitOfWork, organ: IssuingOrgan, doc_type: str, year: i
 
 def _issuer(organ: IssuingOrgan) -> documents.Issuer:
     return documents.Issuer(organ=organ.name, undertaker=organ.undertaker, province=get_config().province_name,
-                            seal=organ.seal)
+                            seal=organ.seal, reconsideration=organ.reconsideration)
 
 
 # ------------------------------------------------------------------ answers as printed text

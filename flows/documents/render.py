@@ -59,10 +59,11 @@ FONT_FAMILY = "wqy"
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
-REMEDIES = (
-    "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
-    "或者自收到本决定书之日起6个月内依法向人民法院提起行政诉讼。"
-)
+def remedies(reconsideration: str) -> str:
+    """What a refused applicant may do, naming the organ that hears the 行政复议 (行政复议法第二十条: a
+    decision that does not tell it leaves the 60 days unstarted)."""
+    return (f"如不服本决定，可以自收到本决定书之日起60日内向{reconsideration}申请行政复议，"
+            "或者自收到本决定书之日起6个月内依法向人民法院提起行政诉讼。")
 VERIFY_LINE = "扫码或登录验证页面输入验证码核验真伪"
 
 
@@ -469,6 +470,7 @@ class Issuer:
     undertaker: str | None
     province: str
     seal: str | None = None
+    reconsideration: str = ""  # who hears a 行政复议 against its decisions (refusals name it)
 
 
 @dataclass(frozen=True)
@@ -548,9 +550,11 @@ def refusal_decision(*, title: str, verb: str, number: str, application: Applica
     cleaned = tuple(r.strip() for r in reasons if r.strip())
     if not cleaned:
         raise DomainError(f"{verb}须写明理由。")
+    if not issuer.reconsideration:
+        raise ValueError("a refusal names the organ that hears an application for 行政复议")
     return _spec(title, number, issuer, issued_on, addressee=application.unit_name,
                  paragraphs=(_examined(application) + f"本机关决定{verb}。理由如下：",), items=cleaned,
-                 closing=(REMEDIES,), table=_rows(*_application_rows(application)))
+                 closing=(remedies(issuer.reconsideration),), table=_rows(*_application_rows(application)))
 
 
 def certificate(*, title: str, number: str, issuer: Issuer, issued_on: date, addressee: str | None,

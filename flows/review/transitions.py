@@ -96,6 +96,13 @@ ACT_LABELS: dict[Act, str] = {
 }
 
 
+def stage_label(stage: Stage, refusal_verb: str = "") -> str:
+    """The stage's name; a refused filing (B, C, D) is 已办结（不予备案）, as its decision's title says."""
+    if stage == Stage.REJECTED and refusal_verb:
+        return f"已办结（{refusal_verb}）"
+    return STAGE_LABELS[stage]
+
+
 APPLICANT_ACT_LABELS: dict[Act, str] = {
     **ACT_LABELS,
     Act.REPORT: "报送公安厅",

@@ -203,7 +203,7 @@ def test_county_confirms_through_the_page_and_the_case_moves_to_the_prefecture(d
     world = desk.world
     at = open_case(world, "county", desk.at_county.id)
     click(at, "act-confirm")
-    assert "确认办理：确认" in texts(at)
+    assert "即将办理：确认" in texts(at)  # before: 确认办理：确认
     at.text_area(key="act_internal").input("材料已核对")
     click(at, "act_do")
     assert "已办理“确认”" in texts(at)
@@ -266,7 +266,8 @@ def test_reject_needs_reasons(desk: Desk) -> None:
     act(world, "prefecture", desk.at_prefecture, Act.ACCEPT)
     at = open_case(world, "prefecture", case_id)
     click(at, "act-reject")
-    assert "60日内申请行政复议" in texts(at)
+    assert "可在60日内申请行政复议" in texts(at)  # on the act's checklist, said once
+    assert texts(at).count("行政复议") == 1
     click(at, "act_do")
     assert "须写明理由" in texts(at)
     assert stage_of(world, case_id) == Stage.PREFECTURE_REVIEW

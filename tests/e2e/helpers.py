@@ -457,7 +457,7 @@ def open_tab(page: Page, name: str) -> None:
 
 def act(page: Page, label: str) -> None:
     click_button(page.locator(MAIN), label)
-    see(page, f"确认办理：{label}")
+    see(page, f"即将办理：{label}")
 
 
 def download(page: Page, button: Locator, *, attempts: int = 2) -> Download:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from flows import cases
 from flows.clock import CHINA
@@ -69,6 +69,11 @@ def test_kind_c_travels_county_prefecture_return_resubmit_and_is_filed(world: Wo
     returned = act(world, "prefecture", case.id, Act.RETURN, items=items, comment="请一并改正")
     assert returned.stage == Stage.RETURNED and returned.open_items == ("guard_rules", "area_size")
     assert returned.due_on is None
+    # The applicant's home counts the returned case once, as 待补正 (before: also as 办理中, 5 for 4 cases).
+    from store.queries import home_summary
+
+    counts = dict(home_summary(world.engine, world.applicant.actor).counts)
+    assert counts == {"填写中": 0, "办理中": 0, "待补正": 1, "已办结": 0}
 
     # Only the named items may be changed; both must be corrected before resubmitting.
     with pytest.raises(ActRefused):
@@ -143,6 +148,11 @@ def test_reject_needs_reasons_and_withdraw_only_before_acceptance(world: World) 
     with pytest.raises(FieldError):
         act(world, "prefecture", case.id, Act.REJECT)
     assert act(world, "prefecture", case.id, Act.REJECT, comment="守护区域不属于本单位").stage == Stage.REJECTED
+    # A filing is refused as 不予备案, as its decision's title says (before: the notice said 不予通过).
+    with Session(world.engine) as session:
+        told = session.exec(select(Notification.text).where(Notification.case_id == case.id)
+                            .order_by(col(Notification.id).desc())).first()
+    assert told == f"您的办件{case.number}：不予备案，当前状态：已办结（不予备案）。"
     other = submitted(world, "C", today=TODAY)
     assert act(world, "applicant", other.id, Act.WITHDRAW).stage == Stage.WITHDRAWN
 

@@ -51,6 +51,7 @@ def test_a_genuine_code_gives_the_minimal_summary(engine: Engine) -> None:
     assert result.unit_name == world.applicant.unit_name
     assert result.kind_title == "自行招用保安员单位备案"
     assert result.issued_on == clock.today()
+    assert result.organ == "乌鲁木齐市公安局"  # before: "由公安机关出具", without saying which
 
 
 def test_case_spaces_dashes_and_full_width_are_ignored(engine: Engine) -> None:

@@ -18,7 +18,6 @@ from pypdf.generic import DictionaryObject
 from flows.documents import render as documents
 from flows.documents.fonts import COMMON_FONT, FREQUENT_FONT, faces_for, font_codepoints, font_file
 from flows.documents.render import (
-    REMEDIES,
     Application,
     DocumentSpec,
     Issuer,
@@ -28,6 +27,7 @@ from flows.documents.render import (
     chinese_date,
     correction_notice,
     refusal_decision,
+    remedies,
     render,
 )
 from flows.errors import DomainError
@@ -78,7 +78,7 @@ def spec_of(kind: str, unit: str = UNIT) -> DocumentSpec:
             title="不予通过决定书", verb="不予通过", number="新公治决字〔2026〕1号",
             application=application(unit, "保安服务公司法定代表人变更", date(2026, 11, 1), "A20261101000007"),
             issuer=Issuer(organ="新疆维吾尔自治区公安厅", undertaker="新疆维吾尔自治区公安厅治安管理总队",
-                          province=PROVINCE),
+                          province=PROVINCE, reconsideration="新疆维吾尔自治区人民政府"),
             issued_on=ISSUED, reasons=["拟任法定代表人不具备5年以上相关工作经历。"],
         )
     if kind in ("filing_b", "filing_c"):
@@ -158,7 +158,19 @@ def test_correction_notice_tells_everything_at_once() -> None:
 def test_rejection_states_reasons_and_remedies() -> None:
     text = text_of(render(spec_of("rejection")))
     assert "拟任法定代表人不具备5年以上相关工作经历" in text
-    assert REMEDIES in text
+    assert remedies("新疆维吾尔自治区人民政府") in text
+    assert "60日内向新疆维吾尔自治区人民政府申请行政复议" in text  # 行政复议法第二十条: which organ, said
+
+
+@pytest.mark.parametrize(("region", "hears"), [("650000", "新疆维吾尔自治区人民政府"),
+                                               ("650100", "乌鲁木齐市人民政府"),
+                                               ("652300", "昌吉回族自治州人民政府"),
+                                               ("652900", "阿克苏地区行政公署")])
+def test_a_refusal_names_the_organ_that_hears_an_application_for_reconsideration(region: str, hears: str) -> None:
+    """Before: 「可以…60日内依法申请行政复议」 without saying where, on every refusal."""
+    from flows.config import get_config
+
+    assert get_config().issuing_organ(region).reconsideration == hears
 
 
 def FPDF_FOR_WIDTHS() -> documents.FPDF:  # noqa: N802 - a factory read like a constant

@@ -1,0 +1,90 @@
+"""The audit log in the auditor's words: each recorded action and detail key by its Chinese name.
+
+The log keeps the codes (they are what the hash chain covers); the auditor's page and export show these
+names, the code only where no name is known yet.
+"""
+
+from __future__ import annotations
+
+from flows.review.disclosure import Look
+from flows.review.transitions import ACT_LABELS
+
+ACTION_LABELS: dict[str, str] = {
+    **{act.value: f"办件：{label}" for act, label in ACT_LABELS.items()},
+    Look.OPEN_CASE.value: "查看办件",
+    Look.REVEAL.value: "显示完整身份证号码",
+    Look.PREVIEW_MATERIAL.value: "预览材料",
+    Look.DOWNLOAD_MATERIAL.value: "下载材料",
+    Look.DOWNLOAD_DOSSIER.value: "下载全部材料",
+    Look.DOWNLOAD_DOCUMENT.value: "下载文书",
+    Look.EXPORT_LEDGER.value: "导出台账",
+    Look.EXPORT_REPORT.value: "导出工作通报",
+    Look.EXPORT_AUDIT.value: "导出审计日志",
+    "add_rating": "评价办件",
+    "audit_verify_failed": "审计日志校验未通过",
+    "baseline_import": "导入底数名单",
+    "calendar_day": "设置节假日安排",
+    "calendar_day_removed": "删除节假日安排",
+    "calendar_year": "录入年度节假日安排",
+    "create_user": "创建账号",
+    "enable_user": "启用或停用账号",
+    "export_guards": "导出保安员名单",
+    "failures_notified": "通知发送失败提醒",
+    "feedback": "提交意见反馈",
+    "invitation_created": "发出单位邀请",
+    "invitation_revoked": "撤销单位邀请",
+    "invitation_wrong": "邀请码错误",
+    "login": "登录",
+    "login_checked": "登录（密码核对）",
+    "login_throttled": "登录过于频繁被延缓",
+    "logout": "退出登录",
+    "member_removed": "移除单位成员",
+    "password_changed": "修改密码",
+    "password_reset": "重置密码",
+    "portal_refused": "门户拒绝访问",
+    "precheck_confirm": "确认预审结果",
+    "recovery_code_used": "使用恢复码",
+    "recovery_codes_renewed": "重新生成恢复码",
+    "screening": "自动比对",
+    "screening_alert": "比中提醒",
+    "screening_import": "导入比对数据",
+    "screening_remove_batch": "移除比对数据",
+    "session_expired": "会话超时",
+    "set_email": "设置通知邮箱",
+    "setting": "修改系统设置",
+    "sms_code_sent": "发送短信验证码",
+    "start_draft": "开始填写申请",
+    "ticket_refused": "登录凭据无效",
+    "totp_enrolled": "绑定动态口令",
+    "transfer_accepted": "接受单位转交",
+    "triage": "处理意见反馈",
+    "unit_claimed": "认领单位",
+    "unit_lookup": "查询单位",
+    "unit_transferred": "转交单位",
+    "unit_verified": "核验单位",
+    "upload": "上传材料",
+    "verify_certificate": "核验证明",
+    "verify_certificate_counts": "证明核验次数（汇总）",
+}
+
+DETAIL_LABELS: dict[str, str] = {
+    "address": "来源地址", "portal": "门户", "next": "下一步", "material": "材料记录", "material_id": "材料",
+    "document": "文书记录", "pages": "页数", "parts": "份数", "format": "格式", "rows": "行数", "from": "原状态",
+    "to": "新状态", "event": "办理记录", "items": "补正事项", "mobile": "手机号码", "purpose": "用途",
+    "reason": "原因", "role": "角色", "region": "地区", "status": "状态", "kind": "业务", "outcome": "结果",
+    "hits": "比中", "not_done": "未完成比对", "errors": "错误", "added": "新增", "updated": "更新",
+    "second_factor": "第二重验证", "sessions_ended": "结束的会话", "how": "方式", "invitation": "邀请",
+    "before": "原值", "after": "新值", "value": "值", "unit": "单位", "size": "大小", "note": "说明",
+    "cases": "办件数", "officers": "审核人员", "failures": "失败次数", "complete": "完整", "working": "工作日",
+    "person": "操作人", "subject": "对象", "actions": "操作", "since": "起始日期", "until": "截止日期",
+    "ledger": "台账", "report": "通报", "problems": "问题", "set": "设置", "screening_override": "比对结果说明",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def detail_text(detail: dict[str, object]) -> str:
+    """An entry's detail as the auditor reads it: 名称=值；…"""
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}={v}" for k, v in sorted(detail.items())) if detail else ""
