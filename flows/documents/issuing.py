@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flows import clock
+from flows import clock, environment
 from flows.config import IssuingOrgan, get_config
 from flows.documents import render as documents
 from flows.documents import signing
@@ -73,8 +73,11 @@ def document_number(uow: UnitOfWork, organ: IssuingOrgan, doc_type: str, year: i
 
 
 def _issuer(organ: IssuingOrgan) -> documents.Issuer:
-    return documents.Issuer(organ=organ.name, undertaker=organ.undertaker, province=get_config().province_name,
-                            seal=organ.seal, reconsideration=organ.reconsideration)
+    config = get_config()
+    office = config.contact_for(organ.region_code)
+    return documents.Issuer(organ=organ.name, undertaker=organ.undertaker, province=config.province_name,
+                            seal=organ.seal, reconsideration=organ.reconsideration,
+                            contact=f"{office.phone}（{office.name}）", specimen=environment.is_demo())
 
 
 # ------------------------------------------------------------------ answers as printed text

@@ -65,6 +65,8 @@ def remedies(reconsideration: str) -> str:
     return (f"如不服本决定，可以自收到本决定书之日起60日内向{reconsideration}申请行政复议，"
             "或者自收到本决定书之日起6个月内依法向人民法院提起行政诉讼。")
 VERIFY_LINE = "扫码或登录验证页面输入验证码核验真伪"
+SPECIMEN = "演示样本"
+SPECIMEN_LINE = "演示环境生成的样本文书，不具有法律效力"
 
 
 # Layout, in millimetres and points.
@@ -98,10 +100,13 @@ class DocumentSpec:
     closing: tuple[str, ...] = field(default=())
     undertaker: str | None = None  # 承办单位: the organ's unit that handled it, when it differs
     seal: str | None = None  # the text of the organ's seal, stamped over the organ's name and the date
+    specimen: bool = False  # made by the demo: every page says so (SPECIMEN), across and at its top
 
     def texts(self) -> Iterator[str]:
         """Every piece of text the document prints, fixed labels included."""
         yield from (self.title, self.organ, chinese_date(self.issued_on), self.province)
+        if self.specimen:
+            yield from (SPECIMEN, SPECIMEN_LINE)
         for optional in (self.number, self.addressee, self.verification_code, self.verify_url, self.footer,
                          self.undertaker_line):
             if optional:
@@ -139,10 +144,27 @@ def printed_url(url: str) -> str:
 class _Pdf(FPDF):
     """FPDF that refuses to draw any character its fonts lack, and numbers its pages."""
 
-    def __init__(self, codepoints: frozenset[int], number: str | None) -> None:
+    def __init__(self, codepoints: frozenset[int], number: str | None, *, specimen: bool = False) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self._codepoints = codepoints
         self._number = number
+        self._specimen = specimen
+
+    def header(self) -> None:
+        """A demo's document says on every page, under everything else, that it is a specimen."""
+        if not self._specimen:
+            return
+        self.set_font(FONT_FAMILY, size=72)
+        self.set_text_color(236, 200, 200)
+        with self.rotation(35, x=self.w / 2, y=self.h / 2):
+            width = self.get_string_width(SPECIMEN)
+            self.text(self.w / 2 - width / 2, self.h / 2 + 10, SPECIMEN)
+        self.set_font(FONT_FAMILY, size=9)
+        self.set_text_color(190, 30, 30)
+        self.set_xy(self.l_margin, 8)
+        self.cell(0, 5, SPECIMEN_LINE, align=Align.C)
+        self.set_text_color(0, 0, 0)
+        self.set_xy(self.l_margin, self.t_margin)
 
     def normalize_text(self, text: str) -> str:
         check_glyphs((text,), self._codepoints)
@@ -169,7 +191,7 @@ def render(spec: DocumentSpec) -> bytes:
     faces = faces_for(texts)
     # Only the characters the document prints are embedded: drawing any other one is refused.
     embedded = frozenset(ord(c) for text in texts for c in text) & faces.codepoints
-    pdf = _Pdf(embedded, spec.number)
+    pdf = _Pdf(embedded, spec.number, specimen=spec.specimen)
     _add_font(pdf, FONT_FAMILY, embedded_font(faces.main, embedded & faces.main_codepoints))
     fallback_names = []
     for index, (path, codepoints) in enumerate(faces.fallbacks):
@@ -471,6 +493,8 @@ class Issuer:
     province: str
     seal: str | None = None
     reconsideration: str = ""  # who hears a 行政复议 against its decisions (refusals name it)
+    specimen: bool = False  # the demo's: its documents are marked 演示样本
+    contact: str = ""  # the office to phone, as notices print it: 0991-2310110（乌鲁木齐市公安局治安管理支队）
 
 
 @dataclass(frozen=True)
@@ -502,8 +526,11 @@ def _examined(app: Application) -> str:
 
 
 def _spec(title: str, number: str, issuer: Issuer, issued_on: date, **fields: object) -> DocumentSpec:
+    """A document of `issuer`; a notice or decision (no footer of its own) ends with the office to phone."""
+    if "footer" not in fields and issuer.contact:
+        fields["footer"] = f"联系电话：{issuer.contact}"
     return DocumentSpec(title=title, number=number, organ=issuer.organ, undertaker=issuer.undertaker,
-                        seal=issuer.seal, province=issuer.province, issued_on=issued_on,
+                        seal=issuer.seal, province=issuer.province, issued_on=issued_on, specimen=issuer.specimen,
                         **fields)  # type: ignore[arg-type]
 
 

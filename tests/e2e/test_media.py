@@ -40,8 +40,8 @@ def status(server: AppServer, path: str, cookie: str = "") -> int:
 
 def test_a_downloaded_document_is_fetched_by_its_session_only_and_previews_have_no_address(
         app_server: AppServer, engine: Engine, new_page: Callable[[], Page]) -> None:
-    applicant = register_unit(engine, unit_name="乌鲁木齐星河物业服务有限公司", seed=6161, contact="王星",
-                              mobile="13877776161")
+    applicant = register_unit(engine, unit_name="乌鲁木齐银河物业服务有限公司", seed=7373, contact="王星",
+                              mobile="13877777373")
     case = file_c_case(engine, applicant)
     page = new_page()
     log_in(page, app_server.url, PREFECTURE)

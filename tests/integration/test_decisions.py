@@ -171,6 +171,12 @@ def test_each_decision_is_taken_by_whom_the_table_says_and_issues_what_it_says(w
         assert f"承办单位：{HANDLERS[decision.organ]}" in text
     if decision.act == Act.REJECT:
         assert "60日内" in text and "行政复议" in text and "6个月内" in text and "行政诉讼" in text
+        hears = "新疆维吾尔自治区人民政府" if decision.organ == "新疆维吾尔自治区公安厅" else "乌鲁木齐市人民政府"
+        assert f"60日内向{hears}申请行政复议" in text.replace("\n", "")
+    if decision.document in ("受理通知书", "补正材料告知书") or decision.act == Act.REJECT:
+        # Whom to phone, on every notice and decision to the applicant (before: none).
+        phone = "0991-5586122" if decision.organ == "新疆维吾尔自治区公安厅" else "0991-2310110"
+        assert f"联系电话：{phone}" in text.replace("\n", "")
 
 
 def test_the_province_takes_over_without_a_second_acceptance_notice_and_the_one_notice_states_both_limits(
@@ -206,3 +212,17 @@ def test_numbers_count_per_organ_and_document_type_without_padding(world: World)
     with world.uow() as uow:
         numbers = [d.number for c in (first, second) for d in uow.documents(c.id) if d.doc_type == "filing_certificate"]
     assert numbers == ["乌公治备字〔2026〕1号", "乌公治备字〔2026〕2号"]
+
+
+@pytest.mark.parametrize(("app_env", "marked"), [("", True), ("production", False)])
+def test_a_demos_documents_say_they_are_specimens_and_a_real_services_do_not(
+        world: World, monkeypatch: pytest.MonkeyPatch, app_env: str, marked: bool) -> None:
+    """Before: the demo's notices and certificates carried a realistic seal and nothing saying 演示."""
+    monkeypatch.setenv("APP_ENV", app_env)
+    case = case_at(world, "C", Stage.PREFECTURE_ACCEPT)
+    do(world, "prefecture", case, Act.ACCEPT)
+    with world.uow() as uow:
+        (notice,) = uow.documents(case.id)
+    text = pdf_text(notice.sha256)
+    assert ("演示环境生成的样本文书，不具有法律效力" in text) is marked
+    assert ("演示样本" in text) is marked
