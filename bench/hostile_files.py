@@ -56,8 +56,9 @@ _SHARED_STRINGS_LINK = ('<Relationship Id="rIdBomb" Type="http://schemas.openxml
 
 
 def shared_strings_bomb(workbook: bytes, strings: int) -> bytes:
-    """`workbook` (a plain .xlsx) with a shared-string table of `strings` short entries: it compresses ~250:1
-    (5,000,000 entries: 350 KB unpacking to 90 MB), and openpyxl reads the whole table when it opens the file."""
+    """`workbook` (a plain .xlsx) with a shared-string table of `strings` short entries, all alike: it compresses
+    ~1000:1 (2,000,000 entries: 88 KB unpacking to 34 MB), and openpyxl reads the whole table when it opens the
+    file (those 2,000,000: 16 s of CPU and 240 MB in the reading process)."""
     source = zipfile.ZipFile(io.BytesIO(workbook))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -70,7 +71,7 @@ def shared_strings_bomb(workbook: bytes, strings: int) -> bytes:
             if item.filename == "xl/_rels/workbook.xml.rels" and "sharedStrings" not in data:
                 data = data.replace("</Relationships>", _SHARED_STRINGS_LINK + "</Relationships>")
             archive.writestr(item.filename, data)
-        table = b"".join(b"<si><t>x%d</t></si>" % (n % 10) for n in range(strings))
+        table = b"<si><t>x</t></si>" * strings
         archive.writestr("xl/sharedStrings.xml", b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
                          b'openxmlformats.org/spreadsheetml/2006/main">' + table + b"</sst>")
     return out.getvalue()

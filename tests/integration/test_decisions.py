@@ -173,6 +173,9 @@ def test_each_decision_is_taken_by_whom_the_table_says_and_issues_what_it_says(w
         assert "60日内" in text and "行政复议" in text and "6个月内" in text and "行政诉讼" in text
         hears = "新疆维吾尔自治区人民政府" if decision.organ == "新疆维吾尔自治区公安厅" else "乌鲁木齐市人民政府"
         assert f"60日内向{hears}申请行政复议" in text.replace("\n", "")
+    if decision.document == "审核意见书":
+        # The provision that requires the review, beside the conditions (before: 第八条 alone).
+        assert "第八条" in text and "第十二条第三款" in text.replace("\n", "")
     if decision.document in ("受理通知书", "补正材料告知书") or decision.act == Act.REJECT:
         # Whom to phone, on every notice and decision to the applicant (before: none).
         phone = "0991-5586122" if decision.organ == "新疆维吾尔自治区公安厅" else "0991-2310110"
