@@ -301,6 +301,23 @@ def click_button(page: Page | Locator, label: str) -> None:
         page.get_by_role("button", name=label, exact=True).click()
 
 
+def click_until_seen(scope: Page | Locator, label: str, text: str, *, attempts: int = 3) -> str:
+    """Click the button `label` until the main area shows `text`. For a button inside a fragment that polls
+    (st.fragment(run_every=...)): a click landing while the fragment redraws it is lost, as a person's would
+    be, and, as a person does, it is clicked again."""
+    page = _page_of(scope)
+    for attempt in range(1, attempts + 1):
+        button = scope.get_by_role("button", name=label, exact=True)
+        if button.count():
+            click_button(scope, label)
+        try:
+            return see(page, text, timeout=10_000)
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 def fill_text(page: Page | Locator, label: str, value: str) -> None:
     """Fill the text input or text area labelled `label` and commit it.
 

@@ -20,7 +20,7 @@ from store.demo import demo_answers
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
 from tests.e2e.filing import register_unit
-from tests.e2e.helpers import assert_no_exception, click_button, goto, log_in, see, upload
+from tests.e2e.helpers import assert_no_exception, click_button, click_until_seen, goto, log_in, see, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -91,8 +91,7 @@ def test_s10_the_assistant_reads_an_upload(app_server: AppServer, new_page: Call
     shots(page, shot, "mismatch-warning")
 
     # 2. They replace the file: the warning goes once the new file is read.
-    click_button(note, "重新上传文件")
-    see(page, "请上传：法人资格证明")
+    click_until_seen(note, "重新上传文件", "请上传：法人资格证明")  # the notes poll while a file is read
     upload(page, ("营业执照-本单位.jpg", licence_photo(ours, 3), "image/jpeg"))
     reading = page.get_by_text("正在自动核对“法人资格证明”")
     expect(reading).to_have_count(0, timeout=READ_TIMEOUT_MS)
