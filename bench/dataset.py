@@ -61,7 +61,7 @@ PATH_COUNTY = ((A.SUBMIT, S.DRAFT, S.COUNTY_CONFIRM), (A.CONFIRM, S.COUNTY_CONFI
 ROLE_OF = {A.SUBMIT: Role.APPLICANT, A.WITHDRAW: Role.APPLICANT, A.CONFIRM: Role.COUNTY}
 # Which stages start the time limit (a fresh 5 working days) when entered.
 CLOCK_STARTS = {A.SUBMIT, A.RESUBMIT, A.REPORT, A.RETURN_TO_PREFECTURE}
-KIND_WEIGHTS = {"A": 0.15, "B": 0.15, "C": 0.55, "D": 0.15}
+KIND_WEIGHTS = {"A": 0.15, "B": 0.12, "C": 0.55, "D": 0.13, "E": 0.05}
 
 
 @dataclass
@@ -92,7 +92,7 @@ def _utc(day: date, hour: int) -> datetime:
 
 def _pick_path(rng: random.Random, kind: str) -> tuple[list[tuple[Act, Stage, Stage]], Stage]:
     """The events of one case and its stage now."""
-    full = list(PATH_A if kind == "A" else PATH_COUNTY)
+    full = list(PATH_A if get_filing(kind).route.province_approval else PATH_COUNTY)
     roll = rng.random()
     if roll < 0.05:
         return [], S.DRAFT
@@ -187,13 +187,13 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
 
     # One blob per material (content-addressed, shared), so previews and downloads work.
     material_sha = {}
-    for kind in "ABCD":
+    for kind in KIND_WEIGHTS:
         for m in get_filing(kind).materials:
             if m.id not in material_sha:
                 pdf = demo_pdf(m.id)
                 material_sha[m.id] = (blobs.put(pdf), len(pdf))
 
-    answers_by_kind = {k: demo_answers(k, today=today) for k in "ABCD"}
+    answers_by_kind = {k: demo_answers(k, today=today) for k in KIND_WEIGHTS}
     kinds = list(KIND_WEIGHTS)
     kind_weights = list(KIND_WEIGHTS.values())
     # A few units file far more than the rest (a big property company): Zipf-like choice.
@@ -253,7 +253,7 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
             "definition_version": filing.version, "unit_id": unit_id, "applicant_user_id": applicant,
             "unit_name": unit["name"], "credit_code": unit["credit_code"], "stage": stage,
             "prefecture_code": prefecture.code if events else None,
-            "county_code": county.code if events and kind != "A" else None, "ref_case_id": ref_case,
+            "county_code": county.code if events and filing.route.county_confirm else None, "ref_case_id": ref_case,
             "instructions_read_at": created, "created_at": created, "submitted_at": submitted,
             "updated_at": created, "clock_started_on": None, "clock_days": None, "due_on": None,
             "accepted_by": None, "warnings": ["逾期申报：开始保安服务的日期早于提交日期30日以上。"] if rng.random() < 0.05 else [],

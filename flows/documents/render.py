@@ -37,8 +37,8 @@ import fpdf.output as fpdf_output
 import segno
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
-from fpdf import FPDF, FontFace, XPos, YPos
-from fpdf.enums import Align, WrapMode
+from fpdf import FPDF, XPos, YPos
+from fpdf.enums import Align
 from fpdf.fonts import TTFFont
 from fpdf.image_parsing import get_img_info
 from PIL import Image
@@ -253,11 +253,10 @@ def _add_font(pdf: FPDF, family: str, data: bytes) -> None:
 
 def _write(pdf: FPDF, text: str, *, size: float, height: float, align: Align = Align.L,
            grey: bool = False) -> None:
-    pdf.set_font(FONT_FAMILY, size=size)
+    """A paragraph across the whole width, wrapped with `wrap` and aligned line by line."""
     if grey:
         pdf.set_text_color(*_GREY)
-    pdf.multi_cell(0, height, text, align=align, wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _lines(pdf, text, size=size, height=height, align=align)
     pdf.set_text_color(0, 0, 0)
 
 
@@ -316,13 +315,17 @@ def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
     return lines
 
 
-def _lines(pdf: FPDF, text: str, *, size: float, height: float, indent: float = 0.0) -> None:
-    """Draw `text` wrapped with `wrap`, left aligned, starting `indent` mm right of the margin."""
+def _lines(pdf: FPDF, text: str, *, size: float, height: float, indent: float = 0.0,
+           align: Align = Align.L, width: float | None = None) -> None:
+    """Draw `text` wrapped with `wrap`, starting `indent` mm right of the margin, `width` wide (to the
+    right margin if not given); each line of the text (split at line breaks) wrapped on its own."""
     pdf.set_font(FONT_FAMILY, size=size)
-    width = pdf.w - pdf.l_margin - pdf.r_margin - indent
-    for line in wrap(pdf, text, width):
-        pdf.set_x(pdf.l_margin + indent)
-        pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if width is None:
+        width = pdf.w - pdf.l_margin - pdf.r_margin - indent
+    for paragraph in text.split("\n"):
+        for line in wrap(pdf, paragraph, width):
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.cell(width, height, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:
@@ -371,23 +374,35 @@ def _items(pdf: FPDF, items: Sequence[str]) -> None:
         _lines(pdf, item, size=14, height=8, indent=indent + number_width)
 
 
+# The table of a notice or certificate: label column and value column, as fractions of the width.
+_TABLE_COLUMNS = (0.32, 0.68)
+_TABLE_LINE = 6.0
+_TABLE_PAD_X, _TABLE_PAD_Y = 2.0, 1.2
+
+
 def _table(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
+    """A two-column table with ruled cells, the labels on a grey ground, each cell's lines wrapped with
+    `wrap` and centred vertically in its row; a row that does not fit starts on the next page."""
     pdf.set_font(FONT_FAMILY, size=12)
-    label_style = FontFace(emphasis="", fill_color=_LABEL_FILL)
-    with pdf.table(
-        col_widths=(32, 68),
-        first_row_as_headings=False,
-        headings_style=FontFace(emphasis=""),
-        line_height=6,
-        text_align=(Align.L, Align.L),
-        wrapmode=WrapMode.CHAR,
-        padding=(1.2, 2),
-        v_align="MIDDLE",
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=label_style)
-            row.cell(value)
+    pdf.set_fill_color(*_LABEL_FILL)
+    widths = [pdf.epw * share for share in _TABLE_COLUMNS]
+    margin, pdf.c_margin = pdf.c_margin, 0.0
+    for row in rows:
+        cells = [wrap(pdf, text, width - 2 * _TABLE_PAD_X) for text, width in zip(row, widths, strict=True)]
+        height = max(len(lines) for lines in cells) * _TABLE_LINE + 2 * _TABLE_PAD_Y
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        x, top = pdf.l_margin, pdf.get_y()
+        for column, (lines, width) in enumerate(zip(cells, widths, strict=True)):
+            pdf.rect(x, top, width, height, style="DF" if column == 0 else "D")
+            y = top + (height - len(lines) * _TABLE_LINE) / 2
+            for line in lines:
+                pdf.set_xy(x + _TABLE_PAD_X, y)
+                pdf.cell(width - 2 * _TABLE_PAD_X, _TABLE_LINE, line)
+                y += _TABLE_LINE
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height)
+    pdf.c_margin = margin
 
 
 def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
@@ -428,17 +443,13 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
         pdf.image(qr_image(spec.verify_url), x=pdf.l_margin, y=top, w=_QR_SIZE, h=_QR_SIZE, alt_text="核验二维码")
         text_x = pdf.l_margin + _QR_SIZE + 3
     text_width = pdf.w - pdf.r_margin - block_width - 4 - text_x
-    pdf.set_xy(text_x, top + 2)
-    pdf.set_font(FONT_FAMILY, size=10)
-    pdf.multi_cell(text_width, 5.5, f"验证码：{spec.verification_code}", wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(FONT_FAMILY, size=9)
+    pdf.set_y(top + 2)
+    indent = text_x - pdf.l_margin
+    _lines(pdf, f"验证码：{spec.verification_code}", size=10, height=5.5, indent=indent, width=text_width)
     pdf.set_text_color(*_GREY)
-    pdf.multi_cell(text_width, 5, VERIFY_LINE, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    _lines(pdf, VERIFY_LINE, size=9, height=5, indent=indent, width=text_width)
     if spec.verify_url:
-        pdf.set_font(FONT_FAMILY, size=7)
-        pdf.multi_cell(text_width, 3.6, printed_url(spec.verify_url), wrapmode=WrapMode.CHAR, new_x=XPos.LEFT,
-                       new_y=YPos.NEXT)
+        _lines(pdf, printed_url(spec.verify_url), size=7, height=3.6, indent=indent, width=text_width)
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), bottom, top + (_QR_SIZE if spec.verify_url else 0)))
 

@@ -102,7 +102,7 @@ def _through_use_case(kind: str, q_index: int, s_index: int, questions: list[Que
     return s_index % len(KINDS) == KINDS.index(kind) and (q_index + turn) % len(questions) == 0
 
 
-@pytest.mark.parametrize("kind", ["A", "B", "C", "D"])
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_every_hostile_string_in_every_question_is_refused_in_chinese_or_kept_exactly(app_world: World,
                                                                                       kind: str) -> None:
     applicant = app_world.applicant
