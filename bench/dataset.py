@@ -104,7 +104,7 @@ def _pick_path(rng: random.Random, kind: str) -> tuple[list[tuple[Act, Stage, St
     if roll < 0.75:
         return [full[0], (A.WITHDRAW, full[0][2], S.WITHDRAWN)], S.WITHDRAWN
     if roll < 0.78:  # returned for correction at acceptance, waiting on the applicant
-        upto = 2 if kind == "A" else 3
+        upto = 2 if get_filing(kind).route.province_approval else 3
         events = full[:upto - 1] + [(A.RETURN, full[upto - 1][1], S.RETURNED)]
         return events, S.RETURNED
     # Open: waiting on an officer somewhere along the path.

@@ -18,6 +18,7 @@ from flows.clock import local_date, today
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.filing.corrections import corrections, last_resubmission
 from flows.filing.guide import officer_warnings
+from flows.kinds import stage_name
 from flows.ports import ReturnItem
 from flows.review.checklists import act_checklist
 from flows.review.disclosure import (
@@ -128,7 +129,7 @@ def perform(who: Actor, labels: dict[str, str], findings: dict[str, ReturnOption
         state.pop(KEPT, None)
         cancel()
         label = act_label(act, str(pending.get("verb", "")))
-        state[OUTCOME] = ("success", f"已办理“{label}”。办件当前状态：{STAGE_LABELS[case.stage]}。")
+        state[OUTCOME] = ("success", f"已办理“{label}”。办件当前状态：{stage_name(case.stage, case.kind)}。")
 
 
 def act_label(act: Act, refusal_verb: str) -> str:

@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, Engine, and_, case, false, func, true
 from sqlmodel import Session, col, select
 
 from flows.clock import show
-from flows.kinds import get_filing
+from flows.kinds import get_filing, stage_name
 from flows.review.deadlines import WorkCalendar
-from flows.review.transitions import FINAL_STAGES, STAGE_LABELS, Actor, Role, Stage
+from flows.review.transitions import FINAL_STAGES, Actor, Role, Stage
 from store.models import Case, Document
 from store.uow import load_calendar
 
@@ -48,7 +48,7 @@ def case_row(case: Case, calendar: WorkCalendar) -> dict[str, Any]:
         estimated = bool(calendar.missing_years(start, case.due_on))
         due = case.due_on.isoformat() + ("（预计）" if estimated else "")
     return {"办件编号": case.number or "（未提交）", "业务": get_filing(case.kind).short_title,
-            "单位": case.unit_name, "状态": STAGE_LABELS[Stage(case.stage)],
+            "单位": case.unit_name, "状态": stage_name(Stage(case.stage), case.kind),
             "提交时间": show(case.submitted_at), "办结期限": due}
 
 

@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, Engine, and_, false, func, or_
 from sqlmodel import Session, col, select
 
 from flows.clock import today as china_today
-from flows.kinds import get_filing
+from flows.kinds import get_filing, stage_name
 from flows.review.screening import CATEGORY_LABELS, CategoryResult, Outcome
 from flows.review.timelimits import Clock, TimeLeft, time_left
-from flows.review.transitions import STAGE_LABELS, Actor, Role, Stage
+from flows.review.transitions import Actor, Role, Stage
 from store.models import Case, ScreeningRun
 from store.queries import visible
 from store.uow import load_calendar
@@ -159,7 +159,7 @@ def _row(case: Case, time: TimeLeft | None, flags: tuple[str, ...]) -> QueueRow:
     return QueueRow(id=case.id, number=case.number or "", kind=case.kind,
                     kind_title=get_filing(case.kind).short_title, unit_name=case.unit_name,
                     credit_code=case.credit_code, submitted_at=case.submitted_at, stage=Stage(case.stage),
-                    stage_label=STAGE_LABELS[Stage(case.stage)], due_on=case.due_on, time_left=time,
+                    stage_label=stage_name(Stage(case.stage), case.kind), due_on=case.due_on, time_left=time,
                     warnings=len(case.warnings or ()), alerts=flags)
 
 

@@ -19,7 +19,7 @@ from flows import cases
 from flows.cases import Draft
 from flows.clock import chinese_date, show
 from flows.errors import DomainError
-from flows.kinds import all_filings
+from flows.kinds import all_filings, stage_name
 from flows.oversight.feedback import RATINGS, STATUSES, FeedbackRecord
 from flows.oversight.feedback import rate_case as rate
 from flows.ports import CaseView, DocumentView, EventView
@@ -93,12 +93,19 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
         if correction is not None:
             correction_notice(correction)
         _actions(draft, account=account, uow=uow)
+        # The sections are drawn only when opened (a unit's page lists many cases).
         if case.stage != Stage.DRAFT:
-            with st.expander("查看提交的申请内容和材料", icon=":material/description:"):
-                submitted_case(draft, key=f"submitted-{case.id}", full=False)
+            submitted = st.expander("查看提交的申请内容和材料", icon=":material/description:",
+                                    key=f"submitted-open-{case.id}", on_change="rerun")
+            if submitted.open:
+                with submitted:
+                    submitted_case(draft, key=f"submitted-{case.id}", full=False)
         docs = draft.documents
-        with st.expander(f"办理记录（{len(draft.events)}）", expanded=case.stage == Stage.RETURNED):
-            history(draft.events, case)
+        past = st.expander(f"办理记录（{len(draft.events)}）", expanded=case.stage == Stage.RETURNED,
+                           key=f"history-open-{case.id}", on_change="rerun")
+        if past.open:
+            with past:
+                history(draft.events, case)
         if docs:
             st.markdown("**文书下载**")
             documents(case, docs)
@@ -167,7 +174,7 @@ def history(events: Sequence[EventView], case: CaseView) -> None:
             who = organ_of(Role(event.actor_role), case)
         except ValueError:
             who = "—"
-        move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
+        move = f"{STAGE_LABELS[event.from_stage]} → {stage_name(event.to_stage, case.kind)}"
         line = (f"- {show(event.at)}　{md_escape(who)}　**{APPLICANT_ACT_LABELS[event.act]}**　"
                 f":gray[:small[{move}]]")
         for item in event.items:

@@ -21,6 +21,7 @@ from flows.filing.corrections import Correction
 from flows.filing.guide import relevant_questions
 from flows.filing.identifiers import check_resident_id, mask_id, mask_mobile
 from flows.filing.schema import ColType, Filing, QType, Question
+from flows.kinds import stage_name
 from flows.ports import CaseView, DocumentView, EventView, MaterialView
 from flows.regions import get_regions
 from flows.review.disclosure import Look
@@ -86,7 +87,7 @@ def draw_header(case: CaseView, filing: Filing, left: TimeLeft | None, *,
         else:
             st.markdown(f"**提交时间**：{show(case.submitted_at) or '—'}")
     with stage:
-        st.markdown(f"**当前状态**：{STAGE_LABELS[case.stage]}")
+        st.markdown(f"**当前状态**：{stage_name(case.stage, case.kind)}")
         st.markdown(f"**当前办理**：{md_escape(holder_text(case, to_applicant=False))}")
         if case.cancelled:
             st.markdown("**备案状态**：已撤销")

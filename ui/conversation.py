@@ -24,10 +24,11 @@ from flows.filing.guide import (
 )
 from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.filing.schema import ColType, Column, Filing, Material, QType, Question
+from flows.kinds import stage_name
 from flows.ports import CaseView
 from flows.review.holders import holder_text
 from flows.review.timelimits import limit_summary
-from flows.review.transitions import STAGE_LABELS, Stage
+from flows.review.transitions import Stage
 from flows.uploads.checks import CheckedFile
 from store.accounts import Account
 from store.screening import configured_sources
@@ -396,7 +397,7 @@ def _submitted(draft: cases.Draft, due_estimated: bool) -> None:
         if st.session_state.get("just_submitted") == case.id:
             st.success("提交成功！", icon=":material/check_circle:")
         st.markdown(f"办件编号：**{case.number}**")
-        st.markdown(f"当前状态：{STAGE_LABELS[case.stage]}")
+        st.markdown(f"当前状态：{stage_name(case.stage, case.kind)}")
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
             estimated = "（预计，以国务院公布的节假日安排为准）" if due_estimated else ""
@@ -427,8 +428,8 @@ def _case_facts(draft: cases.Draft, due_estimated: bool = False) -> CaseFacts:
     case = draft.case
     limit = limit_summary(draft.filing.route)
     if case.stage == Stage.DRAFT:
-        return CaseFacts(number=None, stage=STAGE_LABELS[case.stage], holder="本单位", time_limit=limit)
-    return CaseFacts(number=case.number, stage=STAGE_LABELS[case.stage], holder=holder_text(case, to_applicant=True), due=case.due_on,
+        return CaseFacts(number=None, stage=stage_name(case.stage, case.kind), holder="本单位", time_limit=limit)
+    return CaseFacts(number=case.number, stage=stage_name(case.stage, case.kind), holder=holder_text(case, to_applicant=True), due=case.due_on,
                      due_estimated=due_estimated, time_limit=limit)
 
 

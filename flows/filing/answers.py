@@ -17,7 +17,7 @@ from typing import Any
 from flows.config import get_config
 from flows.documents.fonts import unprintable
 from flows.errors import FieldError
-from flows.filing.identifiers import check_mobile, check_resident_id, check_uscc
+from flows.filing.identifiers import ResidentId, check_mobile, check_resident_id, check_uscc
 from flows.filing.schema import ColType, Column, DateWindow, QType, Question, YearsRule
 from flows.regions import get_regions
 
@@ -104,6 +104,14 @@ def window_warning(window: DateWindow, value: date, today: date) -> str | None:
     return None
 
 
+def _refuse_under_age(person: ResidentId, min_age: int | None, today: date, then: str) -> None:
+    """"按身份证号码，此人于…出生，未满N周岁" and `then` (what follows from it), when the number's birth date
+    makes the person younger than `min_age` today."""
+    if min_age is not None and person.age_on(today) < min_age:
+        raise FieldError(f"按身份证号码，此人于{describe_date(person.birth_date.isoformat())}出生，"
+                         f"未满{min_age}周岁{then}")
+
+
 def _check_cell(column: Column, raw: object, today: date) -> JSON:
     if column.type == ColType.YES_NO:
         if isinstance(raw, bool):
@@ -121,10 +129,8 @@ def _check_cell(column: Column, raw: object, today: date) -> JSON:
         return ""
     if column.type == ColType.ID_NUMBER:
         person = check_resident_id(text, today=today)
-        if column.min_age is not None and person.age_on(today) < column.min_age:
-            rule = f"（{column.min_age_rule}）" if column.min_age_rule else ""
-            raise FieldError(f"按身份证号码，此人于{describe_date(person.birth_date.isoformat())}出生，"
-                             f"未满{column.min_age}周岁{rule}，不能列入名单。请核对号码或删除该行。")
+        rule = f"（{column.min_age_rule}）" if column.min_age_rule else ""
+        _refuse_under_age(person, column.min_age, today, f"{rule}，不能列入名单。请核对号码或删除该行。")
         return person.number
     if column.type == ColType.MOBILE:
         return check_mobile(text)
@@ -329,9 +335,8 @@ def _check(q: Question, raw: object, today: date) -> Checked:
         return Checked(check_uscc(text))
     if q.type == QType.ID_NUMBER:
         person = check_resident_id(text, today=today)
-        if q.min_age is not None and person.age_on(today) < q.min_age:
-            raise FieldError(f"按身份证号码，此人于{describe_date(person.birth_date.isoformat())}出生，"
-                             f"未满{q.min_age}周岁。{q.label.removesuffix('居民身份证号码')}须年满{q.min_age}周岁，请核对。")
+        who = q.label.removesuffix("居民身份证号码")
+        _refuse_under_age(person, q.min_age, today, f"。{who}须年满{q.min_age}周岁，请核对。")
         return Checked(person.number)
     if q.type == QType.MOBILE:
         return Checked(check_mobile(text))

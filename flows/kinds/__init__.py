@@ -10,6 +10,7 @@ import pkgutil
 from functools import cache
 
 from flows.filing.schema import Filing, LedgerBook
+from flows.review.transitions import Stage, stage_label
 
 
 @cache
@@ -59,3 +60,10 @@ def baseline_kinds() -> dict[str, str]:
             for name in (kind, filing.short_title, filing.title, *filing.baseline_names):
                 names[name] = kind
     return names
+
+
+def stage_name(stage: Stage, kind: str) -> str:
+    """The stage's name as a case of `kind` is in it: a refused filing is 已办结（不予备案）, as its decision
+    says; an unknown kind (a case of a business no longer offered) gets the plain name."""
+    filing = all_filings().get(kind)
+    return stage_label(stage, filing.refusal_verb if filing else "")

@@ -101,7 +101,7 @@ def confirm(page: Page, label: str) -> str:
 
 
 def applicant_text(page: Page) -> str:
-    """Everything the page holds for the applicant, collapsed sections included."""
+    """Everything the page holds for the applicant, collapsed sections included (those drawn)."""
     return page.locator(MAIN).text_content() or ""
 
 
@@ -163,8 +163,11 @@ def test_a_fugitive_hit_alerts_the_officers_needs_written_reasons_and_never_reac
     goto(page, url, "my_cases")
     card = page.locator(f".st-key-case-{case.id}")
     card.get_by_text("已办结（通过）").first.wait_for()
-    for expander in page.locator(f'{MAIN} [data-testid="stExpander"] summary').all():
-        expander.click()  # open every section: history, messages
+    # Open the case's sections (drawn only when opened; messages are open while unread).
+    card.locator('[data-testid="stExpander"] summary').filter(has_text="办理记录").first.click()
+    card.get_by_text("报送公安厅").first.wait_for()
+    card.locator('[data-testid="stExpander"] summary').filter(has_text="查看提交的申请内容和材料").first.click()
+    card.get_by_role("tab").filter(has_text="上传的材料").first.wait_for()
     shown = applicant_text(page)
     assert "已完成自动比对" in shown and "报送公安厅" in shown and str(case.number) in shown
     for word in WORDS_NEVER_SHOWN_TO_APPLICANTS:

@@ -16,6 +16,7 @@ from flows.ports import CaseChange, ReturnItem
 from flows.review.transitions import Act, Stage
 from store import audit
 from store.models import AuditEntry, CaseEvent, Notification
+from store.queries import home_summary
 from tests.support import World, filled_draft, make_world, submitted
 
 TODAY = date(2026, 11, 27)  # a Friday
@@ -153,6 +154,9 @@ def test_reject_needs_reasons_and_withdraw_only_before_acceptance(world: World) 
         told = session.exec(select(Notification.text).where(Notification.case_id == case.id)
                             .order_by(col(Notification.id).desc())).first()
     assert told == f"您的办件{case.number}：不予备案，当前状态：已办结（不予备案）。"
+    # ... and so does the officer's list of latest cases on the home page.
+    latest = home_summary(world.engine, world.prefecture.actor).rows
+    assert [r["状态"] for r in latest if r["办件编号"] == case.number] == ["已办结（不予备案）"]
     other = submitted(world, "C", today=TODAY)
     assert act(world, "applicant", other.id, Act.WITHDRAW).stage == Stage.WITHDRAWN
 
