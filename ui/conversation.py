@@ -401,7 +401,7 @@ def _submitted(draft: cases.Draft, due_estimated: bool) -> None:
         st.markdown(f"接收机关：{organ}")
         if case.due_on:
             estimated = "（预计，以国务院公布的节假日安排为准）" if due_estimated else ""
-            st.markdown(f"办结期限：**{chinese_date(case.due_on)}** 前{estimated}（{limit_summary(draft.filing.route)}）")
+            st.markdown(f"办结期限：最迟于**{chinese_date(case.due_on)}**办结{estimated}（{limit_summary(draft.filing.route)}）")
         st.caption("办理进度会在“我的办件”中实时更新，状态变化时我们会通知您。下面是您提交的全部内容。")
         submitted_case(draft, key=f"submitted-{case.id}")
         link("my_cases", label="查看我的办件", icon=":material/folder_open:")

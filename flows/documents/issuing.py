@@ -204,16 +204,18 @@ def time_limit_lines(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[st
     calendar = uow.calendar()
     due = calendar.due_date(case.clock_started_on, case.clock_days)
     guessed = "（该日期按推定的节假日安排计算，以国务院公布的安排为准）" if due.estimated else ""
-    when = "预计于" if due.estimated else "于"
+    # "最迟于…办结": the due date is the last working day of the limit and counts ("于…前" would leave open
+    # whether it does).
+    when = "最迟预计于" if due.estimated else "最迟于"
     if not filing.route.province_approval:
-        return [f"本机关将依照规定时限办理，{when}{documents.chinese_date(due.due)}前办结{guessed}。"]
+        return [f"本机关将依照规定时限办理，{when}{documents.chinese_date(due.due)}办结{guessed}。"]
     department = get_config().department
     last = calendar.due_date(due.due, PROVINCE_DAYS)
     later = "（该日期按推定的节假日安排计算，以国务院公布的安排为准）" if last.estimated else ""
     return [
-        f"本机关自材料收齐之日起5个工作日内完成审核，{when}{documents.chinese_date(due.due)}前将审核意见报送"
+        f"本机关自材料收齐之日起5个工作日内完成审核，{when}{documents.chinese_date(due.due)}将审核意见报送"
         f"{department}{guessed}；{department}自收到审核意见之日起5个工作日内作出审核决定，"
-        f"最迟{'预计于' if last.estimated else '于'}{documents.chinese_date(last.due)}前办结{later}。",
+        f"最迟{'预计于' if last.estimated else '于'}{documents.chinese_date(last.due)}办结{later}。",
     ]
 
 

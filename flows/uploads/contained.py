@@ -227,6 +227,7 @@ def _child(limits: Limits, deadline: float) -> tuple[socket.socket, IO[bytes], i
 def _run(connection: socket.socket, stream: IO[bytes], pid: int, task: str, blobs: Sequence[bytes],
          args: dict[str, Any] | None, deadline: float) -> tuple[dict[str, Any], bytes]:
     """The job, with the child that said hello: request, files, answer; the child is killed at the deadline."""
+
     def until_deadline() -> None:
         connection.settimeout(max(0.001, deadline - time.monotonic()))
 

@@ -182,7 +182,7 @@ def test_s2_returned_once_corrected_filed_verified_and_rated(
     shot(applicant, "correction-summary")
     click_button(applicant, "确认无误，重新提交")
     text = see(applicant, "提交成功")
-    due = re.search(r"办结期限：(\d{4})年(\d{2})月(\d{2})日", text)
+    due = re.search(r"办结期限：最迟于(\d{4})年(\d{1,2})月(\d{1,2})日", text)
     assert due is not None, text
     restarted = date(*map(int, due.groups()))
     assert restarted > clock.today() > filed.due_on  # the deadline restarted from the resubmission

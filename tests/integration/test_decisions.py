@@ -191,7 +191,7 @@ def test_the_province_takes_over_without_a_second_acceptance_notice_and_the_one_
     assert len(notices) == 1
     text = pdf_text(notices[0].sha256)
     assert "5个工作日内完成审核" in text and "报送新疆维吾尔自治区公安厅" in text
-    assert "自收到审核意见之日起5个工作日内" in text and "最迟于2026年12月11日前办结" in text
+    assert "自收到审核意见之日起5个工作日内" in text and "最迟于2026年12月11日办结" in text
     assert "预计" not in text  # 2026's holiday schedule is official: no date is an estimate
 
 

@@ -69,7 +69,7 @@ def test_notices_generated_at_2330_utc_carry_the_next_days_china_date(world: Wor
     assert "你单位于2026年12月5日通过网上办事系统提交" in notice
     assert "受理日期2026年12月7日" in notice and notice.count("2026年12月7日") >= 2  # the table and the date signed
     assert "2026年12月4日" not in notice
-    assert "于2026年12月14日前办结" in notice
+    assert "最迟于2026年12月14日办结" in notice
     returned = do(world, "prefecture", case, Act.RETURN, monday,
                   items=(ReturnItem("other", "【材料】其他材料", "请补充"),))
     (correction,) = documents(world, returned, "correction_notice")

@@ -64,7 +64,7 @@ def spec_of(kind: str, unit: str = UNIT) -> DocumentSpec:
     if kind == "acceptance":
         return acceptance_notice(
             number="乌公治受字〔2026〕12号", application=application(unit, MATTER_B, date(2026, 11, 25), "B20261125000123"),
-            issuer=ISSUER, issued_on=ISSUED, time_limits=["本机关将依照规定时限办理，于2026年12月4日前办结。"],
+            issuer=ISSUER, issued_on=ISSUED, time_limits=["本机关将依照规定时限办理，最迟于2026年12月4日办结。"],
         )
     if kind == "correction":
         return correction_notice(
@@ -333,7 +333,7 @@ SIGNED_URL = ("http://127.0.0.1:8501/verify?code=7KQ4M9XA2HTRABCDEFGHJKLMNP&sig=
 def test_notices_print_their_dates() -> None:
     acceptance = text_of(render(spec_of("acceptance")))
     assert "2026年11月25日" in acceptance  # submitted
-    assert "2026年12月4日前办结" in acceptance  # due (as the issuing code words it)
+    assert "最迟于2026年12月4日办结" in acceptance  # due (as the issuing code words it)
     assert "受理日期" in acceptance and ISSUED_TEXT in acceptance
     correction = text_of(render(spec_of("correction")))
     assert "2026年11月20日" in correction
