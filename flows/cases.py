@@ -162,6 +162,18 @@ def _check_filing_ref(uow: UnitOfWork, case: CaseView, raw: object) -> dict[str,
     raise FieldError("请从本单位已备案且未撤销的办件中选择。", field="filing_ref")
 
 
+def _standing_filings(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[str]:
+    """A warning for the officer when the unit already holds a valid filing of the same kind (one that
+    another kind cancels, like the self-recruiting unit's): a second one is likely filed twice."""
+    if case.kind not in cancellable_kinds():
+        return []
+    standing = [f for f in uow.filed_cases(case.unit_id, kinds=[case.kind], cancelling=cancelling_kinds())
+                if f.case_id != case.id]
+    return [f"重复申报提示：本单位已有有效的{filing.short_title}（办件编号{f.number}"
+            + (f"，{clock.chinese_date(f.approved_on)}办结" if f.approved_on else "") + "），请核实本次申报是否重复。"
+            for f in standing]
+
+
 def filing_choices(uow: UnitOfWork, actor: Actor, kind: str | None = None) -> list[FiledCase]:
     """The unit's filed, not cancelled cases that a case of `kind` may cancel (any cancellation: None)."""
     if actor.unit_id is None:
@@ -289,7 +301,7 @@ def submit(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int
         prefecture, county = _location(filing, answers)
         updates: dict[str, Any] = {
             "prefecture_code": prefecture, "county_code": county, "open_items": None,
-            "warnings": filing_warnings(filing, answers, today=today),
+            "warnings": filing_warnings(filing, answers, today=today) + _standing_filings(uow, case, filing),
             "submitted_at": now,
             **_clock_updates(uow, case, act, today),
         }

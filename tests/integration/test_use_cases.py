@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from flows import cases
-from flows.clock import CHINA
+from flows.clock import CHINA, chinese_date
 from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
 from flows.ports import CaseChange, ReturnItem
 from flows.review.transitions import Act, Stage
@@ -123,6 +123,21 @@ def test_kind_a_goes_through_the_province_and_can_be_sent_back_to_the_prefecture
     act(world, "prefecture", case.id, Act.REPORT, comment="已核查", opinion="favourable")
     act(world, "province", case.id, Act.ACCEPT)
     assert act(world, "province", case.id, Act.APPROVE).stage == Stage.APPROVED
+
+
+def test_a_second_filing_while_one_stands_is_flagged_for_the_officer(world: World) -> None:
+    first = submitted(world, "C", today=TODAY)
+    assert not [w for w in first.warnings if "重复申报" in w]
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(world, who, first.id, what)
+    second = submitted(world, "C", today=TODAY)
+    assert [w for w in second.warnings if "重复申报" in w] == [
+        f"重复申报提示：本单位已有有效的自行招用保安员单位备案（办件编号{first.number}，"
+        f"{chinese_date(NOW.astimezone(CHINA).date())}办结），请核实本次申报是否重复。"]
+    # Once the first is being cancelled, a new filing is no longer a second one.
+    submitted(world, "D", today=TODAY, filing_ref={"case_id": first.id})
+    third = submitted(world, "C", today=TODAY)
+    assert not [w for w in third.warnings if "重复申报" in w]
 
 
 def test_kind_d_cancels_the_original_filing_when_filed(world: World) -> None:
