@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, Table, bindparam, insert, update
 
 from flows import clock
 from flows.kinds import get_filing
@@ -203,6 +203,7 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
     unit_ids = [u["id"] for u in units]
     approved_c: list[int] = []
     per_unit: dict[int, int] = {}
+    verified: dict[int, tuple[datetime, int]] = {}  # unit -> (when, by whom) its licence was first checked
 
     case_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
@@ -285,6 +286,11 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
                 row["clock_started_on"], row["clock_days"] = day, 5
             if act == A.ACCEPT and role == Role.PREFECTURE:
                 row["accepted_by"] = actor
+            # The act that checked the unit's licence made it verified (flows.cases.verifies_unit), once.
+            if act == A.CONFIRM or (act == A.ACCEPT and source == S.PREFECTURE_ACCEPT
+                                    and not filing.route.county_confirm):
+                if unit_id not in verified or at < verified[unit_id][0]:
+                    verified[unit_id] = (at, actor)
             row["updated_at"] = at
             row["version"] += 1
             day += timedelta(days=rng.randint(0, 3) if final else rng.randint(0, 2))
@@ -322,6 +328,10 @@ def build(path: Path, *, cases: int = CASES, seed: int = SEED, progress: bool = 
         if progress and case_id % 20_000 == 0:
             print(f"  data set: {case_id:,} cases written ({time.perf_counter() - started:.0f} s)", flush=True)
     flush(force=True)
+    with engine.begin() as connection:
+        connection.execute(update(Unit).where(Unit.id == bindparam("unit")).values(  # type: ignore[arg-type]
+            verified_at=bindparam("at"), verified_by=bindparam("by")),
+            [{"unit": unit, "at": at, "by": by} for unit, (at, by) in verified.items()])
 
     put(Feedback, [{"created_at": now - timedelta(hours=i), "user_id": unit_user[1 + i % UNITS], "case_id": None,
                     "page": "assistant", "step": "填写", "kind": "C", "category": "feedback", "rating": None,

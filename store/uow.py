@@ -313,8 +313,8 @@ class SqlUnitOfWork:
         return result
 
     def unit_verified(self, unit_id: int) -> bool:
-        unit = self.session.get(Unit, unit_id)
-        return unit is not None and unit.verified_at is not None
+        verified = self.session.exec(select(Unit.verified_at).where(Unit.id == unit_id)).first()
+        return verified is not None
 
     def verify_unit(self, unit_id: int, actor: Actor, at: datetime) -> None:
         self.session.execute(update(Unit).where(col(Unit.id) == unit_id, col(Unit.verified_at).is_(None))
