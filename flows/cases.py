@@ -40,13 +40,12 @@ from flows.review.screening import (
 )
 from flows.review.timelimits import clock_from_history
 from flows.review.transitions import (
-    ACT_LABELS,
-    APPLICANT_ACT_LABELS,
     STAGE_LABELS,
     Act,
     Actor,
     Role,
     Stage,
+    act_label,
     decide,
     in_jurisdiction,
     stage_label,
@@ -513,7 +512,7 @@ class _ActPlan:
                     raise FieldError(f"请填写“{item.label}”需要补正的原因。", field=item.item_id)
             updates["open_items"] = [i.item_id for i in items]
         if act in (Act.REJECT, Act.RETURN_TO_PREFECTURE, Act.REPORT) and not comment:
-            raise FieldError(f"“{ACT_LABELS[act]}”须写明理由。", field="comment")
+            raise FieldError(f"“{act_label(act, filing.refusal_verb)}”须写明理由。", field="comment")
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
         audit: dict[str, Any] = {}
@@ -540,8 +539,8 @@ class _ActPlan:
                                            actor=actor, items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and filing.certificate.cancels_referenced) else None
         if cancel is not None and uow.case(cancel).cancelled:
-            raise ActRefused("该备案已由另一份撤销申请撤销，本申请无需再通过，请作“不予通过”处理。")
-        done = filing.refusal_verb if act == Act.REJECT else APPLICANT_ACT_LABELS[act]
+            raise ActRefused(f"该备案已由另一份撤销申请撤销，本申请无需再通过，请作“{filing.refusal_verb}”处理。")
+        done = act_label(act, filing.refusal_verb, to_applicant=True)
         notify = f"您的办件{case.number}：{done}，当前状态：{stage_label(target, filing.refusal_verb)}。"
         return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,
                                 internal_comment=internal_comment.strip(), items=items, updates=updates,

@@ -45,7 +45,8 @@ if not rows:
 else:
     st.caption(f"共{len(rows)}条" + (f"（显示最近{SHOWN}条，导出包含全部）" if len(rows) > SHOWN else ""))
     # A static table: no toolbar download around the export button's record of who exported what.
-    st.table([{c: row[c] for c in COLUMNS} for row in rows[:SHOWN]])
+    with st.container(key="audit-table"):  # web/assets/app.css: the short columns keep to one line
+        st.table([{c: row[c] for c in COLUMNS} for row in rows[:SHOWN]])
     stamp = today().strftime("%Y%m%d")
     auditor = account.actor
 

@@ -30,7 +30,7 @@ from flows.review.disclosure import (
 )
 from flows.review.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.review.screening import CATEGORY_LABELS
-from flows.review.transitions import ACT_LABELS, STAGE_LABELS, Act, Actor, decide, stage_label
+from flows.review.transitions import STAGE_LABELS, Act, Actor, act_label, decide, stage_label
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import registry
@@ -130,11 +130,6 @@ def perform(who: Actor, labels: dict[str, str], findings: dict[str, ReturnOption
         cancel()
         label = act_label(act, str(pending.get("verb", "")))
         state[OUTCOME] = ("success", f"已办理“{label}”。办件当前状态：{stage_name(case.stage, case.kind)}。")
-
-
-def act_label(act: Act, refusal_verb: str) -> str:
-    """The act's name on its button: a filing is refused as 不予备案, an approval as 不予通过."""
-    return refusal_verb if act == Act.REJECT and refusal_verb else ACT_LABELS[act]
 
 
 def flagged(dossier: Dossier) -> str | None:
@@ -382,6 +377,6 @@ with materials_tab:
     draw_dossier_download(case, dossier.materials)
     draw_materials(dossier.filing, case.id, dossier.materials, highlight=open_items, record=recorder)
 with history_tab:
-    draw_history(dossier.events, internal=True)
+    draw_history(dossier.events, dossier.case.kind, internal=True)
 with documents_tab:
     draw_documents(dossier.documents, record=recorder)

@@ -35,7 +35,7 @@ from store.uow import SqlUnitOfWork
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine
 
-STACKED = ("在办", "已办结（通过/备案）", "不予通过", "已撤回")
+STACKED = ("在办", "已办结（通过/备案）", "不予通过/备案", "已撤回")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 account = page_setup("report")
@@ -115,8 +115,8 @@ with progress_tab:
     with st.container(key="report_table"):
         frame = pd.DataFrame(table, columns=list(COLUMNS))
         st.table(frame.style.format(precision=1, na_rep="—").hide(axis="index"))
-    st.caption(f"统计截至{chinese_date(report.as_of)}。收件=在办+已办结+不予通过+已撤回；退回为曾退回补正的件数；"
-               "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过件数；"
+    st.caption(f"统计截至{chinese_date(report.as_of)}。收件=在办+已办结+不予通过/备案+已撤回；退回为曾退回补正的件数；"
+               "超期为截至统计日仍在办且已过办结期限的件数；按时办结率=各环节均在时限内办结的件数÷已办结和不予通过/备案件数；"
                "一次办结率=未经任何退回即通过的件数÷通过件数；用时按工作日计，不含起始日。")
     stamp = f"{start:%Y%m%d}-{report.as_of:%Y%m%d}"
     note = [{"项目": "统计期间", "内容": f"{start.isoformat()} 至 {end.isoformat()}"},

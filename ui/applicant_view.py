@@ -19,7 +19,7 @@ from flows import cases
 from flows.cases import Draft
 from flows.clock import chinese_date, show
 from flows.errors import DomainError
-from flows.kinds import all_filings, stage_name
+from flows.kinds import act_name, all_filings, stage_name
 from flows.oversight.feedback import RATINGS, STATUSES, FeedbackRecord
 from flows.oversight.feedback import rate_case as rate
 from flows.ports import CaseView, DocumentView, EventView
@@ -28,7 +28,6 @@ from flows.review.holders import holder_text, organ_of
 from flows.review.screening import DONE_FOR_APPLICANT
 from flows.review.timelimits import Clock, TimeLeft, time_left
 from flows.review.transitions import (
-    APPLICANT_ACT_LABELS,
     FINAL_STAGES,
     STAGE_LABELS,
     Act,
@@ -175,7 +174,7 @@ def history(events: Sequence[EventView], case: CaseView) -> None:
         except ValueError:
             who = "—"
         move = f"{STAGE_LABELS[event.from_stage]} → {stage_name(event.to_stage, case.kind)}"
-        line = (f"- {show(event.at)}　{md_escape(who)}　**{APPLICANT_ACT_LABELS[event.act]}**　"
+        line = (f"- {show(event.at)}　{md_escape(who)}　**{act_name(event.act, case.kind, to_applicant=True)}**　"
                 f":gray[:small[{move}]]")
         for item in event.items:
             line += f"\n    - {md_escape(item.label)}：{md_escape(item.reason)}"

@@ -21,7 +21,7 @@ from flows.filing.corrections import Correction
 from flows.filing.guide import relevant_questions
 from flows.filing.identifiers import check_resident_id, mask_id, mask_mobile
 from flows.filing.schema import ColType, Filing, QType, Question
-from flows.kinds import stage_name
+from flows.kinds import act_name, stage_name
 from flows.ports import CaseView, DocumentView, EventView, MaterialView
 from flows.regions import get_regions
 from flows.review.disclosure import Look
@@ -29,8 +29,6 @@ from flows.review.holders import holder_text
 from flows.review.screening import CATEGORY_LABELS, OUTCOME_LABELS, ScreeningResult
 from flows.review.timelimits import TimeLeft
 from flows.review.transitions import (
-    ACT_LABELS,
-    APPLICANT_ACT_LABELS,
     FINAL_STAGES,
     ROLE_LABELS,
     STAGE_LABELS,
@@ -227,19 +225,19 @@ def draw_dossier_download(case: CaseView, materials: Sequence[MaterialView]) -> 
 
 
 # ------------------------------------------------------------------ history and documents
-def _event_line(event: EventView, *, actor_names: bool, internal: bool = True) -> str:
+def _event_line(event: EventView, kind: str, *, actor_names: bool, internal: bool = True) -> str:
     try:
         who = ROLE_LABELS[Role(event.actor_role)]
     except ValueError:
         who = event.actor_role
     if actor_names and event.actor_name:
         who = f"{who} {event.actor_name}".strip()
-    move = f"{STAGE_LABELS[event.from_stage]} → {STAGE_LABELS[event.to_stage]}"
-    label = (ACT_LABELS if internal else APPLICANT_ACT_LABELS)[event.act]
+    move = f"{STAGE_LABELS[event.from_stage]} → {stage_name(event.to_stage, kind)}"
+    label = act_name(event.act, kind, to_applicant=not internal)
     return f"**{show(event.at)}**　{md_escape(who)}　**{label}**　:gray[:small[{move}]]"
 
 
-def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bool = True,
+def draw_history(events: Sequence[EventView], kind: str, *, internal: bool, actor_names: bool = True,
                  newest_first: bool = False) -> None:
     """Every act on the case: who, when, from which stage to which, the comment and itemised returns.
 
@@ -251,7 +249,7 @@ def draw_history(events: Sequence[EventView], *, internal: bool, actor_names: bo
         return
     for event in reversed(events) if newest_first else events:
         with st.container(border=True):
-            st.markdown(_event_line(event, actor_names=actor_names, internal=internal))
+            st.markdown(_event_line(event, kind, actor_names=actor_names, internal=internal))
             if event.items:
                 st.markdown("需要补正的事项：\n" + "\n".join(
                     f"{n}. **{md_escape(item.label)}**：{md_escape(item.reason)}"

@@ -10,7 +10,7 @@ import pkgutil
 from functools import cache
 
 from flows.filing.schema import Filing, LedgerBook
-from flows.review.transitions import Stage, stage_label
+from flows.review.transitions import Act, Stage, act_label, stage_label
 
 
 @cache
@@ -62,8 +62,17 @@ def baseline_kinds() -> dict[str, str]:
     return names
 
 
+def _refusal_verb(kind: str) -> str:
+    filing = all_filings().get(kind)
+    return filing.refusal_verb if filing else ""
+
+
+def act_name(act: Act, kind: str, *, to_applicant: bool = False) -> str:
+    """The act's name on a case of `kind`: its refusal is 不予备案 for a filing (transitions.act_label)."""
+    return act_label(act, _refusal_verb(kind), to_applicant=to_applicant)
+
+
 def stage_name(stage: Stage, kind: str) -> str:
     """The stage's name as a case of `kind` is in it: a refused filing is 已办结（不予备案）, as its decision
     says; an unknown kind (a case of a business no longer offered) gets the plain name."""
-    filing = all_filings().get(kind)
-    return stage_label(stage, filing.refusal_verb if filing else "")
+    return stage_label(stage, _refusal_verb(kind))

@@ -6,11 +6,14 @@ names, the code only where no name is known yet.
 
 from __future__ import annotations
 
+from flows.kinds import all_filings
+from flows.regions import get_regions
 from flows.review.disclosure import Look
-from flows.review.transitions import ACT_LABELS
+from flows.review.transitions import ACT_LABELS, ROLE_LABELS, STAGE_LABELS, Act, Role, Stage
 
 ACTION_LABELS: dict[str, str] = {
     **{act.value: f"办件：{label}" for act, label in ACT_LABELS.items()},
+    Act.REJECT.value: "办件：不予通过或不予备案",
     Look.OPEN_CASE.value: "查看办件",
     Look.REVEAL.value: "显示完整身份证号码",
     Look.PREVIEW_MATERIAL.value: "预览材料",
@@ -78,7 +81,43 @@ DETAIL_LABELS: dict[str, str] = {
     "cases": "办件数", "officers": "审核人员", "failures": "失败次数", "complete": "完整", "working": "工作日",
     "person": "操作人", "subject": "对象", "actions": "操作", "since": "起始日期", "until": "截止日期",
     "ledger": "台账", "report": "通报", "problems": "问题", "set": "设置", "screening_override": "比对结果说明",
+    "already_known": "已有", "imported": "导入", "filtered": "按关键词筛选", "kinds": "业务", "period": "期间",
+    "counts": "次数", "total": "合计", "found_valid": "有效", "not_found": "未找到", "file_sha256": "文件摘要",
+    "sha256": "文件摘要", "code_hash": "验证码摘要", "length": "长度", "opinion": "审核意见", "category": "类别",
+    "source": "来源", "second_factor_reset": "重置第二重验证", "search": "关键词", "scope": "范围",
 }
+
+# The codes a detail's values use, by their Chinese names (a stage, a role, a region are named as the pages
+# name them; a value not listed here is shown as recorded).
+VALUE_LABELS: dict[str, str] = {
+    "done": "完成", "both": "两个门户", "internet": "互联网门户", "police": "公安网门户", "first_case": "首次办件",
+    "file_match": "文件与存档一致", "file_mismatch": "文件与存档不一致", "found_valid": "有效",
+    "not_found": "未找到", "favourable": "拟同意", "unfavourable": "拟不同意", "register": "注册",
+    "current": "现行台账", "cancelled": "已撤销台账", "csv": "CSV", "xlsx": "Excel",
+}
+
+
+def _value_text(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_value_text(key, v) for v in value) if value else "无"
+    if isinstance(value, dict):
+        return "，".join(f"{DETAIL_LABELS.get(str(k), str(k))}{_value_text(str(k), v)}" for k, v in value.items())
+    text = str(value)
+    if key in ("from", "to") and text in {s.value for s in Stage}:
+        return "已办结（不予通过或不予备案）" if text == Stage.REJECTED else STAGE_LABELS[Stage(text)]
+    if key == "role" and text in {r.value for r in Role}:
+        return ROLE_LABELS[Role(text)]
+    if key in ("kind", "kinds") and text in all_filings():
+        return all_filings()[text].short_title
+    if key in ("material", "material_id"):
+        labels = {m.id: m.label for f in all_filings().values() for m in f.materials}
+        if text in labels:
+            return labels[text]
+    if key == "region" and text in get_regions():
+        return f"{get_regions().get(text).name}（{text}）"
+    return VALUE_LABELS.get(text, text)
 
 
 def action_label(action: str) -> str:
@@ -87,4 +126,4 @@ def action_label(action: str) -> str:
 
 def detail_text(detail: dict[str, object]) -> str:
     """An entry's detail as the auditor reads it: 名称=值；…"""
-    return "；".join(f"{DETAIL_LABELS.get(k, k)}={v}" for k, v in sorted(detail.items())) if detail else ""
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}={_value_text(k, v)}" for k, v in sorted(detail.items())) if detail else ""

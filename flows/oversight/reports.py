@@ -5,7 +5,7 @@ stood at the end of the range (or today, if earlier): only events up to that day
 
 - 收件 received: cases first submitted in the range.
 - 在办 in progress: not ended (waiting on an officer, or returned and waiting on the applicant).
-- 已办结（通过/备案） approved; 不予通过 rejected; 已撤回 withdrawn.
+- 已办结（通过/备案） approved; 不予通过/备案 rejected; 已撤回 withdrawn.
   received = in progress + approved + rejected + withdrawn.
 - 退回 returned: cases returned to the applicant for correction at least once.
 - 超期 overdue: in progress with a running time limit whose due day is before the as-of day
@@ -214,7 +214,7 @@ class RegionFigures:
 
 
 COLUMNS: tuple[str, ...] = (
-    "地区", "收件", "在办", "已办结（通过/备案）", "退回", "不予通过", "已撤回", "超期",
+    "地区", "收件", "在办", "已办结（通过/备案）", "退回", "不予通过/备案", "已撤回", "超期",
     "按时办结率（%）", "一次办结率（%）", "县级确认用时中位数（工作日）",
     "州市地审核用时中位数（工作日）", "公安厅审批用时中位数（工作日）",
 )

@@ -103,6 +103,14 @@ def stage_label(stage: Stage, refusal_verb: str = "") -> str:
     return STAGE_LABELS[stage]
 
 
+def act_label(act: Act, refusal_verb: str = "", *, to_applicant: bool = False) -> str:
+    """The act's name: a filing is refused as 不予备案, an approval as 不予通过 (its decision's title);
+    `to_applicant`: as the applicant reads it (报送公安厅 rather than 报送)."""
+    if act == Act.REJECT and refusal_verb:
+        return refusal_verb
+    return (APPLICANT_ACT_LABELS if to_applicant else ACT_LABELS)[act]
+
+
 APPLICANT_ACT_LABELS: dict[Act, str] = {
     **ACT_LABELS,
     Act.REPORT: "报送公安厅",

@@ -31,7 +31,7 @@ from tests.e2e.helpers import (
 
 pytestmark = pytest.mark.e2e
 
-REPORT_NUMBERS = ("收件", "在办", "已办结（通过/备案）", "退回", "不予通过", "已撤回", "超期")
+REPORT_NUMBERS = ("收件", "在办", "已办结（通过/备案）", "退回", "不予通过/备案", "已撤回", "超期")
 
 
 def open_menu(page: Page, label: str) -> str:
@@ -95,7 +95,7 @@ def test_s5_province_sees_regions_chart_and_exports_ledger(
     for code, name in by_code.items():
         row = next(r for r in rows if r["地区"] == name)
         assert int(row["收件"]) == received.get(code, 0) > 0, name  # demo data in all 14 prefectures
-        parts = sum(int(row[c]) for c in ("在办", "已办结（通过/备案）", "不予通过", "已撤回"))
+        parts = sum(int(row[c]) for c in ("在办", "已办结（通过/备案）", "不予通过/备案", "已撤回"))
         assert parts == int(row["收件"]), name
     chart = province.locator(f'{MAIN} [data-testid="stVegaLiteChart"]')
     chart.first.wait_for()

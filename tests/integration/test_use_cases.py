@@ -161,7 +161,7 @@ def test_reject_needs_reasons_and_withdraw_only_before_acceptance(world: World) 
     act(world, "prefecture", case.id, Act.ACCEPT)
     with pytest.raises(ActRefused, match="不能“撤回申请”"):
         act(world, "applicant", case.id, Act.WITHDRAW)
-    with pytest.raises(FieldError):
+    with pytest.raises(FieldError, match="“不予备案”须写明理由"):  # the act by its name for a filing
         act(world, "prefecture", case.id, Act.REJECT)
     assert act(world, "prefecture", case.id, Act.REJECT, comment="守护区域不属于本单位").stage == Stage.REJECTED
     # A filing is refused as 不予备案, as its decision's title says (before: the notice said 不予通过).

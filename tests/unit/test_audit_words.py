@@ -1,0 +1,27 @@
+"""The audit log in the auditor's words: detail values named as the pages name them, never a code."""
+
+from __future__ import annotations
+
+from flows.oversight.audit_words import action_label, detail_text
+
+
+def test_detail_values_read_in_chinese() -> None:
+    shown = detail_text({"from": "prefecture_review", "to": "rejected", "filtered": False, "kinds": ["C", "E"],
+                         "next": "done", "portal": "both", "second_factor": True, "outcome": "file_mismatch",
+                         "already_known": 0, "imported": 1, "region": "650100", "role": "county",
+                         "material_id": "guard_duties", "counts": {"found_valid": 3, "not_found": 6}})
+    for words in ("原状态=州、市、地公安机关审核中", "新状态=已办结（不予通过或不予备案）", "按关键词筛选=否",
+                  "业务=自行招用保安员单位备案、设立分公司备案", "下一步=完成", "门户=两个门户", "第二重验证=是",
+                  "结果=文件与存档不一致", "已有=0", "导入=1", "地区=乌鲁木齐市（650100）", "角色=县级公安机关",
+                  "次数=有效3，未找到6"):
+        assert words in shown, words
+    for code in ("prefecture_review", "rejected", "False", "True", "both", "done", "file_mismatch", "already_known",
+                 "imported", "guard_duties", "[]"):
+        assert code not in shown, code
+    assert detail_text({"kinds": []}) == "业务=无"
+
+
+def test_a_refusal_is_named_for_both_kinds_of_case() -> None:
+    assert action_label("reject") == "办件：不予通过或不予备案"
+    assert action_label("confirm") == "办件：确认"
+    assert action_label("something_new") == "something_new"  # a code not named yet shows as recorded
