@@ -272,6 +272,8 @@ def check_answer(question: Question, raw: object, *, today: date,
                                  f"（{describe_date(earlier.isoformat())}），请核对。")
         if question.name_question and answers:
             _refuse_one_number_for_two_names(question, str(checked.value), answers)
+        if question.differs_from and answers and str(answers.get(question.differs_from) or "") == str(checked.value):
+            raise FieldError(question.differs_message or f"“{question.label}”与已填写的另一项相同，请核对。")
         return checked
     except FieldError as error:
         if error.field is None:

@@ -126,6 +126,10 @@ class Question(Frozen):
     choice_rule: Literal["other_province"] | None = None
     not_before: str | None = None  # DATE only: an earlier date question this date must not precede
     future_refused: str = ""  # DATE only: a date after today is refused with this message (what happened, not plans)
+    # An earlier question this answer must not equal (a branch's credit code is not its head office's), and
+    # what the refusal says.
+    differs_from: str | None = None
+    differs_message: str = ""
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
@@ -424,8 +428,9 @@ class Filing(Frozen):
                 if name and name not in ids and name not in CERTIFICATE_FACTS:
                     raise ValueError(f"filing {self.kind}: certificate text names unknown {{{name}}}")
         for q in self.questions:
-            if q.not_before is not None and q.not_before not in seen:
-                raise ValueError(f"filing {self.kind}: {q.id} compares with unknown {q.not_before}")
+            for other in (q.not_before, q.differs_from):
+                if other is not None and other not in seen:
+                    raise ValueError(f"filing {self.kind}: {q.id} compares with unknown {other}")
         if (self.certificate.cancels_referenced or self.cancels) and location.type != QType.FILING_REF:
             raise ValueError(f"filing {self.kind}: only a filing that refers to another can cancel it")
         if bool(self.cancels) != self.certificate.cancels_referenced:

@@ -103,7 +103,9 @@ FILING = Filing(
         Question(id="branch_name", section=S_BRANCH, label="分公司名称", type=QType.TEXT, max_length=80,
                  hint="与分公司营业执照上的名称一致"),
         Question(id="branch_uscc", section=S_BRANCH, label="分公司统一社会信用代码", type=QType.USCC,
-                 hint="见分公司营业执照"),
+                 hint="见分公司营业执照", differs_from="company_uscc",
+                 differs_message="填写的是总公司的统一社会信用代码。分公司领取营业执照时另有自己的统一社会信用代码，"
+                                 "请按分公司营业执照填写。"),
         Question(id="branch_region", section=S_BRANCH, label="分公司所在地", type=QType.REGION,
                  hint="先选州、市、地，再选县（市、区）；决定由哪个公安机关办理"),
         Question(id="branch_address", section=S_BRANCH, label="分公司详细地址", type=QType.TEXT, max_length=120),

@@ -108,3 +108,19 @@ def test_without_the_fallback_fonts_a_rare_character_is_refused_at_input(monkeyp
     monkeypatch.setenv(FALLBACK_ENV, "/nonexistent/HanaMinA.ttf")
     with pytest.raises(FieldError, match="“䶮”（U\\+4DAE）无法在证明文书中打印"):
         clean_text("刘䶮", max_length=30, label="姓名", single_line=True)
+
+
+def test_a_branch_filed_under_its_head_offices_credit_code_is_refused_at_that_question() -> None:
+    from datetime import date
+
+    from flows.kinds import get_filing
+
+    filing = get_filing("E")
+    head = "91650102MA7ABCDE9T"  # a head office's code (the unit's own, filled in for it)
+    question = filing.question("branch_uscc")
+    with pytest.raises(FieldError, match="填写的是总公司的统一社会信用代码") as refused:
+        answers.check_answer(question, head, today=date(2026, 12, 6), answers={"company_uscc": head})
+    assert refused.value.field == "branch_uscc"
+    own = filing.examples["branch_uscc"]
+    assert own != head
+    assert answers.check_answer(question, own, today=date(2026, 12, 6), answers={"company_uscc": head}).value == own
