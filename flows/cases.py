@@ -404,6 +404,20 @@ def verifies_unit(act: Act, case: CaseView, route: Route) -> bool:
     return act == Act.ACCEPT and case.stage == Stage.PREFECTURE_ACCEPT and not route.county_confirm
 
 
+# How long an officer's texts may be (an act's comment is printed in its document).
+COMMENT_MAX, JUSTIFICATION_MAX, ITEM_REASON_MAX = 1000, 500, 200
+
+
+def _refuse_too_long(*, comment: str, internal: str, justification: str, items: Sequence[ReturnItem]) -> None:
+    """A text over its limit is refused with its name and length, never cut short: the form keeps it."""
+    for field, label, text, most in (("comment", "意见或理由", comment, COMMENT_MAX),
+                                     ("internal_comment", "内部意见", internal, COMMENT_MAX),
+                                     ("justification", "理由", justification, JUSTIFICATION_MAX),
+                                     *(("items", f"“{i.label}”的补正要求", i.reason, ITEM_REASON_MAX) for i in items)):
+        if len(text.strip()) > most:
+            raise FieldError(f"{label}最多{most}个字，您填写了{len(text.strip())}个字，请精简后再办理。", field=field)
+
+
 OPINIONS = {"favourable": "拟同意", "unfavourable": "拟不同意"}  # a report's recommendation to the province
 
 # An act that issues a document renders it before its write transaction with the document number the
@@ -430,6 +444,7 @@ def act_on_case(uow: UnitOfWork, actor: Actor, case_id: int, act: Act, *, expect
     now = now or clock.now()
     if act in (Act.SUBMIT, Act.RESUBMIT):
         raise ActRefused("请使用提交功能。")
+    _refuse_too_long(comment=comment, internal=internal_comment, justification=justification, items=items)
     plan = _ActPlan(actor, case_id, act, expected_version, now, comment.strip(), internal_comment, items,
                     justification, opinion, licence_checked)
     if not issuing.issues_document(act):

@@ -215,7 +215,7 @@ with settings_tab:
         start_col, end_col = st.columns(2)
         start = start_col.date_input("试运行开始", value=config.pilot.start, format="YYYY-MM-DD")
         end = end_col.date_input("试运行结束", value=config.pilot.end, format="YYYY-MM-DD")
-        notice = st.text_area("试运行提示", value=config.pilot.notice, max_chars=300)
+        notice = st.text_area("试运行提示", value=config.pilot.notice, placeholder="最多300字")
         pilot_saved = st.form_submit_button("保存试运行设置")
     if pilot_saved and isinstance(start, date) and isinstance(end, date):
         try:

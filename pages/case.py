@@ -148,7 +148,7 @@ def flagged(dossier: Dossier) -> str | None:
 def justification_input(dossier: Dossier, acting: str) -> None:
     if reason := flagged(dossier):
         st.warning(reason, icon=":material/gpp_maybe:")
-        st.text_area(f"仍予{acting}的理由（必填，仅公安机关可见）", key="act_justification", max_chars=500)
+        st.text_area(f"仍予{acting}的理由（必填，仅公安机关可见）", key="act_justification")
 
 
 def return_items(chosen: list[str], labels: dict[str, str], findings: dict[str, ReturnOption]) -> tuple[ReturnItem, ...]:
@@ -180,14 +180,13 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
         for item_id in chosen:
             if item_id in findings and f"act_reason_{item_id}" not in st.session_state:
                 st.session_state[f"act_reason_{item_id}"] = findings[item_id].reason
-            st.text_input(f"{labels[item_id]}：存在的问题和补正要求（必填）", key=f"act_reason_{item_id}",
-                          max_chars=200)
-        st.text_area("其他说明（告知申请单位，可不填）", key="act_comment", max_chars=1000, height=80)
+            st.text_input(f"{labels[item_id]}：存在的问题和补正要求（必填）", key=f"act_reason_{item_id}")
+        st.text_area("其他说明（告知申请单位，可不填）", key="act_comment", height=80)
     elif act == Act.REJECT:
         verb = dossier.filing.refusal_verb
-        st.text_area(f"{verb}的理由（写入决定书，告知申请单位，必填）", key="act_comment", max_chars=1000)
+        st.text_area(f"{verb}的理由（写入决定书，告知申请单位，必填）", key="act_comment")
     elif act == Act.RETURN_TO_PREFECTURE:
-        st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment", max_chars=1000)
+        st.text_area("退回理由（告知州、市、地公安机关，必填）", key="act_comment")
     elif act == Act.REPORT:
         st.caption("审核意见报公安厅审批，由公安厅作出决定；意见为内部意见，申请单位看不到。")
         clear = flagged(dossier) is None
@@ -196,10 +195,10 @@ def act_inputs(dossier: Dossier, act: Act) -> None:
             st.session_state.setdefault("act_comment", REPORT_OPINION)
         st.radio("意见", list(OPINION_LABELS), format_func=OPINION_LABELS.__getitem__, key="act_opinion",
                  index=None, horizontal=True)
-        st.text_area("审核意见（报公安厅，必填）", key="act_comment", max_chars=1000)
+        st.text_area("审核意见（报公安厅，必填）", key="act_comment")
         if st.session_state.get("act_opinion") == "favourable":
             justification_input(dossier, "拟同意上报")
-    st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", max_chars=1000, height=80)
+    st.text_area("内部意见（仅公安机关内部可见，可不填）", key="act_internal", height=80)
 
 
 def rescreen_now(who: Actor, case_id: int) -> None:

@@ -93,7 +93,7 @@ def draw_item(entry: InboxItem) -> None:
             status_value = choose.selectbox("处理结果", list(ACTIONS), placeholder="请选择处理结果",
                                             index=list(ACTIONS).index(item.status) if item.status in ACTIONS else None,
                                             format_func=lambda s: ACTIONS[s], key=f"triage-status-{item.id}")
-            reply = reply_col.text_area("回复提交人", value=item.reply, max_chars=1000, height=68,
+            reply = reply_col.text_area("回复提交人", value=item.reply, height=68, placeholder="最多1000字",
                                         key=f"triage-reply-{item.id}")
             saved = st.form_submit_button("保存处理结果")
         if not saved:

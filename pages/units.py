@@ -84,7 +84,7 @@ with transfer_tab:
         contact_col, mobile_col = st.columns(2)
         contact = contact_col.text_input("新账号管理员姓名")
         mobile = mobile_col.text_input("新账号管理员手机号码")
-        reason = st.text_area("转交原因", placeholder="如：他人冒用本单位信用代码注册，经核对营业执照和法定代表人身份证件，转交本单位", max_chars=200)
+        reason = st.text_area("转交原因", placeholder="如：他人冒用本单位信用代码注册，经核对营业执照和法定代表人身份证件，转交本单位（最多200字）")
         licence_t = st.checkbox("已核对营业执照（或登记证书）原件", key="t_licence")
         representative_t = st.checkbox("已核对法定代表人（主要负责人）身份证件，或其授权委托书和经办人身份证件", key="t_rep")
         sure = st.checkbox("确认转交：停用该单位现有全部账号", key="t_sure")

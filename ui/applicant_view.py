@@ -248,7 +248,8 @@ def rating(case: CaseView, *, account: Account, engine: Engine) -> None:
     with st.form(f"rate-{case.id}", border=True):
         st.markdown("**请对本次办理服务进行评价（好差评）**")
         choice = st.radio("评价等级", RATINGS, index=None, horizontal=True, key=f"rating-{case.id}")
-        comment = st.text_area("评价意见（可选）", max_chars=500, key=f"rating-text-{case.id}")
+        # No max_chars: the browser would drop a longer paste whole, without a word; rate_case says it.
+        comment = st.text_area("评价意见（可选）", key=f"rating-text-{case.id}", placeholder="最多500字")
         sent = st.form_submit_button("提交评价")
     if sent:
         try:

@@ -194,13 +194,19 @@ def set_organ(store: AdminStore, region_code: str, values: dict[str, str], *, ac
         raise FieldError(f"机关设置无效：{error}") from None
 
 
+PILOT_NOTICE_MAX = 300
+
+
 def set_pilot(store: AdminStore, *, start: date, end: date, notice: str, actor_id: int | None) -> None:
+    if len(notice.strip()) > PILOT_NOTICE_MAX:
+        raise FieldError(f"试运行提示最多{PILOT_NOTICE_MAX}个字，您填写了{len(notice.strip())}个字，请精简后再保存。",
+                         field="pilot")
     try:
         Pilot(start=start, end=end, notice=notice.strip())
     except ValueError:
         raise FieldError("试运行结束日期不能早于开始日期。", field="pilot") from None
     store.save_setting(SETTING_KEYS["pilot"], {"start": start.isoformat(), "end": end.isoformat(),
-                                               "notice": notice.strip()[:300]}, actor_id=actor_id)
+                                               "notice": notice.strip()}, actor_id=actor_id)
 
 
 def set_campaign_deadline(store: AdminStore, deadline: date, *, actor_id: int | None) -> None:

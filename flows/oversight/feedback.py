@@ -15,6 +15,7 @@ RATINGS = ("非常满意", "满意", "基本满意", "不满意", "非常不满�
 STATUSES = {"new": "新提交", "accepted": "已采纳", "done": "已完成", "declined": "未采纳"}
 FEEDBACK_MAX = 2000  # characters, as the feedback table keeps
 REPLY_MAX = 1000
+RATING_MAX = 500  # a rating's comment
 
 # Feedback without an account: at most this many per client address and hour (in memory, so a reload does
 # not reset it and no row is written to count).
@@ -87,6 +88,7 @@ def rate_case(store: FeedbackStore, *, user_id: int, case_id: int, kind: str, st
         raise DomainError("办件办结后才能评价。")
     if rating not in RATINGS:
         raise DomainError("请选择评价等级。")
+    _refuse_too_long("评价意见", comment.strip(), RATING_MAX)
     return store.add(NewFeedback(user_id=user_id, page="my_cases", step="办件评价", kind=kind,
                                  text=comment.strip(), rating=rating, case_id=case_id,
                                  category="rating"))
@@ -96,4 +98,11 @@ def triage(store: FeedbackStore, feedback_id: int, *, status: str, reply: str, a
     """The province's (or prefecture's) result for one entry, with a reply the sender reads."""
     if status not in STATUSES:
         raise DomainError("处理结果无效。")
-    store.set_status(feedback_id, status=status, reply=reply.strip()[:REPLY_MAX], actor_id=actor_id)
+    _refuse_too_long("回复", reply.strip(), REPLY_MAX)
+    store.set_status(feedback_id, status=status, reply=reply.strip(), actor_id=actor_id)
+
+
+def _refuse_too_long(label: str, text: str, most: int) -> None:
+    """Never cut a person's text short without a word: what is too long is refused and stays to be shortened."""
+    if len(text) > most:
+        raise FieldError(f"{label}最多{most}个字，您填写了{len(text)}个字，请精简后再提交。")

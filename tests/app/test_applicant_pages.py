@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
+from flows.errors import FieldError
 from flows.ports import CaseView, ReturnItem
 from flows.review.deadlines import WorkCalendar
 from flows.review.transitions import Act
@@ -182,6 +183,39 @@ def test_an_ended_case_is_rated_once_and_the_rating_is_shown(app_world: World) -
     assert "您的评价" in shown and "满意" in shown
     assert not [r for r in at.radio if r.key == f"rating-{case.id}"]  # no second rating form
     assert len(list_feedback(app_world.engine, category="rating")) == 1
+
+
+def test_a_rating_comment_over_500_characters_is_refused_in_words_and_kept(app_world: World) -> None:
+    """Before: the field's max_chars made the browser drop a longer paste whole, and the rating went in bare."""
+    case = _approved(app_world)
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    at.radio(key=f"rating-{case.id}").set_value("满意")
+    at.text_area(key=f"rating-text-{case.id}").input("好" * 501)
+    next(b for b in at.button if b.label == "提交评价").click().run()
+    assert not at.exception
+    assert "评价意见最多500个字，您填写了501个字，请精简后再提交。" in texts(at)
+    assert rating_for_case(app_world.engine, case.id) is None
+    assert at.text_area(key=f"rating-text-{case.id}").value == "好" * 501
+
+
+def test_an_officers_text_over_its_limit_is_refused_never_cut(app_world: World) -> None:
+    case = submitted(app_world, "C", today=clock.today())
+    for field, options in (("comment", {"comment": "因" * 1001}), ("internal_comment", {"internal_comment": "内" * 1001}),
+                           ("items", {"items": (ReturnItem("area_size", "守护区域面积", "不" * 201),),
+                                      "comment": "请补正"})):
+        act = Act.RETURN if field == "items" else Act.CONFIRM
+        with pytest.raises(FieldError, match="最多") as refused:
+            _act(app_world, case, ("county", act), **options)
+        assert refused.value.field == field
+    with app_world.uow() as uow:
+        assert uow.case(case.id).stage == "county_confirm"  # nothing happened
+    reply_to = add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="assistant", step="名单",
+                            kind="C", text="看不懂")
+    from flows.oversight.feedback import triage as triage_use_case
+    from store.feedback import SqlFeedbackStore
+    with pytest.raises(FieldError, match="回复最多1000个字，您填写了1001个字"):
+        triage_use_case(SqlFeedbackStore(app_world.engine), reply_to, status="accepted", reply="复" * 1001,
+                        actor_id=app_world.province.user_id)
 
 
 def test_an_open_case_cannot_be_rated(app_world: World) -> None:

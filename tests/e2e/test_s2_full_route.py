@@ -251,6 +251,11 @@ def test_s2_returned_once_corrected_filed_verified_and_rated(
     goto(applicant, url, "my_cases")
     form = applicant.locator(f".st-key-case-{filed.case_id}")
     form.get_by_text("满意", exact=True).click()
+    # A pasted comment over the limit is refused in words and kept to be shortened (it was dropped whole).
+    form.get_by_label("评价意见（可选）").fill("很" * 800)
+    click_button(form, "提交评价")
+    see(applicant, "评价意见最多500个字，您填写了800个字")
+    assert form.get_by_label("评价意见（可选）").input_value() == "很" * 800
     form.get_by_label("评价意见（可选）").fill(RATING_TEXT)
     click_button(form, "提交评价")
     see(applicant, "感谢您的评价")
