@@ -130,6 +130,13 @@ class DocumentSpec:
 _FIXED_TEXTS = ("编号：", "验证码：", VERIFY_LINE, "第 0123456789 页 共 {nb} 页", "：", "．", _INDENT)
 
 
+def grouped_code(code: str) -> str:
+    """A verification code as printed: in groups of four (the verification page ignores the spaces), so a
+    line breaks between groups and a person copies it group by group."""
+    compact = code.replace("-", "").replace(" ", "")
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
 def printed_url(url: str) -> str:
     """The link as printed under the QR code: without the signature, which only the QR code carries."""
     parts = urlsplit(url)
@@ -181,12 +188,35 @@ class _Pdf(FPDF):
         self.set_text_color(0, 0, 0)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Type sizes and spacing (points for sizes, millimetres for heights and gaps)."""
+
+    body: tuple[float, float] = (14, 8)  # paragraphs and items: size, line height
+    table: tuple[float, float, float] = (12, 6.0, 1.2)  # size, line height, padding above and below
+    gap: float = 6.0  # under the title block
+    signature_gap: float = 10.0
+
+
+NORMAL = _Layout()
+# A certificate that would run onto a second page is set a little tighter, to stay on one.
+COMPACT = _Layout(body=(13, 7), table=(11, 5.0, 0.8), gap=4.0, signature_gap=6.0)
+
+
 def render(spec: DocumentSpec) -> bytes:
-    """Render a document as A4 PDF bytes; the same spec gives the same bytes."""
+    """Render a document as A4 PDF bytes; the same spec gives the same bytes. A certificate (it carries a
+    verification code) is kept on one page where a tighter setting allows."""
     if not spec.title.strip() or not spec.organ.strip():
         raise ValueError("a document needs a title and an issuing organ")
     if spec.verify_url and not spec.verification_code:
         raise ValueError("verify_url needs a verification_code")
+    pdf = _made(spec, NORMAL)
+    if spec.verification_code and pdf.page > 1:
+        pdf = _made(spec, COMPACT)
+    return bytes(pdf.output())
+
+
+def _made(spec: DocumentSpec, layout: _Layout) -> _Pdf:
     texts = list(spec.texts())
     faces = faces_for(texts)
     # Only the characters the document prints are embedded: drawing any other one is refused.
@@ -210,8 +240,8 @@ def render(spec: DocumentSpec) -> bytes:
     pdf.set_auto_page_break(True, margin=_MARGIN_BOTTOM)
     pdf.alias_nb_pages()
     pdf.add_page()
-    _draw(pdf, spec)
-    return bytes(pdf.output())
+    _draw(pdf, spec, layout)
+    return pdf
 
 
 # A document's fonts hold only the glyphs of the characters it may print (flows.documents.fonts.embedded_font;
@@ -328,12 +358,13 @@ def _lines(pdf: FPDF, text: str, *, size: float, height: float, indent: float = 
             pdf.cell(width, height, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _paragraph(pdf: FPDF, text: str) -> None:
+def _paragraph(pdf: FPDF, text: str, layout: _Layout) -> None:
+    size, height = layout.body
     for line in text.split("\n"):
-        _lines(pdf, _INDENT + line.strip(), size=14, height=8)
+        _lines(pdf, _INDENT + line.strip(), size=size, height=height)
 
 
-def _draw(pdf: _Pdf, spec: DocumentSpec) -> None:
+def _draw(pdf: _Pdf, spec: DocumentSpec, layout: _Layout) -> None:
     if spec.province:
         _write(pdf, spec.province, size=10, height=5, align=Align.C, grey=True)
         pdf.ln(4)
@@ -341,20 +372,20 @@ def _draw(pdf: _Pdf, spec: DocumentSpec) -> None:
     if spec.number:
         pdf.ln(1)
         _write(pdf, f"编号：{spec.number}", size=12, height=7, align=Align.C)
-    pdf.ln(6)
+    pdf.ln(layout.gap)
     if spec.addressee:
-        _write(pdf, f"{spec.addressee}：", size=14, height=8)
+        _write(pdf, f"{spec.addressee}：", size=layout.body[0], height=layout.body[1])
     for text in spec.paragraphs:
-        _paragraph(pdf, text)
+        _paragraph(pdf, text, layout)
     if spec.items:
         pdf.ln(1)
         _items(pdf, spec.items)
     for text in spec.closing:
-        _paragraph(pdf, text)
+        _paragraph(pdf, text, layout)
     if spec.table:
-        pdf.ln(4)
-        _table(pdf, spec.table)
-    _signature(pdf, spec)
+        pdf.ln(layout.gap * 2 / 3)
+        _table(pdf, spec.table, layout)
+    _signature(pdf, spec, layout)
     if spec.footer:
         pdf.ln(4)
         _write(pdf, spec.footer, size=10, height=5.5, grey=True)
@@ -374,38 +405,40 @@ def _items(pdf: FPDF, items: Sequence[str]) -> None:
         _lines(pdf, item, size=14, height=8, indent=indent + number_width)
 
 
-# The table of a notice or certificate: label column and value column, as fractions of the width.
-_TABLE_COLUMNS = (0.32, 0.68)
-_TABLE_LINE = 6.0
-_TABLE_PAD_X, _TABLE_PAD_Y = 2.0, 1.2
+# The table of a notice or certificate: the label column as wide as its longest label, within these shares.
+_LABEL_SHARE = (0.25, 0.45)
+_TABLE_PAD_X = 2.0
 
 
-def _table(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
+def _table(pdf: FPDF, rows: Sequence[tuple[str, str]], layout: _Layout) -> None:
     """A two-column table with ruled cells, the labels on a grey ground, each cell's lines wrapped with
     `wrap` and centred vertically in its row; a row that does not fit starts on the next page."""
-    pdf.set_font(FONT_FAMILY, size=12)
+    size, line, pad_y = layout.table
+    pdf.set_font(FONT_FAMILY, size=size)
     pdf.set_fill_color(*_LABEL_FILL)
-    widths = [pdf.epw * share for share in _TABLE_COLUMNS]
+    longest = max(pdf.get_string_width(label) for label, _ in rows) + 2 * _TABLE_PAD_X + 0.5
+    label_width = min(max(longest, pdf.epw * _LABEL_SHARE[0]), pdf.epw * _LABEL_SHARE[1])
+    widths = (label_width, pdf.epw - label_width)
     margin, pdf.c_margin = pdf.c_margin, 0.0
     for row in rows:
         cells = [wrap(pdf, text, width - 2 * _TABLE_PAD_X) for text, width in zip(row, widths, strict=True)]
-        height = max(len(lines) for lines in cells) * _TABLE_LINE + 2 * _TABLE_PAD_Y
+        height = max(len(lines) for lines in cells) * line + 2 * pad_y
         if pdf.will_page_break(height):
             pdf.add_page()
         x, top = pdf.l_margin, pdf.get_y()
         for column, (lines, width) in enumerate(zip(cells, widths, strict=True)):
             pdf.rect(x, top, width, height, style="DF" if column == 0 else "D")
-            y = top + (height - len(lines) * _TABLE_LINE) / 2
-            for line in lines:
+            y = top + (height - len(lines) * line) / 2
+            for text in lines:
                 pdf.set_xy(x + _TABLE_PAD_X, y)
-                pdf.cell(width - 2 * _TABLE_PAD_X, _TABLE_LINE, line)
-                y += _TABLE_LINE
+                pdf.cell(width - 2 * _TABLE_PAD_X, line, text)
+                y += line
             x += width
         pdf.set_xy(pdf.l_margin, top + height)
     pdf.c_margin = margin
 
 
-def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
+def _signature(pdf: FPDF, spec: DocumentSpec, layout: _Layout) -> None:
     """The organ and the date at the right (its handling unit under them); the QR code and the
     verification code at the left, on the same lines, so a certificate keeps to one page."""
     has_code = bool(spec.verification_code)
@@ -420,7 +453,7 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
     if pdf.will_page_break(max(right, _QR_SIZE if has_code else 0) + 12):
         pdf.add_page()
     else:
-        pdf.ln(10)
+        pdf.ln(layout.signature_gap)
     top = pdf.get_y()
     for text in (spec.organ, chinese_date(spec.issued_on)):
         pdf.set_x(pdf.w - pdf.r_margin - width)
@@ -445,7 +478,13 @@ def _signature(pdf: FPDF, spec: DocumentSpec) -> None:
     text_width = pdf.w - pdf.r_margin - block_width - 4 - text_x
     pdf.set_y(top + 2)
     indent = text_x - pdf.l_margin
-    _lines(pdf, f"验证码：{spec.verification_code}", size=10, height=5.5, indent=indent, width=text_width)
+    _lines(pdf, "验证码：", size=10, height=5.5, indent=indent, width=text_width)
+    code = grouped_code(spec.verification_code)
+    pdf.set_font(FONT_FAMILY, size=10)
+    if pdf.get_string_width(code) > text_width:  # two even lines of groups rather than one group left over
+        groups = code.split(" ")
+        code = " ".join(groups[:(len(groups) + 1) // 2]) + "\n" + " ".join(groups[(len(groups) + 1) // 2:])
+    _lines(pdf, code, size=10, height=5.5, indent=indent, width=text_width)
     pdf.set_text_color(*_GREY)
     _lines(pdf, VERIFY_LINE, size=9, height=5, indent=indent, width=text_width)
     if spec.verify_url:
