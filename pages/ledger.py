@@ -42,7 +42,7 @@ set_feedback_context(step="台账")
 regions = get_regions()
 organ = get_config().organ_for(actor.region_code) if actor.region_code else ROLE_LABELS[actor.role]
 st.title("台账")
-st.caption(f"{organ}：辖区内已备案的跨省服务保安服务公司和自行招用保安员单位，已撤销的备案，以及法定代表人变更。")
+st.caption(f"{organ}：辖区内已办结的{'、'.join(KINDS.values())}，已撤销的备案，以及法定代表人变更。")
 
 ledger: Ledger = st.radio("台账类别", list(LEDGERS), format_func=LEDGERS.__getitem__, horizontal=True,
                           key="ledger_kind")

@@ -132,9 +132,10 @@ FILING = Filing(
         Material(id="other", label="其他材料", required=False),
     ),
     ledger=LedgerEntry(book="current", headcount="guards", columns=(
-        LedgerColumn(label="服务期限", parts=("{branch_founded} 起",)),
-        LedgerColumn(label="服务区域", parts=("{branch_address}",
-                                              "（分公司：{branch_name}；{service_kinds}）")),
+        LedgerColumn(label="分公司名称", parts=("{branch_name}",)),
+        LedgerColumn(label="分公司统一社会信用代码", parts=("{branch_uscc}",)),
+        LedgerColumn(label="分公司成立日期", parts=("{branch_founded}",)),
+        LedgerColumn(label="服务区域", parts=("{branch_address}", "（{service_kinds}）")),
     )),
     examples={
         "licence_no": "新公保服20150001号", "rep_name": "王建国", "rep_id": Person(n=3),

@@ -171,7 +171,7 @@ def test_kind_e_a_branch_office_filed_from_the_assistant_to_its_certificate_and_
     row = current_row(record)
     assert row["业务"] == "设立分公司备案" and row["备案证明编号"] == certificate.number
     assert row["地区"] == "乌鲁木齐市天山区" and row["保安员人数"] == 3
-    assert row["服务区域"] == f"{ADDRESS}（分公司：{BRANCH}；门卫、巡逻、守护）"
+    assert row["服务区域"] == f"{ADDRESS}（门卫、巡逻、守护）" and row["分公司名称"] == BRANCH
     goto(prefecture, url, "ledger")
     fill_text(prefecture, "搜索", company.credit_code or "")
     see(prefecture, "单位数")
@@ -180,5 +180,6 @@ def test_kind_e_a_branch_office_filed_from_the_assistant_to_its_certificate_and_
     assert listed["单位名称"] == COMPANY and listed["备案业务"] == "设立分公司备案"
     assert listed["备案证明编号"] == certificate.number and listed["保安员人数"] == "3"
     assert listed["服务区域"] == row["服务区域"] and listed["办件编号"] == number
+    assert listed["分公司名称"] == BRANCH and listed["分公司成立日期"] == row["分公司成立日期"] != ""
     assert_no_exception(prefecture)
     shot(prefecture, "ledger-row")

@@ -60,8 +60,9 @@ def test_a_branch_office_is_filed_with_its_own_certificate_and_ledger_row(engine
     assert row["业务"] == get_filing("E").short_title == "设立分公司备案"
     assert row["地区"] == "乌鲁木齐市天山区" and row["保安员人数"] == 3
     assert row["备案证明编号"] == certificate.number and row["备案日期"] == "2026-11-02"
-    assert row["服务期限"] == "2026-10-26 起"
-    assert row["服务区域"] == f"乌鲁木齐市天山区光明路18号（分公司：{BRANCH}；门卫、巡逻、守护）"
+    assert row["分公司名称"] == BRANCH and row["分公司统一社会信用代码"] == get_filing("E").examples["branch_uscc"]
+    assert row["分公司成立日期"] == "2026-10-26" and row["服务期限"] == ""  # a founding date is not a service period
+    assert row["服务区域"] == "乌鲁木齐市天山区光明路18号（门卫、巡逻、守护）"
     assert unit_rows(records)[0]["备案业务"] == "设立分公司备案"
     assert ledger_totals(engine, world.prefecture.actor, "current", kinds=["E"]).guards == 3
     assert ledger_records(engine, world.other_prefecture.actor, "current", kinds=["E"]) == []
