@@ -233,9 +233,7 @@ with settings_tab:
 
 # ------------------------------------------------------------------ screening data (自动比对)
 with screening_tab:
-    counts = category_counts(engine())
-    for column, category in zip(st.columns(len(CATEGORIES)), CATEGORIES, strict=True):
-        column.metric(CATEGORY_LABELS[category], counts.get(category, 0))
+    figures = st.container()  # filled at the end of the tab: the counts after an import or removal made here
     source = get_setting(engine(), "screening_source", EMBEDDED)
     with st.form("screening_source"):
         choice = st.radio("比对数据来源", list(SOURCE_LABELS), index=list(SOURCE_LABELS).index(source),
@@ -294,6 +292,9 @@ with screening_tab:
             if remove_col.button("移除批次", key="remove_batch_button") and batch_id is not None:
                 tables.remove_screening_batch(SqlListStore(engine()), account.actor, batch_id)
                 done(f"批次{batch_id}已移除。")
+    counts = category_counts(engine())
+    for column, category in zip(figures.columns(len(CATEGORIES)), CATEGORIES, strict=True):
+        column.metric(CATEGORY_LABELS[category], counts.get(category, 0))
 
 # ------------------------------------------------------------------ notifications
 with outbox_tab:
