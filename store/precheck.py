@@ -33,7 +33,7 @@ from store.screening import id_hash, secret_key
 MAX_ATTEMPTS = 2
 LEASE = timedelta(minutes=3)
 ABANDONED = "自动核对未完成（处理程序中断）"
-State = Literal["waiting", "running", "done", "failed"]
+State = Literal["waiting", "running", "done", "failed", "not_run"]
 
 
 @cache
@@ -169,16 +169,19 @@ class FileCheck:
 def file_checks(engine: Engine, case_id: int) -> dict[str, FileCheck]:
     """The pre-check state of each current pre-checked file of the case, by material id."""
     with Session(engine) as session:
-        kind = session.exec(select(Case.kind).where(col(Case.id) == case_id)).first()
+        found = session.exec(select(Case.kind, Case.stage).where(col(Case.id) == case_id)).first()
         rows = session.exec(
             select(CaseMaterial, PrecheckJob)
             .join(PrecheckJob, col(PrecheckJob.material_row_id) == col(CaseMaterial.id), isouter=True)
             .where(col(CaseMaterial.case_id) == case_id, col(CaseMaterial.current).is_(True))).all()
+    kind, stage = found if found else (None, None)
+    # The reader takes files of open cases only (claim_next): a file the case ended without is never read.
+    ended = stage is not None and holder_of(Stage(stage)) is None
     checks = {}
     for material, job in rows:
         if kind is None or not _prechecked(kind, material.material_id):
             continue
-        state: State = "waiting" if job is None else job.status  # type: ignore[assignment]
+        state: State = ("not_run" if ended else "waiting") if job is None else job.status  # type: ignore[assignment]
         reading = Reading.from_json(job.result) if job is not None and job.status in ("done", "failed") else None
         checks[material.material_id] = FileCheck(material.material_id, material.filename, state, reading,
                                                  job is not None and job.confirmed_at is not None)

@@ -20,7 +20,7 @@ import streamlit as st
 from flows.errors import DomainError
 from flows.filing.schema import Filing
 from flows.review.transitions import Actor
-from flows.uploads.precheck.findings import NOT_CHECKED, MaterialCheck, check_material
+from flows.uploads.precheck.findings import NOT_CHECKED, NOT_RUN, MaterialCheck, check_material
 from flows.uploads.precheck.usecases import confirm_file
 from store.precheck import SqlPrecheckStore, digest, file_checks
 from store.precheck_worker import ensure_worker
@@ -85,6 +85,8 @@ def _notes(filing: Filing, case_id: int, answers: Mapping[str, Any], actor: Acto
             st.caption(f"正在自动核对“{check.label}”……您可以继续填写，核对结果会显示在这里。")
         elif check.state == "failed":
             st.caption(f"“{check.label}”{NOT_CHECKED}，不影响提交，审核人员会人工核对。")
+        elif check.state == "not_run":
+            continue
         elif check.problems or any(f.applicant and f.ok is None for f in check.findings):
             _material_note(check, case_id, actor, can_change)
 
@@ -146,6 +148,9 @@ def _checklist(filing: Filing, case_id: int, answers: Mapping[str, Any]) -> None
                 continue
             if check.state == "failed":
                 st.markdown(f"{_MARKS[None]} {NOT_CHECKED}" + (f"（{md_escape(check.note)}）" if check.note else ""))
+                continue
+            if check.state == "not_run":
+                st.markdown(f":gray[{NOT_RUN}]")
                 continue
             lines = []
             for finding in check.findings:

@@ -17,6 +17,7 @@ from flows import cases
 from flows.clock import now
 from flows.errors import ActRefused
 from flows.kinds import get_filing
+from flows.review.transitions import Act
 from flows.uploads.precheck.child import OUT_OF_MEMORY
 from flows.uploads.precheck.findings import check_material
 from flows.uploads.precheck.limited import CRASHED, TIMED_OUT, LimitedReader, Limits
@@ -138,3 +139,20 @@ def test_only_the_applicant_confirms_a_file_and_only_once_it_was_checked(engine:
         confirm_file(world.uow(), store, world.applicant.actor, draft.id, "other")  # not pre-checked
     confirm_file(world.uow(), store, world.applicant.actor, draft.id, "legal_person_proof")
     assert file_checks(engine, draft.id)["legal_person_proof"].confirmed
+
+
+def test_a_file_its_case_ended_without_is_not_read_and_never_shown_as_being_read(engine: Engine) -> None:
+    """Before: the officer's checklist said 正在自动核对…… for ever on a closed case (found by a walk)."""
+    world = make_world(engine)
+    draft = filled_draft(world, "C", today=DAY)
+    upload_licence(world, draft.id, marked_jpeg("ended"))
+    assert file_checks(engine, draft.id)["legal_person_proof"].state == "waiting"  # an open case: to be read
+    with world.uow() as uow:
+        version = uow.case(draft.id).version
+    cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=version)
+    with world.uow() as uow:
+        version = uow.case(draft.id).version
+    cases.act_on_case(world.uow(), world.applicant.actor, draft.id, Act.WITHDRAW, expected_version=version)
+    assert claim_next(engine, token="t") is None  # the reader takes no file of an ended case
+    state, _note, findings = licence_check(world, draft.id)
+    assert state == "not_run" and findings == []

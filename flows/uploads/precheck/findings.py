@@ -16,7 +16,8 @@ from flows.filing.schema import Filing, Material, Paper, ReadField
 from flows.uploads.precheck.fields import normalise, normalise_name
 from flows.uploads.precheck.reading import Reading, ReadValue
 
-State = Literal["waiting", "running", "done", "failed"]
+# not_run: the case ended before its file was read (the reader takes files of open cases only)
+State = Literal["waiting", "running", "done", "failed", "not_run"]
 SIMILAR = 0.8  # names this alike are taken as the same name read with a slip (said so, not warned about)
 
 PAPER_LABELS = {Paper.BUSINESS_LICENCE: "营业执照", Paper.ID_CARD: "身份证", Paper.SECURITY_LICENCE: "保安服务许可证"}
@@ -24,6 +25,7 @@ FIELD_LABELS = {ReadField.CREDIT_CODE: ("统一社会信用代码", "代码"), R
                 ReadField.ID_NUMBER: ("公民身份号码", "号码"), ReadField.PERSON_NAME: ("姓名", "姓名"),
                 ReadField.LICENCE_NUMBER: ("许可证编号", "编号")}
 NOT_CHECKED = "未能自动核对"
+NOT_RUN = "未进行自动核对（办件办结前未读取）"
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def _page_findings(material: Material, reading: Reading) -> list[Finding]:
 def check_material(filing: Filing, material: Material, state: State, reading: Reading | None,
                    answers: Mapping[str, Any], digest: Digest, *, confirmed: bool = False) -> MaterialCheck:
     """The findings for the current file of one material."""
+    if state == "not_run":
+        return MaterialCheck(material.id, material.label, "not_run", confirmed=confirmed)
     if state in ("waiting", "running") or reading is None:
         return MaterialCheck(material.id, material.label, state if reading is None else "done", confirmed=confirmed)
     if reading.status == "failed":
