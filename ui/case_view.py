@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from flows.clock import show
+from flows.clock import chinese_date, show
 from flows.errors import DomainError
 from flows.filing.corrections import Correction
 from flows.filing.guide import relevant_questions
@@ -148,6 +148,11 @@ def answer_text(question: Question, value: Any, *, mask: bool) -> str:
         return _person_id(str(value), mask)
     if kind == QType.MOBILE and mask:
         return mask_mobile(str(value))
+    if kind == QType.DATE:
+        try:
+            return chinese_date(date.fromisoformat(str(value)))  # 2026年11月20日, as the assistant showed it
+        except ValueError:
+            return str(value)
     return str(value)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flows.identity.login import SECOND_FACTOR_ROLES
 from store.accounts import session_account
@@ -42,7 +42,28 @@ class MediaNeedsSession:
                 refused = PlainTextResponse(NOT_FOUND, status_code=404, headers={"Cache-Control": "no-store"})
                 await refused(scope, receive, send)
                 return
+            await self.app(scope, receive, _in_chinese(send))
+            return
         await self.app(scope, receive, send)
+
+
+def _in_chinese(send: Send) -> Send:
+    """Streamlit's own 404 for a file it no longer holds ("File not found") said in Chinese."""
+    replaced = False
+
+    async def sending(message: Message) -> None:
+        nonlocal replaced
+        if message["type"] == "http.response.start" and message["status"] == 404:
+            replaced = True
+            body = NOT_FOUND.encode()
+            await send({"type": "http.response.start", "status": 404, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store")]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+        elif not (replaced and message["type"] == "http.response.body"):
+            await send(message)
+
+    return sending
 
 
 MIDDLEWARE = [Middleware(MediaNeedsSession)]

@@ -62,6 +62,10 @@ def test_a_downloaded_document_is_fetched_by_its_session_only_and_previews_have_
     cookie = next(f"{c['name']}={c['value']}" for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
 
     assert status(app_server, path, cookie) == 200  # the officer's own session
+    gone = page.context.new_page()  # a file Streamlit no longer holds, asked by the officer's own browser
+    gone.goto(f"{app_server.url}/media/{'0' * 56}.pdf")
+    assert gone.locator("body").inner_text().strip() == "未找到该文件，或您无权查看。"  # was "File not found"
+    gone.close()
     assert status(app_server, path) == 404  # any other browser holding the address
     page.get_by_role("button", name="退出登录").click()
     see(page, "登录")
