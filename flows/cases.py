@@ -557,6 +557,8 @@ class _ActPlan:
             raise ActRefused(f"该备案已由另一份撤销申请撤销，本申请无需再通过，请作“{filing.refusal_verb}”处理。")
         done = act_label(act, filing.refusal_verb, to_applicant=True)
         notify = f"您的办件{case.number}：{done}，当前状态：{stage_label(target, filing.refusal_verb)}。"
+        if act == Act.APPROVE:  # what to do next rather than a state's name
+            notify = f"您的办件{case.number}已办结，{filing.certificate.title}已出具，请在“我的办件”中下载。"
         return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,
                                 internal_comment=internal_comment.strip(), items=items, updates=updates,
                                 notify=notify, documents=issued, cancel_case_id=cancel, audit=audit)

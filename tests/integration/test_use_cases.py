@@ -144,6 +144,10 @@ def test_kind_d_cancels_the_original_filing_when_filed(world: World) -> None:
     original = submitted(world, "C", today=TODAY)
     for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
         act(world, who, original.id, what)
+    with Session(world.engine) as session:  # the approval tells what to do next, not a state's name
+        told = session.exec(select(Notification.text).where(Notification.case_id == original.id)
+                            .order_by(col(Notification.id).desc())).first()
+    assert told == f"您的办件{original.number}已办结，备案证明已出具，请在“我的办件”中下载。"
     choices = cases.filing_choices(world.uow(), world.applicant.actor)
     assert [c.case_id for c in choices] == [original.id]
     cancel = submitted(world, "D", today=TODAY, filing_ref={"case_id": original.id})
