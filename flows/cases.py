@@ -12,7 +12,7 @@ from typing import Any
 
 from flows import clock
 from flows.documents import issuing
-from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase
+from flows.errors import ActRefused, DomainError, FieldError, NotFound, StaleCase, refuse_too_long
 from flows.filing.answers import Checked, check_answer
 from flows.filing.corrections import file_facts, keep_before
 from flows.filing.guide import filing_warnings, problems_before_submit
@@ -414,8 +414,7 @@ def _refuse_too_long(*, comment: str, internal: str, justification: str, items: 
                                      ("internal_comment", "内部意见", internal, COMMENT_MAX),
                                      ("justification", "理由", justification, JUSTIFICATION_MAX),
                                      *(("items", f"“{i.label}”的补正要求", i.reason, ITEM_REASON_MAX) for i in items)):
-        if len(text.strip()) > most:
-            raise FieldError(f"{label}最多{most}个字，您填写了{len(text.strip())}个字，请精简后再办理。", field=field)
+        refuse_too_long(label, text.strip(), most, then="办理", field=field)
 
 
 OPINIONS = {"favourable": "拟同意", "unfavourable": "拟不同意"}  # a report's recommendation to the province

@@ -36,3 +36,10 @@ class NotFound(DomainError):
 
     def __init__(self, message: str = "未找到该办件，或您无权查看。") -> None:
         super().__init__(message)
+
+
+def refuse_too_long(label: str, text: str, most: int, *, then: str = "提交", field: str | None = None) -> None:
+    """A person's text over its limit is refused with its name and length, never cut short: the form keeps it
+    to be shortened. `then`: what the person does next (提交, 办理, 保存)."""
+    if len(text) > most:
+        raise FieldError(f"{label}最多{most}个字，您填写了{len(text)}个字，请精简后再{then}。", field=field)

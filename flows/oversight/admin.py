@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from flows.config import Pilot, get_config
-from flows.errors import FieldError
+from flows.errors import FieldError, refuse_too_long
 from flows.identity.passwords import check_password
 from flows.regions import get_regions
 from flows.review.screening import NETWORK, SOURCE_LABELS
@@ -198,9 +198,7 @@ PILOT_NOTICE_MAX = 300
 
 
 def set_pilot(store: AdminStore, *, start: date, end: date, notice: str, actor_id: int | None) -> None:
-    if len(notice.strip()) > PILOT_NOTICE_MAX:
-        raise FieldError(f"试运行提示最多{PILOT_NOTICE_MAX}个字，您填写了{len(notice.strip())}个字，请精简后再保存。",
-                         field="pilot")
+    refuse_too_long("试运行提示", notice.strip(), PILOT_NOTICE_MAX, then="保存", field="pilot")
     try:
         Pilot(start=start, end=end, notice=notice.strip())
     except ValueError:

@@ -6,6 +6,8 @@ names, the code only where no name is known yet.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flows.kinds import all_filings
 from flows.regions import get_regions
 from flows.review.disclosure import Look
@@ -97,6 +99,13 @@ VALUE_LABELS: dict[str, str] = {
 }
 
 
+@cache
+def _codes() -> tuple[frozenset[str], frozenset[str], dict[str, str]]:
+    """Stage values, role values, and every material's label by its id (one table per process)."""
+    return (frozenset(s.value for s in Stage), frozenset(r.value for r in Role),
+            {m.id: m.label for f in all_filings().values() for m in f.materials})
+
+
 def _value_text(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -105,16 +114,15 @@ def _value_text(key: str, value: object) -> str:
     if isinstance(value, dict):
         return "，".join(f"{DETAIL_LABELS.get(str(k), str(k))}{_value_text(str(k), v)}" for k, v in value.items())
     text = str(value)
-    if key in ("from", "to") and text in {s.value for s in Stage}:
+    stages, roles, materials = _codes()
+    if key in ("from", "to") and text in stages:
         return "已办结（不予通过或不予备案）" if text == Stage.REJECTED else STAGE_LABELS[Stage(text)]
-    if key == "role" and text in {r.value for r in Role}:
+    if key == "role" and text in roles:
         return ROLE_LABELS[Role(text)]
     if key in ("kind", "kinds") and text in all_filings():
         return all_filings()[text].short_title
-    if key in ("material", "material_id"):
-        labels = {m.id: m.label for f in all_filings().values() for m in f.materials}
-        if text in labels:
-            return labels[text]
+    if key in ("material", "material_id") and text in materials:
+        return materials[text]
     if key == "region" and text in get_regions():
         return f"{get_regions().get(text).name}（{text}）"
     return VALUE_LABELS.get(text, text)

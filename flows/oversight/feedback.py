@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from flows.errors import DomainError, FieldError
+from flows.errors import DomainError, FieldError, refuse_too_long
 from flows.identity.abuse import AddressLimiter, Rule
 from flows.review.transitions import FINAL_STAGES, Stage
 
@@ -68,8 +68,7 @@ def send_feedback(store: FeedbackStore, *, user_id: int | None, address: str, no
     text = text.strip()
     if not text:
         raise FieldError("请填写反馈内容。")
-    if len(text) > FEEDBACK_MAX:
-        raise FieldError(f"反馈内容最多{FEEDBACK_MAX}个字，您填写了{len(text)}个字，请精简后再提交。")
+    refuse_too_long("反馈内容", text, FEEDBACK_MAX)
     if rating is not None and rating not in RATINGS:
         raise FieldError("评价等级无效。")
     if user_id is None:
@@ -88,7 +87,7 @@ def rate_case(store: FeedbackStore, *, user_id: int, case_id: int, kind: str, st
         raise DomainError("办件办结后才能评价。")
     if rating not in RATINGS:
         raise DomainError("请选择评价等级。")
-    _refuse_too_long("评价意见", comment.strip(), RATING_MAX)
+    refuse_too_long("评价意见", comment.strip(), RATING_MAX)
     return store.add(NewFeedback(user_id=user_id, page="my_cases", step="办件评价", kind=kind,
                                  text=comment.strip(), rating=rating, case_id=case_id,
                                  category="rating"))
@@ -98,11 +97,5 @@ def triage(store: FeedbackStore, feedback_id: int, *, status: str, reply: str, a
     """The province's (or prefecture's) result for one entry, with a reply the sender reads."""
     if status not in STATUSES:
         raise DomainError("处理结果无效。")
-    _refuse_too_long("回复", reply.strip(), REPLY_MAX)
+    refuse_too_long("回复", reply.strip(), REPLY_MAX)
     store.set_status(feedback_id, status=status, reply=reply.strip(), actor_id=actor_id)
-
-
-def _refuse_too_long(label: str, text: str, most: int) -> None:
-    """Never cut a person's text short without a word: what is too long is refused and stays to be shortened."""
-    if len(text) > most:
-        raise FieldError(f"{label}最多{most}个字，您填写了{len(text)}个字，请精简后再提交。")
