@@ -20,8 +20,11 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import sqlite3
+import sys
 import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -170,6 +173,19 @@ def _accepting_process(url: str, officers: dict[str, int], work: Work, ready: An
     engine.dispose()
 
 
+@contextmanager
+def _no_main_to_rerun() -> Iterator[None]:
+    """Spawned processes re-run the parent's `__main__` module; after the page section it is a Streamlit
+    script (AppTest puts the script in `sys.modules["__main__"]`), which must not run in a child. The
+    children are started while `__main__` is a bare module, so they import only what they are given."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _accepts_in_processes(data: Dataset, work: Work, processes: int) -> tuple[float, float, list[float]]:
     """Acts per second of `processes` processes acting at once, the CPU seconds per act, the lock holds."""
     context = multiprocessing.get_context("spawn")
@@ -177,13 +193,21 @@ def _accepts_in_processes(data: Dataset, work: Work, processes: int) -> tuple[fl
     shares = [work[i::processes] for i in range(processes)]
     children = [context.Process(target=_accepting_process, args=(data.url, data.officers, share, ready, results))
                 for share in shares]
-    for child in children:
-        child.start()
-    reports = [results.get(timeout=900) for _ in children]
+    with _no_main_to_rerun():
+        for child in children:
+            child.start()
+    reports: list[Any] = []
+    while len(reports) < len(children):  # until each has reported, or one of them has failed
+        try:
+            reports.append(results.get(timeout=1))
+        except queue.Empty:
+            failed = [child.exitcode for child in children if child.exitcode not in (None, 0)]
+            if failed:
+                for child in children:
+                    child.terminate()
+                raise RuntimeError(f"an accepting process ended with {failed[0]}") from None
     for child in children:
         child.join()
-        if child.exitcode != 0:
-            raise RuntimeError(f"an accepting process ended with {child.exitcode}")
     acts = sum(r[2] for r in reports)
     elapsed = max(r[1] for r in reports) - min(r[0] for r in reports)
     return acts / elapsed, sum(r[3] for r in reports) / acts, [h for r in reports for h in r[4]]
