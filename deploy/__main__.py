@@ -21,8 +21,8 @@ from deploy.topology import REPO, Topology, render_site
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=(__doc__ or "").splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="nginx + N replicas + PostgreSQL + shared files + outbox sender, "
-                                        "in the foreground until Ctrl-C")
+    up = commands.add_parser("up", help="nginx + N replicas + PostgreSQL + shared files + outbox sender + "
+                                        "pre-check worker, in the foreground until Ctrl-C")
     up.add_argument("--replicas", type=int, default=2)
     up.add_argument("--root", type=Path, default=REPO / "data" / "cluster",
                     help="where the database, files, keys, certificate and logs are kept (kept between runs)")
@@ -63,12 +63,12 @@ def _run_up(args: argparse.Namespace) -> int:
         print(f"serving {topology.url}/ through nginx (self-signed certificate: {topology.cafile})")
         for service in topology.apps:
             print(f"  {service.name}: {service.health_url} (log {service.log})")
-        for service in topology.senders:
+        for service in [*topology.senders, *topology.workers]:
             print(f"  {service.name} (log {service.log})")
         print(f"  database {topology.database_url}; files {topology.files}; keys {topology.root / 'keys'}")
         print("Ctrl-C stops everything (the data stays in --root).", flush=True)
         while not stopping:
-            for service in topology.apps + topology.senders:
+            for service in topology.services:
                 if not service.running:
                     print(f"{service.name} stopped; restarting it", flush=True)
                     service.start()

@@ -1,6 +1,7 @@
 """The production topology on one machine: nginx (TLS, sticky sessions, limits) in front of N replicas of
 the app, one PostgreSQL, one shared file store, the same keys everywhere, the schema migrated once before
-any replica starts, and the outbox sender as a process of its own.
+any replica starts, and the outbox sender and the pre-check worker (智能预审) as processes of their own: a
+replica serves pages and reads no uploaded file itself (PRECHECK_WORKER=external).
 
 `python -m deploy up` runs it for a person; tests/topology and `make bench` run it to prove it. Real
 servers run the same pieces from the systemd units in deploy/systemd/ and the nginx site rendered by
@@ -232,7 +233,10 @@ class Topology:
 
     With `database_url` the database is that one (already existing); without, a PostgreSQL cluster is
     started in `root/postgres`. `outbox_senders` processes of `python -m store.outbox` run beside the
-    replicas (one in a deployment; the tests run one per replica to prove they never send twice)."""
+    replicas (one in a deployment; the tests run one per replica to prove they never send twice).
+    `precheck_workers` processes of `python -m store.precheck_worker` read the uploaded files (each claims
+    its own); with any, the replicas read none (PRECHECK_WORKER=external), so that a replica's cores serve
+    pages and one worker's reading child is the only OCR on the machine."""
 
     root: Path
     replicas: int = 2
@@ -240,12 +244,14 @@ class Topology:
     https_port: int = 0  # 0: a free port
     outbox_senders: int = 1
     outbox_interval: float = 5.0
+    precheck_workers: int = 1
     limits: Limits = Limits()
     extra_env: dict[str, str] = field(default_factory=dict)
     streamlit_options: list[str] = field(default_factory=list)
     pg: PgCluster | None = None
     apps: list[Service] = field(default_factory=list)
     senders: list[Service] = field(default_factory=list)
+    workers: list[Service] = field(default_factory=list)
     nginx: Service | None = None
     env: dict[str, str] = field(default_factory=dict)
     nginx_temp: Path | None = None
@@ -291,7 +297,8 @@ class Topology:
         self.down()
 
     def up(self, *, demo: bool = False) -> None:
-        """Database, keys and schema first (once), then the replicas, nginx and the outbox sender(s)."""
+        """Database, keys and schema first (once), then the replicas, nginx, the outbox sender(s) and the
+        pre-check worker(s)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.files.mkdir(parents=True, exist_ok=True)
         if self.database_url is None:
@@ -327,6 +334,16 @@ class Topology:
                              self.env, self.logs / f"outbox-{n}.log")
             sender.start()
             self.senders.append(sender)
+        for n in range(1, self.precheck_workers + 1):
+            worker = Service(f"pre-check worker {n}", [sys.executable, "-m", "store.precheck_worker"],
+                             self.env, self.logs / f"precheck-{n}.log")
+            worker.start()
+            self.workers.append(worker)
+
+    @property
+    def services(self) -> list[Service]:
+        """The processes of the app's own code that keep running: replicas, senders, workers."""
+        return [*self.apps, *self.senders, *self.workers]
 
     def _shared_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -341,6 +358,8 @@ class Topology:
             # uvicorn (under Streamlit) believes X-Forwarded-For/-Proto only from these addresses: nginx's.
             FORWARDED_ALLOW_IPS="127.0.0.1",
         )
+        if self.precheck_workers:
+            env["PRECHECK_WORKER"] = "external"  # the worker processes read the files, not the replicas
         env.update(self.extra_env)
         return env
 
@@ -395,7 +414,7 @@ class Topology:
         self.apps[index].start()
 
     def down(self) -> None:
-        for service in [*self.senders, *([self.nginx] if self.nginx else []), *self.apps]:
+        for service in [*self.workers, *self.senders, *([self.nginx] if self.nginx else []), *self.apps]:
             service.stop()
         if self.pg is not None:
             self.pg.stop()

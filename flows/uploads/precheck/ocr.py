@@ -97,7 +97,10 @@ class RapidEngine:
     def _engine(self) -> Any:
         with self._lock:
             if self._ocr is None:
+                import cv2
                 from rapidocr_onnxruntime import RapidOCR
+
+                cv2.setNumThreads(self._threads)  # OpenCV's own pool would take every core (OMP_NUM_THREADS is not its)
 
                 self._ocr = RapidOCR(max_side_len=MAX_SIDE, det_limit_side_len=DET_SIDE, det_limit_type="max",
                                      intra_op_num_threads=self._threads, inter_op_num_threads=1,
