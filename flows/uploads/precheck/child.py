@@ -22,16 +22,6 @@ OUT_OF_MEMORY = "文件过大，超出自动核对的内存限制"
 NICENESS = 10
 
 
-def idle_priority() -> None:
-    """Read only with the CPU time nothing else wants (Linux's SCHED_IDLE): a page run, an upload's check,
-    an officer's act always come first, and a page is not slowed by a reading beside it. Where the scheduler
-    has no such class, the lowest niceness."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(19)
-
-
 def limit_memory(megabytes: int) -> None:
     size = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -54,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-seconds", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    idle_priority()  # the pages' own work comes first: reading a file may wait, an applicant may not
+    # The pages' own work comes first: reading a file may wait, an applicant may not. Not lower (nice 19,
+    # SCHED_IDLE): on a busy server a page would then take minutes and end at the wall-clock limit unread.
+    os.nice(NICENESS)
     limit_memory(args.memory_mb)
     give_cpu(args.cpu_seconds * 2)  # loading the engine
     from flows.uploads.precheck.ocr import RapidEngine

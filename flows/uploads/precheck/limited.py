@@ -7,7 +7,7 @@ crafted image could make it loop, balloon or crash. So files are read in a separ
   each job; the kernel stops the process with SIGXCPU when it is spent),
 - is watched by the parent with a wall-clock timeout (a job blocked on anything else is killed),
 - gets no secrets: its environment is reduced to what Python needs (no DATABASE_URL, no keys),
-- runs only on CPU time nothing else wants (SCHED_IDLE): the web app's page runs come first;
+- runs at a lower CPU priority (nice 10): the web app's page runs come first;
 - uses `threads` threads (ONNX Runtime's and OpenCV's pools), one by default.
 Whatever goes wrong, `LimitedReader.read` returns a failed `Reading` with a note, never raises: the
 material then shows 「未能自动核对」 and the filing goes on.
