@@ -7,9 +7,10 @@ slows no other session.
 
 One fresh process per job, made fast by a fork server: the first job of a server process starts
 `python -m flows.uploads.contained` (the *zygote*) with the reduced environment of the OCR reader's children
-(flows.uploads.precheck.limited: no secrets), at a lower priority, with every task's code loaded. It holds
+(flows.uploads.precheck.limited: no secrets), with every task's code loaded. It holds
 no data and does nothing but fork: for each job the server hands it one end of a new socket pair, and the
-forked child limits itself (`limit_memory`, `give_cpu`) before it reads a byte of the file, runs the named
+forked child limits itself (`limit_memory`, `spend_cpu`: its first second at the server's priority, the
+rest lower) before it reads a byte of the file, runs the named
 task from `TASKS` (a fixed list: the parent names a task, never code), answers with a JSON frame and a bytes
 frame, and exits. Nothing the child says is unpickled. A job's wall clock is the server's: at the deadline
 it kills the child. Starting Python and importing the parsers for every file cost ~250 ms a file; a fork
@@ -27,6 +28,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -57,6 +59,7 @@ TASKS: dict[str, str] = {
 
 TOO_COMPLEX = "文件内容过于庞大复杂，超出系统处理能力的限制，无法打开。请压缩或拆分后重新上传。"
 UNREADABLE = "文件无法打开或内容无法识别。"
+PROMPT_CPU_SECONDS = 1  # of a job's CPU budget, at the server's priority (spend_cpu)
 BUSY = "系统繁忙，暂时无法检查该文件，请稍后重新上传。您已填写的内容不会丢失。"
 CONTROL_TIMEOUT_S = 2.0
 MAX_CHILDREN = max(2, 2 * len(os.sched_getaffinity(0)))  # jobs of one server process running at once
@@ -262,6 +265,28 @@ def _run(connection: socket.socket, stream: IO[bytes], pid: int, task: str, blob
     return parsed, body
 
 
+def spend_cpu(budget: int) -> None:
+    """The job's CPU budget: its first PROMPT_CPU_SECONDS at the server's own priority (a person is waiting,
+    and an honest file needs far less: ~10 ms to check a PDF, ~0.3 s to read a roster), the rest at NICENESS,
+    so that a crafted file that runs long yields to the pages. SIGXCPU at the end of the prompt part lowers
+    the priority; at the end of the budget it ends the job, and the hard limit ends it even when the
+    interpreter cannot run a handler (a parser stuck in C code)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    ceiling = int(usage.ru_utime + usage.ru_stime) + budget + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (ceiling, ceiling))
+    if budget <= PROMPT_CPU_SECONDS:
+        give_cpu(budget)
+        return
+
+    def lower(_signal: int, _frame: object) -> None:
+        signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+        os.nice(NICENESS)
+        give_cpu(budget - PROMPT_CPU_SECONDS)
+
+    signal.signal(signal.SIGXCPU, lower)
+    give_cpu(PROMPT_CPU_SECONDS)
+
+
 def _task(name: str) -> Task:
     module, function = TASKS[name].split(":")
     found: Task = getattr(importlib.import_module(module), function)
@@ -273,7 +298,7 @@ def _job(connection: socket.socket, limits: Limits) -> None:
     stream = cast(IO[bytes], connection.makefile("rwb"))
     write_frame(stream, json.dumps({"pid": os.getpid()}).encode())
     limit_memory(limits.memory_mb)
-    give_cpu(limits.cpu_seconds)
+    spend_cpu(limits.cpu_seconds)
     header = read_frame(stream)
     if header is None:
         return
@@ -305,7 +330,6 @@ def zygote_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--control-fd", type=int, required=True)
     options = parser.parse_args(argv)
-    os.nice(NICENESS)
     for name in TASKS:  # loaded before any limit: running out of memory is a file's doing, never a library's
         _task(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the finished children

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import io
 import os
+import queue
+import signal
 import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -15,6 +21,7 @@ from bench.hostile_files import many_pages, text_bomb
 from flows.review.dossier import DossierPart, merge_contained
 from flows.uploads import contained
 from flows.uploads.checks import MAX_PAGES, FileRefused, check_upload
+from flows.uploads.precheck.child import NICENESS
 
 MB = 1024 * 1024
 
@@ -42,6 +49,55 @@ def test_a_crafted_pdf_is_ended_by_the_cpu_limit_not_by_the_server() -> None:
     after = os.times()
     # The parse's second of CPU was the child's: this (server) process only handed 40 KB over and waited.
     assert (after.user + after.system) - (before.user + before.system) < 0.5
+
+
+def _niceness_and_cpu(pid: int) -> tuple[int, float] | None:
+    """A live process's niceness and CPU seconds so far (from /proc), None once it has gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2:].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[16]), (int(fields[11]) + int(fields[12])) / ticks
+
+
+def test_a_job_starts_at_the_servers_priority_and_yields_once_it_runs_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person waits for an upload's check: a job's first second of CPU is at the server's own priority (an
+    honest file needs far less); a crafted file that goes on is lowered to NICENESS, so the pages come first."""
+    pids: queue.Queue[int] = queue.Queue()
+    original = contained._run
+
+    def telling(connection: socket.socket, stream: Any, pid: int, *args: Any) -> Any:
+        pids.put(pid)
+        return original(connection, stream, pid, *args)
+
+    monkeypatch.setattr(contained, "_run", telling)
+    outcome: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            contained.run("printed_text", [text_bomb(1_500_000)],
+                          limits=contained.Limits(cpu_seconds=30, wall_seconds=300))
+        except BaseException as ended:  # noqa: BLE001 - kept for the assertion below
+            outcome.append(ended)
+
+    worker = threading.Thread(target=parse)
+    worker.start()
+    pid = pids.get(timeout=120)
+    ours = os.nice(0)
+    first = _niceness_and_cpu(pid)
+    assert first is not None and first[0] == ours  # not lowered before it has run long
+    lowered = None
+    while (state := _niceness_and_cpu(pid)) is not None:
+        if state[1] >= contained.PROMPT_CPU_SECONDS + 1.5:  # past its prompt part (whole seconds, rounded up)
+            lowered = _niceness_and_cpu(pid)
+            os.kill(pid, signal.SIGKILL)  # seen: no need to wait for the rest of its budget
+            break
+        time.sleep(0.05)
+    worker.join()
+    assert lowered is not None, "the crafted file ended before it had run long enough to be lowered"
+    assert lowered[0] == min(19, ours + NICENESS)
 
 
 def test_the_memory_limit_applies_to_the_child() -> None:
