@@ -5,6 +5,7 @@ are still logged in, continue at the step they were at, and no acknowledged answ
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 
@@ -94,3 +95,22 @@ def test_a_replica_killed_mid_run_loses_no_acknowledged_answer(topology: Topolog
             "the proxy re-pinned them to the surviving replica"
     finally:
         topology.restart_replica(victim)
+
+
+def test_the_uploaded_files_are_read_by_the_pre_check_worker_not_by_the_replicas(topology: Topology,
+                                                                                 db: Engine) -> None:
+    """Deployed, a replica serves pages and reads no uploaded file (PRECHECK_WORKER=external): the pre-check
+    worker (智能预审), a process of its own, reads what an applicant uploaded."""
+    assert [app.env["PRECHECK_WORKER"] for app in topology.apps] == ["external", "external"]
+    assert len(topology.workers) == 1
+    w = _walk(topology)
+    run(run_load(w, register_logins(db, 1, first=2 * SESSIONS), stagger=0, time_limit=TIME_LIMIT_S,
+                 server_pids=[app.pid for app in topology.apps]))
+    assert w.results.completed == 1
+    worker = topology.workers[0]
+    read = re.compile(r"pre-check of material row \d+: (done|failed)")
+    while not read.search(worker.log.read_text(errors="replace")):  # until it has read one (OCR: seconds)
+        assert worker.running, "the pre-check worker stopped"
+        time.sleep(0.2)
+    for app in topology.apps:
+        assert "pre-check of material row" not in app.log.read_text(errors="replace")
