@@ -143,3 +143,24 @@ def test_s2_county_confirms_and_prefecture_returns_with_two_items(
 
     # The queue no longer holds it: it now waits on the applicant.
     assert number not in open_queue(prefecture)
+
+
+def test_a_megabyte_pasted_into_an_acts_comment_is_refused_in_words_and_nothing_is_done(
+    app_server: AppServer, filed: Filed, new_page: Callable[[], Page]
+) -> None:
+    """An attacker's (or a careless) paste of a megabyte into the internal comment: the act is not done, the
+    officer is told the limit and the length, the text stays in the form to be shortened, the case is unchanged."""
+    county = new_page()
+    log_in(county, app_server.url, COUNTY)
+    open_queue(county)
+    open_from_queue(county, filed.number)
+    act(county, "确认")
+    label = "内部意见（仅公安机关内部可见，可不填）"
+    fill_text(county, label, "查" * 1_000_000)
+    click_button(county, "确定办理")
+    text = see(county, "内部意见最多1000个字，您填写了1000000个字，请精简后再办理。")
+    assert "已办理“确认”" not in text
+    assert_no_exception(county)
+    assert len(county.get_by_label(label, exact=True).input_value()) == 1_000_000
+    goto(county, app_server.url, f"case?id={filed.case_id}")
+    assert "待县级公安机关确认" in see(county, filed.number)
