@@ -17,7 +17,7 @@ from flows.filing.answers import Checked, check_answer
 from flows.filing.corrections import file_facts, keep_before
 from flows.filing.guide import filing_warnings, problems_before_submit
 from flows.filing.schema import Filing, QType, Route
-from flows.kinds import cancellable_kinds, cancelling_kinds, get_filing
+from flows.kinds import act_name, cancellable_kinds, cancelling_kinds, get_filing, stage_name
 from flows.ports import (
     CaseChange,
     CaseView,
@@ -45,10 +45,8 @@ from flows.review.transitions import (
     Actor,
     Role,
     Stage,
-    act_label,
     decide,
     in_jurisdiction,
-    stage_label,
 )
 from flows.uploads.checks import CheckedFile, check_upload
 
@@ -526,7 +524,7 @@ class _ActPlan:
                     raise FieldError(f"请填写“{item.label}”需要补正的原因。", field=item.item_id)
             updates["open_items"] = [i.item_id for i in items]
         if act in (Act.REJECT, Act.RETURN_TO_PREFECTURE, Act.REPORT) and not comment:
-            raise FieldError(f"“{act_label(act, filing.refusal_verb)}”须写明理由。", field="comment")
+            raise FieldError(f"“{act_name(act, filing.kind)}”须写明理由。", field="comment")
         if act == Act.ACCEPT:
             updates["accepted_by"] = actor.user_id
         audit: dict[str, Any] = {}
@@ -554,8 +552,8 @@ class _ActPlan:
         cancel = case.ref_case_id if (act == Act.APPROVE and filing.certificate.cancels_referenced) else None
         if cancel is not None and uow.case(cancel).cancelled:
             raise ActRefused(f"该备案已由另一份撤销申请撤销，本申请无需再通过，请作“{filing.refusal_verb}”处理。")
-        done = act_label(act, filing.refusal_verb, to_applicant=True)
-        notify = f"您的办件{case.number}：{done}，当前状态：{stage_label(target, filing.refusal_verb)}。"
+        done = act_name(act, filing.kind, to_applicant=True)
+        notify = f"您的办件{case.number}：{done}，当前状态：{stage_name(target, filing.kind)}。"
         if act == Act.APPROVE:  # what to do next rather than a state's name
             notify = f"您的办件{case.number}已办结，{filing.certificate.title}已出具，请在“我的办件”中下载。"
         return case, CaseChange(act=act, to_stage=target, actor=actor, at=self.now, comment=comment,

@@ -18,7 +18,7 @@ from flows.clock import local_date, today
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.filing.corrections import corrections, last_resubmission
 from flows.filing.guide import officer_warnings
-from flows.kinds import stage_name
+from flows.kinds import act_name, stage_name
 from flows.ports import ReturnItem
 from flows.review.checklists import act_checklist
 from flows.review.disclosure import (
@@ -30,7 +30,7 @@ from flows.review.disclosure import (
 )
 from flows.review.dossier import SCREENING_READERS, Dossier, open_dossier
 from flows.review.screening import CATEGORY_LABELS
-from flows.review.transitions import STAGE_LABELS, Act, Actor, act_label, decide, stage_label
+from flows.review.transitions import STAGE_LABELS, Act, Actor, decide
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import registry
@@ -91,12 +91,12 @@ def keep_inputs(case_id: int) -> None:
         st.session_state[KEPT] = {"case_id": case_id, "values": values}
 
 
-def begin(case_id: int, act: Act, version: int, verb: str = "") -> None:
+def begin(case_id: int, act: Act, version: int, kind: str = "") -> None:
     clear_inputs()
     kept = st.session_state.get(KEPT)
     if kept and kept["case_id"] == case_id:
         st.session_state.update(kept["values"])
-    st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version, "verb": verb}
+    st.session_state[PENDING] = {"case_id": case_id, "act": act.value, "version": version, "kind": kind}
 
 
 def cancel() -> None:
@@ -128,7 +128,7 @@ def perform(who: Actor, labels: dict[str, str], findings: dict[str, ReturnOption
     else:
         state.pop(KEPT, None)
         cancel()
-        label = act_label(act, str(pending.get("verb", "")))
+        label = act_name(act, str(pending.get("kind", "")))
         state[OUTCOME] = ("success", f"已办理“{label}”。办件当前状态：{stage_name(case.stage, case.kind)}。")
 
 
@@ -257,16 +257,16 @@ def draw_acts(dossier: Dossier) -> None:
             st.caption("当前环节无需您办理。")
             return
         row = st.container(horizontal=True)
-        verb = dossier.filing.refusal_verb
+        kind = dossier.filing.kind
         for act in dossier.acts:
-            row.button(act_label(act, verb), key=f"act-{act.value}", on_click=begin,
-                       args=(case.id, act, case.version, verb),
+            row.button(act_name(act, kind), key=f"act-{act.value}", on_click=begin,
+                       args=(case.id, act, case.version, kind),
                        type="primary" if pending and pending["act"] == act.value else "secondary")
         if not pending:
             return
         act = Act(pending["act"])
         target = decide(actor, case.at(dossier.filing.route), act)
-        st.markdown(f"**即将办理：{act_label(act, verb)}**　办理后状态：{stage_label(target, verb)}")
+        st.markdown(f"**即将办理：{act_name(act, kind)}**　办理后状态：{stage_name(target, kind)}")
         if points := act_checklist(dossier.filing, act, case.stage):
             st.markdown("办理前请确认：\n" + "\n".join(f"- {point}" for point in points))
         act_inputs(dossier, act)

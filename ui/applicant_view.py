@@ -35,7 +35,6 @@ from flows.review.transitions import (
     Stage,
     available_acts,
     comment_for_applicant,
-    stage_label,
 )
 from flows.vocabulary import DocumentStatus
 from store import blobs
@@ -77,7 +76,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
     with st.container(border=True, key=f"case-{case.id}"):
         number = case.number or f"草稿（未提交，编号 {case.id}）"
         color = STAGE_COLORS.get(case.stage, "blue")
-        badges = f":{color}-badge[{stage_label(case.stage, filing.refusal_verb)}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
+        badges = f":{color}-badge[{stage_name(case.stage, case.kind)}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
         st.markdown(f"#### {md_escape(number)}　{badges}")
         st.markdown(f"**{filing.title}**")
         facts = [f"**当前办理**：{md_escape(holder_text(case, to_applicant=True))}",
