@@ -68,11 +68,35 @@ _TEMP_LOCK = threading.Lock()
 _TEMP_DIR: list[str] = []
 
 
+TEMP_PREFIX = "filing-font-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_orphans() -> None:
+    """The font directories of processes that died without running their exit handlers (SIGKILL, OOM):
+    named by their process id, removed once it is gone (~1 MB each)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = path.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def _private_dir() -> Path:
-    """A private temporary directory for the fonts this process writes (removed at exit)."""
+    """A private temporary directory for the fonts this process writes (removed at exit; if the process
+    is killed, by the next process that makes one)."""
     with _TEMP_LOCK:
         if not _TEMP_DIR:
-            directory = tempfile.mkdtemp(prefix="filing-font-")
+            _remove_orphans()
+            directory = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
             atexit.register(shutil.rmtree, directory, True)
             _TEMP_DIR.append(directory)
         path = Path(_TEMP_DIR[0])

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import cast
 
+import pytest
 from fontTools import ttLib
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from flows.documents import fonts
 from flows.documents.fonts import COMMON_FONT, embedded_font, fallbacks, font_file
 
 # Frequent and rare hanzi (many of WenQuanYi's are composite glyphs built from components), Latin,
@@ -46,3 +53,24 @@ def test_a_rare_character_embeds_from_its_fallback_face() -> None:
     reference = ImageFont.truetype(str(path), 48)
     embedded = ImageFont.truetype(io.BytesIO(data), 48)
     assert ImageChops.difference(drawn(reference, "䶮"), drawn(embedded, "䶮")).getbbox() is None
+
+
+def test_the_font_folder_of_a_killed_process_is_removed_by_the_next_one(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process killed with SIGKILL runs no exit handler: its font folder (~1 MB) would stay in /tmp for good.
+    The next process that makes its own removes the folders of processes that are gone, and only those."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(fonts, "_TEMP_DIR", [])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = tmp_path / f"{fonts.TEMP_PREFIX}{gone.pid}-k1ll3d"
+    orphan.mkdir()
+    (orphan / "frequent.ttf").write_bytes(b"\0" * 1024)
+    living = tmp_path / f"{fonts.TEMP_PREFIX}{os.getpid()}-al1ve"
+    living.mkdir()
+    unnamed = tmp_path / f"{fonts.TEMP_PREFIX}0ld"  # an old folder without a process id: not judged
+    unnamed.mkdir()
+    made = fonts._private_dir()
+    assert not orphan.exists()
+    assert living.exists() and unnamed.exists()
+    assert made.parent == tmp_path and made.name.startswith(f"{fonts.TEMP_PREFIX}{os.getpid()}-")
