@@ -75,7 +75,7 @@ def search(engine: Engine, filters: Filters, *, limit: int = LIMIT) -> list[dict
             rows.append(dict(zip(COLUMNS, (
                 entry.id, _china(entry.at), user.display_name if user else ("系统" if entry.actor_id is None else
                                                                      f"用户{entry.actor_id}"),
-                user.login if user else "", action_label(entry.action),
+                user.login if user else "", action_label(entry.action, entry.detail),
                 f"{entry.subject}（{numbers[entry.subject]}）" if entry.subject in numbers else entry.subject,
                 detail_text(entry.detail)), strict=True)))
     return rows

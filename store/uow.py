@@ -359,7 +359,7 @@ class SqlUnitOfWork:
                 "user_id": case.applicant_user_id, "case_id": case.id, "text": change.notify,
                 "created_at": utcnow(), "attempts": 0})
         audit.append(self.session, actor_id=change.actor.user_id, action=change.act, subject=f"case:{case.id}",
-                     detail={"from": case.stage, "to": change.to_stage, "event": event_id,
+                     detail={"from": case.stage, "to": change.to_stage, "kind": case.kind, "event": event_id,
                              "items": [i.item_id for i in change.items], **change.audit})
         self.session.flush()
         return replace(event, id=event_id)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from flows.kinds import all_filings
+from flows.kinds import act_name, all_filings, stage_name
 from flows.regions import get_regions
 from flows.review.disclosure import Look
 from flows.review.transitions import ACT_LABELS, ROLE_LABELS, STAGE_LABELS, Act, Role, Stage
 
 ACTION_LABELS: dict[str, str] = {
     **{act.value: f"办件：{label}" for act, label in ACT_LABELS.items()},
-    Act.REJECT.value: "办件：不予通过或不予备案",
+    Act.REJECT.value: "办件：不予通过或不予备案",  # an entry that names no kind (recorded before 2026-12-06)
     Look.OPEN_CASE.value: "查看办件",
     Look.REVEAL.value: "显示完整身份证号码",
     Look.PREVIEW_MATERIAL.value: "预览材料",
@@ -106,16 +106,24 @@ def _codes() -> tuple[frozenset[str], frozenset[str], dict[str, str]]:
             {m.id: m.label for f in all_filings().values() for m in f.materials})
 
 
-def _value_text(key: str, value: object) -> str:
+def _kind(detail: dict[str, object] | None) -> str | None:
+    """The business of the case an entry is about, when the entry records it (acts do, since 2026-12-06)."""
+    kind = detail.get("kind") if detail else None
+    return kind if isinstance(kind, str) and kind in all_filings() else None
+
+
+def _value_text(key: str, value: object, kind: str | None = None) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list | tuple):
-        return "、".join(_value_text(key, v) for v in value) if value else "无"
+        return "、".join(_value_text(key, v, kind) for v in value) if value else "无"
     if isinstance(value, dict):
-        return "，".join(f"{DETAIL_LABELS.get(str(k), str(k))}{_value_text(str(k), v)}" for k, v in value.items())
+        return "，".join(f"{DETAIL_LABELS.get(str(k), str(k))}{_value_text(str(k), v, kind)}" for k, v in value.items())
     text = str(value)
     stages, roles, materials = _codes()
     if key in ("from", "to") and text in stages:
+        if kind is not None:
+            return stage_name(Stage(text), kind)
         return "已办结（不予通过或不予备案）" if text == Stage.REJECTED else STAGE_LABELS[Stage(text)]
     if key == "role" and text in roles:
         return ROLE_LABELS[Role(text)]
@@ -128,10 +136,20 @@ def _value_text(key: str, value: object) -> str:
     return VALUE_LABELS.get(text, text)
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, detail: dict[str, object] | None = None) -> str:
+    """The action's name; an act on a case named for its business when the entry records it (不予备案)."""
+    kind = _kind(detail)
+    if kind is not None and action in _acts():
+        return f"办件：{act_name(Act(action), kind)}"
     return ACTION_LABELS.get(action, action)
+
+
+@cache
+def _acts() -> frozenset[str]:
+    return frozenset(act.value for act in Act)
 
 
 def detail_text(detail: dict[str, object]) -> str:
     """An entry's detail as the auditor reads it: 名称=值；…"""
-    return "；".join(f"{DETAIL_LABELS.get(k, k)}={_value_text(k, v)}" for k, v in sorted(detail.items())) if detail else ""
+    kind = _kind(detail)
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}={_value_text(k, v, kind)}" for k, v in sorted(detail.items())) if detail else ""

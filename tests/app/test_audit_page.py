@@ -129,3 +129,23 @@ def test_a_case_is_found_by_its_number_and_shown_with_it(app_world: World, audit
     rows = search(app_world.engine, Filters(subject=case.number or ""))
     assert rows and {row["对象"] for row in rows} == {f"case:{case.id}（{case.number}）"}
     assert "办件：提交申请" in {row["操作"] for row in rows}
+
+
+def test_a_refused_filing_reads_as_its_decision_says_in_the_log(app_world: World, auditor: Account) -> None:
+    """A refused kind-C filing: 办件：不予备案 and 新状态=已办结（不予备案）, as the decision it issued is titled
+    (before: 不予通过或不予备案 for every refusal, since the entry did not say which business it was)."""
+    from flows import cases, clock
+    from flows.review.transitions import Act
+    from store.audit_view import Filters, search
+    from tests.support import submitted
+
+    case = submitted(app_world, "C", today=clock.today())
+    for officer, act, comment in ((app_world.county, Act.CONFIRM, ""), (app_world.prefecture, Act.ACCEPT, ""),
+                                  (app_world.prefecture, Act.REJECT, "不符合备案条件")):
+        with app_world.uow() as uow:
+            version = uow.case(case.id).version
+        cases.act_on_case(app_world.uow(), officer.actor, case.id, act, expected_version=version, comment=comment,
+                          licence_checked=True)
+    rows = search(app_world.engine, Filters(subject=case.number or "", actions=("reject",)))
+    assert [row["操作"] for row in rows] == ["办件：不予备案"]
+    assert "新状态=已办结（不予备案）" in rows[0]["详情"]

@@ -25,3 +25,12 @@ def test_a_refusal_is_named_for_both_kinds_of_case() -> None:
     assert action_label("reject") == "办件：不予通过或不予备案"
     assert action_label("confirm") == "办件：确认"
     assert action_label("something_new") == "something_new"  # a code not named yet shows as recorded
+
+
+def test_an_act_that_records_its_business_is_named_for_it() -> None:
+    """A refusal of a filing reads 不予备案, of kind A's change 不予通过, as the decision itself says."""
+    assert action_label("reject", {"kind": "C"}) == "办件：不予备案"
+    assert action_label("reject", {"kind": "A"}) == "办件：不予通过"
+    assert "新状态=已办结（不予备案）" in detail_text({"from": "prefecture_review", "to": "rejected", "kind": "C"})
+    assert "新状态=已办结（不予通过）" in detail_text({"from": "province_review", "to": "rejected", "kind": "A"})
+    assert action_label("reject", {"kind": "no-such-kind"}) == "办件：不予通过或不予备案"
