@@ -29,6 +29,19 @@ def _table_rows(page: Page) -> list[list[str]]:
     return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
+def _layout(page: Page) -> dict[str, int] | None:
+    """How the log's table sits: px it is wider than its box, and the most lines a 编号 or 操作 cell takes."""
+    found: dict[str, int] | None = page.evaluate("""() => {
+        const table = document.querySelector('.st-key-audit-table table');
+        if (!table || !table.querySelector('tbody tr')) return null;
+        const lines = (cell) => { const p = cell.querySelector('p') || cell;
+            return Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight)); };
+        const column = (n) => [...table.querySelectorAll(`tr > :nth-child(${n})`)].map(lines);
+        return {overflow: table.parentElement.scrollWidth - table.parentElement.clientWidth,
+                number: Math.max(...column(1)), action: Math.max(...column(5))}; }""")
+    return found
+
+
 def test_the_auditor_filters_and_exports_the_log_and_the_administrator_cannot_open_it(
         app_server: AppServer, new_page: Callable[[], Page], shot: Callable[[Page, str], Path]) -> None:
     url = app_server.url
@@ -45,6 +58,10 @@ def test_the_auditor_filters_and_exports_the_log_and_the_administrator_cannot_op
         log_in(page, url, "shenji")
         goto(page, url, "audit")
         see(page, "完整性校验")
+        # The whole log fits the page (a digest in 详情 once pushed it 60 px past the edge, cut off), and the
+        # 编号 and 操作 columns keep to one line (登录（密码核对） stood in three).
+        wait_until(page, lambda: _layout(page) == {"overflow": 0, "number": 1, "action": 1},
+                   "the log fitting the page with 编号 and 操作 on one line")
         fill_text(page, "对象", PROBE)
         click_button(page, "查询")
         wait_until(page, lambda: len(_table_rows(page)) == 2, "both entries about the case")
