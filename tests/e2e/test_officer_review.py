@@ -146,10 +146,18 @@ def test_s2_county_confirms_and_prefecture_returns_with_two_items(
 
 
 def test_a_megabyte_pasted_into_an_acts_comment_is_refused_in_words_and_nothing_is_done(
-    app_server: AppServer, filed: Filed, new_page: Callable[[], Page]
+    app_server: AppServer, new_page: Callable[[], Page], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An attacker's (or a careless) paste of a megabyte into the internal comment: the act is not done, the
     officer is told the limit and the length, the text stays in the form to be shortened, the case is unchanged."""
+    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))
+    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
+    applicant = register_unit(engine, unit_name="乌鲁木齐长篇物业服务有限公司", seed=4343, contact="孙长",
+                              mobile="13877770043")
+    case = submit_c_case(engine, applicant, days_ago=1)
+    engine.dispose()
+    assert case.number is not None
+    filed = Filed(case.id, case.number, engine)
     county = new_page()
     log_in(county, app_server.url, COUNTY)
     open_queue(county)
