@@ -59,10 +59,10 @@ TASKS: dict[str, str] = {
 
 TOO_COMPLEX = "文件内容过于庞大复杂，超出系统处理能力的限制，无法打开。请压缩或拆分后重新上传。"
 UNREADABLE = "文件无法打开或内容无法识别。"
-PROMPT_CPU_SECONDS = 1  # of a job's CPU budget, at the server's priority (spend_cpu)
 BUSY = "系统繁忙，暂时无法检查该文件，请稍后重新上传。您已填写的内容不会丢失。"
 CONTROL_TIMEOUT_S = 2.0
 MAX_CHILDREN = max(2, 2 * len(os.sched_getaffinity(0)))  # jobs of one server process running at once
+PROMPT_CPU_SECONDS = 1  # of a job's CPU budget, at the server's priority (spend_cpu)
 
 
 @dataclass(frozen=True)

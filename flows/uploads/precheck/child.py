@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     # The pages' own work comes first: reading a file may wait, an applicant may not. Not lower (nice 19,
-    # SCHED_IDLE): on a busy server a page would then take minutes and end at the wall-clock limit unread.
+    # SCHED_IDLE): on a busy server a reading would then take minutes and end at its wall-clock limit.
     os.nice(NICENESS)
     limit_memory(args.memory_mb)
     give_cpu(args.cpu_seconds * 2)  # loading the engine
