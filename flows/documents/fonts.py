@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from fontTools import subset as ft_subset
 from fontTools import ttLib
@@ -353,7 +354,7 @@ class _Face:
     def _glyph(self, gid: int) -> bytes:
         return self.glyf[self.loca[gid]:self.loca[gid + 1]]
 
-    def embedded(self, codepoints: Iterable[int]) -> bytes:
+    def embedded(self, codepoints: Iterable[int]) -> EmbeddedFont:
         """A TrueType font holding .notdef and the glyphs of `codepoints` (those the face has)."""
         mapped = {cp: self.cmap[cp] for cp in codepoints if cp in self.cmap}
         wanted, todo = {0}, list(mapped.values())
@@ -410,7 +411,15 @@ class _Face:
         for tag in sorted(tables):
             writer[tag] = tables[tag]
         writer.close()
-        return out.getvalue()
+        return EmbeddedFont(out.getvalue(), new_id)
+
+
+class EmbeddedFont(NamedTuple):
+    """A document's own font (only its glyphs, renumbered from 0) and which of its glyph ids each of the
+    face's glyph ids became."""
+
+    data: bytes
+    glyph_ids: dict[int, int]
 
 
 class _GlyphNames:
@@ -437,7 +446,7 @@ def _face(path: Path) -> _Face:
     return _Face(path)
 
 
-def embedded_font(path: Path, codepoints: Iterable[int]) -> bytes:
+def embedded_font(path: Path, codepoints: Iterable[int]) -> EmbeddedFont:
     """A font holding only the glyphs of `codepoints` from the face at `path` (read once per process)."""
     with _FACES_LOCK:
         face = _face(path)

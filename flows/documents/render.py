@@ -20,15 +20,16 @@ the link printed under it leaves the signature out.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import io
 import re
 import threading
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -39,13 +40,14 @@ from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.image_parsing import get_img_info
 from fpdf.syntax import PDFContentStream
 from PIL import Image
 
 from flows.clock import chinese_date
 from flows.documents.fonts import (
+    EmbeddedFont,
     MissingGlyph,
     check_glyphs,
     embedded_font,
@@ -223,11 +225,11 @@ def _made(spec: DocumentSpec, layout: _Layout) -> _Pdf:
     # Only the characters the document prints are embedded: drawing any other one is refused.
     embedded = frozenset(ord(c) for text in texts for c in text) & faces.codepoints
     pdf = _Pdf(embedded, spec.number, specimen=spec.specimen)
-    _add_font(pdf, FONT_FAMILY, embedded_font(faces.main, embedded & faces.main_codepoints))
+    _add_font(pdf, FONT_FAMILY, faces.main, embedded & faces.main_codepoints)
     fallback_names = []
     for index, (path, codepoints) in enumerate(faces.fallbacks):
         name = f"fallback{index}"
-        _add_font(pdf, name, embedded_font(path, codepoints))
+        _add_font(pdf, name, path, codepoints)
         fallback_names.append(name)
     if fallback_names:
         pdf.set_fallback_fonts(fallback_names, exact_match=False)
@@ -245,25 +247,35 @@ def _made(spec: DocumentSpec, layout: _Layout) -> _Pdf:
     return pdf
 
 
-# A document's fonts hold only the glyphs of the characters it may print (flows.documents.fonts.embedded_font;
-# drawing any other one is refused), so they are embedded as they were made rather than subset again.
-_AS_MADE: weakref.WeakKeyDictionary[TTFont, bytes] = weakref.WeakKeyDictionary()
+class _DocumentFace:
+    """The `ttfont` fpdf2 writes a document's font from: its own font (flows.documents.fonts.embedded_font,
+    only the glyphs of the characters it may print; drawing any other one is refused), saved as it was made,
+    and the face's glyph ids turned into that font's. Everything else fpdf2 reads is the face's."""
 
+    def __init__(self, face: TTFont, font: EmbeddedFont) -> None:
+        self._face = face
+        self._font = font
 
-def _save_as_made(data: bytes, file: Any, *_args: Any, **_kwargs: Any) -> None:
-    file.write(data)
+    def __contains__(self, tag: str) -> bool:
+        return tag in self._face
+
+    def getGlyphID(self, name: str) -> int:  # noqa: N802 - fontTools' name
+        # fpdf2 reserves the space's code in every font; a document that prints no space maps it to .notdef.
+        return self._font.glyph_ids.get(self._face.getGlyphID(name), 0)
+
+    def save(self, file: Any, *_args: Any, **_kwargs: Any) -> None:
+        file.write(self._font.data)
+
+    def close(self) -> None:
+        """fpdf2 closes a document's fonts after writing them; the face stays open for the next."""
 
 
 class _Subsetter(ft_subset.Subsetter):  # type: ignore[misc]
-    """fpdf2's subsetter, which leaves a document's own fonts (_AS_MADE) as they are: unchanged, they are
-    saved as the bytes they were read from."""
+    """fpdf2's subsetter, which leaves a document's own fonts (_DocumentFace) as they are made."""
 
-    def subset(self, font: TTFont) -> None:
-        data = _AS_MADE.get(font)
-        if data is None:
+    def subset(self, font: TTFont | _DocumentFace) -> None:
+        if not isinstance(font, _DocumentFace):
             super().subset(font)
-            return
-        font.save = functools.partial(_save_as_made, data)
 
 
 # fpdf2 subsets every font at output with fontTools' subsetter (fpdf/output.py imports the module as
@@ -279,12 +291,31 @@ if getattr(fpdf_output, "ftsubset", None) is ft_subset:
 PDFContentStream._COMPRESSION_LEVEL = 1
 
 
-def _add_font(pdf: FPDF, family: str, data: bytes) -> None:
-    """`FPDF.add_font` for a font in memory (flows.documents.fonts.embedded_font: only the document's glyphs).
-    Its glyphs' bounding boxes are the face's own, so fpdf2 need not unpack every outline to recompute them."""
-    font = TTFFont(pdf, io.BytesIO(data), family, "")  # type: ignore[arg-type]
-    font.ttfont.recalcBBoxes = False
-    _AS_MADE[font.ttfont] = data
+_FACE_FONTS_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _face_font(path: Path) -> TTFFont:
+    """fpdf2's font object for the face at `path` (its widths, character map, descriptor), read once per
+    process: ~3 ms a document would otherwise spend parsing its own font again."""
+    font = TTFFont(FPDF(), path, "face", "")
+    font.ttfont.getReverseGlyphMap()  # built now: documents rendered at once only read it
+    return font
+
+
+def _add_font(pdf: FPDF, family: str, path: Path, codepoints: frozenset[int]) -> None:
+    """`FPDF.add_font` for the document's own font made from the face at `path` (only `codepoints`):
+    a copy of the face's font object, with what a document changes (the glyphs it uses) its own."""
+    with _FACE_FONTS_LOCK:
+        face = _face_font(path)
+    font = copy.copy(face)
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = family
+    font.desc = copy.copy(face.desc)  # fpdf2 numbers it as an object of this PDF
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.ttfont = _DocumentFace(face.ttfont, embedded_font(path, codepoints))
+    font.subset = SubsetMap(font)
     pdf.fonts[family] = font
 
 

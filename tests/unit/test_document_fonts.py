@@ -29,7 +29,7 @@ def drawn(font: ImageFont.FreeTypeFont, text: str) -> Image.Image:
 
 
 def test_the_embedded_font_draws_what_the_face_draws() -> None:
-    data = embedded_font(font_file(), {ord(c) for c in TEXT})
+    data = embedded_font(font_file(), {ord(c) for c in TEXT}).data
     face = ImageFont.truetype(str(font_file()), 48, index=0)
     embedded = ImageFont.truetype(io.BytesIO(data), 48)
     for text in (TEXT[:12], TEXT[12:24], TEXT[24:]):
@@ -39,7 +39,7 @@ def test_the_embedded_font_draws_what_the_face_draws() -> None:
 
 
 def test_the_embedded_font_holds_only_the_characters_asked_for() -> None:
-    data = embedded_font(COMMON_FONT.path(), {ord(c) for c in "受理通知书"})
+    data = embedded_font(COMMON_FONT.path(), {ord(c) for c in "受理通知书"}).data
     font = ttLib.TTFont(io.BytesIO(data))
     assert set(font.getBestCmap()) == {ord(c) for c in "受理通知书"}
     assert len(data) < 20 * 1024
@@ -48,7 +48,7 @@ def test_the_embedded_font_holds_only_the_characters_asked_for() -> None:
 def test_a_rare_character_embeds_from_its_fallback_face() -> None:
     (path, codepoints), *_ = fallbacks()
     assert 0x4DAE in codepoints  # 䶮 (CJK Extension A)
-    data = embedded_font(path, {0x4DAE})
+    data = embedded_font(path, {0x4DAE}).data
     assert set(ttLib.TTFont(io.BytesIO(data)).getBestCmap()) == {0x4DAE}
     reference = ImageFont.truetype(str(path), 48)
     embedded = ImageFont.truetype(io.BytesIO(data), 48)
