@@ -36,7 +36,7 @@ from bench.common import Figure
 from bench.dataset import Dataset
 from flows import cases
 from flows.config import get_config
-from flows.documents.fonts import prepare_fonts
+from flows.documents.render import prepare_fonts
 from flows.documents.seal import seal_png
 from flows.review.transitions import Act, Actor, Role
 from store.db import make_engine

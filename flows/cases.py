@@ -547,7 +547,7 @@ class _ActPlan:
                 audit["screening_override"] = note
         issued: tuple[NewDocument, ...] = ()
         if documents:
-            issued = issuing.documents_for(uow, act, case=case, filing=filing, answers=uow.answers(self.case_id),
+            issued = issuing.documents_for(uow, act, case=case, filing=filing,
                                            actor=actor, items=items, comment=comment, today=today)
         cancel = case.ref_case_id if (act == Act.APPROVE and filing.certificate.cancels_referenced) else None
         if cancel is not None and uow.case(cancel).cancelled:

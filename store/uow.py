@@ -442,19 +442,18 @@ class SqlUnitOfWork:
         return drawn
 
     def _draw(self, key: str) -> int:
-        query = select(Counter).where(Counter.key == key).with_for_update()
-        row = self.session.exec(query).first()
-        if row is None:
+        # One statement: the row is locked by the UPDATE until the transaction ends.
+        bump = (update(Counter).where(col(Counter.key) == key).values(value=col(Counter.value) + 1)
+                .returning(col(Counter.value)).execution_options(synchronize_session=False))
+        drawn = self.session.execute(bump).scalar_one_or_none()
+        if drawn is None:
             try:
                 with self.session.begin_nested():
                     self.session.add(Counter(key=key, value=0))
             except IntegrityError:
                 pass  # another transaction created it first; lock theirs
-            row = self.session.exec(query).one()
-        row.value += 1
-        self.session.add(row)
-        self.session.flush()
-        return row.value
+            drawn = self.session.execute(bump).scalar_one()
+        return int(drawn)
 
 
 def recompute_due_dates(engine: Engine, *, today: date | None = None) -> int:

@@ -453,11 +453,16 @@ def embedded_font(path: Path, codepoints: Iterable[int]) -> EmbeddedFont:
     return face.embedded(codepoints)
 
 
+def main_faces() -> tuple[Path, ...]:
+    """The faces a document's main font is made from, smallest first (building the reduced ones)."""
+    return FREQUENT_FONT.path(), COMMON_FONT.path(), font_file()
+
+
 def prepare_fonts() -> None:
     """Build the reduced fonts, read the faces documents embed from and the fallbacks' maps now (a few
     seconds) rather than during the first documents."""
     font_codepoints()
-    for path in (FREQUENT_FONT.path(), COMMON_FONT.path(), font_file()):
+    for path in main_faces():
         with _FACES_LOCK:
             _face(path)
     printable_codepoints()

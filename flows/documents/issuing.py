@@ -171,23 +171,21 @@ def fill(template: str, filing: Filing, answers: dict[str, Any], facts: dict[str
 
 # ------------------------------------------------------------------ which act issues what
 def issues_document(act: Act) -> bool:
-    """Whether this act may issue a document (and so needs the case's answers)."""
+    """Whether this act may issue a document (rendered before its transaction: flows.cases.act_on_case)."""
     return act in _BUILDERS
 
 
-def documents_for(uow: UnitOfWork, act: Act, *, case: CaseView, filing: Filing, answers: dict[str, Any],
-                  actor: Actor, items: tuple[ReturnItem, ...], comment: str,
-                  today: date) -> tuple[NewDocument, ...]:
+def documents_for(uow: UnitOfWork, act: Act, *, case: CaseView, filing: Filing, actor: Actor,
+                  items: tuple[ReturnItem, ...], comment: str, today: date) -> tuple[NewDocument, ...]:
     """The documents this act issues (none for most acts)."""
     builder = _BUILDERS.get(act)
     if builder is None:
         return ()
-    document = builder(uow, case, filing, answers, actor, items, comment, today)
+    document = builder(uow, case, filing, actor, items, comment, today)
     return (document,) if document is not None else ()
 
 
-Builder = Callable[[UnitOfWork, CaseView, Filing, dict[str, Any], Actor, tuple[ReturnItem, ...], str, date],
-                   NewDocument | None]
+Builder = Callable[[UnitOfWork, CaseView, Filing, Actor, tuple[ReturnItem, ...], str, date], NewDocument | None]
 
 
 def _application(case: CaseView, filing: Filing, today: date) -> documents.Application:
@@ -219,7 +217,7 @@ def time_limit_lines(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[st
     ]
 
 
-def _acceptance(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
+def _acceptance(uow: UnitOfWork, case: CaseView, filing: Filing, actor: Actor,
                 items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument | None:
     if case.stage not in NOTICE_OF_ACCEPTANCE_AT:
         return None  # the province takes the case over: the applicant's acceptance notice was issued once
@@ -231,7 +229,7 @@ def _acceptance(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[s
     return NewDocument("acceptance_notice", TITLES["acceptance_notice"], number, documents.render(spec))
 
 
-def _correction(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
+def _correction(uow: UnitOfWork, case: CaseView, filing: Filing, actor: Actor,
                 items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
     organ = issuing_organ(actor, case)
     number = document_number(uow, organ, "correction_notice", today.year)
@@ -241,7 +239,7 @@ def _correction(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[s
     return NewDocument("correction_notice", TITLES["correction_notice"], number, documents.render(spec))
 
 
-def _refusal(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
+def _refusal(uow: UnitOfWork, case: CaseView, filing: Filing, actor: Actor,
              items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
     organ = issuing_organ(actor, case)
     number = document_number(uow, organ, "rejection_decision", today.year)
@@ -260,9 +258,10 @@ def _referenced_number(uow: UnitOfWork, case: CaseView) -> str:
     return found[-1] if found else ""
 
 
-def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, answers: dict[str, Any], actor: Actor,
+def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, actor: Actor,
                  items: tuple[ReturnItem, ...], comment: str, today: date) -> NewDocument:
     declared = filing.certificate
+    answers = uow.answers(case.id)  # what the certificate states of the application
     organ = issuing_organ(actor, case)
     number = document_number(uow, organ, declared.doc_type, today.year)
     code = new_verification_code()

@@ -46,13 +46,14 @@ from fpdf.syntax import PDFContentStream
 from PIL import Image
 
 from flows.clock import chinese_date
+from flows.documents import fonts
 from flows.documents.fonts import (
     EmbeddedFont,
     MissingGlyph,
     check_glyphs,
     embedded_font,
     faces_for,
-    prepare_fonts,
+    main_faces,
     unprintable,
 )
 from flows.documents.seal import drawable, seal_png
@@ -301,6 +302,15 @@ def _face_font(path: Path) -> TTFFont:
     font = TTFFont(FPDF(), path, "face", "")
     font.ttfont.getReverseGlyphMap()  # built now: documents rendered at once only read it
     return font
+
+
+def prepare_fonts() -> None:
+    """Read now (~2 s) what the first documents of a process would: the faces (flows.documents.fonts) and
+    fpdf2's font object of each main face."""
+    fonts.prepare_fonts()
+    for path in main_faces():
+        with _FACE_FONTS_LOCK:
+            _face_font(path)
 
 
 def _add_font(pdf: FPDF, family: str, path: Path, codepoints: frozenset[int]) -> None:
