@@ -277,12 +277,12 @@ class Faces:
     main_codepoints: frozenset[int]
     fallbacks: tuple[tuple[Path, frozenset[int]], ...] = ()
 
-    @property
-    def codepoints(self) -> frozenset[int]:
-        points = set(self.main_codepoints)
-        for _, codepoints in self.fallbacks:
-            points |= codepoints
-        return frozenset(points)
+    def printable(self, codepoints: frozenset[int]) -> frozenset[int]:
+        """Those of `codepoints` one of these faces draws."""
+        printable = codepoints & self.main_codepoints
+        for _, fallback in self.fallbacks:
+            printable |= codepoints & fallback
+        return printable
 
 
 def faces_for(texts: Sequence[str]) -> Faces:
@@ -340,7 +340,8 @@ class _Face:
             ids = {name: index for index, name in enumerate(order)}
             self.cmap: dict[int, int] = {cp: ids[name] for cp, name in font.getBestCmap().items()}
             metrics = font["hmtx"].metrics
-            self.metrics = [metrics[name] for name in order]
+            self.metrics = [struct.pack(">Hh", *metrics[name]) for name in order]  # as hmtx stores them
+            self._glyphs: dict[int, tuple[bytes, tuple[int, ...]]] = {}
             self.glyf = bytes(reader["glyf"])
             self.loca = list(font["loca"].locations)
             self.tables = {tag: bytes(reader[tag]) for tag in _COPIED_TABLES if tag in reader}
@@ -351,8 +352,13 @@ class _Face:
         finally:
             font.close()
 
-    def _glyph(self, gid: int) -> bytes:
-        return self.glyf[self.loca[gid]:self.loca[gid + 1]]
+    def _glyph(self, gid: int) -> tuple[bytes, tuple[int, ...]]:
+        """A glyph's outline padded to 4 bytes, and where its component glyph ids are (kept once read)."""
+        glyph = self._glyphs.get(gid)
+        if glyph is None:
+            data = self.glyf[self.loca[gid]:self.loca[gid + 1]]
+            glyph = self._glyphs[gid] = (data + b"\0" * (-len(data) % 4), tuple(_component_offsets(data)))
+        return glyph
 
     def embedded(self, codepoints: Iterable[int]) -> EmbeddedFont:
         """A TrueType font holding .notdef and the glyphs of `codepoints` (those the face has)."""
@@ -363,17 +369,20 @@ class _Face:
             if gid in wanted:
                 continue
             wanted.add(gid)
-            data = self._glyph(gid)
-            todo += [struct.unpack_from(">H", data, at)[0] for at in _component_offsets(data)]
+            data, components = self._glyph(gid)
+            todo += [struct.unpack_from(">H", data, at)[0] for at in components]
         gids = sorted(wanted)
         new_id = {gid: index for index, gid in enumerate(gids)}
         glyf, loca = bytearray(), []
         for gid in gids:
             loca.append(len(glyf))
-            glyph = bytearray(self._glyph(gid))
-            for at in _component_offsets(glyph):
-                struct.pack_into(">H", glyph, at, new_id[struct.unpack_from(">H", glyph, at)[0]])
-            glyf += glyph + b"\0" * (-len(glyph) % 4)
+            data, components = self._glyph(gid)
+            if components:
+                glyph = bytearray(data)
+                for at in components:
+                    struct.pack_into(">H", glyph, at, new_id[struct.unpack_from(">H", glyph, at)[0]])
+                data = bytes(glyph)
+            glyf += data
         loca.append(len(glyf))
         count = len(gids)
         head = bytearray(self.head)
@@ -401,7 +410,7 @@ class _Face:
         names = _GlyphNames(count)
         tables = {
             **self.tables, "head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
-            "hmtx": b"".join(struct.pack(">Hh", *self.metrics[gid]) for gid in gids),
+            "hmtx": b"".join([self.metrics[gid] for gid in gids]),
             "loca": struct.pack(f">{len(loca)}I", *loca), "glyf": bytes(glyf),
             "post": struct.pack(">I", 0x00030000) + self.post[4:],  # no glyph names
             "cmap": cmap.compile(names),

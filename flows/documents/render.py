@@ -224,7 +224,7 @@ def _made(spec: DocumentSpec, layout: _Layout) -> _Pdf:
     texts = list(spec.texts())
     faces = faces_for(texts)
     # Only the characters the document prints are embedded: drawing any other one is refused.
-    embedded = frozenset(ord(c) for text in texts for c in text) & faces.codepoints
+    embedded = faces.printable(frozenset(ord(c) for text in texts for c in text))
     pdf = _Pdf(embedded, spec.number, specimen=spec.specimen)
     _add_font(pdf, FONT_FAMILY, faces.main, embedded & faces.main_codepoints)
     fallback_names = []
