@@ -8,7 +8,8 @@ full font (喆, 堃). The reduced copies are built once per process on first nee
 
 Embedding (`embedded_font`): a face is read once per process (its outlines kept as stored, its
 metrics and character map), and each document embeds a small font built from those bytes holding
-only the glyphs of the characters it prints (~2 ms), which fpdf2 embeds as it is. Handing fpdf2 the
+only the glyphs of the characters it prints (~1 ms), which fpdf2 embeds as it is (render.py: fpdf2's
+font object of the face is also made once per process, and copied per document). Handing fpdf2 the
 face itself cost ~150 ms per document (it parsed the whole face and subset it again at output).
 
 Fallback fonts: WenQuanYi lacks CJK Extension A (䶮) and B (𠮷), which people's and companies' names

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -248,6 +249,17 @@ def test_a_credit_code_or_number_is_never_split_across_lines() -> None:
 def test_same_spec_gives_same_bytes() -> None:
     spec = spec_of("filing_b")
     assert render(spec) == render(spec)
+
+
+def test_documents_rendered_at_once_are_each_what_they_are_alone() -> None:
+    """A process's documents share each face's font object (copied per document): several rendered at once,
+    as a server's sessions do, each come out exactly as they do alone, whatever faces they print with."""
+    units = (UNIT, "新疆琰昊保安服务有限公司", "新疆喆堃保安服务有限公司", "乌鲁木齐𠮷䶮物业服务有限公司")
+    specs = [spec_of(kind, unit=unit) for kind in ("acceptance", "correction", "filing_b") for unit in units]
+    alone = [render(spec) for spec in specs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(3):
+            assert list(pool.map(render, specs)) == alone
 
 
 def test_documents_pass_the_upload_check() -> None:
