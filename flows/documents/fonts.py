@@ -456,8 +456,11 @@ def _face(path: Path) -> _Face:
     return _Face(path)
 
 
-def embedded_font(path: Path, codepoints: Iterable[int]) -> EmbeddedFont:
-    """A font holding only the glyphs of `codepoints` from the face at `path` (read once per process)."""
+def embedded_font(path: Path, codepoints: Iterable[int], *, keep: bool = True) -> EmbeddedFont:
+    """A font holding only the glyphs of `codepoints` from the face at `path` (read once per process;
+    without `keep`, read for this once: a document's own fallback subset)."""
+    if not keep:
+        return _Face(path).embedded(codepoints)
     with _FACES_LOCK:
         face = _face(path)
     return face.embedded(codepoints)
