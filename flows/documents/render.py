@@ -230,7 +230,7 @@ def _made(spec: DocumentSpec, layout: _Layout) -> _Pdf:
     fallback_names = []
     for index, (path, codepoints) in enumerate(faces.fallbacks):
         name = f"fallback{index}"
-        _add_font(pdf, name, path, codepoints, main=False)
+        _add_font(pdf, name, path, codepoints, keep=False)
         fallback_names.append(name)
     if fallback_names:
         pdf.set_fallback_fonts(fallback_names, exact_match=False)
@@ -302,7 +302,7 @@ def _read_face_font(path: Path) -> TTFFont:
     return font
 
 
-@functools.lru_cache(maxsize=8)
+@functools.cache
 def _face_font(path: Path) -> TTFFont:
     """A main face's font object, read once per process: ~3 ms a document would otherwise spend parsing its
     own font again."""
@@ -318,12 +318,12 @@ def prepare_fonts() -> None:
             _face_font(path)
 
 
-def _add_font(pdf: FPDF, family: str, path: Path, codepoints: frozenset[int], *, main: bool = True) -> None:
+def _add_font(pdf: FPDF, family: str, path: Path, codepoints: frozenset[int], *, keep: bool = True) -> None:
     """`FPDF.add_font` for the document's own font made from the face at `path` (only `codepoints`):
     a copy of the face's font object, with what a document changes (the glyphs it uses) its own. A
-    fallback face (`main=False`: a subset made for this document's rare characters) is read and not kept,
+    fallback face (`keep=False`: a subset made for this document's rare characters) is read and not kept,
     so that it never pushes a main face out of the process's caches."""
-    if main:
+    if keep:
         with _FACE_FONTS_LOCK:
             face = _face_font(path)
     else:
@@ -334,7 +334,7 @@ def _add_font(pdf: FPDF, family: str, path: Path, codepoints: frozenset[int], *,
     font.desc = copy.copy(face.desc)  # fpdf2 numbers it as an object of this PDF
     font.missing_glyphs = []
     font.biggest_size_pt = 0
-    font.ttfont = _DocumentFace(face.ttfont, embedded_font(path, codepoints, keep=main))
+    font.ttfont = _DocumentFace(face.ttfont, embedded_font(path, codepoints, keep=keep))
     font.subset = SubsetMap(font)
     pdf.fonts[family] = font
 
