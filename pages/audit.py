@@ -59,9 +59,9 @@ else:
     excel, csv_col, _ = st.columns([1, 1, 4])
     excel.download_button("导出Excel", lambda: _export("xlsx"), file_name=f"审计日志_{stamp}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          icon=":material/download:", key="audit_xlsx")
+                          icon=":material/download:", key="audit_xlsx", on_click="ignore")
     csv_col.download_button("导出CSV", lambda: _export("csv"), file_name=f"审计日志_{stamp}.csv", mime="text/csv",
-                            icon=":material/download:", key="audit_csv")
+                            icon=":material/download:", key="audit_csv", on_click="ignore")
 
 st.divider()
 st.subheader("完整性校验")

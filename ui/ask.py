@@ -148,7 +148,7 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
     # Made when clicked, not on every rerun of the roster step.
     left.download_button("下载Excel模板", functools.partial(template, q), file_name=f"{q.label}模板.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key=f"{key}-tpl", icon=":material/download:")
+                         key=f"{key}-tpl", icon=":material/download:", on_click="ignore")
     upload = right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx",
                                  max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
     if upload is not None and st.session_state.get(f"{key}-xlsx-done") != upload.file_id:
