@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import Engine, text
+
 from bench.common import Figure, p_ms
 from deploy.postgres import PgCluster, pg_bindir
 from deploy.topology import Topology
@@ -27,6 +29,57 @@ SESSIONS = 200
 THINK_S = 10.0
 STAGGER_S = 0.5
 TARGET_P95_MS = 1000.0
+
+
+def _cpu_by_program() -> dict[int, tuple[str, float]]:
+    """Every live process's program (a short name) and CPU seconds so far, its reaped children's included (a
+    forked upload check ends within the run; its time shows in the fork server's)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        found[int(entry.name)] = (_program(words), sum(int(f) for f in stat[11:15]) / ticks)
+    return found
+
+
+def _program(words: list[bytes]) -> str:
+    text = [w.decode(errors="replace") for w in words if w]
+    if not text:
+        return "kernel"
+    if "-m" in text[:-1]:
+        return text[text.index("-m") + 1]  # python -m store.precheck_worker
+    name = Path(text[0]).name
+    if name.startswith("python") and len(text) > 1:
+        name = Path(text[1]).name  # streamlit, or a script
+    return name.split(":")[0]  # "postgres: bench …", "nginx: worker process"
+
+
+def _cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> str:
+    """CPU seconds per program between two snapshots (processes alive at the end), largest first."""
+    spent: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        start = before.get(pid)
+        spent[name] = spent.get(name, 0.0) + seconds - (start[1] if start and start[0] == name else 0.0)
+    shown = sorted(((s, n) for n, s in spent.items() if s >= 1.0), reverse=True)
+    return ", ".join(f"{name} {seconds:.0f} s" for seconds, name in shown)
+
+
+def _prechecks(engine: Engine) -> str:
+    """What the pre-check worker had done with the uploaded files when the crowd finished."""
+    with engine.connect() as connection:
+        states: dict[str, int] = dict(connection.execute(text(
+            "SELECT status, count(*) FROM precheckjob GROUP BY status")).tuples().all())
+        notes = connection.execute(text(
+            "SELECT result FROM precheckjob WHERE status = 'failed'")).scalars().all()
+    failed = sorted({str((note or {}).get("note", "")) for note in notes})
+    return (f"pre-check jobs at the end: {states.get('done', 0)} done, {states.get('running', 0)} running, "
+            f"{states.get('failed', 0)} failed" + (f" ({'; '.join(failed)})" if failed else ""))
 
 
 def _walk(topology: Topology, think: float) -> Walk:
@@ -55,11 +108,13 @@ def run() -> list[Figure]:
                                  server_pids=[app.pid for app in topology.apps]))
             crowd = _walk(topology, THINK_S)
             logins = register_logins(engine, SESSIONS)
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), _cpu_by_program()
             asyncio.run(run_load(crowd, logins, stagger=STAGGER_S, time_limit=1200,
                                  server_pids=[app.pid for app in topology.apps]))
-            text = summary(crowd, SESSIONS, time.perf_counter() - started, engine, submitted_before=1)
-            print("   " + text.replace("\n", "\n   "), flush=True)
+            cpu = _cpu_spent(cpu_before, _cpu_by_program())
+            report = summary(crowd, SESSIONS, time.perf_counter() - started, engine, submitted_before=1)
+            report += f"\nCPU during the crowd's run, by program: {cpu}\n{_prechecks(engine)}"
+            print("   " + report.replace("\n", "\n   "), flush=True)
             engine.dispose()
     finally:
         if previous_key is None:

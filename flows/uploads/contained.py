@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any, cast
 
 from flows.errors import FieldError
-from flows.uploads.precheck.child import NICENESS, give_cpu, limit_memory
+from flows.uploads.precheck.child import give_cpu, limit_memory, lower_priority
 from flows.uploads.precheck.limited import _ENV_KEPT, REPO, read_frame, write_frame
 
 # A task gets its arguments (JSON) and the files; returns a JSON-able answer and bytes (b"" if none).
@@ -280,7 +280,7 @@ def spend_cpu(budget: int) -> None:
 
     def lower(_signal: int, _frame: object) -> None:
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
-        os.nice(NICENESS)
+        lower_priority()
         give_cpu(budget - PROMPT_CPU_SECONDS)
 
     signal.signal(signal.SIGXCPU, lower)

@@ -22,6 +22,7 @@ from flows.review.dossier import DossierPart, merge_contained
 from flows.uploads import contained
 from flows.uploads.checks import MAX_PAGES, FileRefused, check_upload
 from flows.uploads.precheck.child import NICENESS
+from flows.uploads.precheck.limited import LimitedReader
 
 MB = 1024 * 1024
 
@@ -62,6 +63,33 @@ def _niceness_and_cpu(pid: int) -> tuple[int, float] | None:
     return int(fields[16]), (int(fields[11]) + int(fields[12])) / ticks
 
 
+def _session_niceness(pid: int) -> int | None:
+    """The niceness of a process's session group (kernel autogroups), None where the kernel has none.
+
+    With autogroups the CPU is shared between sessions first: a reader in its own session at nice 10 would
+    still take as much as each server process, so the group's niceness is the one that counts."""
+    enabled = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    if not enabled.exists() or enabled.read_text().strip() != "1":
+        return None
+    text = Path(f"/proc/{pid}/autogroup").read_text()  # "/autogroup-123 nice 10"
+    assert os.getsid(pid) != os.getsid(0), "a reader shares the server's session (and its CPU share)"
+    return int(text.split()[-1])
+
+
+def test_the_ocr_reader_yields_the_cpu_to_the_pages() -> None:
+    """The pre-check's reader (OCR, ~1 s of CPU a page) runs at NICENESS, and so does its session's group."""
+    reader = LimitedReader()
+    try:
+        reader.start()
+        pid = reader.pid
+        assert pid is not None
+        state = _niceness_and_cpu(pid)
+        assert state is not None and state[0] == min(19, os.nice(0) + NICENESS)
+        assert _session_niceness(pid) in (None, NICENESS)
+    finally:
+        reader.close()
+
+
 def test_a_job_starts_at_the_servers_priority_and_yields_once_it_runs_long(monkeypatch: pytest.MonkeyPatch) -> None:
     """A person waits for an upload's check: a job's first second of CPU is at the server's own priority (an
     honest file needs far less); a crafted file that goes on is lowered to NICENESS, so the pages come first."""
@@ -88,16 +116,18 @@ def test_a_job_starts_at_the_servers_priority_and_yields_once_it_runs_long(monke
     ours = os.nice(0)
     first = _niceness_and_cpu(pid)
     assert first is not None and first[0] == ours  # not lowered before it has run long
-    lowered = None
+    assert _session_niceness(pid) in (None, 0)
+    lowered = group = None
     while (state := _niceness_and_cpu(pid)) is not None:
         if state[1] >= contained.PROMPT_CPU_SECONDS + 1.5:  # past its prompt part (whole seconds, rounded up)
-            lowered = _niceness_and_cpu(pid)
+            lowered, group = _niceness_and_cpu(pid), _session_niceness(pid)
             os.kill(pid, signal.SIGKILL)  # seen: no need to wait for the rest of its budget
             break
         time.sleep(0.05)
     worker.join()
     assert lowered is not None, "the crafted file ended before it had run long enough to be lowered"
     assert lowered[0] == min(19, ours + NICENESS)
+    assert group in (None, NICENESS)
 
 
 def test_the_memory_limit_applies_to_the_child() -> None:

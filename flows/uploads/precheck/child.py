@@ -22,6 +22,21 @@ OUT_OF_MEMORY = "文件过大，超出自动核对的内存限制"
 NICENESS = 10
 
 
+def lower_priority() -> None:
+    """Let the pages' work come first: this process at NICENESS, and, where the kernel shares the CPU between
+    sessions before it looks at a process's niceness (autogroups, on by default in Debian's kernels), this
+    process's session too. A reader runs in a session of its own (start_new_session, setsid), so without the
+    session's niceness it takes the CPU from each server process as an equal, its nice value notwithstanding."""
+    os.nice(NICENESS)
+    if os.getsid(0) != os.getpid():
+        return  # not the leader of its own session: the group is shared with others, left as it is
+    try:
+        with open("/proc/self/autogroup", "w", encoding="ascii") as group:
+            group.write(str(NICENESS))
+    except OSError:
+        pass  # a kernel without autogroups, or a control group that sets the share instead
+
+
 def limit_memory(megabytes: int) -> None:
     size = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -46,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The pages' own work comes first: reading a file may wait, an applicant may not. Not lower (nice 19,
     # SCHED_IDLE): on a busy server a reading would then take minutes and end at its wall-clock limit.
-    os.nice(NICENESS)
+    lower_priority()
     limit_memory(args.memory_mb)
     give_cpu(args.cpu_seconds * 2)  # loading the engine
     from flows.uploads.precheck.ocr import RapidEngine

@@ -179,6 +179,12 @@ class LimitedReader:
         except subprocess.TimeoutExpired:
             pass
 
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id, or None without one."""
+        child = self._child
+        return child.pid if child is not None and child.poll() is None else None
+
     def peak_memory_mb(self) -> float | None:
         """The child's peak resident memory so far (Linux), or None without a child."""
         child = self._child
