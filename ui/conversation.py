@@ -100,8 +100,15 @@ def _answered_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -
         by_section.setdefault(q.section, []).append(q)
     current_section = filing.question(current).section if current in {q.id for q in filing.questions} else None
     for section, items in by_section.items():
-        folded = section != current_section
-        box = st.expander(f"{section}（已填写{len(items)}项）", expanded=False) if folded else st.container()
+        if section == current_section:
+            box = st.container()
+        else:
+            # A folded section is drawn only while it is open: every answer is four elements, and the page is
+            # drawn again after each answer (docs/operations.md, the topology profile).
+            box = st.expander(f"{section}（已填写{len(items)}项）", expanded=False, on_change="rerun",
+                              key=f"fold-{draft.case.id}-{section}")
+            if not box.open:
+                continue
         with box:
             for q in items:
                 _answer_bubble(q, draft.answers[q.id], today)
@@ -165,11 +172,9 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
     step = next_step(filing, draft.answers, set(draft.materials), skipped=draft.state.skipped, only=only,
                      done_items=draft.corrected)
     current = editing or step.item_id
-    if correction is None:
-        _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
-        _material_bubbles(filing, draft, current)
-    applicant_notes(filing, case.id, draft.answers, account.actor,
-                    can_change=lambda item: correction is None or item in (case.open_items or ()))
+    # What was said before goes above the step, but is drawn after it: a step given an answer saves it and
+    # runs the page again at once, so this run's transcript would be thrown away unseen.
+    earlier = st.container()
     at_summary = not editing and step.kind == "summary"
     if not at_summary:
         _helpdesk_bubbles()
@@ -183,6 +188,12 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         assert step.item_id is not None
         _progress(step)
         _ask_item(filing, draft, step.item_id, account, uow, returning=False)
+    with earlier:
+        if correction is None:
+            _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
+            _material_bubbles(filing, draft, current)
+        applicant_notes(filing, case.id, draft.answers, account.actor,
+                        can_change=lambda item: correction is None or item in (case.open_items or ()))
     _chat_box(draft)
 
 

@@ -16,6 +16,7 @@ from bench.hostile_files import shared_strings_bomb
 from flows import clock
 from store.demo import demo_pdf
 from tests.e2e.helpers import (
+    MAIN,
     assert_no_exception,
     choose,
     click_button,
@@ -185,6 +186,13 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
         page.get_by_role("link", name="申请办理").first.click()
     text = see(page, "欢迎回来")
     assert "请上传：岗位责任制度" in text
+    # The answered sections are folded; one opens on a click and shows its answers (drawn only while open).
+    fold = page.locator(MAIN).get_by_text("守护区域（已填写", exact=False).first
+    assert "约2万平方米" not in main_text(page)
+    with expect_rerun(page):
+        fold.click()
+    text = see(page, "约2万平方米")
+    assert "守护区域地址" in text and "请上传：岗位责任制度" in text
     shot(page, "resumed")
     upload(page, ("岗位责任制度.pdf", demo_pdf("post"), "application/pdf"))
     see(page, "请上传：保安员管理制度")
