@@ -187,11 +187,11 @@ class LimitedReader:
 
     def peak_memory_mb(self) -> float | None:
         """The child's peak resident memory so far (Linux), or None without a child."""
-        child = self._child
-        if child is None or child.poll() is not None:
+        pid = self.pid
+        if pid is None:
             return None
         try:
-            status = Path(f"/proc/{child.pid}/status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             return None
         for line in status.splitlines():
