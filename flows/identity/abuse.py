@@ -80,15 +80,17 @@ class AddressLimiter:
         with self._lock:
             entry = self._entry(address)
             waits = [0]
+            # A clock set back (NTP) makes a recorded moment lie ahead: counted as just now, never as a longer wait.
             if entry.last_failure is not None:
-                if now - entry.last_failure >= self.rule.failure_window:
+                since_failure = max(now - entry.last_failure, timedelta(0))
+                if since_failure >= self.rule.failure_window:
                     entry.failures, entry.last_failure = 0, None
-                else:
-                    needed = self.delay_after(entry.failures)
-                    waits.append(int(needed - (now - entry.last_failure).total_seconds() + 0.999))
-            if entry.window_start is not None and now - entry.window_start < self.rule.window \
-                    and entry.attempts >= self.rule.attempts:
-                waits.append(int((entry.window_start + self.rule.window - now).total_seconds() + 0.999))
+                elif needed := self.delay_after(entry.failures):
+                    waits.append(int(needed - since_failure.total_seconds() + 0.999))
+            if entry.window_start is not None:
+                since_start = max(now - entry.window_start, timedelta(0))
+                if since_start < self.rule.window and entry.attempts >= self.rule.attempts:
+                    waits.append(int((self.rule.window - since_start).total_seconds() + 0.999))
             return max(0, *waits)
 
     def attempted(self, address: str, now: datetime, *, failed: bool) -> None:

@@ -412,9 +412,26 @@ def _page_of(scope: Page | Locator) -> Page:
 
 
 def see(page: Page, text: str, timeout: float = 30_000) -> str:
-    """Wait until the main area shows `text`; return the main area's text."""
-    page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
+    """Wait until the main area shows `text`; return the main area's text. When it never does, the error says
+    what the page showed instead (a CI log has no screenshot)."""
+    try:
+        page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
+    except PlaywrightTimeoutError as error:
+        raise PlaywrightTimeoutError(f"{text!r} not shown within {timeout:.0f} ms; the page showed instead:\n"
+                                     f"{_shown(page)}\n---\n{error}") from None
     return main_text(page)
+
+
+def _shown(page: Page) -> str:
+    """The main area's text, clipped, and what the page was doing (for a failure's message)."""
+    try:
+        shown = page.locator(MAIN).inner_text(timeout=5_000)
+    except PlaywrightError as error:
+        return f"(unreadable: {error})"
+    tracker = _tracker(page)
+    state = "" if tracker is None else f"[runs started {tracker.started}, finished {tracker.finished}, " \
+        f"running {tracker.running}]\n"
+    return state + (shown if len(shown) <= 1600 else shown[:800] + "\n…\n" + shown[-800:])
 
 
 _USED_STEPS: dict[str, int] = {}  # login -> the last TOTP time step a login of this test run used
