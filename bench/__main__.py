@@ -66,6 +66,38 @@ def _is_fork_server(cmdline: Path) -> bool:
         return False
 
 
+def _busy_cores(seconds: float = 1.0) -> float:
+    """How many cores the whole machine kept busy over the next `seconds` (from /proc/stat; 0 where absent)."""
+    def sample() -> tuple[int, int]:
+        try:
+            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields), idle
+
+    total, idle = sample()
+    time.sleep(seconds)
+    total2, idle2 = sample()
+    if total2 <= total:
+        return 0.0
+    return (os.cpu_count() or 1) * (1 - (idle2 - idle) / (total2 - total))
+
+
+def _wait_quiet(limit_s: float = 60.0, busy: float = 0.25) -> str:
+    """Wait until the machine is quiet (less than `busy` of a core in use over a second): what the section
+    before left winding down (a browser closing, a database writing its checkpoint) is not measured in the
+    next one. Gives up after `limit_s` and says so."""
+    waited = 0.0
+    while True:
+        used = _busy_cores()
+        waited += 1
+        if used < busy:
+            return "" if waited <= 1 else f"waited {waited:.0f} s for the machine to quiet"
+        if waited >= limit_s:
+            return f"the machine stayed busy ({used:.1f} cores in use after {waited:.0f} s)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run")
@@ -117,7 +149,8 @@ def _run(args: argparse.Namespace, chosen: list[str], folder: Path) -> int:
     def section(name: str, run: Callable[[], list[Figure]]) -> None:
         if name not in chosen:
             return
-        print(f"== {name}", flush=True)
+        quiet = _wait_quiet()
+        print(f"== {name}" + (f"   ({quiet})" if quiet else ""), flush=True)
         t = time.perf_counter()
         before = set(threading.enumerate())
         children_before = _children()
