@@ -19,6 +19,7 @@ from store.audit_view import COLUMNS, Filters, action_names, search
 from store.uow import SqlUnitOfWork
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
+from ui.text import plain_cells
 
 SHOWN = 100
 
@@ -46,7 +47,7 @@ else:
     st.caption(f"共{len(rows)}条" + (f"（显示最近{SHOWN}条，导出包含全部）" if len(rows) > SHOWN else ""))
     # A static table: no toolbar download around the export button's record of who exported what.
     with st.container(key="audit-table"):  # web/assets/app.css: the short columns keep to one line
-        st.table([{c: row[c] for c in COLUMNS} for row in rows[:SHOWN]])
+        st.table(plain_cells([{c: row[c] for c in COLUMNS} for row in rows[:SHOWN]]))
     stamp = today().strftime("%Y%m%d")
     auditor = account.actor
 

@@ -12,6 +12,7 @@ from flows.identity.ports import UNIT_ROLE_LABELS, UnitRole
 from store.accounts import unit_people
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import engine, identity
+from ui.text import md_escape, plain_cells
 
 account = page_setup("unit_accounts")
 assert account is not None and account.unit_id is not None
@@ -23,7 +24,7 @@ if flash:
 
 unit = unit_people(engine(), account.unit_id)
 assert unit is not None
-st.markdown(f"**{unit.name}**　统一社会信用代码 {unit.credit_code}")
+st.markdown(f"**{md_escape(unit.name)}**　统一社会信用代码 {unit.credit_code}")
 if unit.verified_at:
     st.caption(f"单位状态：已核验（{show(unit.verified_at)}，公安机关已核对营业执照）")
 else:
@@ -31,9 +32,9 @@ else:
                icon=":material/pending:")
 
 st.subheader("本单位的账号")
-st.table([{"姓名": p.display_name, "手机号码": p.mobile,
+st.table(plain_cells([{"姓名": p.display_name, "手机号码": p.mobile,
            "身份": UNIT_ROLE_LABELS[p.unit_role] if p.unit_role else UNIT_ROLE_LABELS[UnitRole.MEMBER],
-           "状态": "正常" if p.active else "已移除", "注册时间": show(p.created_at)} for p in unit.people])
+           "状态": "正常" if p.active else "已移除", "注册时间": show(p.created_at)} for p in unit.people]))
 
 if not account.unit_admin:
     st.caption("需要邀请同事或移除账号，请联系本单位的账号管理员。")
@@ -63,7 +64,7 @@ if unit.invitations:
     st.markdown("**尚未使用的邀请**")
     for invitation in unit.invitations:
         row = st.container(horizontal=True, vertical_alignment="center")
-        row.write(f"{invitation.contact}（{invitation.mobile}），{show(invitation.expires_at)}前有效")
+        row.write(f"{md_escape(invitation.contact)}（{invitation.mobile}），{show(invitation.expires_at)}前有效")
         if row.button("作废", key=f"revoke-{invitation.invitation_id}"):
             try:
                 units.revoke_invitation(identity(), account.user_id, invitation.invitation_id)
@@ -87,6 +88,6 @@ if others:
         except DomainError as error:
             show_error(error.message)
         else:
-            st.session_state["unit_flash"] = f"已移除{by_id[chosen].display_name}的账号。"
+            st.session_state["unit_flash"] = f"已移除{md_escape(by_id[chosen].display_name)}的账号。"
             st.session_state.pop("remove_sure", None)
             st.rerun()

@@ -12,6 +12,7 @@ from flows.filing.identifiers import check_uscc
 from flows.identity import units
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import address, identity
+from ui.text import md_escape
 
 account = page_setup("units")
 set_feedback_context(step="单位核验")
@@ -53,10 +54,10 @@ if summary is None:
     st.info("本系统中没有以该代码注册的单位账号。该单位可直接在互联网端注册。")
     st.stop()
 
-st.subheader(summary.name)
+st.subheader(md_escape(summary.name), anchor=False)
 st.markdown(f"统一社会信用代码：{summary.credit_code}　注册时间：{show(summary.created_at)}")
 st.markdown(f"状态：{'已核验（' + show(summary.verified_at) + '）' if summary.verified_at else '待核验'}　"
-            f"现有账号：{summary.accounts}个　账号管理员：{summary.admin_contact or '—'} {summary.admin_mobile}")
+            f"现有账号：{summary.accounts}个　账号管理员：{md_escape(summary.admin_contact or '—')} {summary.admin_mobile}")
 
 verify_tab, transfer_tab = st.tabs(["核验通过", "转交给合法单位"])
 with verify_tab:
@@ -72,7 +73,7 @@ with verify_tab:
         except DomainError as error:
             show_error(error.message)
         else:
-            st.session_state["units_flash"] = f"{summary.name}已核验。"
+            st.session_state["units_flash"] = f"{md_escape(summary.name)}已核验。"
             look_up(credit_code)
             st.rerun()
 

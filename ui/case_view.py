@@ -39,7 +39,7 @@ from flows.review.transitions import (
 from flows.vocabulary import DocumentStatus
 from store import blobs
 from ui.preview import Recorder, download_link, draw_material, recorded
-from ui.text import md_escape
+from ui.text import md_escape, plain_cells
 from web.files import dossier_path
 
 EMPTY = "（未填写）"
@@ -199,7 +199,7 @@ def draw_answers(filing: Filing, answers: Mapping[str, Any], *, mask_personal: b
                 count = len(rows) if isinstance(rows, list) else 0
                 st.markdown(f"**{question.label}**（共{count}{question.row_unit}）{mark}")
                 # A plain table: no toolbar, so no export of the roster around the product's buttons.
-                st.table(roster_frame(question, rows, mask=mask_personal), hide_index=True)
+                st.table(plain_cells(roster_frame(question, rows, mask=mask_personal)), hide_index=True)
                 continue
             value = answer_text(question, answers.get(question.id), mask=mask_personal)
             lines.append(f"- **{question.label}**：{md_escape(value)}{mark}")

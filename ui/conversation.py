@@ -38,7 +38,7 @@ from ui.applicant_view import submitted_case
 from ui.ask import NOTHING, ask
 from ui.layout import link, set_feedback_context
 from ui.precheck import applicant_notes
-from ui.text import md_escape
+from ui.text import md_escape, plain_cells
 
 UowFactory = Callable[[], SqlUnitOfWork]
 EXTENSIONS = {"pdf": ["pdf"], "jpeg": ["jpg", "jpeg"], "png": ["png"]}
@@ -371,8 +371,8 @@ def roster_pages(q: Question, rows: list[dict[str, Any]], *, key: str) -> None:
     page = min(max(1, int(st.session_state.get(key, 1))), pages)
     first = (page - 1) * ROSTER_PAGE
     shown = rows[first:first + ROSTER_PAGE]
-    st.table(pd.DataFrame([{"序号": first + n, **{c.label: _cell(c, row.get(c.id)) for c in q.columns}}
-                           for n, row in enumerate(shown, start=1)]), hide_index=True)
+    st.table(plain_cells(pd.DataFrame([{"序号": first + n, **{c.label: _cell(c, row.get(c.id)) for c in q.columns}}
+                                       for n, row in enumerate(shown, start=1)])), hide_index=True)
     if pages > 1:
         back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
         if back.button("上一页", key=f"{key}-prev", disabled=page <= 1):

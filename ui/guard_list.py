@@ -12,7 +12,7 @@ from flows.oversight.guard_roster import export_unit_guards, guard_rows, unit_gu
 from flows.review.transitions import Actor
 from store.uow import SqlUnitOfWork
 from ui.session import engine
-from ui.text import md_escape
+from ui.text import md_escape, plain_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,7 +36,7 @@ def guard_list(units: list[tuple[str, str]], actor: Actor) -> None:
             st.caption("该单位的有效备案中没有保安员名单。")
             return
         st.caption(f"共{len(guards)}人，来自{len({g.case_number for g in guards})}件备案。")
-        st.table(guard_rows(guards, masked=True), hide_index=True)
+        st.table(plain_cells(guard_rows(guards, masked=True)), hide_index=True)
         st.download_button("导出该单位保安员名单（Excel，含完整身份证号码）",
                            functools.partial(export_unit_guards, SqlUnitOfWork(engine()), actor, chosen,
                                              unit_name=names[chosen]),

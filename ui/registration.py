@@ -98,7 +98,7 @@ def register_or_log_in(draft: dict[str, Any]) -> None:
         name = invitation_unit_name(engine(), str(draft["invitation_hash"]))
         role = "单位账号管理员" if draft.get("invitation_purpose") == "transfer" else "经办人"
         with st.chat_message("assistant"):
-            st.write(f"手机号码已验证。您将以{role}身份加入：{name or '（邀请已失效）'}。")
+            st.write(f"手机号码已验证。您将以{role}身份加入：{md_escape(name) if name else '（邀请已失效）'}。")
     _set_password(draft)
     _start_over(draft)
 

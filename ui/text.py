@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
+
+import pandas as pd
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # Streamlit's Markdown turns bare addresses into links even when escaped (https://…, www.…, a@b.c: checked in
@@ -16,6 +19,14 @@ def md_escape(text: object) -> str:
     """Escape Markdown/HTML so the text shows exactly as typed, never as a link, image or markup."""
     unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
     return _MARKDOWN.sub(r"\\\1", unlinked).replace("\n", "  \n")
+
+
+def plain_cells(rows: Any) -> Any:
+    """Table rows (a list of dicts or a DataFrame) with every text cell escaped: `st.table` renders Markdown in
+    its cells, so a name typed as "[请点此](https://…)" would show as a link."""
+    if isinstance(rows, pd.DataFrame):
+        return rows.map(lambda v: md_escape(v) if isinstance(v, str) else v)
+    return [{k: md_escape(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
 
 
 def inline_picture(data: bytes, mime: str = "image/png") -> str:

@@ -42,7 +42,7 @@ MIDDLE_DOT = "\u00b7"
 MIDDLE_DOTS = str.maketrans({c: MIDDLE_DOT for c in "\u2022\u2027\u30fb\uff65\u22c5\u2219\u0387\u16eb\u2e31\u2218"})
 LINE_BREAKS = frozenset("\n\r\t\v\f\u2028\u2029\x85")
 # Characters of markup and code, never part of a name, a number or an address on a certificate.
-MARKUP = frozenset("<>{}\\`|^*")
+MARKUP = frozenset("<>{}[]\\`|^*")
 
 
 def _is_emoji(char: str) -> bool:

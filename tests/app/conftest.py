@@ -43,6 +43,11 @@ def open_page(page: str, account: Account | None, **query: str) -> AppTest:
     return at
 
 
+def shown_cell(value: object) -> object:
+    """A table cell as a person reads it: st.table renders Markdown, so the page escapes text cells (ui.text)."""
+    return value.replace("\\", "").replace("\u2060", "") if isinstance(value, str) else value
+
+
 def texts(at: AppTest) -> str:
     """Everything the page shows as text, joined (for 'sees' assertions)."""
     parts: list[str] = []

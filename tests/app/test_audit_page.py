@@ -20,7 +20,7 @@ from store.accounts import Account, create_user, demo_password_hash, get_account
 from store.db import write_session
 from store.demo import DEMO_PASSWORD
 from store.models import AuditEntry
-from tests.app.conftest import open_page, texts
+from tests.app.conftest import open_page, shown_cell, texts
 from tests.support import World
 
 REFUSED = "您无权访问此页面。"
@@ -61,7 +61,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
 
 
 def _table(at: AppTest) -> list[dict[str, Any]]:
-    return list(at.table[0].value.to_dict("records")) if at.table else []
+    return [{k: shown_cell(v) for k, v in row.items()} for row in at.table[0].value.to_dict("records")] if at.table else []
 
 
 def _query(at: AppTest, **fields: str) -> AppTest:

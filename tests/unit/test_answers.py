@@ -27,6 +27,8 @@ def test_control_and_direction_characters_are_refused(text: str) -> None:
     ("<script>alert(1)</script>乌鲁木齐测试物业有限公司", "“单位名称”中不能含有“<”"),
     ("<b>粗体</b>物业公司", "“单位名称”中不能含有“<”"),
     ("**粗**物业公司", "“单位名称”中不能含有“*”"),
+    # An outside review registered this and it showed as a link on the officers' 单位核验 page.
+    ("乌鲁木齐[请点此核验营业执照](https://phish.example.com/x)有限公司", "“单位名称”中不能含有“[”"),
     ("幸福物业🏠有限公司", "“单位名称”中含有表情符号“🏠”"),
     ("幸福物业☀有限公司", "“单位名称”中含有表情符号“☀”"),
 ])
