@@ -159,6 +159,9 @@ def _check_filing_ref(uow: UnitOfWork, case: CaseView, raw: object) -> dict[str,
     raise FieldError("请从本单位已备案且未撤销的办件中选择。", field="filing_ref")
 
 
+DUPLICATE_NOTE = "重复申报提示："
+
+
 def _standing_filings(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[str]:
     """A warning for the officer when the unit already holds a valid filing of the same kind (one that
     another kind cancels, like the self-recruiting unit's): a second one is likely filed twice."""
@@ -166,7 +169,7 @@ def _standing_filings(uow: UnitOfWork, case: CaseView, filing: Filing) -> list[s
         return []
     standing = [f for f in uow.filed_cases(case.unit_id, kinds=[case.kind], cancelling=cancelling_kinds())
                 if f.case_id != case.id]
-    return [f"重复申报提示：本单位已有有效的{filing.short_title}（办件编号{f.number}"
+    return [f"{DUPLICATE_NOTE}本单位已有有效的{filing.short_title}（办件编号{f.number}"
             + (f"，{clock.chinese_date(f.approved_on)}办结" if f.approved_on else "") + "），请核实本次申报是否重复。"
             for f in standing]
 

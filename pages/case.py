@@ -14,10 +14,9 @@ from typing import Any
 import streamlit as st
 
 from flows.cases import LICENCE_LINE, act_on_case, rescreen, verifies_unit
-from flows.clock import local_date, today
+from flows.clock import today
 from flows.errors import DomainError, NotFound, StaleCase
 from flows.filing.corrections import corrections, last_resubmission
-from flows.filing.guide import officer_warnings
 from flows.kinds import act_name, stage_name
 from flows.ports import ReturnItem
 from flows.review.checklists import act_checklist
@@ -351,8 +350,7 @@ if outcome := st.session_state.pop(OUTCOME, None):
     else:
         show_error(message)
 first = next((e.at for e in dossier.events if e.act == Act.SUBMIT), None)
-findings = officer_warnings(dossier.filing, dossier.answers, submitted_on=local_date(first)) if first else None
-draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warnings=findings)
+draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warnings=dossier.findings())
 if not dossier.unit_verified:
     st.caption("申请单位账号状态：待核验（尚无公安机关核对过其营业执照）")
 resubmission = last_resubmission(dossier.events)

@@ -19,8 +19,9 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
-from flows.cases import correctable_items, filing_of, load_visible
-from flows.filing.guide import relevant_materials
+from flows.cases import DUPLICATE_NOTE, correctable_items, filing_of, load_visible
+from flows.clock import local_date
+from flows.filing.guide import officer_warnings, relevant_materials
 from flows.filing.schema import Filing
 from flows.ports import CaseView, DocumentView, EventView, MaterialView, UnitOfWork
 from flows.review.screening import ScreeningResult
@@ -55,6 +56,16 @@ class Dossier:
     def screened(self) -> bool:
         """Whether this filing has an automatic comparison at all."""
         return self.filing.screening_field is not None
+
+    def findings(self) -> list[str] | None:
+        """What the case page warns the officer of: the answers' findings worded for officers, counted from the
+        first submission, and the notes the submission stored that the answers do not hold (a unit already
+        holding a valid filing of this kind). None before any submission: the stored notes as they are."""
+        first = next((e.at for e in self.events if e.act == Act.SUBMIT), None)
+        if first is None:
+            return None
+        stored = [w for w in self.case.warnings if w.startswith(DUPLICATE_NOTE)]
+        return officer_warnings(self.filing, self.answers, submitted_on=local_date(first)) + stored
 
     def material_label(self, material_id: str) -> str:
         for m in self.filing.materials:

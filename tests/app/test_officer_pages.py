@@ -380,3 +380,17 @@ def test_showing_every_page_of_a_material_is_a_further_look_recorded(app_world: 
                                                          AuditEntry.subject == f"case:{draft.id}")).all()
     assert [e.detail.get("pages") for e in previews if e.detail["material"] == material.id] == [None, "all"]
     assert all(e.actor_id == app_world.county.user_id for e in previews)
+
+
+def test_the_case_page_warns_of_a_second_filing_while_one_stands(app_world: World) -> None:
+    """An outside review approved a duplicate filing without seeing why the queue showed "1项提示": the case page
+    replaced the stored notes with the answers' findings, and the duplicate's note was not among them."""
+    today = clock.today()
+    first = submitted(app_world, "C", today=today - timedelta(days=3))
+    for who, what in (("county", Act.CONFIRM), ("prefecture", Act.ACCEPT), ("prefecture", Act.APPROVE)):
+        act(app_world, who, first, what)
+    second = submitted(app_world, "C", today=today - timedelta(days=1))
+    at = open_case(app_world, "county", second.id)
+    assert not at.exception
+    assert f"重复申报提示：本单位已有有效的自行招用保安员单位备案（办件编号{first.number}" in texts(at)
+    assert "重复申报提示" not in texts(open_case(app_world, "county", first.id))
