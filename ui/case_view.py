@@ -51,7 +51,7 @@ def untimed(stage: Stage) -> str:
     if stage in FINAL_STAGES:
         return "已撤回，不再计时" if stage == Stage.WITHDRAWN else "已办结，不再计时"
     if stage == Stage.RETURNED:
-        return "暂停计时（补正后重新提交时继续）"
+        return "退回补正中，不计时（重新提交后办结期限重新计算）"
     if stage == Stage.DRAFT:
         return "提交后开始计时"
     return "不计时"
