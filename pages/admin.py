@@ -97,7 +97,9 @@ with accounts_tab:
         status_col, reset_col, email_col = st.columns(3)
         with status_col:
             st.caption(f"当前状态：{'启用' if target.active else '已停用'}")
-            if st.button("停用账号" if target.active else "重新启用", key="toggle_user"):
+            # Disabling logs the officer out at once: one deliberate tick first (re-enabling needs none).
+            sure = not target.active or st.checkbox("确认停用（其登录立即失效）", key=f"sure_disable_{target.user_id}")
+            if st.button("停用账号" if target.active else "重新启用", key="toggle_user", disabled=not sure):
                 try:
                     flows_admin.set_active(changes, target.user_id, not target.active, actor_id=me)
                 except DomainError as error:
@@ -106,7 +108,8 @@ with accounts_tab:
                     done(f"账号“{target.login}”已{'停用' if target.active else '启用'}。")
         with reset_col:
             st.caption("重置后生成一次性密码，账号须在下次登录时修改密码并重新绑定动态口令，其所有登录立即失效。")
-            if st.button("重置密码和动态口令", key="reset_button"):
+            sure_reset = st.checkbox("确认重置", key=f"sure_reset_{target.user_id}")
+            if st.button("重置密码和动态口令", key="reset_button", disabled=not sure_reset):
                 try:
                     one_time = flows_admin.reset_password(changes, target.user_id, actor_id=me)
                 except DomainError as error:

@@ -186,7 +186,11 @@ def test_administrator_creates_disables_and_resets_an_officer(app_world: World, 
     assert (user.role, user.region_code, user.display_name) == ("prefecture", "653100", "喀什地区公安局治安管理支队")
 
     at.selectbox(key="manage_user").set_value(user.id).run()
+    # Both log the officer out at once: a click alone (a slip) does nothing, a tick first is needed.
+    assert at.button(key="toggle_user").disabled and at.button(key="reset_button").disabled
+    at.checkbox(key=f"sure_disable_{user.id}").check().run()
     at.button(key="toggle_user").click().run()
+    at.checkbox(key=f"sure_reset_{user.id}").check().run()
     at.button(key="reset_button").click().run()
     shown = texts(at)
     assert "一次性密码：" in shown, shown
