@@ -128,11 +128,29 @@ def _roster(q: Question, current: Any, key: str) -> Any:
         from_grid = _roster_grid(q, rows, key)
     with st.container(key="roster-cards"):
         from_cards = _roster_cards(q, rows, key)
+    if from_grid is NOTHING and from_cards is not NOTHING:
+        st.session_state.pop(f"{key}-as-imported", None)  # the cards' rows are numbered as the cards show them
     return from_grid if from_grid is not NOTHING else from_cards
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The grid's rows as answers: dates as "2026-01-31", empty cells as ""."""
+    return [{k: (v.isoformat() if isinstance(v, date) else ("" if v is None or v != v else v)) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def roster_message(question: Question, case_id: int, message: str) -> str:
+    """A roster's refusal in the applicant's terms: rows confirmed just as they were read from the uploaded
+    workbook are named by their row in Excel ("Excel表第3行"), rows typed or changed in the table by their place
+    in it ("第2行")."""
+    if question.type != QType.ROSTER:
+        return message
+    imported = st.session_state.get(f"{_key(case_id, question)}-as-imported")  # a roster_excel.ImportedRoster
+    return str(imported.in_excel_terms(message)) if imported is not None else message
+
+
 def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
-    from flows.filing.roster_excel import MAX_FILE_BYTES, parse, template
+    from flows.filing.roster_excel import MAX_FILE_BYTES, ImportedRoster, import_roster, template
 
     config: dict[str, Any] = {}
     for c in q.columns:
@@ -141,7 +159,7 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
         elif c.type == ColType.DATE:
             config[c.id] = st.column_config.DateColumn(c.label, format="YYYY-MM-DD", help=c.hint or None)
         else:  # no max_chars: a cell would cut a pasted text short; the check names the row instead
-            config[c.id] = st.column_config.TextColumn(c.label, help=c.hint or None)
+            config[c.id] = st.column_config.TextColumn(c.label, help=c.hint or None, default="")
     edited = st.data_editor(_roster_frame(q, rows), num_rows="dynamic", column_config=config, hide_index=True,
                             width="stretch", key=f"{key}-table")
     left, right = st.columns(2)
@@ -154,7 +172,9 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
     if upload is not None and st.session_state.get(f"{key}-xlsx-done") != upload.file_id:
         st.session_state[f"{key}-xlsx-done"] = upload.file_id
         try:
-            st.session_state[f"{key}-imported"] = parse(q, upload.getvalue())
+            imported = import_roster(q, upload.getvalue())
+            st.session_state[f"{key}-imported"] = imported.rows
+            st.session_state[f"{key}-workbook"] = imported
         except FieldError as error:
             st.session_state[f"{key}-xlsx-error"] = error.message
         else:
@@ -163,12 +183,14 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
         st.rerun()
     if message := st.session_state.get(f"{key}-xlsx-error"):
         st.error(md_escape(message), icon=":material/error:")
+    st.caption("提示中的“第N行”是上表自上而下的第N人；从Excel导入后未改动时，提示Excel表中的行号。")
     if st.button("确定", key=f"{key}-ok", type="primary"):
-        records = edited.to_dict("records")
-        out = []
-        for record in records:
-            out.append({k: (v.isoformat() if isinstance(v, date) else ("" if v is None or v != v else v))
-                        for k, v in record.items()})
+        out = _records(edited)
+        workbook = st.session_state.get(f"{key}-workbook")
+        if isinstance(workbook, ImportedRoster) and out == _records(_roster_frame(q, workbook.rows)):
+            st.session_state[f"{key}-as-imported"] = workbook
+        else:
+            st.session_state.pop(f"{key}-as-imported", None)
         return out
     return NOTHING
 

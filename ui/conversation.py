@@ -35,7 +35,7 @@ from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
 from ui import keys
 from ui.applicant_view import submitted_case
-from ui.ask import NOTHING, ask
+from ui.ask import NOTHING, ask, roster_message
 from ui.layout import link, set_feedback_context
 from ui.precheck import applicant_notes
 from ui.text import md_escape, plain_cells
@@ -226,7 +226,7 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
             try:
                 checked = cases.save_answer(uow(), account.actor, draft.case.id, q.id, raw, today=clock.today())
             except FieldError as error:
-                st.session_state[error_key] = error.message
+                st.session_state[error_key] = roster_message(q, draft.case.id, error.message)
             except DomainError as error:
                 st.session_state[error_key] = error.message
             else:

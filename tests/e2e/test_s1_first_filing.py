@@ -156,8 +156,9 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     bad_rows = [GUARDS[0], (GUARDS[1][0], GUARDS[1][1][:-1] + "9"), GUARDS[2], ("小明", MINOR)]
     upload(page, ("保安员名单.xlsx", roster_workbook(template, bad_rows)), label="或上传填好的Excel")
     click_button(page, "确定")
-    see(page, "第2行")
-    see(page, "第4行：按身份证号码，此人于2010年1月1日出生，未满18周岁")  # refused, not a warning for later
+    # Rows confirmed as read from the workbook are named by their row in Excel (the header is row 1).
+    see(page, "Excel表第3行")
+    see(page, "Excel表第5行：按身份证号码，此人于2010年1月1日出生，未满18周岁")  # refused, not a warning for later
     shot(page, "roster-row-error")
     upload(page, ("保安员名单-改.xlsx", roster_workbook(template, GUARDS)), label="或上传填好的Excel")
     click_button(page, "确定")
