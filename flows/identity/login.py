@@ -57,8 +57,12 @@ class LoginResult:
     second_factor: bool
 
 
-def failure_message(admitted_roles: frozenset[Role]) -> str:
-    """The one sentence a portal answers every failed login with."""
+def failure_message(admitted_roles: frozenset[Role], login: str = "") -> str:
+    """The one sentence a portal answers every failed login with. A login of digits is a mobile number, an
+    applicant's (staff logins are names): no second factor is asked of it, so none is named. Told by what was
+    typed, never by whether the account exists."""
+    if login.strip().isdigit():
+        return FAILED
     return FAILED_WITH_CODE if admitted_roles & SECOND_FACTOR_ROLES else FAILED
 
 
@@ -141,7 +145,7 @@ def log_in(store: IdentityStore, hasher: PasswordHasher, *, login: str, password
                         subject=f"user:{user.id}" if user is not None else "login:unknown",
                         detail={"address": address, "portal": scope})
             store.commit()
-            raise LoginRefused(failure_message(admitted_roles))
+            raise LoginRefused(failure_message(admitted_roles, name))
         for key in keys:
             if not key.startswith("address:"):
                 store.clear_throttle(key)

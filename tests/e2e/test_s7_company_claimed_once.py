@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from flows import cases, clock
 from flows.cases import LICENCE_LINE, LICENCE_MISSING
 from flows.identity import registration, units
-from flows.identity.login import FAILED_WITH_CODE
+from flows.identity.login import FAILED
 from flows.kinds import get_filing
 from store.accounts import account_by_login
 from store.db import make_engine, write_session
@@ -184,7 +184,7 @@ def test_s7_a_company_is_claimed_once_proven_by_sms_and_shared_only_by_invitatio
     stranger.get_by_label("登录名（注册时的手机号码）").fill(CLERK_MOBILE)
     stranger.get_by_label("密码", exact=True).fill("Guess2026pass")
     click_button(stranger, "登录")
-    see(stranger, FAILED_WITH_CODE)  # the demo serves both portals: its one sentence names the code too
+    see(stranger, FAILED)  # a mobile number is an applicant's login: no 动态验证码 named
     # The rightful clerk is untouched and works on.
     goto(clerk, url, "assistant")
     click_button(clerk, "物业服务企业")
@@ -264,7 +264,7 @@ def test_s7_a_company_is_claimed_once_proven_by_sms_and_shared_only_by_invitatio
     log_in_fails.get_by_label("登录名").fill(COLLEAGUE_MOBILE)
     log_in_fails.get_by_label("密码", exact=True).fill(COLLEAGUE_PASSWORD)
     click_button(log_in_fails, "登录")
-    see(log_in_fails, FAILED_WITH_CODE)
+    see(log_in_fails, FAILED)
     for page in (clerk, stranger, colleague, county):
         assert_no_exception(page)
 

@@ -251,3 +251,12 @@ def test_changing_the_password_ends_every_session_of_the_account(engine: Engine)
         change_password(store, HASHER, account.user_id, new="Changed2026x", current="Wrong2026pass")
     change_password(store, HASHER, account.user_id, new="Changed2026x", current=DEMO_PASSWORD)
     assert all(t is not None and sessions.resume(store, t.token) is None for t in tokens)
+
+
+def test_a_portal_of_both_kinds_names_the_second_factor_only_for_a_staff_login(engine: Engine) -> None:
+    """The demo serves applicants and officers on one portal: an applicant's failed login (a mobile number) was
+    told 登录名、密码或动态验证码不正确, naming a code applicants never have. Decided by what was typed, the same
+    whether the account exists or not."""
+    both = INTERNET | POLICE
+    assert attempt(engine, "13999999998", "Wrong2026pass", roles=both, scope="demo") == FAILED
+    assert attempt(engine, "zhou9", "Wrong2026pass", roles=both, scope="demo") == FAILED_WITH_CODE
