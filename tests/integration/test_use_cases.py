@@ -366,3 +366,15 @@ def test_a_resubmission_keeps_the_returned_items_values_from_before_the_correcti
     # A first submission shows no changes; neither does a case returned again (until resubmitted).
     assert corrections(draft.filing, [e for e in draft.events if e.act != Act.RESUBMIT], draft.answers, [],
                        draft.state.before_correction) == []
+
+
+def test_a_branch_given_its_head_offices_credit_code_is_refused_at_the_question(world: World) -> None:
+    """An outside review filed a branch under its head office's credit code and nothing said so: the rule was
+    declared on the question (differs_from) but the use case never gave it the other answers to compare with."""
+    draft = filled_draft(world, "E", today=TODAY)
+    own = world.applicant.credit_code
+    with pytest.raises(FieldError, match="填写的是总公司的统一社会信用代码") as refused:
+        cases.save_answer(world.uow(), world.applicant.actor, draft.id, "branch_uscc", own, today=TODAY)
+    assert refused.value.field == "branch_uscc"
+    with world.uow() as uow:
+        assert uow.answers(draft.id)["branch_uscc"] != own  # the answer stored before stays
