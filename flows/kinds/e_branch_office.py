@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from flows.filing.schema import (
     Certificate,
-    DateWindow,
     Days,
     DetailRow,
     Filing,
@@ -111,8 +110,7 @@ FILING = Filing(
         Question(id="branch_address", section=S_BRANCH, label="分公司详细地址", type=QType.TEXT, max_length=120),
         Question(id="branch_founded", section=S_BRANCH, label="分公司成立日期", type=QType.DATE,
                  hint="分公司营业执照上的成立日期",
-                 window=DateWindow(rule="not_after_today_plus", days=0,
-                                   warning="成立日期晚于今天。请核对：应填写分公司营业执照上的成立日期。")),
+                 future_refused="分公司成立日期不能晚于今天：请填写分公司营业执照上的成立日期。"),
         Question(id="service_kinds", section=S_BRANCH, label="分公司经营的保安服务（可多选）",
                  type=QType.MULTI_CHOICE, options=SERVICE_KINDS),
         *person_questions("head", S_HEAD, "分公司负责人"),

@@ -7,12 +7,14 @@ import io
 import re
 from datetime import date, datetime, time
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from flows import cases
 from flows.clock import CHINA
-from flows.filing.guide import officer_warnings
+from flows.errors import FieldError
+from flows.filing.answers import check_answer
 from flows.kinds import get_filing
 from flows.oversight.ledger import current_row, unit_rows
 from flows.ports import CaseView
@@ -69,8 +71,9 @@ def test_a_branch_office_is_filed_with_its_own_certificate_and_ledger_row(engine
     assert ledger_records(engine, world.prefecture.actor, "cancelled") == []  # nothing cancels a branch filing
 
 
-def test_a_branch_founded_after_today_warns_the_officer() -> None:
-    filing = get_filing("E")
-    answers = {"branch_founded": "2026-12-01"}
-    found = officer_warnings(filing, answers, submitted_on=date(2026, 11, 2))
-    assert any("分公司成立日期" in w for w in found), found
+def test_a_branch_founded_after_today_is_refused() -> None:
+    """A founding date is a fact on the licence: one after today is a typing error (it was only a warning)."""
+    question = get_filing("E").question("branch_founded")
+    with pytest.raises(FieldError, match="分公司成立日期不能晚于今天"):
+        check_answer(question, "2026-12-01", today=date(2026, 11, 2))
+    assert check_answer(question, "2026-11-02", today=date(2026, 11, 2)).value == "2026-11-02"
