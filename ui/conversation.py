@@ -216,7 +216,8 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
     set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind, case_id=draft.case.id)
     filed = cases.filing_choices(uow(), account.actor) if q.type == QType.FILING_REF else None
     with st.chat_message("assistant"):
-        st.markdown(f"**{q.label}**" + ("（可不填）" if not q.required else ""))
+        st.markdown(f"**{q.label}**" + ("（可多选）" if q.type == QType.MULTI_CHOICE else "")
+                    + ("（可不填）" if not q.required else ""))
         if q.hint:
             st.caption(q.hint)
         error_key = f"error-{draft.case.id}-{q.id}"

@@ -111,7 +111,7 @@ FILING = Filing(
                  hint="先选州、市、地，再选县（市、区）；决定由哪个公安机关办理"),
         Question(id="service_address", section=S_SERVICE, label="服务地点详细地址", type=QType.TEXT,
                  max_length=120),
-        Question(id="service_kinds", section=S_SERVICE, label="服务类型（可多选）", type=QType.MULTI_CHOICE,
+        Question(id="service_kinds", section=S_SERVICE, label="服务类型", type=QType.MULTI_CHOICE,
                  options=SERVICE_KINDS),
         Question(id="contract_start", section=S_SERVICE, label="合同约定的服务开始日期", type=QType.DATE,
                  window=DateWindow(rule="before_submission",

@@ -111,7 +111,7 @@ FILING = Filing(
         Question(id="branch_founded", section=S_BRANCH, label="分公司成立日期", type=QType.DATE,
                  hint="分公司营业执照上的成立日期",
                  future_refused="分公司成立日期不能晚于今天：请填写分公司营业执照上的成立日期。"),
-        Question(id="service_kinds", section=S_BRANCH, label="分公司经营的保安服务（可多选）",
+        Question(id="service_kinds", section=S_BRANCH, label="分公司经营的保安服务",
                  type=QType.MULTI_CHOICE, options=SERVICE_KINDS),
         *person_questions("head", S_HEAD, "分公司负责人"),
         guard_roster("guards", S_GUARDS, certificate_required=True),
