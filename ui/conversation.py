@@ -41,7 +41,6 @@ from ui.precheck import applicant_notes
 from ui.text import md_escape, plain_cells
 
 UowFactory = Callable[[], SqlUnitOfWork]
-EXTENSIONS = {"pdf": ["pdf"], "jpeg": ["jpg", "jpeg"], "png": ["png"]}
 
 
 def say(text: str) -> None:
@@ -249,7 +248,6 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
 
 def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Account, uow: UowFactory, *,
                   returning: bool) -> None:
-    allowed = [ext for t in m.allowed for ext in EXTENSIONS[t]]
     with st.chat_message("assistant"):
         st.markdown(f"请上传：**{m.label}**" + ("（可选）" if not m.required else ""))
         st.caption(f"{m.hint + '。' if m.hint else ''}支持 {'、'.join(t.upper() for t in m.allowed)} 格式，"
@@ -258,7 +256,9 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
         if existing is not None:
             st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
         nonce = st.session_state.get(keys.ASK_NONCE, 0)
-        upload = st.file_uploader(m.label, type=allowed, key=f"up-{draft.case.id}-{m.id}-{nonce}",
+        # No `type=`: the browser would refuse another kind of file with a hover-only English-prefixed note;
+        # the check below says in words, at the field, which kinds this material takes.
+        upload = st.file_uploader(m.label, key=f"up-{draft.case.id}-{m.id}-{nonce}",
                                   label_visibility="collapsed", max_upload_size=m.max_mb)
         message_key = f"upload-msg-{draft.case.id}-{m.id}"
         if upload is not None:

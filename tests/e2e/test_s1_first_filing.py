@@ -164,7 +164,10 @@ def test_s1_first_time_unit_files_by_itself(app_server: object, new_page: Callab
     click_button(page, "确定")
     see(page, "请上传：法人资格证明")
 
-    # 5. Uploads: a renamed JPEG and an encrypted PDF are refused with reasons.
+    # 5. Uploads: a text file, a renamed JPEG and an encrypted PDF are refused with reasons, in words at the field
+    # (a kind the browser refused itself showed only a red mark with a hover note).
+    upload(page, ("说明.txt", "营业执照见附件".encode(), "text/plain"))
+    see(page, "无法识别该文件的格式。本项材料只接受")
     upload(page, ("营业执照.pdf", renamed_jpeg(), "application/pdf"))
     see(page, "实际内容是 JPEG")
     shot(page, "renamed-jpeg-refused")
