@@ -348,8 +348,8 @@ def _write(pdf: FPDF, text: str, *, size: float, height: float, align: Align = A
     pdf.set_text_color(0, 0, 0)
 
 
-# A run of letters and digits (a credit code, licence or case number, a link) is never broken.
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-./:?=&_][A-Za-z0-9]+)*|.", re.DOTALL)
+# A run of letters and digits (a credit code, licence or case number, a link with its "://") is never broken.
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:(?:://|[-./:?=&_])[A-Za-z0-9]+)*|.", re.DOTALL)
 # Punctuation that must not start a line: it stays at the end of the line before.
 _NO_LINE_START = frozenset("，。、；：？！）》」』”’〕】…")
 

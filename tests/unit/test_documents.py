@@ -246,6 +246,15 @@ def test_a_credit_code_or_number_is_never_split_across_lines() -> None:
     assert all(not piece.startswith(("，", "）")) for piece in lines)
 
 
+def test_a_link_is_never_split_after_its_scheme() -> None:
+    """An outside review saw the certificate's verification link broken after "http://", alone on its line."""
+    pdf = FPDF_FOR_WIDTHS()
+    link = "http://127.0.0.1:8501/verify?code=ABCD"
+    lines = documents.wrap(pdf, "扫码或登录验证页面输入验证码核验真伪" * 2 + link, 100)
+    assert any(link in piece for piece in lines), lines
+    assert not any(piece.endswith("http://") or piece.endswith("http:") for piece in lines)
+
+
 def test_same_spec_gives_same_bytes() -> None:
     spec = spec_of("filing_b")
     assert render(spec) == render(spec)
