@@ -349,8 +349,8 @@ if outcome := st.session_state.pop(OUTCOME, None):
         st.success(md_escape(message), icon=":material/check_circle:")
     else:
         show_error(message)
-first = next((e.at for e in dossier.events if e.act == Act.SUBMIT), None)
-draw_header(case, dossier.filing, dossier.time_left, first_submitted=first, warnings=dossier.findings())
+draw_header(case, dossier.filing, dossier.time_left, first_submitted=dossier.first_submitted,
+            warnings=dossier.findings())
 if not dossier.unit_verified:
     st.caption("申请单位账号状态：待核验（尚无公安机关核对过其营业执照）")
 resubmission = last_resubmission(dossier.events)

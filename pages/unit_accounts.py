@@ -32,9 +32,10 @@ else:
                icon=":material/pending:")
 
 st.subheader("本单位的账号")
-st.table(plain_cells([{"姓名": p.display_name, "手机号码": p.mobile,
+people = [{"姓名": p.display_name, "手机号码": p.mobile,
            "身份": UNIT_ROLE_LABELS[p.unit_role] if p.unit_role else UNIT_ROLE_LABELS[UnitRole.MEMBER],
-           "状态": "正常" if p.active else "已移除", "注册时间": show(p.created_at)} for p in unit.people]))
+           "状态": "正常" if p.active else "已移除", "注册时间": show(p.created_at)} for p in unit.people]
+st.table(plain_cells(people))
 
 if not account.unit_admin:
     st.caption("需要邀请同事或移除账号，请联系本单位的账号管理员。")

@@ -11,7 +11,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fpdf import FPDF
@@ -57,11 +57,15 @@ class Dossier:
         """Whether this filing has an automatic comparison at all."""
         return self.filing.screening_field is not None
 
+    @property
+    def first_submitted(self) -> datetime | None:
+        return next((e.at for e in self.events if e.act == Act.SUBMIT), None)
+
     def findings(self) -> list[str] | None:
         """What the case page warns the officer of: the answers' findings worded for officers, counted from the
         first submission, and the notes the submission stored that the answers do not hold (a unit already
         holding a valid filing of this kind). None before any submission: the stored notes as they are."""
-        first = next((e.at for e in self.events if e.act == Act.SUBMIT), None)
+        first = self.first_submitted
         if first is None:
             return None
         stored = [w for w in self.case.warnings if w.startswith(DUPLICATE_NOTE)]
