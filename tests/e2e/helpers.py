@@ -393,8 +393,25 @@ def upload(
             name = p["name"] if isinstance(p, dict) else Path(p).name
             uploader.locator('[data-testid="stFileChipName"]', has_text=name).first.wait_for(timeout=timeout)
         return
-    with expect_rerun(page, start_timeout=15_000, timeout=timeout):
-        dropzone.set_input_files(payloads, timeout=timeout)
+    tracker = _tracker(page)
+    if tracker is None:
+        with expect_rerun(page, start_timeout=15_000, timeout=timeout):
+            dropzone.set_input_files(payloads, timeout=timeout)
+        return
+    # A file the browser accepts is sent, then the page runs: wait for that run however long the sending
+    # takes on a busy machine (a click made before it would act on the page without the file). A file the
+    # browser refuses itself (a kind the uploader does not take) shows an error mark and makes no run.
+    uploader = dropzone.locator('xpath=ancestor::*[@data-testid="stFileUploader"]')
+    refused = uploader.locator('[data-testid="stFileChipIconError"]')
+    started, finished = tracker.started, tracker.finished
+    dropzone.set_input_files(payloads, timeout=timeout)
+    if not _poll(page, lambda: tracker.started > started or tracker.finished > finished or refused.count() > 0,
+                 timeout):
+        raise PlaywrightTimeoutError(f"no run of the app followed the upload within {timeout:.0f} ms")
+    if tracker.started > started or tracker.finished > finished:
+        if not _poll(page, lambda: tracker.finished > finished and not tracker.running, timeout):
+            raise PlaywrightTimeoutError(f"the app's run after the upload did not finish within {timeout:.0f} ms")
+    _wait_dom_idle(page, timeout, stable_checks=False)
 
 
 def exception_texts(page: Page) -> list[str]:
