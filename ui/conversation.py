@@ -163,37 +163,73 @@ def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
         return
     if st.button("办理其他业务（本申请已自动保存，可稍后继续）", key="switch-business"):
         _choose_again()
-    correction = draft.correction
-    if correction is not None:
-        _correction_notice(draft)
-    editing = st.session_state.get(keys.EDITING)
-    only = set(case.open_items or ()) if correction is not None else None
-    step = next_step(filing, draft.answers, set(draft.materials), skipped=draft.state.skipped, only=only,
-                     done_items=draft.corrected)
-    current = editing or step.item_id
-    # What was said before goes above the step, but is drawn after it: a step given an answer saves it and
-    # runs the page again at once, so this run's transcript would be thrown away unseen.
+    # A correction's items (each marked once corrected) and what was said before go above the step, but are
+    # drawn after it, from the draft as the step left it.
+    notice = st.container()
     earlier = st.container()
-    at_summary = not editing and step.kind == "summary"
-    if not at_summary:
-        _helpdesk_bubbles()
+    # The step is drawn in one of two places, one above the other, and the next step in the other one: two runs of
+    # the whole page per answer (st.rerun) cost twice one. Not the same place: a block drawn over a block at the
+    # same place keeps the first one's elements in the browser (they belong to this run, so they are not cleared
+    # as stale), and the "empty" between them never reaches the browser (Streamlit merges the two).
+    slots = (st.empty(), st.empty())
+    shown = int(st.session_state.get(keys.STEP_SLOT, 0)) % 2
+    with slots[shown].container():
+        saved = _step(draft, account, uow)
+    if saved:
+        try:
+            draft = cases.load_draft(SqlUnitOfWork(uow().engine, read_only=True), account.actor, case.id)
+        except DomainError:
+            st.rerun()
+        slots[shown].empty()
+        shown = st.session_state[keys.STEP_SLOT] = 1 - shown
+        with slots[shown].container():
+            if _step(draft, account, uow):
+                st.rerun()  # not expected: the next step's widgets are new and hold no answer yet
+    if draft.correction is not None:
+        with notice:
+            _correction_notice(draft)
+    with earlier:
+        _transcript(draft, account)
+    _chat_box(draft)
+
+
+def _step(draft: cases.Draft, account: Account, uow: UowFactory) -> bool:
+    """The step the draft is at (a question, a material or the summary); True once it saved something."""
+    filing, case = draft.filing, draft.case
+    editing = st.session_state.get(keys.EDITING)
+    step = _next(draft)
     if editing:
-        _ask_item(filing, draft, editing, account, uow, returning=True)
-    elif at_summary:
-        set_feedback_context(step="核对并提交", kind=filing.kind, case_id=draft.case.id)
+        _helpdesk_bubbles()
+        return _ask_item(filing, draft, editing, account, uow, returning=True)
+    if step.kind == "summary":
+        set_feedback_context(step="核对并提交", kind=filing.kind, case_id=case.id)
         _summary(filing, draft, account, uow)
         _helpdesk_bubbles()  # after the long summary, beside the box the question was typed in
-    else:
-        assert step.item_id is not None
-        _progress(step)
-        _ask_item(filing, draft, step.item_id, account, uow, returning=False)
-    with earlier:
-        if correction is None:
-            _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
-            _material_bubbles(filing, draft, current)
-        applicant_notes(filing, case.id, draft.answers, account.actor,
-                        can_change=lambda item: correction is None or item in (case.open_items or ()))
-    _chat_box(draft)
+        return False
+    assert step.item_id is not None
+    _helpdesk_bubbles()
+    _progress(step)
+    return _ask_item(filing, draft, step.item_id, account, uow, returning=False)
+
+
+def _next(draft: cases.Draft) -> Step:
+    correction = draft.correction
+    only = set(draft.case.open_items or ()) if correction is not None else None
+    return next_step(draft.filing, draft.answers, set(draft.materials), skipped=draft.state.skipped, only=only,
+                     done_items=draft.corrected)
+
+
+def _transcript(draft: cases.Draft, account: Account) -> None:
+    """The questions answered and the materials given so far (outside a correction), and the pre-check's notes."""
+    filing, case = draft.filing, draft.case
+    editing = st.session_state.get(keys.EDITING)
+    step = _next(draft)
+    current = editing or step.item_id
+    if draft.correction is None:
+        _answered_bubbles(filing, draft, current if step.kind != "summary" or editing else None)
+        _material_bubbles(filing, draft, current)
+    applicant_notes(filing, case.id, draft.answers, account.actor,
+                    can_change=lambda item: draft.correction is None or item in (case.open_items or ()))
 
 
 def _progress(step: Step) -> None:
@@ -203,14 +239,14 @@ def _progress(step: Step) -> None:
 
 
 def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account, uow: UowFactory, *,
-              returning: bool) -> None:
+              returning: bool) -> bool:
+    """Ask one question or for one material; True once its answer (file, skip) is saved."""
     number = [q.id for q in filing.questions] + [m.id for m in filing.materials]
     step_no = number.index(item_id) + 1 if item_id in number else 0
     if item_id in {m.id for m in filing.materials}:
         material = filing.material(item_id)
         set_feedback_context(step=f"第{step_no}步：上传{material.label}", kind=filing.kind, case_id=draft.case.id)
-        _ask_material(filing, draft, material, account, uow, returning=returning)
-        return
+        return _ask_material(filing, draft, material, account, uow, returning=returning)
     q = filing.question(item_id)
     set_feedback_context(step=f"第{step_no}步：{q.label}", kind=filing.kind, case_id=draft.case.id)
     filed = cases.filing_choices(uow(), account.actor) if q.type == QType.FILING_REF else None
@@ -236,7 +272,7 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
                 st.session_state["last_warnings"] = list(checked.warnings)
                 if returning:
                     st.session_state.pop(keys.EDITING, None)
-                st.rerun()
+                return True
         if error_key in st.session_state:
             st.error(md_escape(st.session_state[error_key]), icon=":material/error:")
         for warning in st.session_state.pop("last_warnings", []):
@@ -244,10 +280,11 @@ def _ask_item(filing: Filing, draft: cases.Draft, item_id: str, account: Account
         if returning and st.button("取消修改，返回核对页", key=f"cancel-edit-{q.id}"):
             st.session_state.pop(keys.EDITING, None)
             st.rerun()
+    return False
 
 
 def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Account, uow: UowFactory, *,
-                  returning: bool) -> None:
+                  returning: bool) -> bool:
     with st.chat_message("assistant"):
         st.markdown(f"请上传：**{m.label}**" + ("（可选）" if not m.required else ""))
         st.caption(f"{m.hint + '。' if m.hint else ''}支持 {'、'.join(t.upper() for t in m.allowed)} 格式，"
@@ -271,18 +308,19 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
                 st.session_state[message_key] = ("ok", _accepted(upload.name, checked))
                 if returning:
                     st.session_state.pop(keys.EDITING, None)
-            st.session_state[keys.ASK_NONCE] = nonce + 1
-            st.rerun()
+            st.session_state[keys.ASK_NONCE] = nonce + 1  # a new, empty uploader where this one was
+            return True
         kind_text = st.session_state.get(message_key)
         if kind_text:
             level, text = kind_text
             (st.error if level == "error" else st.success)(md_escape(text))
         if not m.required and existing is None and st.button("不提供此项材料", key=f"skip-{m.id}"):
             cases.skip_material(uow(), account.actor, draft.case.id, m.id)
-            st.rerun()
+            return True
         if returning and st.button("返回核对页", key=f"cancel-edit-{m.id}"):
             st.session_state.pop(keys.EDITING, None)
             st.rerun()
+    return False
 
 
 def _accepted(name: str, checked: CheckedFile) -> str:

@@ -30,3 +30,4 @@ RESUMED = "resumed"
 EDITING = "editing"  # the question being answered again
 ASK_NONCE = "ask_nonce"
 JUST_REGISTERED = "just_registered"  # shown until the first answer: the account was made a moment ago
+STEP_SLOT = "step_slot"  # which of the assistant's two places shows the current step (ui/conversation.run)
