@@ -316,9 +316,15 @@ class Session:
                 self.session_id = msg.new_session.initialize.session_id
         elif kind == "navigation":  # the page being run (new_session names the main script)
             self.page_hash = msg.navigation.page_script_hash
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+            self._run.pop(tuple(msg.metadata.delta_path), None)  # a block where an element was (st.empty)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
-            self._run[tuple(msg.metadata.delta_path)] = element
+            path = tuple(msg.metadata.delta_path)
+            # An element where a block was (a placeholder emptied) takes the block's elements away with it.
+            for inside in [p for p in self._run if len(p) > len(path) and p[:len(path)] == path]:
+                del self._run[inside]
+            self._run[path] = element
             if element.WhichOneof("type") == "exception":
                 self.problems.append(f"exception on the page: {element.exception.type}: "
                                      f"{element.exception.message[:200]}")
