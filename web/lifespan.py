@@ -1,9 +1,10 @@
 """What the server does once at start, before its first visitor: open the database (migrated once, see
-store.db.default_engine), load the progress report's read model in the background and start the fork
-server the file checks run in (flows/uploads/contained.py), so that no officer's first page and no first
-upload waits for any of them. At start and at shutdown it writes a signed checkpoint of the
-audit log outside the database (store/audit.py): the first one also records where the keyed chain began.
-At shutdown, first, the anonymous verification look-ups still only counted are written to the audit log."""
+store.db.default_engine), load the progress report's read model in the background, read the documents'
+fonts for the characters they can print and start the fork server the file checks run in
+(flows/uploads/contained.py), so that no officer's first page, no first answer and no first upload waits for
+any of them. At start and at shutdown it writes a signed checkpoint of the audit log outside the database
+(store/audit.py): the first one also records where the keyed chain began. At shutdown, first, the anonymous
+verification look-ups still only counted are written to the audit log."""
 
 from __future__ import annotations
 
@@ -26,12 +27,16 @@ def _checkpoint(reason: str) -> None:
 
 
 def _warm_up() -> None:
+    from flows.documents.fonts import printable_codepoints
     from flows.uploads.contained import start_fork_server
     from store.db import default_engine
     from store.reports import warm_up_in_background
 
     _checkpoint("start")
     warm_up_in_background(default_engine())
+    # The documents' fonts, read for the characters they can print (~1 s): every name and address typed is
+    # checked against them, and the first answer of a process waited for the reading, with the GIL held.
+    printable_codepoints()
     try:
         start_fork_server()  # the first upload then waits for no interpreter to load the parsers
     except OSError:  # started again by the first job that needs it
