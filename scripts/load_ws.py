@@ -218,6 +218,7 @@ class Session:
         self.page_hash = ""
         self.elements: dict[tuple[int, ...], Element] = {}  # the page after the last finished run
         self._run: dict[tuple[int, ...], Element] = {}  # the run in progress
+        self._blocks: set[tuple[int, ...]] = set()  # where the run in progress drew blocks
         self.values: dict[str, WidgetState] = {}  # widget id -> the value this client has set
         self._finished: asyncio.Future[int] | None = None
         self._file_urls: dict[str, asyncio.Future[FileURLs]] = {}
@@ -312,18 +313,22 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self._run = {}
+            self._blocks = set()
             if msg.new_session.initialize.session_id:
                 self.session_id = msg.new_session.initialize.session_id
         elif kind == "navigation":  # the page being run (new_session names the main script)
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
-            self._run.pop(tuple(msg.metadata.delta_path), None)  # a block where an element was (st.empty)
+            path = tuple(msg.metadata.delta_path)
+            self._run.pop(path, None)  # a block where an element was (st.empty)
+            self._blocks.add(path)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
             path = tuple(msg.metadata.delta_path)
-            # An element where a block was (a placeholder emptied) takes the block's elements away with it.
-            for inside in [p for p in self._run if len(p) > len(path) and p[:len(path)] == path]:
-                del self._run[inside]
+            if path in self._blocks:  # an element where a block was (a placeholder emptied) takes its elements
+                self._blocks.discard(path)
+                for inside in [p for p in self._run if p[:len(path)] == path]:
+                    del self._run[inside]
             self._run[path] = element
             if element.WhichOneof("type") == "exception":
                 self.problems.append(f"exception on the page: {element.exception.type}: "
