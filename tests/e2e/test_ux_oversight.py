@@ -131,9 +131,11 @@ def test_triage_preselects_no_result(app_server: AppServer, new_page: Callable[[
     log_in(page, app_server.url, "ting")
     goto(page, app_server.url, "feedback_inbox")
     item = page.locator(MAIN).locator('[class*="st-key-feedback-"]').filter(has_text="克拉玛依的意见").first
-    item.wait_for()
+    # The selectbox is drawn after the text around it (its code loads on demand): wait for it.
+    choice = item.locator('[data-testid="stSelectbox"]')
+    choice.wait_for()
     shown = item.inner_text()
     assert not any(status in shown for status in ("已采纳", "已完成", "未采纳"))  # nothing preselected
-    assert item.get_by_placeholder("请选择处理结果").count() or "请选择处理结果" in shown
+    assert choice.get_by_placeholder("请选择处理结果").count() or "请选择处理结果" in choice.inner_text()
     click_button(item, "保存处理结果")
     see(page, "请先选择处理结果")
