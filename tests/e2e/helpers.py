@@ -429,13 +429,17 @@ def _page_of(scope: Page | Locator) -> Page:
 
 
 def see(page: Page, text: str, timeout: float = 30_000) -> str:
-    """Wait until the main area shows `text`; return the main area's text. When it never does, the error says
-    what the page showed instead (a CI log has no screenshot)."""
+    """Wait until the main area shows `text`; return the main area's text once the run drawing it has finished
+    (a run streams its elements: what follows `text` may not be drawn yet when `text` appears). When `text`
+    never shows, the error says what the page showed instead (a CI log has no screenshot)."""
     try:
         page.locator(MAIN).get_by_text(text).first.wait_for(timeout=timeout)
     except PlaywrightTimeoutError as error:
         raise PlaywrightTimeoutError(f"{text!r} not shown within {timeout:.0f} ms; the page showed instead:\n"
                                      f"{_shown(page)}\n---\n{error}") from None
+    tracker = _tracker(page)
+    if tracker is not None and tracker.running and _poll(page, lambda: not tracker.running, timeout):
+        _wait_dom_idle(page, timeout, stable_checks=False)
     return main_text(page)
 
 
