@@ -49,11 +49,13 @@ def region_label(code: str | None) -> str:
     return regions.full_name(code, with_province=False) if code and code in regions else "—"
 
 
+# Only the open tab is drawn (on_change="rerun"): each tab reads its own tables, and the five together made the
+# page's every run cost what five pages do.
 accounts_tab, calendar_tab, settings_tab, screening_tab, outbox_tab = st.tabs(
-    ["账号管理", "节假日日历", "省级设置", "自动比对数据", "通知发送"])
+    ["账号管理", "节假日日历", "省级设置", "自动比对数据", "通知发送"], key="admin_tab", on_change="rerun")
 
 # ------------------------------------------------------------------ accounts
-with accounts_tab:
+def accounts() -> None:
     staff = admin.list_staff(engine())
     st.dataframe([{"登录名": a.login, "名称": a.display_name, "身份": ROLE_LABELS[a.role],
                    "所属地区": region_label(a.region_code), "状态": "启用" if a.active else "已停用",
@@ -127,7 +129,7 @@ with accounts_tab:
                     done("通知邮箱已保存。")
 
 # ------------------------------------------------------------------ calendar
-with calendar_tab:
+def calendar() -> None:
     now = today()
     gaps = admin.calendar_gaps(engine(), now)
     if gaps:
@@ -176,7 +178,7 @@ with calendar_tab:
             done(f"已删除{removed:%Y-%m-%d}的更正，{moved}个办件的办结期限已重新计算。")
 
 # ------------------------------------------------------------------ province settings
-with settings_tab:
+def settings() -> None:
     config = admin.effective_config(engine())
     labels = {"province_name": "省（自治区）名称", "department": "公安厅名称（出具文书的机关）",
               "department_code": "公安厅机关代字", "corps": "总队名称（承办单位）",
@@ -235,7 +237,7 @@ with settings_tab:
         done("集中备案截止日期已保存。")
 
 # ------------------------------------------------------------------ screening data (自动比对)
-with screening_tab:
+def screening() -> None:
     figures = st.container()  # filled at the end of the tab: the counts after an import or removal made here
     source = get_setting(engine(), "screening_source", EMBEDDED)
     with st.form("screening_source"):
@@ -300,7 +302,7 @@ with screening_tab:
         column.metric(CATEGORY_LABELS[category], counts.get(category, 0))
 
 # ------------------------------------------------------------------ notifications
-with outbox_tab:
+def outbox() -> None:
     counts_out = outbox_counts(engine())
     labels_out = {"waiting": "待发送", "sent": "已发送", "retry": "待重试", "failed": "发送失败", "skipped": "未发出（无可用渠道）"}
     for column, (key, label) in zip(st.columns(len(labels_out)), labels_out.items(), strict=True):
@@ -314,3 +316,10 @@ with outbox_tab:
         st.dataframe([{"消息": d.notification_id, "渠道": d.channel, "状态": labels_out.get(d.status, d.status),
                        "尝试次数": d.attempts, "原因": d.last_error, "时间": show(d.updated_at)} for d in problems],
                      hide_index=True, width="stretch", key="failures_table")
+
+
+for tab, draw in ((accounts_tab, accounts), (calendar_tab, calendar), (settings_tab, settings),
+                  (screening_tab, screening), (outbox_tab, outbox)):
+    if tab.open:
+        with tab:
+            draw()

@@ -150,7 +150,7 @@ def roster_message(question: Question, case_id: int, message: str) -> str:
 
 
 def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
-    from flows.filing.roster_excel import MAX_FILE_BYTES, ImportedRoster, import_roster, template
+    from flows.filing.roster_excel import MAX_FILE_BYTES, ImportedRoster, template
 
     config: dict[str, Any] = {}
     for c in q.columns:
@@ -167,20 +167,9 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
     left.download_button("下载Excel模板", functools.partial(template, q), file_name=f"{q.label}模板.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          key=f"{key}-tpl", icon=":material/download:", on_click="ignore")
-    upload = right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx",
-                                 max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
-    if upload is not None and st.session_state.get(f"{key}-xlsx-done") != upload.file_id:
-        st.session_state[f"{key}-xlsx-done"] = upload.file_id
-        try:
-            imported = import_roster(q, upload.getvalue())
-            st.session_state[f"{key}-imported"] = imported.rows
-            st.session_state[f"{key}-workbook"] = imported
-        except FieldError as error:
-            st.session_state[f"{key}-xlsx-error"] = error.message
-        else:
-            st.session_state.pop(f"{key}-xlsx-error", None)
-            st.session_state.pop(f"{key}-cards", None)
-        st.rerun()
+    # Read when the file arrives, before the run that follows draws the table above: the rows show in that run.
+    right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx",
+                        max_upload_size=MAX_FILE_BYTES // (1024 * 1024), on_change=_import_workbook, args=(q, key))
     if message := st.session_state.get(f"{key}-xlsx-error"):
         st.error(md_escape(message), icon=":material/error:")
     st.caption("提示中的“第N行”是上表自上而下的第N人；从Excel导入后未改动时，提示Excel表中的行号。")
@@ -193,6 +182,24 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
             st.session_state.pop(f"{key}-as-imported", None)
         return out
     return NOTHING
+
+
+def _import_workbook(q: Question, key: str) -> None:
+    """The uploader's callback: the workbook's rows replace the table's (or its refusal is kept to be shown)."""
+    from flows.filing.roster_excel import import_roster
+
+    upload = st.session_state.get(f"{key}-xlsx")
+    if upload is None:
+        return  # the file taken away: the rows stay as they are
+    try:
+        imported = import_roster(q, upload.getvalue())
+    except FieldError as error:
+        st.session_state[f"{key}-xlsx-error"] = error.message
+        return
+    st.session_state[f"{key}-imported"] = imported.rows
+    st.session_state[f"{key}-workbook"] = imported
+    st.session_state.pop(f"{key}-xlsx-error", None)
+    st.session_state.pop(f"{key}-cards", None)
 
 
 def _card_line(q: Question, number: int, row: dict[str, Any]) -> str:

@@ -167,13 +167,23 @@ def administrator(app_world: World) -> Account:
     return account
 
 
+def open_admin(administrator: Account, tab: str = "账号管理") -> AppTest:
+    """The administration page with one of its tabs open (only the open tab is drawn)."""
+    at = open_page("pages/admin.py", administrator)
+    if tab != "账号管理":
+        at.session_state["admin_tab"] = tab
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def audit_actions(world: World) -> list[str]:
     with Session(world.engine) as session:
         return [a.action for a in session.exec(select(AuditEntry))]
 
 
 def test_administrator_creates_disables_and_resets_an_officer(app_world: World, administrator: Account) -> None:
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator)
     assert not at.exception, [e.value for e in at.exception]
     at.selectbox(key="new_role").set_value(Role.PREFECTURE).run()
     at.selectbox(key="new_prefecture").set_value("653100").run()
@@ -210,7 +220,7 @@ def test_a_calendar_correction_recomputes_due_dates_and_officers_are_warned_of_a
     home = open_page("streamlit_app.py", app_world.county)
     assert "2027年的节假日安排尚未录入" in texts(home)
 
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "节假日日历")
     assert "2027年的国务院节假日安排尚未录入" in texts(at)
     at.date_input[0].set_value(date(2027, 1, 4))
     at.selectbox[[s.label for s in at.selectbox].index("当天")].set_value("休息日（放假）")
@@ -236,7 +246,7 @@ def test_officers_see_overdue_and_due_today_counts_on_entering(app_world: World)
 
 
 def test_settings_are_saved_and_audited(app_world: World, administrator: Account) -> None:
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "省级设置")
     deadline = next(d for d in at.date_input if d.label == "集中备案截止日期")
     deadline.set_value(date(2027, 3, 31))
     at.button[[b.label for b in at.button].index("保存截止日期")].click().run()
@@ -254,7 +264,7 @@ def test_settings_are_saved_and_audited(app_world: World, administrator: Account
 
 
 def test_screening_import_counts_source_switch_and_batch_removal(app_world: World, administrator: Account) -> None:
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "自动比对数据")
     data = "身份证号码,类别,编号\n65050219851111004X,网上逃犯,T-1\n650102197001010018,刑事犯罪前科,X-1\n坏号码,网上逃犯,T-2\n"
     at.file_uploader[0].set_value(("t.csv", data.encode(), "text/csv"))
     at.text_input[[t.label for t in at.text_input].index("批次名称")].input("测试批次")
@@ -265,7 +275,7 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
     batch_id = next(b.id for b in screening.batches(app_world.engine) if b.name == "测试批次")
     values = {m.label: m.value for m in at.metric}  # the same page run counts what it imported (before: 0 until reload)
     assert values["网上逃犯"] == "1" and values["刑事犯罪前科"] == "1"
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "自动比对数据")
     values = {m.label: m.value for m in at.metric}
     assert values["网上逃犯"] == "1" and values["刑事犯罪前科"] == "1"
     at.selectbox(key="remove_batch").set_value(batch_id).run()
@@ -285,7 +295,7 @@ def test_screening_import_counts_source_switch_and_batch_removal(app_world: Worl
 def test_a_damaged_list_file_is_refused_in_chinese_and_nothing_is_imported(
         app_world: World, administrator: Account, filed_world: World, name: str, data: bytes) -> None:
     """Before: the screening import showed a traceback, the baseline import an English class name."""
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "自动比对数据")
     at.file_uploader[0].set_value((name, data, "application/octet-stream"))
     at.button[[b.label for b in at.button].index("导入")].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -310,7 +320,7 @@ def test_the_screening_address_field_refuses_other_schemes_and_hosts_in_chinese(
     app_world: World, administrator: Account, monkeypatch: pytest.MonkeyPatch, typed: str, says: str,
 ) -> None:
     monkeypatch.setenv("SCREENING_ALLOWED_HOSTS", "compare.police.net")
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "自动比对数据")
     at.text_input[[t.label for t in at.text_input].index("公安网比对服务地址")].input(typed)
     at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -326,11 +336,23 @@ def test_choosing_the_network_service_without_its_address_is_refused_at_the_fiel
     app_world: World, administrator: Account,
 ) -> None:
     """Else every comparison would end 未完成 with nothing on the page saying why."""
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "自动比对数据")
     next(r for r in at.radio if r.label == "比对数据来源").set_value(NETWORK)
     at.button[[b.label for b in at.button].index("保存来源设置")].click().run()
     assert "选择“公安网比对服务”时，请填写比对服务地址。" in texts(at)
     assert screening.get_setting(app_world.engine, "screening_source", EMBEDDED) == EMBEDDED  # nothing saved
+
+
+def test_the_admin_page_draws_only_the_open_tab(app_world: World, administrator: Account) -> None:
+    """Each tab reads its own tables: a run of the page draws the tab the administrator has open, not all five."""
+    at = open_admin(administrator)
+    buttons = {b.label for b in at.button}
+    assert "创建账号" in buttons and "保存截止日期" not in buttons and "立即发送一轮" not in buttons
+    at = open_admin(administrator, "省级设置")
+    buttons = {b.label for b in at.button}
+    assert "保存截止日期" in buttons and "创建账号" not in buttons
+    at.run()  # a rerun (any click) keeps the tab open
+    assert "保存截止日期" in {b.label for b in at.button}
 
 
 @pytest.mark.parametrize("who", ["province", "prefecture", "applicant"])
@@ -365,7 +387,7 @@ def test_an_administrator_sets_an_organs_name_code_and_seal_for_the_documents_is
         app_world: World, administrator: Account) -> None:
     from store.admin import effective_config
 
-    at = open_page("pages/admin.py", administrator)
+    at = open_admin(administrator, "省级设置")
     at.selectbox(key="organ_region").set_value("652900").run()
     at.text_input(key="organ_name_652900").input("阿克苏地区公安处")
     at.text_input(key="organ_code_652900").input("阿公处")
