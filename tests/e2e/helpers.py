@@ -155,10 +155,16 @@ def wait_scroll_still(page: Page) -> None:
         pass
 
 
+RECONNECT_MS = 90_000
+
+
 def _wait_dom_idle(page: Page, timeout: float, stable_checks: bool) -> None:
     for _ in range(20):
+        # Longer for the connection: a websocket dropped while the machine is saturated (CI runs the topology
+        # load beside the browser tests; seen once, after a submit) comes back by the front end's own retries,
+        # spaced further apart each time.
         page.wait_for_selector(
-            f'{APP}[data-test-connection-state="CONNECTED"]', state="attached", timeout=timeout
+            f'{APP}[data-test-connection-state="CONNECTED"]', state="attached", timeout=max(timeout, RECONNECT_MS)
         )
         page.wait_for_selector(
             f'{APP}[data-test-script-state="notRunning"]', state="attached", timeout=timeout
