@@ -26,9 +26,18 @@ from flows.oversight.ledger import (
 from flows.regions import get_regions
 from flows.review.disclosure import Look, record_export
 from flows.review.transitions import ROLE_LABELS, Role
-from store.ledger import Ledger, LedgerRecord, ledger_records, ledger_totals, ledger_units
+from store.ledger import (
+    Ledger,
+    LedgerRecord,
+    LedgerTotals,
+    ledger_records,
+    ledger_totals,
+    ledger_units,
+    ledger_version,
+)
 from store.uow import SqlUnitOfWork
 from ui.guard_list import guard_list
+from ui.kept import kept
 from ui.layout import page_setup, set_feedback_context
 from ui.session import engine
 
@@ -135,12 +144,24 @@ shown_query = (ledger, tuple(kinds or ()), region, search)
 if st.session_state.get("ledger_query") != shown_query:
     st.session_state["ledger_query"] = shown_query
     st.session_state["ledger_page"] = 1
-totals = ledger_totals(engine(), actor, ledger, **query)
+
+
+def shown_page(requested: int) -> tuple[LedgerTotals, int, list[dict[str, Any]]]:
+    """The totals, the page number (within the pages there are) and its rows."""
+    totals = ledger_totals(engine(), actor, ledger, **query)
+    count = totals.units if ledger == "current" else totals.rows
+    page = min(max(1, requested), max(1, -(-count // PER_PAGE)))
+    return totals, page, page_rows((page - 1) * PER_PAGE, PER_PAGE)
+
+
+# Kept between runs while no act changed a case (a click on the page, the guard list, a download, re-reads
+# nothing); the version is read on every run.
+requested = int(st.session_state.get("ledger_page", 1))
+totals, page, rows = kept("ledger", (actor.user_id, shown_query, requested, ledger_version(engine())),
+                          lambda: shown_page(requested))
 count = totals.units if ledger == "current" else totals.rows
 pages = max(1, -(-count // PER_PAGE))
-page = min(max(1, int(st.session_state.get("ledger_page", 1))), pages)
 st.session_state["ledger_page"] = page
-rows = page_rows((page - 1) * PER_PAGE, PER_PAGE)
 
 units_col, filings_col, guards_col = st.columns(3)
 units_col.metric(COUNT_LABELS[ledger], count)

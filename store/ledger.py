@@ -209,3 +209,10 @@ def ledger_totals(engine: Engine, actor: Actor, ledger: Ledger, *, kinds: Collec
                               .join(Case, col(Case.id) == col(Answer.case_id))
                               .where(condition, col(Answer.question_id).in_(rosters_counted()))).one()
     return LedgerTotals(int(rows), int(units), int(guards))
+
+
+def ledger_version(engine: Engine) -> int:
+    """What a ledger page may keep its rows by: the last case event's id. A ledger changes only by an act (an
+    approval, a cancellation), and every act writes an event."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.max(col(CaseEvent.id)))).one() or 0)

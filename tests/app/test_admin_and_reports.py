@@ -158,6 +158,20 @@ def test_ledger_table_and_its_excel_and_region_picker(filed_world: World, downlo
     assert "您无权访问此页面。" in texts(open_page("pages/ledger.py", filed_world.applicant))
 
 
+def test_an_open_ledger_shows_a_filing_approved_meanwhile_at_its_next_run(filed_world: World) -> None:
+    """The ledger keeps its rows between runs while no act happened: an approval elsewhere shows at the next
+    click, not only after the officer leaves and comes back."""
+    w = filed_world
+    at = open_page("pages/ledger.py", w.prefecture)
+    assert [(m.label, m.value) for m in at.metric][:2] == [("单位数", "1"), ("备案件数", "2")]
+    case = submitted(w, "C", today=clock.today() - timedelta(days=1), applicant=w.other_applicant)
+    for who, what in ((w.county, Act.CONFIRM), (w.prefecture, Act.ACCEPT), (w.prefecture, Act.APPROVE)):
+        case = do(w, who, case, what)
+    at.run()
+    assert [(m.label, m.value) for m in at.metric][:2] == [("单位数", "2"), ("备案件数", "3")]
+    assert len(table_cells(at, "备案证明编号")) == 1 + 2
+
+
 @pytest.fixture
 def administrator(app_world: World) -> Account:
     user_id = create_user(app_world.engine, login="admin", password=DEMO_PASSWORD, display_name="系统管理员",
