@@ -37,6 +37,11 @@ if done:
     st.success(done)
 
 PER_PAGE = 20
+OPEN = "inbox_open"  # the entry whose triage form is shown
+
+
+def open_entry(feedback_id: int) -> None:
+    st.session_state[OPEN] = feedback_id
 
 
 def to_first_page() -> None:
@@ -87,6 +92,11 @@ def draw_item(entry: InboxItem) -> None:
             st.markdown(f"**已回复**：{md_escape(item.reply)}")
         if not triages:
             return
+        if st.session_state.get(OPEN) != item.id:
+            # The form is drawn for the entry being handled only: twenty forms made the page take a second to show.
+            st.button("处理" if item.status == "new" else "修改处理结果", key=f"triage-open-{item.id}",
+                      icon=":material/edit_note:", on_click=open_entry, args=(item.id,))
+            return
         with st.form(f"triage-{item.id}", border=False):
             choose, reply_col = st.columns([1, 3])
             # No preselected result: a new entry is marked only by an explicit choice.
@@ -95,7 +105,12 @@ def draw_item(entry: InboxItem) -> None:
                                             format_func=lambda s: ACTIONS[s], key=f"triage-status-{item.id}")
             reply = reply_col.text_area("回复提交人", value=item.reply, height=68, placeholder="最多1000字",
                                         key=f"triage-reply-{item.id}")
-            saved = st.form_submit_button("保存处理结果")
+            save_col, cancel_col, _ = st.columns([1, 1, 4])
+            saved = save_col.form_submit_button("保存处理结果", type="primary")
+            cancelled = cancel_col.form_submit_button("取消")
+        if cancelled:
+            st.session_state.pop(OPEN, None)
+            st.rerun()
         if not saved:
             return
         if status_value is None:
@@ -107,6 +122,7 @@ def draw_item(entry: InboxItem) -> None:
             except DomainError as error:
                 show_error(error.message)
             else:
+                st.session_state.pop(OPEN, None)
                 st.session_state["inbox_flash"] = f"已标记为“{ACTIONS[status_value]}”。"
                 st.rerun()
 

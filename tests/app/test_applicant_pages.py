@@ -380,6 +380,8 @@ def test_triage_has_no_preselected_result_and_refuses_to_save_without_one(app_wo
     item = add_feedback(app_world.engine, user_id=app_world.applicant.user_id, page="assistant",
                         step="第4步：守护区域", kind="C", text="这里不知道填什么")
     at = open_page("pages/feedback_inbox.py", app_world.province)
+    assert not [b for b in at.button if b.label == "保存处理结果"]  # each entry's form opens on 处理
+    at.button(key=f"triage-open-{item}").click().run()
     assert at.selectbox(key=f"triage-status-{item}").value is None
     at.text_area(key=f"triage-reply-{item}").input("收到")
     next(b for b in at.button if b.label == "保存处理结果").click().run()
@@ -395,12 +397,15 @@ def test_the_province_marks_feedback_accepted_with_a_reply_the_sender_sees(app_w
     assert not at.exception
     assert "这里不知道填什么" in shown and "申请办理" in shown and "第4步：守护区域" in shown
     assert "自行招用保安员单位备案" in shown
+    at.button(key=f"triage-open-{item}").click().run()
     at.selectbox(key=f"triage-status-{item}").set_value("accepted")
     at.text_area(key=f"triage-reply-{item}").input("感谢，已增加填写示例")
     next(b for b in at.button if b.label == "保存处理结果").click().run()
     assert not at.exception
     row = list_feedback(app_world.engine)[0]
     assert row.status == "accepted" and row.reply == "感谢，已增加填写示例"
+    assert "已标记为“已采纳”" in texts(at) and not [b for b in at.button if b.label == "保存处理结果"]  # closed
+    assert at.button(key=f"triage-open-{item}").label == "修改处理结果"
     mine = open_page("pages/my_cases.py", app_world.applicant)
     assert "感谢，已增加填写示例" in texts(mine)
 

@@ -16,7 +16,7 @@ from store.db import make_engine
 from store.demo import DEMO_PASSWORD, demo_answers
 from store.uow import SqlUnitOfWork
 from tests.e2e.conftest import AppServer
-from tests.e2e.helpers import MAIN, app_text, expect_rerun, goto, log_in, main_text
+from tests.e2e.helpers import MAIN, app_text, click_button, expect_rerun, goto, log_in, main_text
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +71,7 @@ def test_s6_pilot_notice_and_feedback_from_step_4_reach_the_province(
     assert "申请办理" in text or "assistant" in text
     assert "法定代表人（主要负责人）姓名" in text and "自行招用保安员单位备案" in text
     shot(officer, "inbox")
+    click_button(item, "处理")
     item.get_by_label("回复提交人").fill("已收到，将在填写页增加示例。")
     item.get_by_label("处理结果", exact=True).click()  # nothing is preselected: the result is always chosen
     officer.get_by_role("option", name="已采纳", exact=True).click()

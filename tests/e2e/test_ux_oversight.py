@@ -131,6 +131,7 @@ def test_triage_preselects_no_result(app_server: AppServer, new_page: Callable[[
     log_in(page, app_server.url, "ting")
     goto(page, app_server.url, "feedback_inbox")
     item = page.locator(MAIN).locator('[class*="st-key-feedback-"]').filter(has_text="克拉玛依的意见").first
+    click_button(item, "处理")
     # The selectbox is drawn after the text around it (its code loads on demand): wait for it.
     choice = item.locator('[data-testid="stSelectbox"]')
     choice.wait_for()
