@@ -128,7 +128,8 @@ def test_an_applicant_files_sees_what_was_filed_and_is_led_back_to_the_returned_
     click_button(page, "不提供此项材料")
 
     # 3. Everything that will be submitted: the account's facts and every roster row, paged.
-    text = see(page, "请核对")
+    see(page, "请核对")
+    text = see(page, "保安员20")  # the roster's table is drawn after the text around it (its code loads on demand)
     for expected in ("单位名称", UNIT, "统一社会信用代码", applicant.account.credit_code or "", "联系人姓名", "古丽",
                      MOBILE, "保安员1", "保安员20", f"第1–20行，共{ROSTER}行"):
         assert expected in text, expected
