@@ -14,6 +14,8 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,22 +38,22 @@ TARGET_P95_MS = 300.0
 BASELINE_SCRIPT = 'import streamlit as st\nst.title("基准")\nst.write("一行文字")\nst.button("按钮")\n'
 
 
-class _ServerScriptCache:
-    """While entered, every AppTest run uses one ScriptCache, as a server's Runtime does."""
+@contextmanager
+def _server_script_cache() -> Iterator[None]:
+    """While inside, every AppTest run uses one ScriptCache, as a server's Runtime does."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
 
-    def __enter__(self) -> None:
-        from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-        from streamlit.testing.v1 import app_test, local_script_runner
-
-        shared = ScriptCache()
-        self._modules = (app_test, local_script_runner)
-        self._saved = [module.ScriptCache for module in self._modules]  # type: ignore[attr-defined]
-        for module in self._modules:
-            module.ScriptCache = lambda: shared  # type: ignore[attr-defined]
-
-    def __exit__(self, *_: object) -> None:
-        for module, saved in zip(self._modules, self._saved, strict=True):
-            module.ScriptCache = saved  # type: ignore[attr-defined]
+    shared = ScriptCache()
+    modules = (app_test, local_script_runner)
+    saved = [module.ScriptCache for module in modules]
+    for module in modules:
+        module.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module, original in zip(modules, saved, strict=True):
+            module.ScriptCache = original  # type: ignore[attr-defined]
 
 
 def _open(page: str, account: Account | None, **query: str) -> AppTest:
@@ -117,7 +119,7 @@ def run(data: Dataset) -> list[Figure]:
     previous = os.environ.get("PRECHECK_WORKER")
     os.environ["PRECHECK_WORKER"] = "off"
     try:
-        with _ServerScriptCache():
+        with _server_script_cache():
             return _run(data)
     finally:
         if previous is None:

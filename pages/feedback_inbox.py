@@ -40,7 +40,8 @@ PER_PAGE = 20
 OPEN = "inbox_open"  # the entry whose triage form is shown
 
 
-def open_entry(feedback_id: int) -> None:
+def open_entry(feedback_id: int | None) -> None:
+    """Show this entry's triage form (None: none)."""
     st.session_state[OPEN] = feedback_id
 
 
@@ -107,10 +108,7 @@ def draw_item(entry: InboxItem) -> None:
                                         key=f"triage-reply-{item.id}")
             save_col, cancel_col, _ = st.columns([1, 1, 4])
             saved = save_col.form_submit_button("保存处理结果", type="primary")
-            cancelled = cancel_col.form_submit_button("取消")
-        if cancelled:
-            st.session_state.pop(OPEN, None)
-            st.rerun()
+            cancel_col.form_submit_button("取消", on_click=open_entry, args=(None,))
         if not saved:
             return
         if status_value is None:
@@ -122,7 +120,7 @@ def draw_item(entry: InboxItem) -> None:
             except DomainError as error:
                 show_error(error.message)
             else:
-                st.session_state.pop(OPEN, None)
+                open_entry(None)
                 st.session_state["inbox_flash"] = f"已标记为“{ACTIONS[status_value]}”。"
                 st.rerun()
 

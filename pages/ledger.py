@@ -146,11 +146,16 @@ if st.session_state.get("ledger_query") != shown_query:
     st.session_state["ledger_page"] = 1
 
 
+def counted(totals: LedgerTotals) -> tuple[int, int]:
+    """What the ledger counts (units for the current one, rows for the others) and in how many pages."""
+    count = totals.units if ledger == "current" else totals.rows
+    return count, max(1, -(-count // PER_PAGE))
+
+
 def shown_page(requested: int) -> tuple[LedgerTotals, int, list[dict[str, Any]]]:
     """The totals, the page number (within the pages there are) and its rows."""
     totals = ledger_totals(engine(), actor, ledger, **query)
-    count = totals.units if ledger == "current" else totals.rows
-    page = min(max(1, requested), max(1, -(-count // PER_PAGE)))
+    page = min(max(1, requested), counted(totals)[1])
     return totals, page, page_rows((page - 1) * PER_PAGE, PER_PAGE)
 
 
@@ -159,8 +164,7 @@ def shown_page(requested: int) -> tuple[LedgerTotals, int, list[dict[str, Any]]]
 requested = int(st.session_state.get("ledger_page", 1))
 totals, page, rows = kept("ledger", (actor.user_id, shown_query, requested, ledger_version(engine())),
                           lambda: shown_page(requested))
-count = totals.units if ledger == "current" else totals.rows
-pages = max(1, -(-count // PER_PAGE))
+count, pages = counted(totals)
 st.session_state["ledger_page"] = page
 
 units_col, filings_col, guards_col = st.columns(3)

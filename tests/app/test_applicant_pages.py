@@ -387,6 +387,9 @@ def test_triage_has_no_preselected_result_and_refuses_to_save_without_one(app_wo
     next(b for b in at.button if b.label == "保存处理结果").click().run()
     assert "请先选择处理结果" in texts(at)
     assert list_feedback(app_world.engine)[0].status == "new"
+    next(b for b in at.button if b.label == "取消").click().run()  # closes the form, saves nothing
+    assert not [b for b in at.button if b.label == "保存处理结果"] and at.button(key=f"triage-open-{item}").label == "处理"
+    assert list_feedback(app_world.engine)[0].status == "new"
 
 
 def test_the_province_marks_feedback_accepted_with_a_reply_the_sender_sees(app_world: World) -> None:

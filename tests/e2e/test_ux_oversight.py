@@ -92,6 +92,8 @@ def test_ledger_rows_per_unit_a_masked_guard_list_with_an_audited_export_and_chi
 
     # The unit's guards: masked on the screen, exported in full, the export audited.
     choose(page, "选择单位", f"{UNIT}（{code}）")
+    # The table is drawn after the text around it (its code loads on demand): wait for it.
+    page.locator('.st-key-guard-list [data-testid="stTable"]').wait_for()
     guards = page.locator(".st-key-guard-list").inner_text()
     assert "共6人，来自2件备案" in guards and "1101**********002X" in guards and "11010519491231002X" not in guards
     shot(page, "guard-list")
