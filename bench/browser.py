@@ -111,7 +111,7 @@ def _case_page(page: Page) -> tuple[float, float]:
     tracker = track_runs(page)
     before = tracker.started
     start = time.perf_counter()
-    page.get_by_role("button", name="办理", exact=True).first.click()
+    page.get_by_role("link", name="办理", exact=True).first.click()
     _settled(page, before, "办件", None)
     opened = time.perf_counter() - start
     start = time.perf_counter()

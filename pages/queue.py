@@ -58,8 +58,10 @@ def draw_row(row: QueueRow) -> None:
             left = row.time_left
             color = "red" if left.overdue else "orange" if left.last_day else "gray"
             due.markdown(f"{left.due_text()}  \n:{color}-badge[{left.label()}]")
-        if go.button("办理", key=f"open-{row.id}", type="primary"):
-            st.switch_page(registry.page("case").file, query_params={"id": str(row.id)})
+        # A link, not a button: the case page opens in one run (a button ran this page again before switching),
+        # and an officer may open cases in new browser tabs.
+        with go.container(key=f"open-{row.id}"):
+            st.page_link(registry.page("case").file, label="办理", query_params={"id": str(row.id)})
 
 
 organ = get_config().organ_for(actor.region_code) if actor.region_code else ROLE_LABELS[actor.role]

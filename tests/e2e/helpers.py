@@ -505,7 +505,8 @@ def open_queue(page: Page) -> str:
 
 def open_from_queue(page: Page, number: str) -> str:
     fill_text(page, "搜索", number)
-    click_button(page, "办理")
+    with expect_rerun(page):
+        page.locator(MAIN).get_by_role("link", name="办理", exact=True).first.click()
     return see(page, f"办件 {number}")
 
 

@@ -64,7 +64,7 @@ def visit(path: str) -> Step:
 
 def open_case_from_queue(page: Page, url: str, walker: Walker) -> str:
     goto(page, url, "queue")
-    buttons = page.locator(MAIN).get_by_role("button", name="办理", exact=True)
+    buttons = page.locator(MAIN).get_by_role("link", name="办理", exact=True)
     if buttons.count():
         with expect_rerun(page):
             buttons.first.click()
