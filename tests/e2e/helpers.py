@@ -505,8 +505,12 @@ def open_queue(page: Page) -> str:
 
 def open_from_queue(page: Page, number: str) -> str:
     fill_text(page, "搜索", number)
+    # The search's run may start late on a busy machine: until it has drawn the one case found, the first
+    # 办理 leads to another case.
+    links = page.locator(MAIN).get_by_role("link", name="办理", exact=True)
+    wait_until(page, lambda: links.count() == 1 and number in main_text(page), f"the queue narrowed to {number}")
     with expect_rerun(page):
-        page.locator(MAIN).get_by_role("link", name="办理", exact=True).first.click()
+        links.first.click()
     return see(page, f"办件 {number}")
 
 
