@@ -87,8 +87,10 @@ def chart(table: list[dict[str, Any]]) -> None:
         order=alt.Order("状态排序:Q"),
         tooltip=["地区", "状态", "件数"],
     ).transform_calculate(状态排序=f"indexof({list(STACKED)!r}, datum.状态)")
+    # A triangle only where a case is overdue: one at zero read as a warning for a region with none.
     overdue = alt.Chart(frame).mark_point(shape="triangle-left", size=80, color="#b00020", filled=True).encode(
-        y=alt.Y("地区:N", sort=order), x=alt.X("超期:Q"), tooltip=["地区", "超期"])
+        y=alt.Y("地区:N", sort=order), x=alt.X("超期:Q"), tooltip=["地区", "超期"]).transform_filter(
+        "datum['超期'] > 0")
     # No Vega ARIA texts (generated in English); the chart's description says what it shows.
     layered = (bars + overdue).properties(height=28 * len(order) + 40, description="各地区收件数（按当前状态分色）和超期件数")
     st.altair_chart(layered.configure(aria=False), width="stretch")

@@ -166,7 +166,8 @@ def _row(case: Case, time: TimeLeft | None, flags: tuple[str, ...]) -> QueueRow:
 def queue_page(engine: Engine, actor: Actor, *, kinds: Collection[str] | None = None,
                stages: Collection[Stage] | None = None, due: Due | None = None, search: str = "",
                page: int = 1, per_page: int = 50, today: date | None = None) -> QueuePage:
-    """One page of the officer's queue, soonest due first (cases without a due date last), then by id."""
+    """One page of the officer's queue, soonest due first (cases without a due date last); cases due the same
+    day in the order they were submitted (first come, first served)."""
     today = today or china_today()
     per_page = max(1, min(per_page, 200))
     where = queue_condition(actor, today=today, kinds=kinds, stages=stages, due=due, search=search)
@@ -175,7 +176,8 @@ def queue_page(engine: Engine, actor: Actor, *, kinds: Collection[str] | None = 
         pages = max(1, -(-total // per_page))
         page = min(max(1, page), pages)
         found = session.exec(select(Case).where(where)
-                             .order_by(col(Case.due_on).asc().nulls_last(), col(Case.id).asc())
+                             .order_by(col(Case.due_on).asc().nulls_last(), col(Case.submitted_at).asc(),
+                                       col(Case.id).asc())
                              .offset((page - 1) * per_page).limit(per_page)).all()
         calendar = load_calendar(session)
         flags = alerts(session, actor, found)

@@ -29,7 +29,7 @@ from flows.ports import CaseView
 from flows.review.holders import holder_text
 from flows.review.timelimits import limit_summary
 from flows.review.transitions import Stage
-from flows.uploads.checks import CheckedFile
+from flows.uploads.checks import CheckedFile, human_size
 from store.accounts import Account
 from store.screening import configured_sources
 from store.uow import SqlUnitOfWork
@@ -134,14 +134,10 @@ def _material_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -
         if m.id in draft.materials:
             f = draft.materials[m.id]
             with st.chat_message("user"):
-                st.text(f"已上传“{m.label}”：{f.filename}（{_size(f.size)}{f'，{f.pages}页' if f.pages else ''}）")
+                st.text(f"已上传“{m.label}”：{f.filename}（{human_size(f.size)}{f'，{f.pages}页' if f.pages else ''}）")
         elif m.id in skipped:
             with st.chat_message("user"):
                 st.text(f"“{m.label}”不提供。")
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 def run(draft: cases.Draft, account: Account, uow: UowFactory) -> None:
@@ -291,7 +287,7 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
                    f"不超过 {m.max_mb} MB。")
         existing = draft.materials.get(m.id)
         if existing is not None:
-            st.text(f"当前文件：{existing.filename}（{_size(existing.size)}）。上传新文件将替换它。")
+            st.text(f"当前文件：{existing.filename}（{human_size(existing.size)}）。上传新文件将替换它。")
         nonce = st.session_state.get(keys.ASK_NONCE, 0)
         # No `type=`: the browser would refuse another kind of file with a hover-only English-prefixed note;
         # the check below says in words, at the field, which kinds this material takes.
@@ -365,7 +361,7 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
             skipped = draft.state.skipped
             for m in relevant_materials(filing, draft.answers):
                 f = draft.materials.get(m.id)
-                text = f"{f.filename}（{_size(f.size)}）" if f else ("不提供" if m.id in skipped else "未上传")
+                text = f"{f.filename}（{human_size(f.size)}）" if f else ("不提供" if m.id in skipped else "未上传")
                 _summary_row(m.label, text, m.id, draft, returned)
         problems = [w for w in _warnings(filing, draft)]
         for warning in problems:

@@ -16,6 +16,7 @@ from flows.clock import show
 from flows.ports import MaterialView
 from flows.review.disclosure import Look
 from flows.uploads import contained
+from flows.uploads.checks import human_size
 from store import blobs
 from ui.text import inline_picture
 from web.files import material_path
@@ -56,10 +57,6 @@ def recorded(fetch: Callable[[], bytes], record: Recorder | None, look: Look,
     if record is not None:
         record(look, detail)
     return fetch()
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 def _shown_all(record: Recorder | None, material: MaterialView, key: str) -> None:
@@ -113,7 +110,7 @@ def draw_material(material: MaterialView, label: str, *, case_id: int, key: str,
         head, button = st.columns([4, 1], vertical_alignment="center")
         with head:
             st.markdown(f"**{label}**")
-            st.text(f"{material.filename}（{_size(material.size)}，上传于{show(material.uploaded_at)}）")
+            st.text(f"{material.filename}（{human_size(material.size)}，上传于{show(material.uploaded_at)}）")
         with button:
             download_link(material_path(case_id, material.id), "下载", key=f"{key}-download")
         if not preview:

@@ -83,6 +83,8 @@ def clean_text(raw: object, *, max_length: int, label: str, single_line: bool = 
 def parse_date(raw: object, label: str) -> date:
     if isinstance(raw, date):
         value = raw
+    elif raw is None or not str(raw).strip():
+        raise FieldError(f"请选择“{label}”（可从日历中选择，或按“2026-01-31”的格式填写）。")
     else:
         try:
             value = date.fromisoformat(str(raw).strip())

@@ -30,13 +30,13 @@ USCC_LENGTH = 18
 RESIDENT_ID_LENGTH = 18
 
 
-def _normalise(value: str, *, drop: str = "") -> str:
-    """Fold full-width characters to ASCII, drop whitespace (and `drop`), uppercase."""
+def _normalise(value: str, *, drop: str = "", upper: bool = True) -> str:
+    """Fold full-width characters to ASCII, drop whitespace (and `drop`), uppercase (unless `upper` is False)."""
     text = unicodedata.normalize("NFKC", value)
     text = _SPACES.sub("", text)
     for char in drop:
         text = text.replace(char, "")
-    return text.upper()
+    return text.upper() if upper else text
 
 
 def _org_char_value(char: str) -> int:
@@ -159,7 +159,7 @@ def check_resident_id(value: str, *, today: date | None = None) -> ResidentId:
 
 def check_mobile(value: str) -> str:
     """Return an 11-digit mainland mobile number (spaces, dashes and +86 removed), or raise FieldError."""
-    mobile = _normalise(value, drop="-")
+    mobile = _normalise(value, drop="-", upper=False)  # a letter typed by mistake is quoted as typed
     if mobile.startswith("+86"):
         mobile = mobile[3:]
     if not mobile:

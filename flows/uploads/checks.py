@@ -142,7 +142,7 @@ class CheckedFile:
             parts.append(f"{self.pages}页")
         if self.width is not None and self.height is not None:
             parts.append(f"{self.width}×{self.height}像素")
-        parts.append(_human_size(self.size))
+        parts.append(human_size(self.size))
         return "，".join(parts)
 
 
@@ -807,7 +807,8 @@ def _mb_limit(size: int) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
+    """A file's size as every page shows it: 9 KB, 1.2 MB (one rounding everywhere)."""
     if size >= _MB:
         return f"{size / _MB:.1f} MB"
     if size >= 1024:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -107,6 +108,13 @@ def only(downloads: dict[str, bytes], prefix: str, suffix: str) -> bytes:
     return downloads[names[0]]
 
 
+def overdue_filter(chart: Any) -> list[str]:
+    """The filters of the chart's red-triangle layer (the overdue count of each region)."""
+    spec = json.loads(chart.proto.spec)
+    layer = next(part for part in spec["layer"] if part["mark"].get("shape") == "triangle-left")
+    return [t["filter"] for t in layer.get("transform", []) if "filter" in t]
+
+
 def test_province_report_shows_every_prefecture_and_its_excel_equals_the_table(
         filed_world: World, downloads: dict[str, bytes]) -> None:
     at = open_page("pages/report.py", filed_world.province)
@@ -115,7 +123,9 @@ def test_province_report_shows_every_prefecture_and_its_excel_equals_the_table(
     assert len(page) == 1 + 15 and page[1][0] == "乌鲁木齐市" and page[-1][0] == "合计"
     urumqi = dict(zip(page[0], page[1], strict=True))
     assert (urumqi["收件"], urumqi["已办结（通过/备案）"], urumqi["在办"], urumqi["超期"]) == (3, 2, 1, 1)
-    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the chart is drawn
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert charts  # the chart is drawn
+    assert overdue_filter(charts[0]) == ["datum['超期'] > 0"]  # a triangle where a case is overdue, none at zero
     excel = sheet_cells(only(downloads, "工作通报_", ".xlsx"), "工作通报")
     assert excel == page  # cell by cell
     assert [m.value for m in at.metric][:4] == ["4", "1", "3", "1"]

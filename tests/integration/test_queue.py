@@ -16,7 +16,7 @@ from flows.review.screening import CATEGORIES, CategoryResult, Outcome
 from flows.review.transitions import Act, Stage
 from store.models import Case
 from store.queue import like_pattern, queue_counts, queue_page
-from tests.support import World, make_world, submitted
+from tests.support import World, filled_draft, make_world, submitted
 
 TODAY = date(2026, 12, 4)  # a Friday
 
@@ -168,6 +168,19 @@ def test_paging_keeps_the_order_and_the_total(q: Queues) -> None:
     beyond = queue_page(w.engine, pref, per_page=2, page=9, today=TODAY)
     assert beyond.page == 2 and ids(beyond) == ids(second)
     assert queue_page(w.engine, pref, per_page=2, page=0, today=TODAY).page == 1
+
+
+def test_cases_due_the_same_day_wait_in_the_order_they_were_submitted(q: Queues) -> None:
+    """First come, first served: the draft started first but submitted later waits behind the other."""
+    w = q.world
+    started_first = filled_draft(w, "C", today=date(2026, 12, 2))
+    started_later = filled_draft(w, "C", today=date(2026, 12, 2))
+    for draft, hour in ((started_later, 9), (started_first, 15)):
+        cases.submit(w.uow(), w.applicant.actor, draft.id, expected_version=draft.version,
+                     now=datetime(2026, 12, 2, hour, 0, tzinfo=CHINA), sources=[])
+    rows = queue_page(w.engine, w.county.actor, today=TODAY).rows
+    assert rows[-1].due_on == rows[-2].due_on
+    assert [row.id for row in rows][-2:] == [started_later.id, started_first.id]
 
 
 @dataclass

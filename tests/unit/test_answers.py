@@ -126,3 +126,17 @@ def test_a_branch_filed_under_its_head_offices_credit_code_is_refused_at_that_qu
     own = filing.examples["branch_uscc"]
     assert own != head
     assert answers.check_answer(question, own, today=date(2026, 12, 6), answers={"company_uscc": head}).value == own
+
+
+@pytest.mark.parametrize("raw", [None, "", "  "])
+def test_an_empty_date_asks_for_one_rather_than_calling_it_invalid(raw: object) -> None:
+    with pytest.raises(FieldError) as refused:
+        answers.parse_date(raw, "合同约定的服务开始日期")
+    assert refused.value.message.startswith("请选择“合同约定的服务开始日期”")
+    assert "不是有效日期" not in refused.value.message
+
+
+def test_a_date_in_another_format_is_called_invalid_and_shown_how_to_write_it() -> None:
+    with pytest.raises(FieldError) as refused:
+        answers.parse_date("2026/13/01", "合同约定的服务开始日期")
+    assert "不是有效日期" in refused.value.message and "2026-01-31" in refused.value.message

@@ -132,8 +132,9 @@ def test_landline_number_is_refused_as_a_mobile() -> None:
     assert "以数字1开头" in _refusal(check_mobile, "09915586122")
 
 
-def test_mobile_with_letters_is_refused() -> None:
-    assert "只能填写数字" in _refusal(check_mobile, "1381234567a")
+def test_mobile_with_letters_is_refused_quoting_the_letter_as_typed() -> None:
+    assert "只能填写数字，第11位是“a”" in _refusal(check_mobile, "1381234567a")
+    assert "第2位是“O”" in _refusal(check_mobile, "1O812345678")
 
 
 def test_masked_id_keeps_first_four_and_last_four() -> None:

@@ -707,3 +707,14 @@ def test_safe_filename_keeps_extension_when_shortened() -> None:
     name = safe_filename("很长" * 200 + ".pdf")
     assert len(name) == 100
     assert name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(("size", "shown"), [(500, "500 字节"), (8_900, "9 KB"), (9_000, "9 KB"),
+                                             (int(1.5 * 1024 * 1024), "1.5 MB")])
+def test_a_files_size_is_shown_with_one_rounding_on_every_page(size: int, shown: str) -> None:
+    """A review saw one file as 8 KB in the conversation and 9 KB in its check: the pages now share one rounding."""
+    from flows.uploads import checks
+    from ui import conversation, preview
+
+    assert checks.human_size(size) == shown
+    assert conversation.human_size is preview.human_size is checks.human_size
