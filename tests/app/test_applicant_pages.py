@@ -22,6 +22,7 @@ from store.verification import FREE_FAILURES
 from tests.app.conftest import open_page as _open_page
 from tests.app.conftest import texts
 from tests.support import World, filled_draft, submitted
+from ui.text import md_escape
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERNAL = "内部意见：电话核实过，不要告诉申请人"
@@ -143,6 +144,9 @@ def test_a_due_date_in_a_year_not_yet_official_is_marked_estimated_wherever_it_s
 def test_a_draft_offers_continue(app_world: World) -> None:
     draft = filled_draft(app_world, "C", today=clock.today())
     at = open_page("pages/my_cases.py", app_world.applicant)
+    assert draft.created_at is not None
+    assert md_escape(f"草稿（未提交，{clock.show(draft.created_at)}开始填写）") in texts(at)  # not its row id
+    assert f"编号 {draft.id}" not in texts(at)
     at.button(key=f"continue-{draft.id}").click().run()
     assert not at.exception
     assert at.session_state["case_id"] == draft.id
