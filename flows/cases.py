@@ -117,6 +117,21 @@ def confirm_instructions(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
         uow.commit()
 
 
+def discard_draft(uow: UnitOfWork, actor: Actor, case_id: int, *, expected_version: int) -> None:
+    """删除草稿: the unit's own draft, never submitted, deleted with its answers and uploaded files; the audit
+    log keeps that it was. A submitted case is not deleted: it can be withdrawn."""
+    with uow:
+        case = _editable(uow, actor, case_id)
+        if case.stage != Stage.DRAFT or case.submitted_at is not None:
+            raise ActRefused("只有尚未提交的草稿可以删除；已提交的申请可以撤回。")
+        if case.version != expected_version:
+            raise StaleCase("此草稿已在别处更新，请刷新页面后再删除。")
+        files = uow.delete_draft(case, actor)
+        uow.commit()
+    for sha256 in files:
+        uow.discard_file(sha256)
+
+
 def _mark_corrected(uow: UnitOfWork, case: CaseView, item_id: str, before: Any, *, file: bool) -> None:
     """While returned: the item counts as corrected, and its value before the first change is kept."""
     if case.stage != Stage.RETURNED:

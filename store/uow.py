@@ -8,7 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, Row, and_, bindparam, insert, or_, update
+from sqlalchemy import Engine, Row, and_, bindparam, delete, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -43,7 +43,9 @@ from store.models import (
     CaseMaterial,
     Counter,
     Document,
+    Feedback,
     Notification,
+    PrecheckJob,
     ScreeningRun,
     Setting,
     Unit,
@@ -199,6 +201,29 @@ class SqlUnitOfWork:
                      detail={"kind": kind})
         self.session.flush()
         return case_view(row)
+
+    def delete_draft(self, case: CaseView, actor: Actor) -> list[str]:
+        """Delete a draft never submitted, with its answers and material rows, if it is still at the version it
+        was read at (else StaleCase); the audit log keeps that it was deleted. Returns the files its materials
+        named, to remove once this is committed (`discard_file` keeps those another row names)."""
+        session = self.session
+        files = sorted({m.sha256 for m in session.exec(select(CaseMaterial).where(CaseMaterial.case_id == case.id))})
+        for owned in (PrecheckJob, AnswerHistory, Answer, CaseDraftState, CaseMaterial):
+            session.execute(delete(owned).where(col(owned.case_id) == case.id))
+        for naming in (Feedback, Notification):  # kept, no longer tied to a case that is gone
+            session.execute(update(naming).where(col(naming.case_id) == case.id).values(case_id=None))
+        gone = session.connection().execute(_CASES.delete().where(
+            _CASES.c.id == case.id, _CASES.c.version == case.version, _CASES.c.stage == Stage.DRAFT,
+            _CASES.c.submitted_at.is_(None)))
+        if gone.rowcount != 1:
+            session.rollback()
+            self._cases.clear()
+            raise StaleCase()
+        self._cases.pop(case.id, None)
+        audit.append(session, actor_id=actor.user_id, action="discard_draft", subject=f"case:{case.id}",
+                     detail={"kind": case.kind, "files": len(files)})
+        session.flush()
+        return files
 
     def mark_instructions_read(self, case_id: int) -> None:
         case = self.case(case_id)

@@ -42,7 +42,7 @@ from store.accounts import Account
 from store.feedback import SqlFeedbackStore, rating_for_case
 from store.uow import SqlUnitOfWork
 from store.verification import VerificationResult
-from ui import registry
+from ui import keys, registry
 from ui.case_view import draw_answers, draw_materials, untimed
 from ui.text import md_escape
 
@@ -129,6 +129,7 @@ def correction_notice(event: EventView) -> None:
 def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
     case = draft.case
     key = f"confirm-withdraw-{case.id}"
+    discard_key = f"confirm-discard-{case.id}"
     can_withdraw = Act.WITHDRAW in available_acts(account.actor, case.at(draft.filing.route))
     with st.container(horizontal=True, key=f"actions-{case.id}"):
         if case.stage == Stage.RETURNED:
@@ -137,10 +138,15 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
         elif case.stage == Stage.DRAFT:
             if st.button("继续填写", key=f"continue-{case.id}", type="primary", icon=":material/edit_note:"):
                 st.switch_page(ASSISTANT, query_params={"case": str(case.id)})
+            if not st.session_state.get(discard_key):
+                st.button("删除草稿", key=f"discard-{case.id}", icon=":material/delete:", on_click=_ask,
+                          args=(discard_key, True))
         if can_withdraw and not st.session_state.get(key):
             if st.button("撤回申请", key=f"withdraw-{case.id}", icon=":material/undo:"):
                 st.session_state[key] = True
                 st.rerun()
+    if case.stage == Stage.DRAFT and st.session_state.get(discard_key):
+        _discard_confirmation(case, account=account, uow=uow, key=discard_key)
     if can_withdraw and st.session_state.get(key):
         with st.container(border=True):
             st.warning("确定撤回此申请吗？撤回后本办件即告结束，不能恢复；如仍需办理，须重新提交申请。")
@@ -159,6 +165,35 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
             if cancelled:
                 st.session_state.pop(key, None)
                 st.rerun()
+
+
+def _ask(key: str, asking: bool) -> None:
+    """Open (or close) a confirmation in the card."""
+    if asking:
+        st.session_state[key] = True
+    else:
+        st.session_state.pop(key, None)
+
+
+def _discard(case: CaseView, account: Account, uow: UowFactory, key: str) -> None:
+    st.session_state.pop(key, None)
+    try:
+        cases.discard_draft(uow(), account.actor, case.id, expected_version=case.version)
+    except DomainError as error:
+        st.session_state[FLASH] = ("error", error.message)
+    else:
+        st.session_state[FLASH] = ("success", "草稿已删除。")
+        if st.session_state.get(keys.CASE_ID) == case.id:  # the assistant no longer resumes it
+            st.session_state.pop(keys.CASE_ID, None)
+
+
+def _discard_confirmation(case: CaseView, *, account: Account, uow: UowFactory, key: str) -> None:
+    with st.container(border=True, key=f"discard-confirm-{case.id}"):
+        st.warning("确定删除此草稿吗？已填写的内容和上传的材料将一并删除，不能恢复。")
+        with st.container(horizontal=True):
+            st.button("确认删除", key=f"discard-yes-{case.id}", type="primary", on_click=_discard,
+                      args=(case, account, uow, key))
+            st.button("取消", key=f"discard-no-{case.id}", on_click=_ask, args=(key, False))
 
 
 def history(events: Sequence[EventView], case: CaseView) -> None:

@@ -34,6 +34,7 @@ ACTION_LABELS: dict[str, str] = {
     "calendar_year": "录入年度节假日安排",
     "create_user": "创建账号",
     "disable_user": "停用账号",
+    "discard_draft": "删除草稿",
     "enable_user": "启用账号",
     "export_guards": "导出保安员名单",
     "failures_notified": "通知发送失败提醒",

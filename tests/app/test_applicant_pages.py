@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import cases, clock
-from flows.errors import FieldError
+from flows.errors import FieldError, NotFound
 from flows.ports import CaseView, ReturnItem
 from flows.review.deadlines import WorkCalendar
 from flows.review.transitions import Act
@@ -150,6 +150,26 @@ def test_a_draft_offers_continue(app_world: World) -> None:
     at.button(key=f"continue-{draft.id}").click().run()
     assert not at.exception
     assert at.session_state["case_id"] == draft.id
+
+
+def test_a_draft_is_deleted_after_a_confirmation_and_cancelling_keeps_it(app_world: World) -> None:
+    draft = filled_draft(app_world, "C", today=clock.today())
+    at = open_page("pages/my_cases.py", app_world.applicant)
+    at.session_state["case_id"] = draft.id  # the assistant was working on it
+    at.button(key=f"discard-{draft.id}").click().run()
+    assert "确定删除此草稿吗？已填写的内容和上传的材料将一并删除，不能恢复。" in texts(at)
+    at.button(key=f"discard-no-{draft.id}").click().run()
+    assert "确定删除此草稿吗" not in texts(at)
+    with app_world.uow() as uow:
+        assert uow.case(draft.id).stage == "draft"  # nothing happens without confirming
+    at.button(key=f"discard-{draft.id}").click().run()
+    at.button(key=f"discard-yes-{draft.id}").click().run()
+    assert not at.exception
+    assert "草稿已删除。" in texts(at)
+    assert not [b for b in at.button if b.key == f"continue-{draft.id}"]  # the card is gone
+    assert "case_id" not in at.session_state  # the assistant will not try to resume it
+    with app_world.uow() as uow, pytest.raises(NotFound):
+        uow.case(draft.id)
 
 
 def test_withdraw_asks_for_confirmation_first(app_world: World) -> None:
