@@ -88,7 +88,7 @@ set_feedback_context(step="阅读须知", kind=kind)
 if not st.session_state.get("instructions_read") == kind:
     if account is None and visitor.get("instructions_read"):
         visitor = registration.remember(visitor, instructions_read=None)
-    if conversation.instructions(filing):
+    if conversation.instructions(filing, account.unit_name if account is not None else None):
         st.session_state["instructions_read"] = kind
         if account is None:
             registration.remember(visitor, kind=kind, instructions_read=kind)

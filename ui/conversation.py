@@ -21,6 +21,7 @@ from flows.filing.guide import (
     next_step,
     relevant_materials,
     relevant_questions,
+    unit_mismatch,
 )
 from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.filing.schema import ColType, Column, Filing, Material, QType, Question
@@ -66,10 +67,13 @@ def choose_kind(filings: dict[str, Filing]) -> str | None:
     return None
 
 
-def instructions(filing: Filing) -> bool:
-    """Show the online instructions; True once the applicant confirms reading them."""
+def instructions(filing: Filing, unit_name: str | None = None) -> bool:
+    """Show the online instructions (warning a logged-in unit whose name suggests another business); True once
+    the applicant confirms reading them."""
     text = filing.instructions
     with st.chat_message("assistant"):
+        if unit_name and (mismatch := unit_mismatch(filing, unit_name)):
+            st.warning(mismatch, icon=":material/help:")
         st.markdown(f"办理前请先阅读《{filing.title}网上操作须知》：")
         with st.container(border=True):
             for label, body in (("谁需要办理", text.who), ("什么时候办", text.when), ("需要哪些材料", text.materials_note),

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from flows.clock import chinese_date
 from flows.errors import FieldError
 from flows.filing.answers import check_answer, qualifying_years, roster_warnings, window_warning
-from flows.filing.schema import Filing, Material, QType, Question
+from flows.filing.schema import SECURITY_COMPANY, SELF_RECRUITING, Filing, Material, QType, Question
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,21 @@ class Step:
         if self.material is not None:
             return self.material.id
         return None
+
+
+def unit_mismatch(filing: Filing, unit_name: str) -> str | None:
+    """A warning when the unit's name suggests this kind is not for it, or None. A guess from the name (a
+    security service company's name carries 保安 in practice; the account records no licence type), so it
+    warns and never refuses: a property company starting a kind for security companies most likely meant
+    自行招用保安员单位备案, and a security company does not file that one."""
+    security = "保安" in unit_name
+    if SECURITY_COMPANY in filing.unit_types and not security:
+        return (f"“{filing.short_title}”由保安服务公司办理。贵单位名称中没有“保安”字样：如贵单位是自己招用保安员的"
+                "机关、团体、企业、事业单位或物业服务企业，应办理“自行招用保安员单位备案”，请点击下方“选择其他业务”。")
+    if SELF_RECRUITING in filing.unit_types and security:
+        return (f"“{filing.short_title}”由自行招用保安员的单位办理，保安服务公司无需办理。如贵单位确为自行招用保安员的"
+                "单位，可继续办理；否则请点击下方“选择其他业务”。")
+    return None
 
 
 def relevant_questions(filing: Filing, answers: Mapping[str, Any]) -> list[Question]:

@@ -357,6 +357,10 @@ def example_value(value: Any, *, today: date, ids: tuple[str, ...], prefecture: 
     return value
 
 
+SECURITY_COMPANY = "保安服务公司"
+SELF_RECRUITING = "自行招用保安员单位"
+
+
 class Filing(Frozen):
     kind: str = Field(pattern=r"^[A-Z]$")
     title: str
@@ -374,7 +378,9 @@ class Filing(Frozen):
     refusal_title: str = "不予备案决定书"
     refusal_verb: str = "不予备案"
     location_field: str  # the REGION or FILING_REF question that places the case
-    unit_types: tuple[str, ...] = ()  # which applicants see this kind; empty = all
+    # Which applicants this kind is for (SECURITY_COMPANY, SELF_RECRUITING); empty = any. A unit whose name says
+    # otherwise is warned before it starts (flows.filing.guide.unit_mismatch), never refused.
+    unit_types: tuple[str, ...] = ()
     screening_field: str | None = None  # an ID-number question whose person is screened (自动比对)
     ledger: LedgerEntry | None = None  # the ledger (台账) listing its approved cases; None: in none
     cancels: tuple[str, ...] = ()  # the kinds whose filings an approval of this one cancels (its FILING_REF)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.filing.schema import (
+    SECURITY_COMPANY,
     Certificate,
     ColType,
     Column,
@@ -43,6 +44,7 @@ FILING = Filing(
     route=Route(county_confirm=False, province_approval=True),
     sections=(S_COMPANY, S_CURRENT, S_PROPOSED, S_REASON, "联系人"),
     location_field="company_region",
+    unit_types=(SECURITY_COMPANY,),
     screening_field="new_rep_id",
     ledger=LedgerEntry(book="representatives", columns=(
         LedgerColumn(label="保安服务许可证号", parts=("{licence_no}",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.filing.schema import (
+    SECURITY_COMPANY,
     Certificate,
     DateWindow,
     Days,
@@ -44,6 +45,7 @@ FILING = Filing(
     route=Route(county_confirm=True, province_approval=False),
     sections=(S_COMPANY, S_CLIENT, S_SERVICE, S_LEAD, S_GUARDS, "联系人"),
     location_field="service_region",
+    unit_types=(SECURITY_COMPANY,),
     result_document="备案证明",
     ledger=LedgerEntry(book="current", headcount="guards", columns=(
         LedgerColumn(label="服务期限", parts=("{contract_start} 至 {contract_end}",)),

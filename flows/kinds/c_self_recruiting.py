@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.filing.schema import (
+    SELF_RECRUITING,
     Certificate,
     DateWindow,
     Days,
@@ -43,6 +44,7 @@ FILING = Filing(
     route=Route(county_confirm=True, province_approval=False),
     sections=(S_UNIT, S_PEOPLE, S_AREA, S_GUARDS, "联系人"),
     location_field="unit_region",
+    unit_types=(SELF_RECRUITING,),
     result_document="备案证明",
     ledger=LedgerEntry(book="current", headcount="guards", columns=(
         LedgerColumn(label="服务期限", parts=("{service_start} 起",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.filing.schema import (
+    SELF_RECRUITING,
     Certificate,
     DateWindow,
     Days,
@@ -31,6 +32,7 @@ FILING = Filing(
     route=Route(county_confirm=True, province_approval=False),
     sections=(S_FILING, "联系人"),
     location_field="filing_ref",
+    unit_types=(SELF_RECRUITING,),
     result_document="撤销备案证明",
     cancels=("C",),
     ledger=LedgerEntry(book="cancelled", columns=(

@@ -12,6 +12,7 @@ prefecture (B, C): the county where the branch is confirms, the prefecture accep
 from __future__ import annotations
 
 from flows.filing.schema import (
+    SECURITY_COMPANY,
     Certificate,
     Days,
     DetailRow,
@@ -52,6 +53,7 @@ FILING = Filing(
     route=Route(county_confirm=True, province_approval=False),
     sections=(S_COMPANY, S_REPRESENTATIVE, S_BRANCH, S_HEAD, S_GUARDS, "联系人"),
     location_field="branch_region",
+    unit_types=(SECURITY_COMPANY,),
     result_document="备案证明",
     certificate=Certificate(
         doc_type="filing_certificate", title="备案证明", issuer="prefecture",

@@ -268,3 +268,15 @@ def test_a_60000_page_pdf_is_refused_at_the_upload_field_with_the_page_cap(app_w
     assert not at.exception
     with app_world.uow() as uow:
         assert uow.materials(case_id) == []
+
+
+def test_a_property_company_opening_a_security_companies_business_is_pointed_to_its_own(app_world: World) -> None:
+    """A review: a property company could start 跨省提供服务备案 without a word that it is for security companies."""
+    at = open_page("pages/assistant.py", app_world.applicant)  # 乌鲁木齐幸福物业服务有限公司
+    at.button(key="kind-B").click().run()
+    assert [w.value for w in at.warning if "由保安服务公司办理" in str(w.value)], texts(at)
+    assert "应办理“自行招用保安员单位备案”" in texts(at)
+    at.button(key="other-kind").click().run()
+    at.button(key="kind-C").click().run()
+    assert "自行招用保安员单位备案网上操作须知" in texts(at)
+    assert not [w for w in at.warning if "选择其他业务" in str(w.value)]  # its own business: no warning

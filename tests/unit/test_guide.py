@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.filing.guide import asked_questions, filing_warnings, next_step
+from flows.filing.guide import asked_questions, filing_warnings, next_step, unit_mismatch
 from flows.kinds import all_filings, get_filing
 from store.demo import demo_answers
 
@@ -79,3 +79,14 @@ def test_questions_made_irrelevant_by_earlier_answers_are_skipped() -> None:
     d = get_filing("D")
     assert "reason_detail" not in [q.id for q in asked_questions(d, {"reason": "单位注销或合并"})]
     assert "reason_detail" in [q.id for q in asked_questions(d, {"reason": "其他原因"})]
+
+
+@pytest.mark.parametrize(("unit", "warned"), [
+    ("乌鲁木齐安居物业服务有限公司", {"A", "B", "E"}),  # a property company: the security companies' kinds
+    ("新疆盾安保安服务有限公司", {"C", "D"}),  # a security company: the self-recruiting units' kinds
+])
+def test_a_unit_is_warned_before_a_business_its_name_says_is_not_its_own(unit: str, warned: set[str]) -> None:
+    found = {kind: unit_mismatch(filing, unit) for kind, filing in all_filings().items()}
+    assert {kind for kind, warning in found.items() if warning} == warned
+    for kind in warned:
+        assert "选择其他业务" in str(found[kind])
