@@ -135,10 +135,14 @@ def _material_bubbles(filing: Filing, draft: cases.Draft, current: str | None) -
     for m in relevant_materials(filing, draft.answers):
         if m.id == current:
             continue
+        refused = st.session_state.get(_message_key(draft.case.id, m.id))
         if m.id in draft.materials:
             f = draft.materials[m.id]
             with st.chat_message("user"):
                 st.text(f"已上传“{m.label}”：{f.filename}（{human_size(f.size)}{f'，{f.pages}页' if f.pages else ''}）")
+                if refused and refused[0] == "error":  # a file refused at a step the draft had passed (another tab)
+                    st.error(f"您刚才上传的文件未被采用，仍使用上面的文件：{md_escape(refused[1])}")
+                    del st.session_state[_message_key(draft.case.id, m.id)]
         elif m.id in skipped:
             with st.chat_message("user"):
                 st.text(f"“{m.label}”不提供。")
@@ -293,23 +297,14 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
         if existing is not None:
             st.text(f"当前文件：{existing.filename}（{human_size(existing.size)}）。上传新文件将替换它。")
         nonce = st.session_state.get(keys.ASK_NONCE, 0)
+        key = f"up-{draft.case.id}-{m.id}-{nonce}"
+        message_key = _message_key(draft.case.id, m.id)
         # No `type=`: the browser would refuse another kind of file with a hover-only English-prefixed note;
-        # the check below says in words, at the field, which kinds this material takes.
-        upload = st.file_uploader(m.label, key=f"up-{draft.case.id}-{m.id}-{nonce}",
-                                  label_visibility="collapsed", max_upload_size=m.max_mb)
-        message_key = f"upload-msg-{draft.case.id}-{m.id}"
-        if upload is not None:
-            try:
-                checked, _view = cases.upload_material(uow(), account.actor, draft.case.id, m.id,
-                                                       filename=upload.name, data=upload.getvalue())
-            except DomainError as error:
-                st.session_state[message_key] = ("error", error.message)
-            else:
-                st.session_state[message_key] = ("ok", _accepted(upload.name, checked))
-                if returning:
-                    st.session_state.pop(keys.EDITING, None)
-            st.session_state[keys.ASK_NONCE] = nonce + 1  # a new, empty uploader where this one was
-            return True
+        # the check below says in words, at the field, which kinds this material takes. The file is taken in
+        # the uploader's callback, before the run: also when this step is no longer the draft's (the draft went
+        # on in another tab), where a check in the run's body would not draw this uploader and drop the file.
+        st.file_uploader(m.label, key=key, label_visibility="collapsed", max_upload_size=m.max_mb,
+                         on_change=_take_upload, args=(key, draft.case.id, m, account, uow, returning))
         kind_text = st.session_state.get(message_key)
         if kind_text:
             level, text = kind_text
@@ -321,6 +316,28 @@ def _ask_material(filing: Filing, draft: cases.Draft, m: Material, account: Acco
             st.session_state.pop(keys.EDITING, None)
             st.rerun()
     return False
+
+
+def _message_key(case_id: int, material_id: str) -> str:
+    return f"upload-msg-{case_id}-{material_id}"
+
+
+def _take_upload(key: str, case_id: int, m: Material, account: Account, uow: UowFactory, returning: bool) -> None:
+    """Check and keep the file just given to a material's uploader (its on_change callback)."""
+    upload = st.session_state.get(key)
+    if upload is None:
+        return
+    message_key = _message_key(case_id, m.id)
+    try:
+        checked, _view = cases.upload_material(uow(), account.actor, case_id, m.id, filename=upload.name,
+                                               data=upload.getvalue())
+    except DomainError as error:
+        st.session_state[message_key] = ("error", error.message)
+    else:
+        st.session_state[message_key] = ("ok", _accepted(upload.name, checked))
+        if returning:
+            st.session_state.pop(keys.EDITING, None)
+    st.session_state[keys.ASK_NONCE] = int(st.session_state.get(keys.ASK_NONCE, 0)) + 1  # a new, empty uploader
 
 
 def _accepted(name: str, checked: CheckedFile) -> str:

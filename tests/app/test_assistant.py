@@ -280,3 +280,29 @@ def test_a_property_company_opening_a_security_companies_business_is_pointed_to_
     at.button(key="kind-C").click().run()
     assert "自行招用保安员单位备案网上操作须知" in texts(at)
     assert not [w for w in at.warning if "选择其他业务" in str(w.value)]  # its own business: no warning
+
+
+def test_a_file_given_in_a_second_tab_at_a_step_the_first_tab_passed_is_kept_not_dropped(app_world: World) -> None:
+    """A review: with one draft open in two tabs, a file uploaded in the tab left behind was dropped without a
+    word (the step had moved on, so its uploader was no longer drawn). The later upload is the one kept."""
+    first = _start_c(app_world)
+    case_id = _draft_id(app_world)
+    _fill(app_world, case_id, "__end__")
+    first.run()
+    second = open_page("pages/assistant.py", app_world.applicant)  # the same draft in another tab
+    assert "法人资格证明" in texts(first) and "法人资格证明" in texts(second)
+    second.get("file_uploader")[0].set_value(("second.pdf", demo_pdf("second"), "application/pdf")).run()
+    assert "保安服务管理制度" in texts(second)  # the second tab went on
+    first.get("file_uploader")[0].set_value(("first.pdf", demo_pdf("first"), "application/pdf")).run()
+    assert not first.exception
+    with app_world.uow() as uow:
+        kept = {m.material_id: m.filename for m in uow.materials(case_id)}
+    assert kept == {"legal_person_proof": "first.pdf"}  # the later upload, not dropped
+    assert "first.pdf" in texts(first) and "保安服务管理制度" in texts(first)
+    # Both tabs now ask for the next material; the second gives it, the first then gives a file that is refused.
+    second.run()
+    second.get("file_uploader")[0].set_value(("rules.pdf", demo_pdf("rules"), "application/pdf")).run()
+    first.get("file_uploader")[0].set_value(("rules.exe", b"MZ\x90\x00not a document", "application/pdf")).run()
+    assert "您刚才上传的文件未被采用，仍使用上面的文件" in texts(first)  # said, not dropped
+    with app_world.uow() as uow:
+        assert {m.material_id: m.filename for m in uow.materials(case_id)}["service_rules"] == "rules.pdf"
