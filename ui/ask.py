@@ -56,7 +56,7 @@ def ask(question: Question, current: Any, case_id: int, *, filed: list[FiledCase
     if q.type == QType.REGION:
         return _region(q, current, key, on_change)
     if q.type == QType.ROSTER:
-        return _roster(q, current, key)
+        return _roster(q, current, key, on_change)
     if q.type == QType.FILING_REF:
         return _filing_ref(q, current, key, filed or [])
     with st.form(key, border=False):
@@ -119,13 +119,13 @@ def _roster_frame(q: Question, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[c.id for c in q.columns])
 
 
-def _roster(q: Question, current: Any, key: str) -> Any:
+def _roster(q: Question, current: Any, key: str, on_change: Callable[[], None] | None = None) -> Any:
     """A grid on a wide screen, one card at a time on a narrow one (app.css shows the one that fits);
     either way 确定 gives the whole roster to the same check."""
     imported = st.session_state.get(f"{key}-imported")
     rows = imported if imported is not None else (current if isinstance(current, list) else [])
     with st.container(key="roster-grid"):
-        from_grid = _roster_grid(q, rows, key)
+        from_grid = _roster_grid(q, rows, key, on_change)
     with st.container(key="roster-cards"):
         from_cards = _roster_cards(q, rows, key)
     if from_grid is NOTHING and from_cards is not NOTHING:
@@ -149,7 +149,8 @@ def roster_message(question: Question, case_id: int, message: str) -> str:
     return str(imported.in_excel_terms(message)) if imported is not None else message
 
 
-def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
+def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str,
+                 on_change: Callable[[], None] | None = None) -> Any:
     from flows.filing.roster_excel import MAX_FILE_BYTES, ImportedRoster, template
 
     config: dict[str, Any] = {}
@@ -169,7 +170,7 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
                          key=f"{key}-tpl", icon=":material/download:", on_click="ignore")
     # Read when the file arrives, before the run that follows draws the table above: the rows show in that run.
     right.file_uploader("或上传填好的Excel", type=["xlsx"], key=f"{key}-xlsx",
-                        max_upload_size=MAX_FILE_BYTES // (1024 * 1024), on_change=_import_workbook, args=(q, key))
+                        max_upload_size=MAX_FILE_BYTES // (1024 * 1024), on_change=_import_workbook, args=(q, key, on_change))
     if message := st.session_state.get(f"{key}-xlsx-error"):
         st.error(md_escape(message), icon=":material/error:")
     st.caption("提示中的“第N行”是上表自上而下的第N人；从Excel导入后未改动时，提示Excel表中的行号。")
@@ -184,8 +185,9 @@ def _roster_grid(q: Question, rows: list[dict[str, Any]], key: str) -> Any:
     return NOTHING
 
 
-def _import_workbook(q: Question, key: str) -> None:
-    """The uploader's callback: the workbook's rows replace the table's (or its refusal is kept to be shown)."""
+def _import_workbook(q: Question, key: str, on_change: Callable[[], None] | None = None) -> None:
+    """The uploader's callback: the workbook's rows replace the table's (or its refusal is kept to be shown);
+    `on_change` (the question's: its last refusal is cleared) once the rows are in."""
     from flows.filing.roster_excel import import_roster
 
     upload = st.session_state.get(f"{key}-xlsx")
@@ -200,6 +202,8 @@ def _import_workbook(q: Question, key: str) -> None:
     st.session_state[f"{key}-workbook"] = imported
     st.session_state.pop(f"{key}-xlsx-error", None)
     st.session_state.pop(f"{key}-cards", None)
+    if on_change is not None:  # the refusal of the rows confirmed before no longer speaks of what is shown
+        on_change()
 
 
 def _card_line(q: Question, number: int, row: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -306,3 +307,36 @@ def test_a_file_given_in_a_second_tab_at_a_step_the_first_tab_passed_is_kept_not
     assert "您刚才上传的文件未被采用，仍使用上面的文件" in texts(first)  # said, not dropped
     with app_world.uow() as uow:
         assert {m.material_id: m.filename for m in uow.materials(case_id)}["service_rules"] == "rules.pdf"
+
+
+def _roster_workbook(ids: list[str]) -> bytes:
+    from openpyxl import load_workbook
+
+    from flows.filing.roster_excel import template
+
+    book = load_workbook(BytesIO(template(get_filing("C").question("guards"))))
+    sheet = book.worksheets[0]
+    for row, id_number in enumerate(ids, start=2):
+        sheet.cell(row=row, column=1, value=f"保安员{row - 1}")
+        sheet.cell(row=row, column=2, value=id_number)
+        sheet.cell(row=row, column=4, value=f"1389910000{row}")
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_corrected_roster_workbook_clears_the_refusal_of_the_rows_it_replaces(app_world: World) -> None:
+    """A review: the red refusal of the rows confirmed before stayed on screen after a corrected workbook was
+    uploaded, until 确定 was pressed again."""
+    at = _start_c(app_world)
+    _fill(app_world, _draft_id(app_world), "guards")
+    at.run()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    good = [p["id_number"] for p in demo_answers("C", today=clock.today())["guards"]][:2]
+    at.get("file_uploader")[0].set_value(("名单.xlsx", _roster_workbook([good[0], "110105194912310021"]), xlsx)).run()
+    next(b for b in at.button if b.label == "确定").click().run()
+    refusal = [e.value for e in at.error]
+    assert refusal and "第3行" in str(refusal[0])  # the bad number, by its row in Excel
+    at.get("file_uploader")[0].set_value(("名单2.xlsx", _roster_workbook(good), xlsx)).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]  # the refusal spoke of rows no longer shown
