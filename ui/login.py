@@ -12,7 +12,8 @@ import streamlit as st
 from flows import environment
 from flows.config import get_config
 from flows.errors import DomainError
-from flows.identity import passwords, totp
+from flows.filing.identifiers import check_mobile, mask_mobile
+from flows.identity import passwords, recovery, totp
 from flows.identity.login import (
     SECOND_FACTOR_ROLES,
     Next,
@@ -24,12 +25,15 @@ from flows.identity.login import (
 from flows.review.transitions import Role
 from store.accounts import HASHER
 from store.demo import DEMO_TOTP_SECRET
+from store.outbox import code_sms_gateway
 from ui import keys, portal
 from ui.session import address, finish_login, identity
 from ui.text import inline_picture, md_escape
 
 PENDING = "pending_login"  # {"user_id", "second_factor", "since"}: password checked, steps remain
 PENDING_SECONDS = 600
+RESET = "password_reset"  # the 忘记密码 steps of this tab: {"mobile", "challenge_id", "demo_code"}
+RESET_DONE = "password_reset_done"
 
 
 def _show_error(message: str) -> None:
@@ -56,6 +60,12 @@ def login_form(*, key: str, next_path: str, login_label: str = "登录名", logi
     if waiting is not None:
         _pending_steps(waiting, next_path)
         return
+    applicants = Role.APPLICANT in portal.ROLES[portal.current()]
+    if applicants and isinstance(st.session_state.get(RESET), dict):
+        _password_reset(st.session_state[RESET])
+        return
+    if st.session_state.pop(RESET_DONE, None):
+        st.success("密码已重置，请用新密码登录。", icon=":material/check_circle:")
     with_code = portal_takes_codes()
     with st.form(key):
         login = st.text_input(login_label, placeholder=login_placeholder)
@@ -66,6 +76,8 @@ def login_form(*, key: str, next_path: str, login_label: str = "登录名", logi
             st.caption("公安机关工作人员和系统管理员填写；申请单位不用填。尚未绑定动态口令的工作人员可不填，登录后绑定。"
                        if portal.ROLES[portal.current()] & {Role.APPLICANT} else "尚未绑定动态口令的（首次登录或管理员重置后）可不填，登录后绑定。")
         sent = st.form_submit_button("登录", type="primary")
+    if applicants:
+        st.button("忘记密码？", key=f"{key}-forgot", type="tertiary", on_click=_start_reset)
     if portal.current() == portal.Portal.INTERNET:
         st.caption("公安机关工作人员和系统管理员请通过公安网入口登录。")
     if with_code and environment.is_demo():
@@ -83,6 +95,69 @@ def login_form(*, key: str, next_path: str, login_label: str = "登录名", logi
         finish_login(result.user_id, second_factor=result.second_factor, next_path=next_path)
     st.session_state[PENDING] = {"user_id": result.user_id, "second_factor": result.second_factor,
                                  "login": login.strip(), "since": time.monotonic()}
+    st.rerun()
+
+
+def _start_reset() -> None:
+    st.session_state[RESET] = {}
+
+
+def _end_reset() -> None:
+    st.session_state.pop(RESET, None)
+
+
+def _password_reset(state: dict[str, object]) -> None:
+    """忘记密码: the mobile registered with (the login), an SMS code to it, and the new password."""
+    st.markdown("**重置登录密码**")
+    st.caption("申请单位账号可凭注册时的手机号码（即登录名）接收短信验证码，重新设置密码。"
+               "公安机关工作人员和系统管理员忘记密码的，请联系系统管理员重置。")
+    mobile = str(state.get("mobile", ""))
+    if not state.get("challenge_id"):
+        with st.form("reset-mobile"):
+            typed = st.text_input("手机号码（登录名）", value=mobile, max_chars=20, placeholder="注册时填写的11位手机号码")
+            sent = st.form_submit_button("获取短信验证码", type="primary")
+        if sent:
+            _send_reset_code(state, typed)
+        st.button("返回登录", key="reset-back", on_click=_end_reset)
+        return
+    st.info(f"{recovery.SENT}（手机号码：{mask_mobile(mobile)}）", icon=":material/sms:")
+    if state.get("demo_code") and environment.is_demo():
+        st.info(f"{environment.DEMO_MARK}：本演示未接入短信平台，验证码为 **{state['demo_code']}**"
+                "（正式环境只以短信发送到手机，不在页面显示）。", icon=":material/science:")
+    with st.form("reset-password"):
+        code = st.text_input("短信验证码", max_chars=6)
+        new = st.text_input("新密码", type="password", help="至少8位，须同时包含字母和数字，不能是常见密码")
+        again = st.text_input("再次输入新密码", type="password")
+        done = st.form_submit_button("重置密码", type="primary")
+    if done:
+        try:
+            passwords.check_typed_twice(new, again)
+            recovery.reset_password(identity(), HASHER, mobile=mobile, challenge_id=int(str(state["challenge_id"])),
+                                    code=code, new=new, scope=str(portal.current()), address=address())
+        except DomainError as error:
+            _show_error(error.message)
+        else:
+            _end_reset()
+            st.session_state[RESET_DONE] = True
+            st.rerun()
+    row = st.container(horizontal=True)
+    if row.button("重新获取验证码", key="reset-resend"):
+        _send_reset_code(state, mobile)
+    if row.button("更改手机号码", key="reset-change"):
+        st.session_state[RESET] = {"mobile": mobile}
+        st.rerun()
+    row.button("返回登录", key="reset-back", on_click=_end_reset)
+
+
+def _send_reset_code(state: dict[str, object], mobile: str) -> None:
+    try:
+        sent = recovery.send_reset_code(identity(), code_sms_gateway(), mobile=mobile, address=address(),
+                                        demo=environment.is_demo())
+    except DomainError as error:
+        _show_error(error.message)
+        return
+    st.session_state[RESET] = {"mobile": check_mobile(mobile), "challenge_id": sent.challenge_id,
+                               "demo_code": sent.demo_code}
     st.rerun()
 
 

@@ -17,7 +17,7 @@ from flows import clock
 from flows.errors import DomainError, FieldError
 from flows.filing.identifiers import mask_mobile
 from flows.identity import passwords
-from flows.identity.ports import IdentityStore, PasswordHasher, SmsSender
+from flows.identity.ports import ChallengeRecord, IdentityStore, PasswordHasher, SmsSender
 from flows.identity.sessions import token_hash
 from flows.identity.units import INVITE_EXPIRED, INVITE_REVOKED, INVITE_USED, add_applicant
 
@@ -88,10 +88,15 @@ class SentCode:
     demo_code: str | None  # only in the demo without a gateway: shown on screen, marked 演示环境
 
 
+REGISTER_SMS = ("您的验证码为{code}，5分钟内有效，用于注册保安业务网上自助办理账号。请勿告诉他人；"
+                "如非本人操作，请忽略本短信。")
+
+
 def send_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, purpose: str, address: str,
-              demo: bool, now: datetime | None = None) -> SentCode:
-    """A fresh 6-digit code for the mobile, sent through the SMS gateway. Without a gateway the demo shows
-    it on screen and production refuses (never skip the proof)."""
+              demo: bool, now: datetime | None = None, text: str = REGISTER_SMS, deliver: bool = True) -> SentCode:
+    """A fresh 6-digit code for the mobile, sent through the SMS gateway (`text`, with `{code}`). Without a
+    gateway the demo shows it on screen and production refuses (never skip the proof). `deliver=False`: the
+    code is stored and counted as sent, but neither sent nor shown (recovery: a mobile without an account)."""
     now = now or clock.now()
     if sms is None and not demo:
         raise DomainError(NO_GATEWAY)
@@ -113,10 +118,12 @@ def send_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, purpo
         store.audit(actor_id=None, action="sms_code_sent", subject=f"challenge:{challenge_id}",
                     detail={"mobile": mask_mobile(mobile), "purpose": purpose, "address": address})
         store.commit()
+    if not deliver:
+        return SentCode(challenge_id, demo_code=None)
     if sms is None:
         return SentCode(challenge_id, demo_code=code)
     try:
-        sms.send_sms(mobile, f"您的验证码为{code}，5分钟内有效，用于注册保安业务网上自助办理账号。请勿告诉他人；如非本人操作，请忽略本短信。")
+        sms.send_sms(mobile, text.format(code=code))
     except Exception:  # noqa: BLE001 - any gateway failure: the code is void and the person may ask again
         with store:
             store.update_challenge(challenge_id, expires_at=now)
@@ -131,23 +138,30 @@ def verify_code(store: IdentityStore, challenge_id: int | None, *, mobile: str, 
     now = now or clock.now()
     with store:
         found = store.challenge(challenge_id) if challenge_id is not None else None
-        if found is None or found.mobile != mobile:
-            raise FieldError(CODE_MISSING, field="sms")
-        if found.verified_at is not None or found.used_at is not None:
-            raise FieldError(CODE_USED, field="sms")
-        if found.attempts >= MAX_TRIES:
-            raise FieldError(CODE_LOCKED, field="sms")
-        if found.expires_at <= now:
-            raise FieldError(CODE_EXPIRED, field="sms")
-        typed = "".join(ch for ch in code if not ch.isspace())
-        if not hmac.compare_digest(found.code_hash, _code_hash(found.salt, typed)):
-            attempts = found.attempts + 1
-            store.update_challenge(found.id, attempts=attempts)
-            store.commit()
-            left = MAX_TRIES - attempts
-            raise FieldError(CODE_WRONG.format(left=left) if left > 0 else CODE_LOCKED, field="sms")
-        store.update_challenge(found.id, verified_at=now)
+        check_code(store, found, mobile=mobile, code=code, now=now)
+        store.update_challenge(found.id, verified_at=now)  # type: ignore[union-attr]
         store.commit()
+
+
+def check_code(store: IdentityStore, found: ChallengeRecord | None, *, mobile: str, code: str,
+               now: datetime) -> None:
+    """Refuse (FieldError at the SMS field) unless `code` is the live, unused code sent to `mobile`; a wrong
+    code is counted (committed), five end the code."""
+    if found is None or found.mobile != mobile:
+        raise FieldError(CODE_MISSING, field="sms")
+    if found.verified_at is not None or found.used_at is not None:
+        raise FieldError(CODE_USED, field="sms")
+    if found.attempts >= MAX_TRIES:
+        raise FieldError(CODE_LOCKED, field="sms")
+    if found.expires_at <= now:
+        raise FieldError(CODE_EXPIRED, field="sms")
+    typed = "".join(ch for ch in code if not ch.isspace())
+    if not hmac.compare_digest(found.code_hash, _code_hash(found.salt, typed)):
+        attempts = found.attempts + 1
+        store.update_challenge(found.id, attempts=attempts)
+        store.commit()
+        left = MAX_TRIES - attempts
+        raise FieldError(CODE_WRONG.format(left=left) if left > 0 else CODE_LOCKED, field="sms")
 
 
 # ------------------------------------------------------------------ the account

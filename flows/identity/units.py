@@ -76,7 +76,7 @@ def add_applicant(store: IdentityStore, *, unit_name: str, credit_code: str, con
     """Inside an open transaction, for a caller that has proven the mobile: the unit's first account (it claims
     the unit) or, with an invitation, a colleague joining it. Returns the new account's id."""
     if store.user_by_login(mobile) is not None:
-        raise FieldError("该手机号码已注册，请直接登录（忘记密码请联系本单位账号管理员或县级公安机关）。", field="mobile")
+        raise FieldError("该手机号码已注册，请直接登录（忘记密码的，可点击登录处的“忘记密码？”凭短信验证码重新设置）。", field="mobile")
     if invitation is None:
         if store.unit_by_code(credit_code) is not None:
             raise FieldError(CLAIMED, field="credit_code")

@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, str] = {
     "member_removed": "移除单位成员",
     "password_changed": "修改密码",
     "password_reset": "重置密码",
+    "password_reset_by_sms": "凭短信验证码重置密码",
     "portal_refused": "门户拒绝访问",
     "precheck_confirm": "确认预审结果",
     "recovery_code_used": "使用恢复码",

@@ -1,0 +1,125 @@
+"""忘记密码 on a real database (SQLite and PostgreSQL) with a real local HTTP SMS gateway: an applicant proves the
+registered mobile and sets a new password; nobody learns whether a mobile has an account; staff are not reset by
+SMS; a registration's code does not reset anything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from flows import clock
+from flows.errors import FieldError
+from flows.identity import recovery, registration, sessions
+from flows.identity.login import LoginRefused, log_in
+from flows.review.transitions import Role
+from store.accounts import HASHER, start_session
+from store.demo import DEMO_PASSWORD
+from store.identity import SqlIdentityStore
+from store.models import AuditEntry, Notification
+from store.outbox import HttpSmsGateway
+from tests.sms_gateway import SmsGateway, running
+from tests.support import World, make_world
+
+INTERNET = frozenset({Role.APPLICANT})
+NEW = "Xinmima2026"
+NOBODY = "13955550077"
+
+
+@pytest.fixture
+def gateway() -> Iterator[SmsGateway]:
+    with running() as server:
+        yield server
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return make_world(engine)
+
+
+def send(engine: Engine, gateway: SmsGateway, mobile: str, **kwargs: object) -> registration.SentCode:
+    return recovery.send_reset_code(SqlIdentityStore(engine), HttpSmsGateway(gateway.url), mobile=mobile,
+                                    address="203.0.113.9", demo=False, **kwargs)  # type: ignore[arg-type]
+
+
+def reset(engine: Engine, mobile: str, challenge_id: int, code: str, new: str = NEW, **kwargs: object) -> None:
+    recovery.reset_password(SqlIdentityStore(engine), HASHER, mobile=mobile, challenge_id=challenge_id, code=code,
+                            new=new, scope="internet", address="203.0.113.9", **kwargs)  # type: ignore[arg-type]
+
+
+def logs_in(engine: Engine, login: str, password: str) -> bool:
+    try:
+        log_in(SqlIdentityStore(engine), HASHER, login=login, password=password, admitted_roles=INTERNET,
+               scope="internet", address="198.51.100.1")
+    except LoginRefused:
+        return False
+    return True
+
+
+def test_an_applicant_resets_the_forgotten_password_with_a_code_sent_to_the_registered_mobile(
+        world: World, gateway: SmsGateway) -> None:
+    mobile = world.applicant.login
+    token = start_session(world.engine, world.applicant.user_id)  # a session elsewhere, e.g. a lost laptop
+    sent = send(world.engine, gateway, mobile)
+    assert sent.demo_code is None  # production: by SMS only
+    text = gateway.texts_to(mobile)[-1]
+    assert "用于重置" in text and "登录密码" in text
+    reset(world.engine, mobile, sent.challenge_id, gateway.last_code(mobile))
+    assert logs_in(world.engine, mobile, NEW) and not logs_in(world.engine, mobile, DEMO_PASSWORD)
+    assert sessions.resume(SqlIdentityStore(world.engine), token) is None  # every session ended
+    with Session(world.engine) as session:
+        told = session.exec(select(Notification).where(Notification.user_id == world.applicant.user_id)).all()
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "password_reset_by_sms")).all()
+    assert any("通过短信验证码重置" in n.text for n in told)
+    assert [e.subject for e in entries] == [f"user:{world.applicant.user_id}"]
+    assert mobile not in json.dumps([e.detail for e in entries], ensure_ascii=False)  # masked in the log
+    with pytest.raises(FieldError, match="已使用过"):  # the code resets once
+        reset(world.engine, mobile, sent.challenge_id, gateway.last_code(mobile), new="Another2026x")
+    later = clock.now() + timedelta(minutes=2)
+    again = send(world.engine, gateway, mobile, now=later)
+    code = gateway.last_code(mobile)
+    with pytest.raises(FieldError, match="新密码不能与原密码相同"):
+        reset(world.engine, mobile, again.challenge_id, code, now=later)
+    reset(world.engine, mobile, again.challenge_id, code, new="Another2026x", now=later)  # the code still good
+    assert logs_in(world.engine, mobile, "Another2026x")
+
+
+def test_a_mobile_without_an_account_gets_the_same_answer_and_limits_and_no_sms(world: World,
+                                                                                  gateway: SmsGateway) -> None:
+    now = clock.now()
+    sent = send(world.engine, gateway, NOBODY, now=now)
+    assert sent.demo_code is None and gateway.texts_to(NOBODY) == []  # nothing sent to a stranger's phone
+    with pytest.raises(FieldError, match="请\\d+秒后再重新获取"):  # just as for an account
+        send(world.engine, gateway, NOBODY, now=now)
+    with pytest.raises(FieldError, match="验证码不正确"):  # no code can match
+        reset(world.engine, NOBODY, sent.challenge_id, "123456", now=now)
+    account = send(world.engine, gateway, world.applicant.login, now=now)
+    with pytest.raises(FieldError, match="请\\d+秒后再重新获取"):
+        send(world.engine, gateway, world.applicant.login, now=now)
+    assert account.challenge_id != sent.challenge_id
+
+
+def test_staff_and_registration_codes_reset_nothing_and_wrong_codes_run_out(world: World, gateway: SmsGateway) -> None:
+    officer = world.county
+    assert officer.mobile is None or not officer.login.isdigit()  # staff log in by name: no SMS reset
+    mobile = world.applicant.login
+    signup = registration.send_code(SqlIdentityStore(world.engine), HttpSmsGateway(gateway.url), mobile=mobile,
+                                    purpose="register", address="", demo=False)
+    with pytest.raises(FieldError, match="请先获取短信验证码"):  # a code sent to register is not a reset code
+        reset(world.engine, mobile, signup.challenge_id, gateway.last_code(mobile))
+    later = clock.now() + timedelta(minutes=2)
+    sent = send(world.engine, gateway, mobile, now=later)
+    code = gateway.last_code(mobile)
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(FieldError, match="太常见"):  # checked before the code: the code is not used up by this
+        reset(world.engine, mobile, sent.challenge_id, code, new="password123", now=later)
+    for _ in range(5):
+        with pytest.raises(FieldError):
+            reset(world.engine, mobile, sent.challenge_id, wrong, now=later)
+    with pytest.raises(FieldError, match="输错次数过多"):
+        reset(world.engine, mobile, sent.challenge_id, code, now=later)
+    assert logs_in(world.engine, mobile, DEMO_PASSWORD)
