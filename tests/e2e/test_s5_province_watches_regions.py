@@ -137,8 +137,8 @@ def test_s5_province_sees_regions_chart_and_exports_ledger(
     narrowed: list[dict[str, str]] = []
 
     def only_target() -> bool:  # a busy machine redraws the table a little after the rerun
-        narrowed[:] = grid(province, "统一社会信用代码")
-        return bool(narrowed) and all(r["地区"].startswith(target.name) for r in narrowed)
+        narrowed[:] = grid(province, "统一社会信用代码")  # a row read mid-redraw may lack its cells (r63)
+        return bool(narrowed) and all(r.get("地区", "").startswith(target.name) for r in narrowed)
 
     wait_until(province, only_target, f"the ledger narrowing to {target.name}")
     assert len(narrowed) < len(ledger)
