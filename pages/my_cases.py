@@ -37,6 +37,7 @@ if flash:
         show_error(text)
     else:
         st.success(md_escape(text))
+        st.toast(md_escape(text), icon=":material/check_circle:")  # seen also where the page stays scrolled
 
 # Messages about the unit's cases.
 unread = unread_count(engine(), user_id=account.user_id)

@@ -166,6 +166,7 @@ def test_a_draft_is_deleted_after_a_confirmation_and_cancelling_keeps_it(app_wor
     at.button(key=f"discard-yes-{draft.id}").click().run()
     assert not at.exception
     assert "草稿已删除。" in texts(at)
+    assert [t.value for t in at.toast] == ["草稿已删除。"]  # seen where the page stays scrolled to the button
     assert not [b for b in at.button if b.key == f"continue-{draft.id}"]  # the card is gone
     assert "case_id" not in at.session_state  # the assistant will not try to resume it
     with app_world.uow() as uow, pytest.raises(NotFound):
