@@ -38,7 +38,7 @@ from ui import keys
 from ui.applicant_view import submitted_case
 from ui.ask import NOTHING, ask, roster_message
 from ui.layout import link, set_feedback_context
-from ui.precheck import applicant_notes
+from ui.precheck import applicant_notes, summary_marks
 from ui.text import md_escape, plain_cells
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -380,9 +380,11 @@ def _summary(filing: Filing, draft: cases.Draft, account: Account, uow: UowFacto
         with st.container(border=True):
             st.markdown("**上传的材料**")
             skipped = draft.state.skipped
+            marks = summary_marks(filing, draft.case.id, draft.answers)  # the pre-check's word on each file
             for m in relevant_materials(filing, draft.answers):
                 f = draft.materials.get(m.id)
-                text = f"{f.filename}（{human_size(f.size)}）" if f else ("不提供" if m.id in skipped else "未上传")
+                text = f"{f.filename}（{human_size(f.size)}）{marks.get(m.id, '')}" if f else (
+                    "不提供" if m.id in skipped else "未上传")
                 _summary_row(m.label, text, m.id, draft, returned)
         problems = [w for w in _warnings(filing, draft)]
         for warning in problems:

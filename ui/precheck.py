@@ -49,6 +49,20 @@ def material_checks(filing: Filing, case_id: int, answers: Mapping[str, Any]) ->
 
 
 # ------------------------------------------------------------------ applicant
+def summary_marks(filing: Filing, case_id: int, answers: Mapping[str, Any]) -> dict[str, str]:
+    """A word for each material row of the summary before submitting, by what the pre-check says of its file
+    (nothing for a file it found in order or the applicant confirmed)."""
+    marks = {}
+    for check in material_checks(filing, case_id, answers):
+        if check.pending:
+            marks[check.material_id] = "（正在自动核对）"
+        elif check.state == "failed":
+            marks[check.material_id] = "（未能自动核对，审核人员会人工核对）"
+        elif check.problems and not check.confirmed:
+            marks[check.material_id] = "（自动核对有提示，请看上方说明：修改、重新上传或确认文件无误）"
+    return marks
+
+
 def applicant_notes(filing: Filing, case_id: int, answers: Mapping[str, Any], actor: Actor, *,
                     can_change: Callable[[str], bool]) -> None:
     """What the machine found in the applicant's files, kindly: the value read, where, what to do.

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from PIL import Image
 
 from flows import cases, clock
+from flows.kinds import get_filing
 from flows.review.transitions import Act, Stage
 from flows.uploads.precheck.limited import LimitedReader
 from store.db import default_engine
@@ -27,6 +28,11 @@ def licence_jpeg() -> bytes:
     return out.getvalue()
 
 
+def summary_rows(at: object) -> list[str]:
+    """The plain texts of the page (the summary's rows are `st.text`)."""
+    return [str(t.value) for t in at.text]  # type: ignore[attr-defined]
+
+
 def read_all() -> None:
     reader = LimitedReader(module=STAND_IN)
     worker = Worker(default_engine(), reader)
@@ -43,18 +49,25 @@ def test_the_applicant_is_told_the_code_read_confirms_the_file_and_the_officer_r
     draft = filled_draft(world, "C", today=today)
     cases.upload_material(world.uow(), world.applicant.actor, draft.id, "legal_person_proof", filename="营业执照.jpg",
                           data=licence_jpeg())
+    for optional in (m for m in get_filing("C").materials if not m.required):  # on to the summary
+        cases.skip_material(world.uow(), world.applicant.actor, draft.id, optional.id)
     at = open_page("pages/assistant.py", world.applicant)
     assert "正在自动核对“法人资格证明”" in texts(at)  # the page does not wait for the reading
+    assert any(row.startswith("营业执照.jpg") and row.endswith("（正在自动核对）")
+               for row in summary_rows(at))  # said on the summary too
     read_all()
 
     at.run()
     shown = texts(at)
+    flagged = [row for row in summary_rows(at) if row.startswith("营业执照.jpg")]
+    assert flagged and flagged[0].endswith("（自动核对有提示，请看上方说明：修改、重新上传或确认文件无误）")
     assert f"营业执照上的统一社会信用代码是 {READ}（第1页左上部），与您账户登记的 {DEMO_CODES[0]} 不一致，请核对。" in shown
     buttons = [b.key for b in at.button]
     assert "pc-replace-legal_person_proof" in buttons
     assert "pc-fix-legal_person_proof" not in buttons  # the unit's code is the account's: not typed, not corrected here
     at.button(key="pc-confirm-legal_person_proof").click().run()
     assert "您已确认文件无误" in texts(at)
+    assert not [row for row in summary_rows(at) if "自动核对有提示" in row]  # confirmed: no longer flagged
 
     with world.uow() as uow:
         version = uow.case(draft.id).version
