@@ -117,7 +117,7 @@ def _password_reset(state: dict[str, object]) -> None:
             typed = st.text_input("手机号码（登录名）", value=mobile, max_chars=20, placeholder="注册时填写的11位手机号码")
             sent = st.form_submit_button("获取短信验证码", type="primary")
         if sent:
-            _send_reset_code(state, typed)
+            _send_reset_code(typed)
         st.button("返回登录", key="reset-back", on_click=_end_reset)
         return
     st.info(f"{recovery.SENT}（手机号码：{mask_mobile(mobile)}）", icon=":material/sms:")
@@ -126,8 +126,7 @@ def _password_reset(state: dict[str, object]) -> None:
                 "（正式环境只以短信发送到手机，不在页面显示）。", icon=":material/science:")
     with st.form("reset-password"):
         code = st.text_input("短信验证码", max_chars=6)
-        new = st.text_input("新密码", type="password", help="至少8位，须同时包含字母和数字，不能是常见密码")
-        again = st.text_input("再次输入新密码", type="password")
+        new, again = _new_password_fields()
         done = st.form_submit_button("重置密码", type="primary")
     if done:
         try:
@@ -142,14 +141,14 @@ def _password_reset(state: dict[str, object]) -> None:
             st.rerun()
     row = st.container(horizontal=True)
     if row.button("重新获取验证码", key="reset-resend"):
-        _send_reset_code(state, mobile)
+        _send_reset_code(mobile)
     if row.button("更改手机号码", key="reset-change"):
         st.session_state[RESET] = {"mobile": mobile}
         st.rerun()
     row.button("返回登录", key="reset-back", on_click=_end_reset)
 
 
-def _send_reset_code(state: dict[str, object], mobile: str) -> None:
+def _send_reset_code(mobile: str) -> None:
     try:
         sent = recovery.send_reset_code(identity(), code_sms_gateway(), mobile=mobile, address=address(),
                                         demo=environment.is_demo())
@@ -189,11 +188,16 @@ def _pending_steps(pending: dict[str, object], next_path: str) -> None:
         st.rerun()
 
 
+def _new_password_fields() -> tuple[str, str]:
+    """The new password typed twice (inside a form)."""
+    new = st.text_input("新密码", type="password", help="至少8位，须同时包含字母和数字，不能是常见密码")
+    return new, st.text_input("再次输入新密码", type="password")
+
+
 def _new_password(user_id: int) -> None:
     st.info("为了账号安全，请先设置新密码（首次登录、管理员重置后或密码已使用超过90天时需要）。", icon=":material/key:")
     with st.form("new_password"):
-        new = st.text_input("新密码", type="password", help="至少8位，须同时包含字母和数字，不能是常见密码")
-        again = st.text_input("再次输入新密码", type="password")
+        new, again = _new_password_fields()
         sent = st.form_submit_button("设置新密码", type="primary")
     if sent:
         try:

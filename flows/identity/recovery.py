@@ -55,8 +55,7 @@ def reset_password(store: IdentityStore, hasher: PasswordHasher, *, mobile: str,
         found = store.challenge(challenge_id) if challenge_id is not None else None
         if found is not None and found.purpose != PURPOSE:  # a registration's code does not reset a password
             found = None
-        check_code(store, found, mobile=number, code=code, now=now)  # a wrong code is counted, then refused
-        assert found is not None
+        found = check_code(store, found, mobile=number, code=code, now=now)  # a wrong code: counted, refused
         user = store.user_by_login(number)
         if user is None or not _resettable(user):  # disabled since the code was sent
             raise FieldError(CODE_MISSING, field="sms")

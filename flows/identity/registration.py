@@ -137,16 +137,16 @@ def verify_code(store: IdentityStore, challenge_id: int | None, *, mobile: str, 
     """The code typed matches the one sent to this mobile: the mobile is proven (the code is used up)."""
     now = now or clock.now()
     with store:
-        found = store.challenge(challenge_id) if challenge_id is not None else None
-        check_code(store, found, mobile=mobile, code=code, now=now)
-        store.update_challenge(found.id, verified_at=now)  # type: ignore[union-attr]
+        found = check_code(store, store.challenge(challenge_id) if challenge_id is not None else None,
+                           mobile=mobile, code=code, now=now)
+        store.update_challenge(found.id, verified_at=now)
         store.commit()
 
 
 def check_code(store: IdentityStore, found: ChallengeRecord | None, *, mobile: str, code: str,
-               now: datetime) -> None:
-    """Refuse (FieldError at the SMS field) unless `code` is the live, unused code sent to `mobile`; a wrong
-    code is counted (committed), five end the code."""
+               now: datetime) -> ChallengeRecord:
+    """`found`, if `code` is its live, unused code sent to `mobile`; else FieldError at the SMS field (a wrong
+    code is counted, committed: five end the code)."""
     if found is None or found.mobile != mobile:
         raise FieldError(CODE_MISSING, field="sms")
     if found.verified_at is not None or found.used_at is not None:
@@ -162,6 +162,7 @@ def check_code(store: IdentityStore, found: ChallengeRecord | None, *, mobile: s
         store.commit()
         left = MAX_TRIES - attempts
         raise FieldError(CODE_WRONG.format(left=left) if left > 0 else CODE_LOCKED, field="sms")
+    return found
 
 
 # ------------------------------------------------------------------ the account

@@ -4,17 +4,15 @@ and sends nothing to that phone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sqlalchemy import Engine
 
 from flows.identity.recovery import SENT
-from store.db import make_engine
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import register_unit
+from tests.e2e.filing import app_database, register_unit
 from tests.e2e.helpers import assert_no_exception, click_button, fill_text, goto, log_in, main_text, see
 from tests.sms_gateway import SmsGateway
 
@@ -25,18 +23,11 @@ NOBODY = "13877776263"
 NEW_PASSWORD = "Hongshan2026pass"
 
 
-@pytest.fixture
-def engine(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("DATA_DIR", str(app_server.data_dir))
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    yield engine
-    engine.dispose()
-
-
 def test_an_applicant_resets_a_forgotten_password_by_sms_and_a_probe_learns_nothing(
-        app_server: AppServer, engine: Engine, sms_gateway: SmsGateway, new_page: Callable[[], Page],
+        app_server: AppServer, sms_gateway: SmsGateway, new_page: Callable[[], Page],
         shot: Callable[[Page, str], Path]) -> None:
-    register_unit(engine, unit_name="乌鲁木齐红山物业服务有限公司", seed=6262, contact="吴霞", mobile=MOBILE)
+    with app_database(app_server.data_dir) as engine:
+        register_unit(engine, unit_name="乌鲁木齐红山物业服务有限公司", seed=6262, contact="吴霞", mobile=MOBILE)
     page = new_page()
     goto(page, app_server.url)
     click_button(page, "忘记密码？")
