@@ -14,8 +14,8 @@ from flows import clock
 from flows.errors import FieldError
 from flows.filing.identifiers import check_mobile, mask_mobile
 from flows.identity import passwords
-from flows.identity.ports import IdentityStore, PasswordHasher, SmsSender, UserRecord
-from flows.identity.registration import CODE_MISSING, SentCode, check_code, send_code
+from flows.identity.ports import ChallengeRecord, IdentityStore, PasswordHasher, SmsSender, UserRecord
+from flows.identity.registration import CODE_MISSING, CODE_USED, SentCode, check_code, send_code
 from flows.identity.throttle import login_keys
 from flows.review.transitions import Role
 
@@ -43,6 +43,15 @@ def send_reset_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str,
                      text=RESET_SMS, deliver=account)
 
 
+def _reset_challenge(store: IdentityStore, challenge_id: int | None, *, mobile: str, code: str,
+                     now: datetime) -> ChallengeRecord:
+    """The live reset code `code` sent to `mobile`; a wrong one is counted (five end it)."""
+    found = store.challenge(challenge_id) if challenge_id is not None else None
+    if found is not None and found.purpose != PURPOSE:  # a registration's code does not reset a password
+        found = None
+    return check_code(store, found, mobile=mobile, code=code, now=now)
+
+
 def reset_password(store: IdentityStore, hasher: PasswordHasher, *, mobile: str, challenge_id: int | None,
                    code: str, new: str, scope: str, address: str = "", now: datetime | None = None) -> None:
     """Set the new password once the code sent to the mobile checks: every session of the account ends, its
@@ -50,17 +59,21 @@ def reset_password(store: IdentityStore, hasher: PasswordHasher, *, mobile: str,
     now = now or clock.now()
     number = check_mobile(mobile)
     passwords.check_password(new, personal=[number])
-    password_hash = hasher.hash(new)  # before the transaction: argon2 must not hold the write lock
-    with store:
-        found = store.challenge(challenge_id) if challenge_id is not None else None
-        if found is not None and found.purpose != PURPOSE:  # a registration's code does not reset a password
-            found = None
-        found = check_code(store, found, mobile=number, code=code, now=now)  # a wrong code: counted, refused
+    with store:  # the code first: a wrong one costs a lookup, never an argon2 hash
+        checked = _reset_challenge(store, challenge_id, mobile=number, code=code, now=now)
         user = store.user_by_login(number)
-        if user is None or not _resettable(user):  # disabled since the code was sent
+    if user is None or not _resettable(user):  # disabled since the code was sent
+        raise FieldError(CODE_MISSING, field="sms")
+    if hasher.verify(user.password_hash, new):  # the code is not used up: another password may follow
+        raise FieldError("新密码不能与原密码相同。", field="password")
+    password_hash = hasher.hash(new)  # outside the transaction: argon2 must not hold the write lock
+    with store:
+        found = store.challenge(checked.id)
+        if found is None or found.used_at is not None:  # the same code used meanwhile, e.g. in another tab
+            raise FieldError(CODE_USED, field="sms")
+        current = store.user_by_login(number)
+        if current is None or current.id != user.id or not _resettable(current):
             raise FieldError(CODE_MISSING, field="sms")
-        if hasher.verify(user.password_hash, new):  # the code is not used up: another password may follow
-            raise FieldError("新密码不能与原密码相同。", field="password")
         store.update_challenge(found.id, verified_at=now, used_at=now)
         store.update_user(user.id, password_hash=password_hash, must_change_password=False,
                           password_changed_at=now, failed_logins=0)

@@ -115,7 +115,8 @@ def send_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, purpo
             raise FieldError("获取验证码过于频繁，请稍后再试。", field="sms")
         challenge_id = store.add_challenge(purpose=purpose, mobile=mobile, code_hash=_code_hash(salt, code),
                                            salt=salt, now=now, expires_at=now + CODE_LIFETIME, address=address)
-        store.audit(actor_id=None, action="sms_code_sent", subject=f"challenge:{challenge_id}",
+        store.audit(actor_id=None, action="sms_code_sent" if deliver else "sms_code_withheld",
+                    subject=f"challenge:{challenge_id}",
                     detail={"mobile": mask_mobile(mobile), "purpose": purpose, "address": address})
         store.commit()
     if not deliver:

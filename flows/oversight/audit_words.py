@@ -64,6 +64,7 @@ ACTION_LABELS: dict[str, str] = {
     "set_email": "设置通知邮箱",
     "setting": "修改系统设置",
     "sms_code_sent": "发送短信验证码",
+    "sms_code_withheld": "未发送短信验证码（该号码无账号）",
     "start_draft": "开始填写申请",
     "ticket_refused": "登录凭据无效",
     "totp_enrolled": "绑定动态口令",

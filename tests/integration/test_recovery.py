@@ -88,6 +88,40 @@ def test_an_applicant_resets_the_forgotten_password_with_a_code_sent_to_the_regi
     assert logs_in(world.engine, mobile, "Another2026x")
 
 
+class CountingHasher:
+    """The real argon2 hasher, counting what it is asked to do."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def hash(self, password: str) -> str:
+        self.calls += 1
+        return HASHER.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.calls += 1
+        return HASHER.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return HASHER.needs_rehash(password_hash)
+
+
+def test_a_wrong_code_costs_the_server_no_password_hash(world: World, gateway: SmsGateway) -> None:
+    mobile = world.applicant.login
+    sent = send(world.engine, gateway, mobile)
+    code = gateway.last_code(mobile)
+    hasher = CountingHasher()
+    for wrong in ("000000", "111111", "222222"):
+        if wrong != code:
+            with pytest.raises(FieldError, match="验证码不正确"):
+                recovery.reset_password(SqlIdentityStore(world.engine), hasher, mobile=mobile,
+                                        challenge_id=sent.challenge_id, code=wrong, new=NEW, scope="internet")
+    assert hasher.calls == 0  # an attacker guessing codes cannot make the server run argon2
+    recovery.reset_password(SqlIdentityStore(world.engine), hasher, mobile=mobile, challenge_id=sent.challenge_id,
+                            code=code, new=NEW, scope="internet")
+    assert hasher.calls == 2 and logs_in(world.engine, mobile, NEW)  # the old one compared, the new one hashed
+
+
 def test_a_mobile_without_an_account_gets_the_same_answer_and_limits_and_no_sms(world: World,
                                                                                   gateway: SmsGateway) -> None:
     now = clock.now()
@@ -101,6 +135,10 @@ def test_a_mobile_without_an_account_gets_the_same_answer_and_limits_and_no_sms(
     with pytest.raises(FieldError, match="请\\d+秒后再重新获取"):
         send(world.engine, gateway, world.applicant.login, now=now)
     assert account.challenge_id != sent.challenge_id
+    with Session(world.engine) as session:  # the audit log (administrators only) says which code went nowhere
+        actions = {e.subject: e.action for e in session.exec(select(AuditEntry)).all()}
+    assert actions[f"challenge:{sent.challenge_id}"] == "sms_code_withheld"
+    assert actions[f"challenge:{account.challenge_id}"] == "sms_code_sent"
 
 
 def test_staff_and_registration_codes_reset_nothing_and_wrong_codes_run_out(world: World, gateway: SmsGateway) -> None:
