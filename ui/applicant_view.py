@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
@@ -128,8 +129,6 @@ def correction_notice(event: EventView) -> None:
 
 def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
     case = draft.case
-    key = f"confirm-withdraw-{case.id}"
-    discard_key = f"confirm-discard-{case.id}"
     can_withdraw = Act.WITHDRAW in available_acts(account.actor, case.at(draft.filing.route))
     with st.container(horizontal=True, key=f"actions-{case.id}"):
         if case.stage == Stage.RETURNED:
@@ -138,33 +137,48 @@ def _actions(draft: Draft, *, account: Account, uow: UowFactory) -> None:
         elif case.stage == Stage.DRAFT:
             if st.button("继续填写", key=f"continue-{case.id}", type="primary", icon=":material/edit_note:"):
                 st.switch_page(ASSISTANT, query_params={"case": str(case.id)})
-            if not st.session_state.get(discard_key):
-                st.button("删除草稿", key=f"discard-{case.id}", icon=":material/delete:", on_click=_ask,
-                          args=(discard_key, True))
-        if can_withdraw and not st.session_state.get(key):
-            if st.button("撤回申请", key=f"withdraw-{case.id}", icon=":material/undo:"):
-                st.session_state[key] = True
-                st.rerun()
-    if case.stage == Stage.DRAFT and st.session_state.get(discard_key):
-        _discard_confirmation(case, account=account, uow=uow, key=discard_key)
-    if can_withdraw and st.session_state.get(key):
-        with st.container(border=True):
-            st.warning("确定撤回此申请吗？撤回后本办件即告结束，不能恢复；如仍需办理，须重新提交申请。")
-            with st.container(horizontal=True):
-                confirmed = st.button("确认撤回", key=f"withdraw-yes-{case.id}", type="primary")
-                cancelled = st.button("取消", key=f"withdraw-no-{case.id}")
-            if confirmed:
-                st.session_state.pop(key, None)
-                try:
-                    cases.withdraw(uow(), account.actor, case.id, expected_version=case.version)
-                except DomainError as error:
-                    st.session_state[FLASH] = ("error", error.message)
-                else:
-                    st.session_state[FLASH] = ("success", f"办件{case.number or case.id}已撤回。")
-                st.rerun()
-            if cancelled:
-                st.session_state.pop(key, None)
-                st.rerun()
+            _ask_button(_DISCARD, case)
+        if can_withdraw:
+            _ask_button(_WITHDRAW, case)
+    if case.stage == Stage.DRAFT:
+        _confirmation(_DISCARD, case, account=account, uow=uow)
+    if can_withdraw:
+        _confirmation(_WITHDRAW, case, account=account, uow=uow)
+
+
+@dataclass(frozen=True)
+class _Irreversible:
+    """An act on the applicant's own case that cannot be undone: asked in the card, then confirmed there."""
+
+    name: str  # the widgets' keys: {name}-{id}, {name}-yes-{id}, {name}-no-{id}, {name}-confirm-{id}
+    label: str
+    icon: str
+    question: str
+    confirm: str
+    act: Callable[..., object]  # (unit of work, actor, case id, *, expected_version)
+    done: str  # with {number}
+
+
+_WITHDRAW = _Irreversible(
+    name="withdraw", label="撤回申请", icon=":material/undo:",
+    question="确定撤回此申请吗？撤回后本办件即告结束，不能恢复；如仍需办理，须重新提交申请。", confirm="确认撤回",
+    act=cases.withdraw,
+    done="办件{number}已撤回。")
+_DISCARD = _Irreversible(
+    name="discard", label="删除草稿", icon=":material/delete:",
+    question="确定删除此草稿吗？已填写的内容和上传的材料将一并删除，不能恢复。", confirm="确认删除",
+    act=cases.discard_draft,
+    done="草稿已删除。")
+
+
+def _asking_key(act: _Irreversible, case: CaseView) -> str:
+    return f"confirm-{act.name}-{case.id}"
+
+
+def _ask_button(act: _Irreversible, case: CaseView) -> None:
+    if not st.session_state.get(_asking_key(act, case)):
+        st.button(act.label, key=f"{act.name}-{case.id}", icon=act.icon, on_click=_ask,
+                  args=(_asking_key(act, case), True))
 
 
 def _ask(key: str, asking: bool) -> None:
@@ -175,25 +189,27 @@ def _ask(key: str, asking: bool) -> None:
         st.session_state.pop(key, None)
 
 
-def _discard(case: CaseView, account: Account, uow: UowFactory, key: str) -> None:
-    st.session_state.pop(key, None)
+def _confirmed(act: _Irreversible, case: CaseView, account: Account, uow: UowFactory) -> None:
+    st.session_state.pop(_asking_key(act, case), None)
     try:
-        cases.discard_draft(uow(), account.actor, case.id, expected_version=case.version)
+        act.act(uow(), account.actor, case.id, expected_version=case.version)
     except DomainError as error:
         st.session_state[FLASH] = ("error", error.message)
-    else:
-        st.session_state[FLASH] = ("success", "草稿已删除。")
-        if st.session_state.get(keys.CASE_ID) == case.id:  # the assistant no longer resumes it
-            st.session_state.pop(keys.CASE_ID, None)
+        return
+    st.session_state[FLASH] = ("success", act.done.format(number=case.number or case.id))
+    if st.session_state.get(keys.CASE_ID) == case.id:  # the assistant no longer resumes it
+        st.session_state.pop(keys.CASE_ID, None)
 
 
-def _discard_confirmation(case: CaseView, *, account: Account, uow: UowFactory, key: str) -> None:
-    with st.container(border=True, key=f"discard-confirm-{case.id}"):
-        st.warning("确定删除此草稿吗？已填写的内容和上传的材料将一并删除，不能恢复。")
+def _confirmation(act: _Irreversible, case: CaseView, *, account: Account, uow: UowFactory) -> None:
+    if not st.session_state.get(_asking_key(act, case)):
+        return
+    with st.container(border=True, key=f"{act.name}-confirm-{case.id}"):
+        st.warning(act.question)
         with st.container(horizontal=True):
-            st.button("确认删除", key=f"discard-yes-{case.id}", type="primary", on_click=_discard,
-                      args=(case, account, uow, key))
-            st.button("取消", key=f"discard-no-{case.id}", on_click=_ask, args=(key, False))
+            st.button(act.confirm, key=f"{act.name}-yes-{case.id}", type="primary", on_click=_confirmed,
+                      args=(act, case, account, uow))
+            st.button("取消", key=f"{act.name}-no-{case.id}", on_click=_ask, args=(_asking_key(act, case), False))
 
 
 def history(events: Sequence[EventView], case: CaseView) -> None:
