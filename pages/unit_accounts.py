@@ -25,6 +25,8 @@ if flash:
 unit = unit_people(engine(), account.unit_id)
 assert unit is not None
 st.markdown(f"**{md_escape(unit.name)}**　统一社会信用代码 {unit.credit_code}")
+st.caption("单位名称以营业执照为准，随申请提交并印在证明上。名称已变更或注册时填写有误的，请携带营业执照原件到县级公安机关"
+           "窗口核验更正。")
 if unit.verified_at:
     st.caption(f"单位状态：已核验（{show(unit.verified_at)}，公安机关已核对营业执照）")
 else:

@@ -61,19 +61,23 @@ st.markdown(f"状态：{'已核验（' + show(summary.verified_at) + '）' if su
 
 verify_tab, transfer_tab = st.tabs(["核验通过", "转交给合法单位"])
 with verify_tab:
-    st.caption("证照与系统中登记的单位名称、信用代码一致，且来人确为该单位的法定代表人或其委托的经办人时使用。")
+    st.caption("证照上的统一社会信用代码与上述一致，且来人确为该单位的法定代表人或其委托的经办人时使用。"
+               "单位名称已变更或注册时填写有误的，按营业执照更正。")
     with st.form("verify"):
-        licence = st.checkbox("已核对营业执照（或登记证书）原件：单位名称、统一社会信用代码与上述一致")
+        verified_name = st.text_input("营业执照上的单位名称", value=summary.name, key="v_name")
+        licence = st.checkbox("已核对营业执照（或登记证书）原件：单位名称与上面填写的一致，统一社会信用代码与上述一致")
         representative = st.checkbox("已核对法定代表人（主要负责人）身份证件，或其授权委托书和经办人身份证件")
         verify = st.form_submit_button("核验通过", type="primary")
     if verify:
         try:
             units.verify_unit(identity(), account.user_id, summary.unit_id, licence_checked=licence,
-                              representative_checked=representative)
+                              representative_checked=representative, name=verified_name)
         except DomainError as error:
             show_error(error.message)
         else:
-            st.session_state["units_flash"] = f"{md_escape(summary.name)}已核验。"
+            renamed = verified_name.strip() != summary.name
+            st.session_state["units_flash"] = (f"{md_escape(verified_name.strip())}已核验，单位名称已按营业执照更正。"
+                                               if renamed else f"{md_escape(summary.name)}已核验。")
             look_up(credit_code)
             st.rerun()
 

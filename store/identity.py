@@ -19,10 +19,12 @@ from flows.identity.ports import (
     UserRecord,
 )
 from flows.identity.throttle import ThrottleState
-from flows.review.transitions import Role
+from flows.review.transitions import Role, Stage
 from store import audit
 from store.db import write_session
 from store.models import (
+    Answer,
+    Case,
     Invitation,
     LoginThrottle,
     LoginTicket,
@@ -146,6 +148,18 @@ class SqlIdentityStore:
         row = self.db.get(Unit, unit_id)
         assert row is not None
         self._set(row, changes)
+
+    def rename_drafts(self, unit_id: int, name: str, question_ids: frozenset[str]) -> int:
+        drafts = self.db.exec(select(Case).where(Case.unit_id == unit_id, Case.stage == Stage.DRAFT)).all()
+        for case in drafts:
+            case.unit_name = name
+            self.db.add(case)
+        ids = [case.id for case in drafts]
+        if ids and question_ids:
+            self.db.exec(update(Answer).where(col(Answer.case_id).in_(ids), col(Answer.question_id).in_(question_ids))
+                         .values(value=name))
+        self.db.flush()
+        return len(drafts)
 
     def unit_members(self, unit_id: int) -> list[UserRecord]:
         rows = self.db.exec(select(User).where(User.unit_id == unit_id).order_by(col(User.id)))

@@ -160,6 +160,11 @@ class IdentityStore(Protocol):
 
     def update_unit(self, unit_id: int, **changes: Any) -> None: ...
 
+    def rename_drafts(self, unit_id: int, name: str, question_ids: frozenset[str]) -> int:
+        """The unit's drafts never submitted take its corrected name (their case and the answers in
+        `question_ids`); returns how many. Submitted cases keep the name they were filed under."""
+        ...
+
     def unit_members(self, unit_id: int) -> list[UserRecord]: ...
 
     # throttles

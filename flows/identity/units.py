@@ -21,6 +21,7 @@ from flows.filing.answers import clean_text
 from flows.filing.identifiers import check_mobile, mask_mobile
 from flows.identity.ports import IdentityStore, InvitationRecord, UnitRole, UserRecord
 from flows.identity.throttle import Limits, address_key, after_failure, wait_seconds
+from flows.kinds import all_filings
 from flows.review.transitions import Role
 
 CLAIMED = ("该统一社会信用代码已有单位账号，不能重复注册。如果您是该单位的工作人员，请向本单位的账号管理员索取邀请码后加入；"
@@ -250,19 +251,36 @@ def _checked(licence: bool, representative: bool) -> None:
         raise FieldError("请先核对法定代表人（主要负责人）身份证件，或其授权委托书和经办人身份证件。", field="representative")
 
 
+def _unit_name_questions() -> frozenset[str]:
+    """The questions of every filing whose answer is the unit's name from the account."""
+    return frozenset(q.id for f in all_filings().values() for q in f.questions if q.prefill == "unit.name")
+
+
 def verify_unit(store: IdentityStore, officer_id: int, unit_id: int, *, licence_checked: bool,
-                representative_checked: bool, now: datetime | None = None) -> None:
-    """The licence and legal representative checked at the counter: the unit is verified."""
+                representative_checked: bool, name: str | None = None, now: datetime | None = None) -> None:
+    """The licence and legal representative checked at the counter: the unit is verified. `name`: the unit's
+    name as on the licence, when it was registered wrongly or has changed since (the unit's accounts are told;
+    cases already submitted keep the name they were filed under)."""
     _checked(licence_checked, representative_checked)
+    new_name = unit_name(name) if name is not None else None
     now = now or clock.now()
     with store:
         officer = _officer(store, officer_id)
         unit = store.unit(unit_id)
         if unit is None:
             raise DomainError("未找到该单位。")
-        store.update_unit(unit_id, verified_at=now, verified_by=officer.id)
+        renamed = new_name is not None and new_name != unit.name
+        store.update_unit(unit_id, verified_at=now, verified_by=officer.id, **({"name": new_name} if renamed else {}))
         store.audit(actor_id=officer.id, action="unit_verified", subject=f"unit:{unit_id}",
-                    detail={"how": "counter"})
+                    detail={"how": "counter", **({"name_before": unit.name, "name_after": new_name} if renamed
+                                                 else {})})
+        if renamed:
+            assert new_name is not None
+            store.rename_drafts(unit_id, new_name, _unit_name_questions())
+            for member in store.unit_members(unit_id):
+                if member.active:
+                    store.notify(member.id, f"公安机关已核对贵单位的营业执照，将单位名称由“{unit.name}”更正为“{new_name}”。"
+                                            "尚未提交的草稿已一并更正；已提交的办件仍为提交时的名称。", now)
         store.commit()
 
 

@@ -20,7 +20,7 @@ from flows.identity.login import LoginRefused, log_in
 from flows.review.transitions import Act, Role
 from store.accounts import HASHER, get_account, register_applicant, start_session
 from store.identity import SqlIdentityStore
-from store.models import AuditEntry, Unit
+from store.models import AuditEntry, Case, Notification, Unit
 from store.outbox import HttpSmsGateway
 from tests.sms_gateway import SmsGateway, running
 from tests.support import filled_draft, make_registration, make_world
@@ -227,3 +227,34 @@ def test_an_officer_hands_a_taken_unit_to_its_rightful_owner(engine: Engine, gat
     assert "unit_transferred" in logged and "他人冒用本单位信用代码注册" in logged and "transfer_accepted" in logged
 
 
+
+
+def test_the_counter_corrects_a_units_name_from_its_licence_and_its_drafts_follow(engine: Engine) -> None:
+    world = make_world(engine)
+    applicant = world.applicant
+    old = applicant.unit_name
+    new = "乌鲁木齐更名后物业服务有限公司"
+    day = date(2026, 11, 2)
+    first = filled_draft(world, "C", today=day)
+    filed = cases.submit(world.uow(), applicant.actor, first.id, expected_version=first.version)
+    draft = filled_draft(world, "C", today=day)
+    store = SqlIdentityStore(engine)
+    with pytest.raises(FieldError, match="单位全称"):
+        units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
+                          representative_checked=True, name=" ")
+    units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
+                      representative_checked=True, name=f"  {new} ")
+    account = get_account(engine, applicant.user_id)
+    assert account is not None and account.unit_name == new and account.unit_verified
+    resumed = cases.load_draft(world.uow(), account.actor, draft.id)
+    assert resumed.case.unit_name == new and new in resumed.answers.values()
+    with Session(engine) as session:
+        kept = session.get(Case, filed.id)
+        assert kept is not None and kept.unit_name == old  # a submitted case keeps the name it was filed under
+    again = cases.submit(world.uow(), account.actor, draft.id, expected_version=resumed.case.version)
+    assert again.unit_name == new
+    with Session(engine) as session:
+        told = session.exec(select(Notification).where(Notification.user_id == applicant.user_id)).all()
+    assert any("更正为" in n.text and new in n.text for n in told)
+    logged = audit_text(engine)
+    assert "name_before" in logged and old in logged and new in logged
