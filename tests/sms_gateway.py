@@ -13,17 +13,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class SmsGateway:
-    """Started with `running()`; `url` to configure (SMS_GATEWAY), `messages` as received, `failing` to refuse."""
+    """Started with `running()`; `url` to configure (SMS_GATEWAY), `messages` as received, `failing` to refuse,
+    `held` cleared to keep every request waiting."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, str]] = []
         self.failing = False
+        self.held = threading.Event()  # cleared: every request waits until it is set again (a slow gateway)
+        self.held.set()
+        self.requests = 0  # requests received, answered or not
         self._lock = threading.Lock()
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with gateway._lock:
+                    gateway.requests += 1
+                gateway.held.wait()
                 if gateway.failing:
                     self.send_response(503)
                     self.end_headers()
@@ -57,6 +64,13 @@ class SmsGateway:
                 return found.group(0)
             if time.monotonic() > deadline:
                 raise AssertionError(f"no SMS to {mobile} within {timeout} s")
+            time.sleep(0.05)
+
+    def wait_for_requests(self, count: int, *, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.requests < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fewer than {count} requests within {timeout} s")
             time.sleep(0.05)
 
     def wait_for_count(self, mobile: str, count: int, *, timeout: float = 10.0) -> None:

@@ -32,15 +32,16 @@ def _resettable(user: UserRecord | None) -> bool:
 def send_reset_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, address: str, demo: bool,
                     now: datetime | None = None) -> SentCode:
     """A code for resetting the password of the applicant account whose login is this mobile. The same answer
-    (SENT) and the same limits whether or not there is one; only an account's code is sent (or, in the demo
-    without a gateway, shown)."""
+    (SENT), as fast, and the same limits whether or not there is one; only an account's code is sent (or, in
+    the demo without a gateway, shown). `store` is used again by the send after this returns: a fresh one."""
     number = check_mobile(mobile)
     with store:
         account = _resettable(store.user_by_login(number))
     # Without an account the code is stored and counted, never sent: the limits (one a minute, ten a day, twenty
     # an hour from one address) and the gateway's absence answer just as they would for an account.
+    # An account's code is sent after the answer, so that answer takes no longer than a stranger's.
     return send_code(store, sms, mobile=number, purpose=PURPOSE, address=address, demo=demo, now=now,
-                     text=RESET_SMS, deliver=account)
+                     text=RESET_SMS, deliver=account, in_background=True)
 
 
 def _reset_challenge(store: IdentityStore, challenge_id: int | None, *, mobile: str, code: str,

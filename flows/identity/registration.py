@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,9 @@ DRAFT_LIFETIME = timedelta(days=7)
 
 NO_GATEWAY = ("短信服务暂未开通，暂时无法注册。请稍后再试，或联系县级公安机关咨询。")
 SEND_FAILED = "短信发送失败，请稍后重新获取验证码。"
+# Codes sent after the answer (忘记密码): a few at a time; a queue beyond them waits, never the page.
+_BACKGROUND = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sms-code")
+log = logging.getLogger(__name__)
 CODE_WRONG = "验证码不正确，请核对短信后重新输入（还可输入{left}次）。"
 CODE_LOCKED = "验证码输错次数过多，已失效，请重新获取验证码。"
 CODE_EXPIRED = "验证码已过期（有效期5分钟），请重新获取验证码。"
@@ -93,10 +98,13 @@ REGISTER_SMS = ("您的验证码为{code}，5分钟内有效，用于注册保�
 
 
 def send_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, purpose: str, address: str,
-              demo: bool, now: datetime | None = None, text: str = REGISTER_SMS, deliver: bool = True) -> SentCode:
+              demo: bool, now: datetime | None = None, text: str = REGISTER_SMS, deliver: bool = True,
+              in_background: bool = False) -> SentCode:
     """A fresh 6-digit code for the mobile, sent through the SMS gateway (`text`, with `{code}`). Without a
     gateway the demo shows it on screen and production refuses (never skip the proof). `deliver=False`: the
-    code is stored and counted as sent, but neither sent nor shown (recovery: a mobile without an account)."""
+    code is stored and counted as sent, but neither sent nor shown (recovery: a mobile without an account).
+    `in_background`: the gateway is called after this returns, so the answer takes as long whether a code is
+    sent or withheld (a failed send voids the code, unseen; `store` is then used by that send: pass a fresh one)."""
     now = now or clock.now()
     if sms is None and not demo:
         raise DomainError(NO_GATEWAY)
@@ -123,14 +131,31 @@ def send_code(store: IdentityStore, sms: SmsSender | None, *, mobile: str, purpo
         return SentCode(challenge_id, demo_code=None)
     if sms is None:
         return SentCode(challenge_id, demo_code=code)
+    if in_background:
+        _BACKGROUND.submit(_deliver_quietly, store, sms, challenge_id, mobile, text.format(code=code), now)
+        return SentCode(challenge_id, demo_code=None)
+    if not _deliver(store, sms, challenge_id, mobile, text.format(code=code), now):
+        raise DomainError(SEND_FAILED)
+    return SentCode(challenge_id, demo_code=None)
+
+
+def _deliver(store: IdentityStore, sms: SmsSender, challenge_id: int, mobile: str, text: str,
+             now: datetime) -> bool:
+    """Send the code's SMS; on any gateway failure the code is void (not counted: the person may ask again)."""
     try:
-        sms.send_sms(mobile, text.format(code=code))
-    except Exception:  # noqa: BLE001 - any gateway failure: the code is void and the person may ask again
+        sms.send_sms(mobile, text)
+    except Exception:  # noqa: BLE001 - any gateway failure
         with store:
             store.update_challenge(challenge_id, expires_at=now)
             store.commit()
-        raise DomainError(SEND_FAILED) from None
-    return SentCode(challenge_id, demo_code=None)
+        return False
+    return True
+
+
+def _deliver_quietly(store: IdentityStore, sms: SmsSender, challenge_id: int, mobile: str, text: str,
+                     now: datetime) -> None:
+    if not _deliver(store, sms, challenge_id, mobile, text, now):
+        log.warning("SMS code %s not delivered (gateway failure); the code is void", challenge_id)
 
 
 def verify_code(store: IdentityStore, challenge_id: int | None, *, mobile: str, code: str,

@@ -5,7 +5,8 @@ SMS; a registration's code does not reset anything."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from flows.review.transitions import Role
 from store.accounts import HASHER, start_session
 from store.demo import DEMO_PASSWORD
 from store.identity import SqlIdentityStore
-from store.models import AuditEntry, Notification
+from store.models import AuditEntry, Notification, SmsChallenge
 from store.outbox import HttpSmsGateway
 from tests.sms_gateway import SmsGateway, running
 from tests.support import World, make_world
@@ -66,6 +67,7 @@ def test_an_applicant_resets_the_forgotten_password_with_a_code_sent_to_the_regi
     token = start_session(world.engine, world.applicant.user_id)  # a session elsewhere, e.g. a lost laptop
     sent = send(world.engine, gateway, mobile)
     assert sent.demo_code is None  # production: by SMS only
+    gateway.wait_for_count(mobile, 1)
     text = gateway.texts_to(mobile)[-1]
     assert "用于重置" in text and "登录密码" in text
     reset(world.engine, mobile, sent.challenge_id, gateway.last_code(mobile))
@@ -81,6 +83,7 @@ def test_an_applicant_resets_the_forgotten_password_with_a_code_sent_to_the_regi
         reset(world.engine, mobile, sent.challenge_id, gateway.last_code(mobile), new="Another2026x")
     later = clock.now() + timedelta(minutes=2)
     again = send(world.engine, gateway, mobile, now=later)
+    gateway.wait_for_count(mobile, 2)
     code = gateway.last_code(mobile)
     with pytest.raises(FieldError, match="新密码不能与原密码相同"):
         reset(world.engine, mobile, again.challenge_id, code, now=later)
@@ -110,10 +113,49 @@ class CountingHasher:
         return HASHER.dummy_hash
 
 
+def test_the_answer_does_not_wait_for_the_gateway_and_a_failed_send_can_be_asked_again(
+        world: World, gateway: SmsGateway) -> None:
+    """A stranger's mobile gets its answer without a gateway call; an account's must not take longer, or a
+    patient prober could tell them apart by the time: the account's SMS is sent after the answer."""
+    mobile = world.applicant.login
+    gateway.held.clear()  # the gateway answers nothing until released
+    try:
+        sent = send(world.engine, gateway, mobile)  # returns though the gateway has not answered
+        gateway.wait_for_requests(1)
+        assert gateway.texts_to(mobile) == []
+    finally:
+        gateway.held.set()
+    gateway.wait_for_count(mobile, 1)
+    reset(world.engine, mobile, sent.challenge_id, gateway.last_code(mobile))
+    assert logs_in(world.engine, mobile, NEW)
+    gateway.failing = True
+    later = clock.now() + timedelta(minutes=2)
+    failed = send(world.engine, gateway, mobile, now=later)  # the same words: the failure is not told here
+    gateway.wait_for_requests(2)
+    with Session(world.engine) as session:  # the failed code is void and not counted ...
+        wait_for(lambda: _expired(session, failed.challenge_id))
+    gateway.failing = False
+    send(world.engine, gateway, mobile, now=later)  # ... so a new one may be asked at once
+    gateway.wait_for_count(mobile, 2)
+
+
+def _expired(session: Session, challenge_id: int) -> bool:
+    session.expire_all()
+    row = session.get(SmsChallenge, challenge_id)
+    return row is not None and row.expires_at <= row.created_at
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true"
+        time.sleep(0.05)
+
+
 def test_a_wrong_code_costs_the_server_no_password_hash(world: World, gateway: SmsGateway) -> None:
     mobile = world.applicant.login
     sent = send(world.engine, gateway, mobile)
-    code = gateway.last_code(mobile)
+    code = gateway.last_code(mobile)  # waits for it
     hasher = CountingHasher()
     for wrong in ("000000", "111111", "222222"):
         if wrong != code:
@@ -136,6 +178,7 @@ def test_a_mobile_without_an_account_gets_the_same_answer_and_limits_and_no_sms(
     with pytest.raises(FieldError, match="验证码不正确"):  # no code can match
         reset(world.engine, NOBODY, sent.challenge_id, "123456", now=now)
     account = send(world.engine, gateway, world.applicant.login, now=now)
+    gateway.wait_for_count(world.applicant.login, 1)  # sent after the answer: let it finish within the test
     with pytest.raises(FieldError, match="请\\d+秒后再重新获取"):
         send(world.engine, gateway, world.applicant.login, now=now)
     assert account.challenge_id != sent.challenge_id
@@ -155,6 +198,7 @@ def test_staff_and_registration_codes_reset_nothing_and_wrong_codes_run_out(worl
         reset(world.engine, mobile, signup.challenge_id, gateway.last_code(mobile))
     later = clock.now() + timedelta(minutes=2)
     sent = send(world.engine, gateway, mobile, now=later)
+    gateway.wait_for_count(mobile, 2)  # the registration's code, then this one
     code = gateway.last_code(mobile)
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(FieldError, match="太常见"):  # checked before the code: the code is not used up by this
