@@ -10,6 +10,7 @@ from flows.clock import show
 from flows.errors import DomainError, FieldError
 from flows.filing.identifiers import check_uscc
 from flows.identity import units
+from flows.review.transitions import Role
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import address, identity
 from ui.text import md_escape
@@ -59,15 +60,22 @@ st.markdown(f"统一社会信用代码：{summary.credit_code}　注册时间：
 st.markdown(f"状态：{'已核验（' + show(summary.verified_at) + '）' if summary.verified_at else '待核验'}　"
             f"现有账号：{summary.accounts}个　账号管理员：{md_escape(summary.admin_contact or '—')} {summary.admin_mobile}")
 
-verify_tab, transfer_tab = st.tabs(["核验通过", "转交给合法单位"])
+if not summary.in_jurisdiction:
+    st.warning(units.OUT_OF_JURISDICTION, icon=":material/block:")
+    st.stop()
+
+verify_tab, transfer_tab = st.tabs(["更正单位名称" if summary.verified_at else "核验通过", "转交给合法单位"])
 with verify_tab:
-    st.caption("证照上的统一社会信用代码与上述一致，且来人确为该单位的法定代表人或其委托的经办人时使用。"
-               "单位名称已变更或注册时填写有误的，按营业执照更正。")
+    if summary.verified_at:
+        st.caption("该单位已核验。单位名称已变更或登记有误的，核对营业执照原件后按执照更正；尚未办结的办件一并更正。")
+    else:
+        st.caption("证照上的统一社会信用代码与上述一致，且来人确为该单位的法定代表人或其委托的经办人时使用。"
+                   "单位名称已变更或注册时填写有误的，按营业执照更正。")
     with st.form("verify"):
         verified_name = st.text_input("营业执照上的单位名称", value=summary.name, key="v_name")
         licence = st.checkbox("已核对营业执照（或登记证书）原件：单位名称与上面填写的一致，统一社会信用代码与上述一致")
         representative = st.checkbox("已核对法定代表人（主要负责人）身份证件，或其授权委托书和经办人身份证件")
-        verify = st.form_submit_button("核验通过", type="primary")
+        verify = st.form_submit_button("更正单位名称" if summary.verified_at else "核验通过", type="primary")
     if verify:
         try:
             units.verify_unit(identity(), account.user_id, summary.unit_id, licence_checked=licence,
@@ -75,17 +83,20 @@ with verify_tab:
         except DomainError as error:
             show_error(error.message)
         else:
-            renamed = verified_name.strip() != summary.name
-            st.session_state["units_flash"] = (f"{md_escape(verified_name.strip())}已核验，单位名称已按营业执照更正。"
-                                               if renamed else f"{md_escape(summary.name)}已核验。")
             look_up(credit_code)
+            now_named = st.session_state[FOUND][1].name
+            st.session_state["units_flash"] = (f"单位名称已按营业执照更正为“{md_escape(now_named)}”。"
+                                               if now_named != summary.name else f"{md_escape(summary.name)}已核验。")
             st.rerun()
 
 with transfer_tab:
+    if summary.verified_at and account.role == Role.COUNTY:
+        st.info(units.VERIFIED_TRANSFER, icon=":material/info:")
+        st.stop()
     st.warning("转交后，该单位现有的全部账号立即停用并退出登录，未使用的邀请作废；单位名称改为营业执照上的名称；"
                "办件保留在该单位名下。此操作记入审计日志。", icon=":material/warning:")
     with st.form("transfer"):
-        name = st.text_input("营业执照上的单位名称", value=summary.name)
+        name = st.text_input("转交后的单位名称（以营业执照为准）", value=summary.name)
         contact_col, mobile_col = st.columns(2)
         contact = contact_col.text_input("新账号管理员姓名")
         mobile = mobile_col.text_input("新账号管理员手机号码")

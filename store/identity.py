@@ -19,7 +19,7 @@ from flows.identity.ports import (
     UserRecord,
 )
 from flows.identity.throttle import ThrottleState
-from flows.review.transitions import Role, Stage
+from flows.review.transitions import FINAL_STAGES, Role
 from store import audit
 from store.db import write_session
 from store.models import (
@@ -149,17 +149,23 @@ class SqlIdentityStore:
         assert row is not None
         self._set(row, changes)
 
-    def rename_drafts(self, unit_id: int, name: str, question_ids: frozenset[str]) -> int:
-        drafts = self.db.exec(select(Case).where(Case.unit_id == unit_id, Case.stage == Stage.DRAFT)).all()
-        for case in drafts:
+    def rename_open_cases(self, unit_id: int, name: str, question_ids: frozenset[str]) -> list[int]:
+        open_cases = self.db.exec(select(Case).where(Case.unit_id == unit_id,
+                                                     col(Case.stage).not_in([str(s) for s in FINAL_STAGES]))).all()
+        for case in open_cases:
             case.unit_name = name
             self.db.add(case)
-        ids = [case.id for case in drafts]
+        ids = [case.id for case in open_cases if case.id is not None]
         if ids and question_ids:
             self.db.exec(update(Answer).where(col(Answer.case_id).in_(ids), col(Answer.question_id).in_(question_ids))
                          .values(value=name))
         self.db.flush()
-        return len(drafts)
+        return ids
+
+    def unit_case_regions(self, unit_id: int) -> set[str]:
+        rows = self.db.exec(select(Case.prefecture_code, Case.county_code).where(Case.unit_id == unit_id)
+                            .distinct()).all()
+        return {code for row in rows for code in row if code}
 
     def unit_members(self, unit_id: int) -> list[UserRecord]:
         rows = self.db.exec(select(User).where(User.unit_id == unit_id).order_by(col(User.id)))

@@ -76,8 +76,7 @@ def case_card(draft: Draft, *, account: Account, engine: Engine, uow: UowFactory
     case, filing = draft.case, draft.filing
     with st.container(border=True, key=f"case-{case.id}"):
         # A draft has no case number yet; its start tells two drafts apart (its row id means nothing to a unit).
-        started = f"，{show(case.created_at)}开始填写" if case.created_at else ""
-        number = case.number or f"草稿（未提交{started}）"
+        number = case.number or (f"草稿（{show(case.created_at)}开始填写）" if case.created_at else "草稿")
         color = STAGE_COLORS.get(case.stage, "blue")
         badges = f":{color}-badge[{stage_name(case.stage, case.kind)}]" + ("　:red-badge[备案已撤销]" if case.cancelled else "")
         st.markdown(f"#### {md_escape(number)}　{badges}")

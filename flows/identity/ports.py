@@ -160,9 +160,13 @@ class IdentityStore(Protocol):
 
     def update_unit(self, unit_id: int, **changes: Any) -> None: ...
 
-    def rename_drafts(self, unit_id: int, name: str, question_ids: frozenset[str]) -> int:
-        """The unit's drafts never submitted take its corrected name (their case and the answers in
-        `question_ids`); returns how many. Submitted cases keep the name they were filed under."""
+    def rename_open_cases(self, unit_id: int, name: str, question_ids: frozenset[str]) -> list[int]:
+        """The unit's cases not yet decided (drafts, in review, returned) take its corrected name (their case
+        row and the answers in `question_ids`); returns their ids. Decided cases keep the name they had."""
+        ...
+
+    def unit_case_regions(self, unit_id: int) -> set[str]:
+        """The prefecture and county codes of the unit's cases (where it files)."""
         ...
 
     def unit_members(self, unit_id: int) -> list[UserRecord]: ...

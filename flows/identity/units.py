@@ -19,9 +19,10 @@ from flows import clock
 from flows.errors import ActRefused, DomainError, FieldError
 from flows.filing.answers import clean_text
 from flows.filing.identifiers import check_mobile, mask_mobile
-from flows.identity.ports import IdentityStore, InvitationRecord, UnitRole, UserRecord
+from flows.identity.ports import IdentityStore, InvitationRecord, UnitRecord, UnitRole, UserRecord
 from flows.identity.throttle import Limits, address_key, after_failure, wait_seconds
 from flows.kinds import all_filings
+from flows.regions import get_regions
 from flows.review.transitions import Role
 
 CLAIMED = ("该统一社会信用代码已有单位账号，不能重复注册。如果您是该单位的工作人员，请向本单位的账号管理员索取邀请码后加入；"
@@ -213,6 +214,38 @@ class UnitSummary:
     accounts: int
     admin_contact: str
     admin_mobile: str
+    in_jurisdiction: bool = True  # whether this officer may verify, correct or hand over the unit
+
+
+OUT_OF_JURISDICTION = ("该单位不在本机关辖区（按其统一社会信用代码的登记机关和办件所在地），不能由本机关核验或转交。"
+                       "请告知来人到单位所在地的县级公安机关办理。")
+VERIFIED_TRANSFER = "该单位已经核验，转交须由州、市、地公安机关或自治区公安厅办理。"
+
+
+def _in_jurisdiction(store: IdentityStore, officer: UserRecord, unit: UnitRecord) -> bool:
+    """Where a unit belongs: the division of the authority that registered it (characters 3–8 of its credit
+    code) and the places (county, prefecture) of its cases. The province acts for any unit; a prefecture or
+    a county for a unit belonging within it; a county also for a unit registered by its prefecture's own
+    authority (a city-registered company comes to its district's counter)."""
+    if officer.role == Role.PROVINCE:
+        return True
+    own = officer.region_code or ""
+    regions = get_regions()
+    if own not in regions:
+        return False
+    registered_by = unit.credit_code[2:8]
+    if any(regions.contains(own, code) for code in {registered_by, *store.unit_case_regions(unit.id)}):
+        return True
+    return officer.role == Role.COUNTY and regions.prefecture_of(own).code == registered_by
+
+
+def _unit_in_reach(store: IdentityStore, officer: UserRecord, unit_id: int) -> UnitRecord:
+    unit = store.unit(unit_id)
+    if unit is None:
+        raise DomainError("未找到该单位。")
+    if not _in_jurisdiction(store, officer, unit):
+        raise ActRefused(OUT_OF_JURISDICTION)
+    return unit
 
 
 def _officer(store: IdentityStore, officer_id: int) -> UserRecord:
@@ -241,7 +274,8 @@ def look_up_unit(store: IdentityStore, officer_id: int, credit_code: str, *, add
         return UnitSummary(unit_id=unit.id, name=unit.name, credit_code=unit.credit_code, created_at=unit.created_at,
                            verified_at=unit.verified_at, accounts=len(members),
                            admin_contact=_masked_name(admin.display_name) if admin else "",
-                           admin_mobile=mask_mobile(admin.mobile or "") if admin else "")
+                           admin_mobile=mask_mobile(admin.mobile or "") if admin else "",
+                           in_jurisdiction=_in_jurisdiction(store, officer, unit))
 
 
 def _checked(licence: bool, representative: bool) -> None:
@@ -259,28 +293,33 @@ def _unit_name_questions() -> frozenset[str]:
 def verify_unit(store: IdentityStore, officer_id: int, unit_id: int, *, licence_checked: bool,
                 representative_checked: bool, name: str | None = None, now: datetime | None = None) -> None:
     """The licence and legal representative checked at the counter: the unit is verified. `name`: the unit's
-    name as on the licence, when it was registered wrongly or has changed since (the unit's accounts are told;
-    cases already submitted keep the name they were filed under)."""
+    name as on the licence, when it was registered wrongly or has changed since (also for a unit verified
+    before): its cases not yet decided take it, decided ones and documents issued keep theirs; its accounts are
+    told. Only an organ whose area the unit belongs to acts (`_in_jurisdiction`)."""
     _checked(licence_checked, representative_checked)
     new_name = unit_name(name) if name is not None else None
     now = now or clock.now()
     with store:
         officer = _officer(store, officer_id)
-        unit = store.unit(unit_id)
-        if unit is None:
-            raise DomainError("未找到该单位。")
+        unit = _unit_in_reach(store, officer, unit_id)
         renamed = new_name is not None and new_name != unit.name
-        store.update_unit(unit_id, verified_at=now, verified_by=officer.id, **({"name": new_name} if renamed else {}))
-        store.audit(actor_id=officer.id, action="unit_verified", subject=f"unit:{unit_id}",
-                    detail={"how": "counter", **({"name_before": unit.name, "name_after": new_name} if renamed
-                                                 else {})})
+        if unit.verified and not renamed:
+            raise DomainError(f"该单位已于{clock.show(unit.verified_at)}核验，无需重复核验。单位名称有变更的，请在上面填写营业执照上的名称。")
+        changes: dict[str, object] = {"name": new_name} if renamed else {}
+        if not unit.verified:  # the first verification is kept: who checked the licence first, and when
+            changes |= {"verified_at": now, "verified_by": officer.id}
+        store.update_unit(unit_id, **changes)
+        detail: dict[str, object] = {"how": "counter"}
         if renamed:
             assert new_name is not None
-            store.rename_drafts(unit_id, new_name, _unit_name_questions())
+            renamed_cases = store.rename_open_cases(unit_id, new_name, _unit_name_questions())
+            detail |= {"name_before": unit.name, "name_after": new_name, "cases_renamed": renamed_cases}
             for member in store.unit_members(unit_id):
                 if member.active:
                     store.notify(member.id, f"公安机关已核对贵单位的营业执照，将单位名称由“{unit.name}”更正为“{new_name}”。"
-                                            "尚未提交的草稿已一并更正；已提交的办件仍为提交时的名称。", now)
+                                            "尚未办结的办件（含草稿）已一并更正；已办结的办件及已出具的文书不变。", now)
+        store.audit(actor_id=officer.id, action="unit_renamed" if renamed and unit.verified else "unit_verified",
+                    subject=f"unit:{unit_id}", detail=detail)
         store.commit()
 
 
@@ -305,9 +344,9 @@ def transfer_unit(store: IdentityStore, officer_id: int, unit_id: int, *, name: 
     code = new_invitation_code()
     with store:
         officer = _officer(store, officer_id)
-        unit = store.unit(unit_id)
-        if unit is None:
-            raise DomainError("未找到该单位。")
+        unit = _unit_in_reach(store, officer, unit_id)
+        if unit.verified and officer.role == Role.COUNTY:  # taking a checked unit from its people: a higher organ
+            raise ActRefused(VERIFIED_TRANSFER)
         disabled = []
         for member in store.unit_members(unit_id):
             if member.active:

@@ -73,6 +73,7 @@ ACTION_LABELS: dict[str, str] = {
     "unit_claimed": "认领单位",
     "unit_lookup": "查询单位",
     "unit_transferred": "转交单位",
+    "unit_renamed": "更正单位名称",
     "unit_verified": "核验单位",
     "upload": "上传材料",
     "verify_certificate": "核验证明",

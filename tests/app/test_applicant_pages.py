@@ -145,7 +145,7 @@ def test_a_draft_offers_continue(app_world: World) -> None:
     draft = filled_draft(app_world, "C", today=clock.today())
     at = open_page("pages/my_cases.py", app_world.applicant)
     assert draft.created_at is not None
-    assert md_escape(f"草稿（未提交，{clock.show(draft.created_at)}开始填写）") in texts(at)  # not its row id
+    assert md_escape(f"草稿（{clock.show(draft.created_at)}开始填写）") in texts(at)  # not its row id
     assert f"编号 {draft.id}" not in texts(at)
     at.button(key=f"continue-{draft.id}").click().run()
     assert not at.exception

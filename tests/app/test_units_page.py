@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from store.accounts import get_account
+from store.accounts import get_account, register_applicant
 from tests.app.conftest import open_page, texts
-from tests.support import World
+from tests.support import World, make_registration
 
 NEW_NAME = "乌鲁木齐更名后物业服务有限公司"
 
@@ -25,7 +25,7 @@ def _click(at: AppTest, label: str) -> AppTest:
 
 
 def test_the_county_corrects_a_units_name_while_verifying_it(app_world: World) -> None:
-    applicant = app_world.applicant
+    applicant = register_applicant(app_world.engine, make_registration())  # registered by 乌鲁木齐市's authority
     assert applicant.credit_code and applicant.unit_name
     at = open_page("pages/units.py", app_world.county)
     _fill(at, "统一社会信用代码（18位，以营业执照为准）", applicant.credit_code)
@@ -40,6 +40,7 @@ def test_the_county_corrects_a_units_name_while_verifying_it(app_world: World) -
     assert not at.exception
     shown = texts(at)
     assert "单位名称已按营业执照更正" in shown and NEW_NAME in [s.value for s in at.subheader]
+    assert "更正单位名称" in [b.label for b in at.button]  # verified now: the form only corrects the name
     account = get_account(app_world.engine, applicant.user_id)
     assert account is not None and account.unit_name == NEW_NAME and account.unit_verified
     own = open_page("pages/unit_accounts.py", account)

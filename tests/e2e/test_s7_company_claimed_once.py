@@ -289,7 +289,7 @@ def test_s7_the_county_hands_a_taken_unit_to_its_rightful_owner(
     assert "待核验" in text and "135****0011" in text and "13577700011" not in text  # masked
     with expect_rerun(county):
         county.get_by_role("tab", name="转交给合法单位").click()
-    fill_text(county, "营业执照上的单位名称", "乌鲁木齐真正物业服务有限公司")
+    fill_text(county, "转交后的单位名称（以营业执照为准）", "乌鲁木齐真正物业服务有限公司")
     fill_text(county, "新账号管理员姓名", "阿依古丽")
     fill_text(county, "新账号管理员手机号码", "13577700012")
     fill_text(county, "转交原因", "他人冒用本单位信用代码注册，已核对营业执照原件和法定代表人身份证")

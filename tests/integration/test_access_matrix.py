@@ -350,6 +350,7 @@ def test_an_officer_without_a_region_sees_no_case(engine: Engine) -> None:
 # ------------------------------------------------------------------ who may manage units
 UNIT_ADMINS = frozenset({"applicant", "other_applicant", "unverified"})
 OFFICERS = frozenset({"county", "sibling_county", "prefecture", "other_prefecture", "province"})
+URUMQI_OFFICERS = OFFICERS - {"other_prefecture"}
 UnitRun = Callable[[Matrix, Account], object]
 
 
@@ -389,12 +390,15 @@ UNIT_USE_CASES: tuple[UnitUseCase, ...] = (
     UnitUseCase("remove the applicant unit's member", _remove_member, frozenset({"applicant"})),
     UnitUseCase("look up a unit by credit code", lambda m, a: units.look_up_unit(
         SqlIdentityStore(m.engine), a.user_id, m.world.applicant.credit_code or ""), OFFICERS),
+    # The units are registered by 乌鲁木齐市's authority (91650100…): its districts, its prefecture and the province
+    # act for them; 克拉玛依's prefecture does not.
     UnitUseCase("verify a unit at the counter", lambda m, a: units.verify_unit(
-        SqlIdentityStore(m.engine), a.user_id, m.accounts["unverified"].unit_id or 0, licence_checked=True,
-        representative_checked=True), OFFICERS),
+        SqlIdentityStore(m.engine), a.user_id, _fresh_unit(m), licence_checked=True,
+        representative_checked=True), URUMQI_OFFICERS),
     UnitUseCase("hand a unit to its rightful owner", lambda m, a: units.transfer_unit(
         SqlIdentityStore(m.engine), a.user_id, _fresh_unit(m), name="合法物业服务有限公司", contact="张真",
-        mobile="13700000002", reason="冒用注册", licence_checked=True, representative_checked=True), OFFICERS),
+        mobile="13700000002", reason="冒用注册", licence_checked=True, representative_checked=True),
+        URUMQI_OFFICERS),
 )
 
 

@@ -23,7 +23,7 @@ from store.identity import SqlIdentityStore
 from store.models import AuditEntry, Case, Notification, Unit
 from store.outbox import HttpSmsGateway
 from tests.sms_gateway import SmsGateway, running
-from tests.support import filled_draft, make_registration, make_world
+from tests.support import filled_draft, make_registration, make_world, submitted
 
 STRANGER = "13955550099"
 
@@ -229,19 +229,25 @@ def test_an_officer_hands_a_taken_unit_to_its_rightful_owner(engine: Engine, gat
 
 
 
-def test_the_counter_corrects_a_units_name_from_its_licence_and_its_drafts_follow(engine: Engine) -> None:
+def test_the_counter_corrects_a_units_name_from_its_licence_and_its_open_cases_follow(engine: Engine) -> None:
     world = make_world(engine)
     applicant = world.applicant
     old = applicant.unit_name
     new = "乌鲁木齐更名后物业服务有限公司"
     day = date(2026, 11, 2)
     first = filled_draft(world, "C", today=day)
-    filed = cases.submit(world.uow(), applicant.actor, first.id, expected_version=first.version)
+    sent = cases.submit(world.uow(), applicant.actor, first.id, expected_version=first.version)
+    decided = cases.withdraw(world.uow(), applicant.actor, sent.id, expected_version=sent.version)
+    second = filled_draft(world, "C", today=day)
+    in_review = cases.submit(world.uow(), applicant.actor, second.id, expected_version=second.version)
     draft = filled_draft(world, "C", today=day)
     store = SqlIdentityStore(engine)
     with pytest.raises(FieldError, match="单位全称"):
         units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
                           representative_checked=True, name=" ")
+    with pytest.raises(DomainError, match="无需重复核验"):  # verified already: its first verification is kept
+        units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
+                          representative_checked=True, name=old)
     units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
                       representative_checked=True, name=f"  {new} ")
     account = get_account(engine, applicant.user_id)
@@ -249,12 +255,47 @@ def test_the_counter_corrects_a_units_name_from_its_licence_and_its_drafts_follo
     resumed = cases.load_draft(world.uow(), account.actor, draft.id)
     assert resumed.case.unit_name == new and new in resumed.answers.values()
     with Session(engine) as session:
-        kept = session.get(Case, filed.id)
-        assert kept is not None and kept.unit_name == old  # a submitted case keeps the name it was filed under
+        named = {c.id: c.unit_name for c in session.exec(select(Case)).all()}
+    assert named[in_review.id] == new  # a case in review: its documents will carry the name on the licence
+    assert named[decided.id] == old  # a decided case keeps the name it was decided under
     again = cases.submit(world.uow(), account.actor, draft.id, expected_version=resumed.case.version)
     assert again.unit_name == new
     with Session(engine) as session:
         told = session.exec(select(Notification).where(Notification.user_id == applicant.user_id)).all()
     assert any("更正为" in n.text and new in n.text for n in told)
     logged = audit_text(engine)
-    assert "name_before" in logged and old in logged and new in logged
+    assert "unit_renamed" in logged and "name_before" in logged and old in logged and new in logged
+
+
+def test_only_an_organ_whose_area_the_unit_belongs_to_verifies_renames_or_hands_it_over(engine: Engine) -> None:
+    world = make_world(engine)
+    store = SqlIdentityStore(engine)
+    local = register_applicant(engine, make_registration())  # 91650100…: registered by 乌鲁木齐市's authority
+    assert local.unit_id is not None
+    stranger = units.look_up_unit(store, world.other_prefecture.user_id, "91650100MA77TEB291")
+    assert stranger is not None and not stranger.in_jurisdiction  # 克拉玛依 sees it, may not act on it
+    for officer in (world.other_prefecture,):
+        with pytest.raises(ActRefused, match="不在本机关辖区"):
+            units.verify_unit(store, officer.user_id, local.unit_id, licence_checked=True,
+                              representative_checked=True, name="别人改的名字有限公司")
+        with pytest.raises(ActRefused, match="不在本机关辖区"):
+            units.transfer_unit(store, officer.user_id, local.unit_id, name="别人改的名字有限公司", contact="张三",
+                                mobile="13955550066", reason="冒用", licence_checked=True, representative_checked=True)
+    own = units.look_up_unit(store, world.county.user_id, "91650100MA77TEB291")
+    assert own is not None and own.in_jurisdiction  # a district of 乌鲁木齐市: the city-registered company's counter
+    units.verify_unit(store, world.county.user_id, local.unit_id, licence_checked=True, representative_checked=True)
+    with pytest.raises(ActRefused, match="州、市、地公安机关"):  # a verified unit is not taken by one county
+        units.transfer_unit(store, world.county.user_id, local.unit_id, name="乌鲁木齐明辉物业服务有限公司",
+                            contact="张真", mobile="13955550066", reason="冒用", licence_checked=True,
+                            representative_checked=True)
+    units.transfer_unit(store, world.prefecture.user_id, local.unit_id, name="乌鲁木齐明辉物业服务有限公司",
+                        contact="张真", mobile="13955550066", reason="经核对营业执照，原账号系他人冒用注册",
+                        licence_checked=True, representative_checked=True)
+    # A unit registered elsewhere (a Beijing company) belongs where it files: its cases' county and prefecture.
+    beijing = world.applicant
+    assert beijing.credit_code and beijing.credit_code[2:4] == "11"
+    assert not units.look_up_unit(store, world.county.user_id, beijing.credit_code).in_jurisdiction  # type: ignore[union-attr]
+    submitted(world, "C", today=date(2026, 11, 2))  # filed in 天山区 (650102)
+    assert units.look_up_unit(store, world.county.user_id, beijing.credit_code).in_jurisdiction  # type: ignore[union-attr]
+    assert not units.look_up_unit(store, world.sibling_county.user_id, beijing.credit_code).in_jurisdiction  # type: ignore[union-attr]
+    assert units.look_up_unit(store, world.province.user_id, beijing.credit_code).in_jurisdiction  # type: ignore[union-attr]
