@@ -10,7 +10,6 @@ from flows.clock import show
 from flows.errors import DomainError, FieldError
 from flows.filing.identifiers import check_uscc
 from flows.identity import units
-from flows.review.transitions import Role
 from ui.layout import page_setup, set_feedback_context, show_error
 from ui.session import address, identity
 from ui.text import md_escape
@@ -78,19 +77,19 @@ with verify_tab:
         verify = st.form_submit_button("更正单位名称" if summary.verified_at else "核验通过", type="primary")
     if verify:
         try:
-            units.verify_unit(identity(), account.user_id, summary.unit_id, licence_checked=licence,
-                              representative_checked=representative, name=verified_name)
+            renamed = units.verify_unit(identity(), account.user_id, summary.unit_id, licence_checked=licence,
+                                        representative_checked=representative, name=verified_name)
         except DomainError as error:
             show_error(error.message)
         else:
             look_up(credit_code)
-            now_named = st.session_state[FOUND][1].name
-            st.session_state["units_flash"] = (f"单位名称已按营业执照更正为“{md_escape(now_named)}”。"
-                                               if now_named != summary.name else f"{md_escape(summary.name)}已核验。")
+            now_named = md_escape(st.session_state[FOUND][1].name)
+            st.session_state["units_flash"] = (f"单位名称已按营业执照更正为“{now_named}”。" if renamed
+                                               else f"{now_named}已核验。")
             st.rerun()
 
 with transfer_tab:
-    if summary.verified_at and account.role == Role.COUNTY:
+    if not summary.may_hand_over:
         st.info(units.VERIFIED_TRANSFER, icon=":material/info:")
         st.stop()
     st.warning("转交后，该单位现有的全部账号立即停用并退出登录，未使用的邀请作废；单位名称改为营业执照上的名称；"

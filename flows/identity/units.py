@@ -214,7 +214,8 @@ class UnitSummary:
     accounts: int
     admin_contact: str
     admin_mobile: str
-    in_jurisdiction: bool = True  # whether this officer may verify, correct or hand over the unit
+    in_jurisdiction: bool = True  # whether this officer may verify or correct the unit
+    may_hand_over: bool = True  # whether this officer may hand the unit to its rightful owner
 
 
 OUT_OF_JURISDICTION = ("该单位不在本机关辖区（按其统一社会信用代码的登记机关和办件所在地），不能由本机关核验或转交。"
@@ -237,6 +238,11 @@ def _in_jurisdiction(store: IdentityStore, officer: UserRecord, unit: UnitRecord
     if any(regions.contains(own, code) for code in {registered_by, *store.unit_case_regions(unit.id)}):
         return True
     return officer.role == Role.COUNTY and regions.prefecture_of(own).code == registered_by
+
+
+def _may_hand_over(officer: UserRecord, unit: UnitRecord) -> bool:
+    """Taking a verified unit from its people is for a prefecture or the province, not one county."""
+    return not (unit.verified and officer.role == Role.COUNTY)
 
 
 def _unit_in_reach(store: IdentityStore, officer: UserRecord, unit_id: int) -> UnitRecord:
@@ -275,7 +281,8 @@ def look_up_unit(store: IdentityStore, officer_id: int, credit_code: str, *, add
                            verified_at=unit.verified_at, accounts=len(members),
                            admin_contact=_masked_name(admin.display_name) if admin else "",
                            admin_mobile=mask_mobile(admin.mobile or "") if admin else "",
-                           in_jurisdiction=_in_jurisdiction(store, officer, unit))
+                           in_jurisdiction=(reach := _in_jurisdiction(store, officer, unit)),
+                           may_hand_over=reach and _may_hand_over(officer, unit))
 
 
 def _checked(licence: bool, representative: bool) -> None:
@@ -291,11 +298,12 @@ def _unit_name_questions() -> frozenset[str]:
 
 
 def verify_unit(store: IdentityStore, officer_id: int, unit_id: int, *, licence_checked: bool,
-                representative_checked: bool, name: str | None = None, now: datetime | None = None) -> None:
+                representative_checked: bool, name: str | None = None, now: datetime | None = None) -> bool:
     """The licence and legal representative checked at the counter: the unit is verified. `name`: the unit's
     name as on the licence, when it was registered wrongly or has changed since (also for a unit verified
     before): its cases not yet decided take it, decided ones and documents issued keep theirs; its accounts are
-    told. Only an organ whose area the unit belongs to acts (`_in_jurisdiction`)."""
+    told. Only an organ whose area the unit belongs to acts (`_in_jurisdiction`). Returns whether the name
+    changed."""
     _checked(licence_checked, representative_checked)
     new_name = unit_name(name) if name is not None else None
     now = now or clock.now()
@@ -321,6 +329,7 @@ def verify_unit(store: IdentityStore, officer_id: int, unit_id: int, *, licence_
         store.audit(actor_id=officer.id, action="unit_renamed" if renamed and unit.verified else "unit_verified",
                     subject=f"unit:{unit_id}", detail=detail)
         store.commit()
+    return renamed
 
 
 def transfer_unit(store: IdentityStore, officer_id: int, unit_id: int, *, name: str, contact: str, mobile: str,
@@ -345,7 +354,7 @@ def transfer_unit(store: IdentityStore, officer_id: int, unit_id: int, *, name: 
     with store:
         officer = _officer(store, officer_id)
         unit = _unit_in_reach(store, officer, unit_id)
-        if unit.verified and officer.role == Role.COUNTY:  # taking a checked unit from its people: a higher organ
+        if not _may_hand_over(officer, unit):
             raise ActRefused(VERIFIED_TRANSFER)
         disabled = []
         for member in store.unit_members(unit_id):

@@ -10,19 +10,17 @@ corrects the unit's name from its licence while verifying it, and then may no lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sqlalchemy import Engine
 
 from flows.identity.accounts import Registration
 from store.accounts import demo_password_hash, register_applicant
-from store.db import make_engine
 from store.demo import DEMO_PASSWORD
 from tests.e2e.conftest import AppServer
-from tests.e2e.filing import credit_code
+from tests.e2e.filing import app_database, credit_code
 from tests.e2e.helpers import assert_no_exception, click_button, fill_text, goto, log_in, see
 
 pytestmark = pytest.mark.e2e
@@ -30,13 +28,6 @@ pytestmark = pytest.mark.e2e
 NAME = "乌鲁木齐雪莲物业服务有限公司"
 CORRECTED = "乌鲁木齐雪莲物业服务股份有限公司"
 CODE_LABEL = "统一社会信用代码（18位，以营业执照为准）"
-
-
-@pytest.fixture
-def engine(app_server: AppServer) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{app_server.data_dir}/app.db")
-    yield engine
-    engine.dispose()
 
 
 def look_up(page: Page, url: str, code: str) -> str:
@@ -47,12 +38,12 @@ def look_up(page: Page, url: str, code: str) -> str:
 
 
 def test_an_officer_acts_only_for_units_of_its_own_area(
-        app_server: AppServer, engine: Engine, new_page: Callable[[], Page],
-        shot: Callable[[Page, str], Path]) -> None:
+        app_server: AppServer, new_page: Callable[[], Page], shot: Callable[[Page, str], Path]) -> None:
     code = credit_code(7741)  # 91650100…: registered by 乌鲁木齐市's authority
-    register_applicant(engine, Registration(unit_name=NAME, credit_code=code, contact="古丽", mobile="13577700041",
-                                            password=DEMO_PASSWORD),
-                       password_hash=demo_password_hash(DEMO_PASSWORD), verified=False)
+    with app_database(app_server.data_dir) as engine:
+        register_applicant(engine, Registration(unit_name=NAME, credit_code=code, contact="古丽",
+                                                mobile="13577700041", password=DEMO_PASSWORD),
+                           password_hash=demo_password_hash(DEMO_PASSWORD), verified=False)
 
     stranger = new_page()
     log_in(stranger, app_server.url, "zhou650200")  # 克拉玛依市

@@ -248,8 +248,8 @@ def test_the_counter_corrects_a_units_name_from_its_licence_and_its_open_cases_f
     with pytest.raises(DomainError, match="无需重复核验"):  # verified already: its first verification is kept
         units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
                           representative_checked=True, name=old)
-    units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
-                      representative_checked=True, name=f"  {new} ")
+    assert units.verify_unit(store, world.county.user_id, applicant.unit_id or 0, licence_checked=True,
+                             representative_checked=True, name=f"  {new} ")  # renamed
     account = get_account(engine, applicant.user_id)
     assert account is not None and account.unit_name == new and account.unit_verified
     resumed = cases.load_draft(world.uow(), account.actor, draft.id)
@@ -283,7 +283,10 @@ def test_only_an_organ_whose_area_the_unit_belongs_to_verifies_renames_or_hands_
                                 mobile="13955550066", reason="冒用", licence_checked=True, representative_checked=True)
     own = units.look_up_unit(store, world.county.user_id, "91650100MA77TEB291")
     assert own is not None and own.in_jurisdiction  # a district of 乌鲁木齐市: the city-registered company's counter
-    units.verify_unit(store, world.county.user_id, local.unit_id, licence_checked=True, representative_checked=True)
+    assert not units.verify_unit(store, world.county.user_id, local.unit_id, licence_checked=True,
+                                 representative_checked=True)  # verified, its name unchanged
+    verified = units.look_up_unit(store, world.county.user_id, "91650100MA77TEB291")
+    assert verified is not None and verified.in_jurisdiction and not verified.may_hand_over
     with pytest.raises(ActRefused, match="州、市、地公安机关"):  # a verified unit is not taken by one county
         units.transfer_unit(store, world.county.user_id, local.unit_id, name="乌鲁木齐明辉物业服务有限公司",
                             contact="张真", mobile="13955550066", reason="冒用", licence_checked=True,
