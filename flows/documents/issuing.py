@@ -156,6 +156,15 @@ def row_text(row: DetailRow, filing: Filing, answers: dict[str, Any], facts: dic
     return f"{text}{row.suffix}" if text else ""
 
 
+def _asked_of_this_case(row: DetailRow, filing: Filing, answers: dict[str, Any]) -> bool:
+    """Whether a certificate prints this row: not when its question is one this case was not asked (the
+    project of a property company, for a unit of another type; an answer left from before a change of type)."""
+    if row.answer.startswith("@"):
+        return True
+    when = filing.question(row.answer).when
+    return when is None or when.holds(answers)
+
+
 class _Texts(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -270,7 +279,8 @@ def _certificate(uow: UnitOfWork, case: CaseView, filing: Filing, actor: Actor,
              "department": get_config().department}
     table = [(declared.number_label, number), (declared.unit_label, case.unit_name),
              ("统一社会信用代码", case.credit_code), (declared.matter_label, filing.title),
-             *((row.label, row_text(row, filing, answers, facts)) for row in declared.rows)]
+             *((row.label, row_text(row, filing, answers, facts)) for row in declared.rows
+               if _asked_of_this_case(row, filing, answers))]
     if declared.result:
         table.append(("审核结果" if filing.route.province_approval else "结果", declared.result))
     table += [(declared.date_label, documents.chinese_date(today)), ("办件编号", case.number or "")]

@@ -66,7 +66,8 @@ FILING = Filing(
         rows=(
             DetailRow(label="单位类型", answer="unit_type"),
             DetailRow(label="单位地址", answer="unit_region", show="place", address="unit_address"),
-            DetailRow(label="守护区域", answer="area_address", suffix=""),
+            DetailRow(label="物业项目名称", answer="property_project"),  # printed for a property company only
+            DetailRow(label="守护区域地址", answer="area_address"),
             DetailRow(label="守护区域面积", answer="area_size"),
             DetailRow(label="开始保安服务日期", answer="service_start", show="date"),
             DetailRow(label="保安员人数", answer="guards", show="count"),

@@ -23,7 +23,8 @@ from flows.errors import DomainError
 from flows.ports import CaseView, ReturnItem
 from flows.review.transitions import Act, Role, Stage
 from store import blobs
-from tests.support import World, make_world, submitted
+from store.screening import configured_sources
+from tests.support import World, filled_draft, make_world, submitted
 
 DECISIONS = """
 kind | act                  | at stage          | who may     | document                          | issued in the name of       | number
@@ -229,3 +230,27 @@ def test_a_demos_documents_say_they_are_specimens_and_a_real_services_do_not(
     text = pdf_text(notice.sha256)
     assert ("演示环境生成的样本文书，不具有法律效力" in text) is marked
     assert ("演示样本" in text) is marked
+
+
+def test_a_filing_certificate_names_a_property_companys_project_and_no_other_units(world: World) -> None:
+    """Before: the row 守护区域 printed the area's address and the project a property company serves was missing."""
+    property_case = do(world, "prefecture", case_at(world, "C", Stage.PREFECTURE_REVIEW), Act.APPROVE)
+    # Another unit first answered as a property company, then corrected its type: its project answer is left
+    # over but no longer asked, and the certificate does not state it.
+    draft = filled_draft(world, "C", today=DAY)
+    cases.save_answer(world.uow(), world.applicant.actor, draft.id, "unit_type", "企业", today=DAY)
+    with world.uow() as uow:
+        version = uow.case(draft.id).version
+    other = cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=version,
+                         now=datetime.combine(DAY, time(10), tzinfo=CHINA), sources=configured_sources(world.engine))
+    for who, act in [*PATHS[Stage.PREFECTURE_REVIEW], ("prefecture", Act.APPROVE)]:
+        other = do(world, who, other, act)
+    texts = {}
+    for case in (property_case, other):
+        with world.uow() as uow:
+            (certificate,) = [d for d in uow.documents(case.id) if d.doc_type == "filing_certificate"]
+        texts[case.id] = pdf_text(certificate.sha256)
+    assert "物业项目名称幸福家园小区" in texts[property_case.id]
+    assert "守护区域地址乌鲁木齐市天山区幸福路6号" in texts[property_case.id]
+    assert "单位类型企业" in texts[other.id] and "守护区域地址乌鲁木齐市天山区幸福路6号" in texts[other.id]
+    assert "物业项目" not in texts[other.id] and "幸福家园小区" not in texts[other.id]
