@@ -120,6 +120,8 @@ def _material_note(check: MaterialCheck, case_id: int, actor: Actor, can_change:
             return
         if not check.problems:
             return
+        if not can_change(check.material_id):  # a returned case: only the materials the notice lists are replaced
+            st.caption("本次补正不涉及这份材料，不能重新上传。如您核对后确认文件无误，请点击“文件无误”。")
         row = st.container(horizontal=True)
         fixable = [f for f in check.problems if f.question_id and f.answer_editable and can_change(f.question_id)]
         if fixable and row.button("修改填写的内容", key=f"pc-fix-{check.material_id}"):
@@ -129,7 +131,7 @@ def _material_note(check: MaterialCheck, case_id: int, actor: Actor, can_change:
             st.session_state[keys.EDITING] = check.material_id
             st.rerun()
         if row.button("文件无误", key=f"pc-confirm-{check.material_id}",
-                      help="OCR 识别可能有误。如您核对后确认文件正确，可以继续办理。"):
+                      help="系统自动识别文件中的文字，结果可能有误。如您核对后确认文件正确，可以继续办理。"):
             try:
                 confirm_file(SqlUnitOfWork(engine(), read_only=True), SqlPrecheckStore(engine()), actor, case_id,
                              check.material_id)

@@ -92,3 +92,36 @@ def test_the_applicant_is_told_the_code_read_confirms_the_file_and_the_officer_r
         assert uow.case(draft.id).stage == Stage.RETURNED
     assert [i.item_id for i in event.items] == ["legal_person_proof"]
     assert READ in event.items[0].reason and "智能预审发现" in event.items[0].reason
+
+
+def test_a_returned_case_says_a_flagged_file_outside_the_notice_cannot_be_replaced_only_confirmed(
+        app_world: World) -> None:
+    """Before: the note on a file the correction notice does not name offered only 文件无误, with no word why the
+    file could not be uploaded again."""
+    from flows.ports import ReturnItem
+
+    world, today = app_world, clock.today()
+    draft = filled_draft(world, "C", today=today)
+    cases.upload_material(world.uow(), world.applicant.actor, draft.id, "legal_person_proof", filename="营业执照.jpg",
+                          data=licence_jpeg())
+    read_all()
+    with world.uow() as uow:
+        version = uow.case(draft.id).version
+    cases.submit(world.uow(), world.applicant.actor, draft.id, expected_version=version,
+                 now=datetime.combine(today, time(10), tzinfo=clock.CHINA))
+    for officer, act in ((world.county, Act.CONFIRM), (world.prefecture, Act.ACCEPT)):
+        with world.uow() as uow:
+            version = uow.case(draft.id).version
+        cases.act_on_case(world.uow(), officer.actor, draft.id, act, expected_version=version)
+    with world.uow() as uow:
+        version = uow.case(draft.id).version
+    cases.act_on_case(world.uow(), world.prefecture.actor, draft.id, Act.RETURN, expected_version=version,
+                      items=(ReturnItem("area_size", "【填报】守护区域面积", "与平面图不符"),), comment="请改正")
+
+    at = open_page("pages/assistant.py", world.applicant, case=str(draft.id))
+    shown = texts(at)
+    assert f"营业执照上的统一社会信用代码是 {READ}" in shown
+    assert "本次补正不涉及这份材料，不能重新上传" in shown
+    buttons = [b.key for b in at.button]
+    assert "pc-confirm-legal_person_proof" in buttons and "pc-replace-legal_person_proof" not in buttons
+    assert not at.exception

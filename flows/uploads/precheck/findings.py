@@ -143,7 +143,7 @@ def _page_findings(material: Material, reading: Reading) -> list[Finding]:
         elif looked:
             found.append(Finding("seal", False, "未检测到公章",
                                  f"“{material.label}”中未检测到红色公章印迹。该材料应加盖单位公章，"
-                                 "请确认后重新上传；如确已盖章，可忽略此提示。"))
+                                 "如未盖章，请盖章后重新上传；如确已盖章，可忽略此提示。"))
     return found
 
 
