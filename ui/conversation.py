@@ -22,6 +22,7 @@ from flows.filing.guide import (
     relevant_materials,
     relevant_questions,
     unit_mismatch,
+    unit_mismatch_reminder,
 )
 from flows.filing.helpdesk_facts import CaseFacts, get_assistant_helpdesk
 from flows.filing.schema import ColType, Column, Filing, Material, QType, Question
@@ -212,6 +213,9 @@ def _step(draft: cases.Draft, account: Account, uow: UowFactory) -> bool:
         return False
     assert step.item_id is not None
     _helpdesk_bubbles()
+    if step.progress.done == 0 and draft.correction is None and (
+            reminder := unit_mismatch_reminder(filing, case.unit_name)):
+        st.warning(reminder, icon=":material/help:")
     _progress(step)
     return _ask_item(filing, draft, step.item_id, account, uow, returning=False)
 

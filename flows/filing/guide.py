@@ -54,6 +54,16 @@ def unit_mismatch(filing: Filing, unit_name: str) -> str | None:
     return None
 
 
+def unit_mismatch_reminder(filing: Filing, unit_name: str) -> str | None:
+    """One line recalling `unit_mismatch`'s warning above the first question (the warning itself is shown with the
+    instructions, and is gone once they are confirmed), or None."""
+    if unit_mismatch(filing, unit_name) is None:
+        return None
+    who = "保安服务公司" if SECURITY_COMPANY in filing.unit_types else "自行招用保安员的单位"
+    return (f"提醒：“{filing.short_title}”由{who}办理，请确认贵单位需要办理本业务。如选错了，请点击上方“办理其他业务”；"
+            "不需要的草稿可在“我的办件”中删除。")
+
+
 def relevant_questions(filing: Filing, answers: Mapping[str, Any]) -> list[Question]:
     """The questions that apply given the answers so far (conditions hold)."""
     return [q for q in filing.questions if q.when is None or q.when.holds(dict(answers))]

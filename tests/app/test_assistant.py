@@ -283,6 +283,24 @@ def test_a_property_company_opening_a_security_companies_business_is_pointed_to_
     assert not [w for w in at.warning if "选择其他业务" in str(w.value)]  # its own business: no warning
 
 
+def test_the_warning_is_recalled_above_the_first_question_once_the_instructions_are_confirmed(
+        app_world: World) -> None:
+    """A review: once the instructions were confirmed, nothing recalled that the business was another kind of
+    unit's; the property company went on into the security companies' questions."""
+    at = open_page("pages/assistant.py", app_world.applicant)  # 乌鲁木齐幸福物业服务有限公司
+    at.button(key="kind-B").click().run()
+    at.checkbox(key="read-B").check().run()
+    at.button(key="start-B").click().run()
+    reminders = [str(w.value) for w in at.warning if str(w.value).startswith("提醒：")]
+    assert reminders and "由保安服务公司办理" in reminders[0] and "办理其他业务" in reminders[0]
+    at.button(key="switch-business").click().run()  # the button the reminder names
+    at.button(key="kind-C").click().run()
+    at.checkbox(key="read-C").check().run()
+    at.button(key="start-C").click().run()
+    assert "单位类型" in texts(at)  # the first question of its own business...
+    assert not [w for w in at.warning if str(w.value).startswith("提醒：")]  # ...with no reminder
+
+
 def test_a_file_given_in_a_second_tab_at_a_step_the_first_tab_passed_is_kept_not_dropped(app_world: World) -> None:
     """A review: with one draft open in two tabs, a file uploaded in the tab left behind was dropped without a
     word (the step had moved on, so its uploader was no longer drawn). The later upload is the one kept."""
