@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from flows.config import get_config
+from store import log_privacy
 from store.audit import verify_and_alert
 from store.db import default_engine, write_session
 from store.keys import owner_only
@@ -320,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="每隔多少秒校验一次审计日志（失败时告知系统管理员和安全审计员；0为不校验）")
     args = parser.parse_args(argv)
     owner_only()
+    log_privacy.install()
     logging.basicConfig(level=logging.INFO)
     engine, channels = default_engine(), channels_from_env()
     verified_at: float | None = None

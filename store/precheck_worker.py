@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from flows.uploads.precheck.limited import LimitedReader, Limits
-from store import blobs
+from store import blobs, log_privacy
 from store.db import default_engine
 from store.keys import owner_only
 from store.precheck import claim_next, earlier_reading, finish
@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="读完当前等待的文件后退出")
     args = parser.parse_args(argv)
     owner_only()
+    log_privacy.install()
     logging.basicConfig(level=logging.INFO)
     worker = Worker(default_engine())
     if args.once:

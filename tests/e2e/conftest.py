@@ -61,7 +61,9 @@ def _free_port() -> int:
 class AppServer:
     """`streamlit run serve.py` (the st.App entry point) in a subprocess, with its own DATA_DIR (SQLite default)."""
 
-    def __init__(self, data_dir: Path, port: int, sms_gateway_url: str = "", portal: str = "") -> None:
+    def __init__(self, data_dir: Path, port: int, sms_gateway_url: str = "", portal: str = "", *,
+                 entry: str = "serve.py", cwd: Path = REPO) -> None:
+        self.entry, self.cwd = entry, cwd  # another entry point (and folder, with its .streamlit/) for a test app
         self.data_dir = data_dir
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -115,7 +117,7 @@ class AppServer:
                     "-m",
                     "streamlit",
                     "run",
-                    "serve.py",
+                    self.entry,
                     "--server.headless",
                     "true",
                     "--server.address",
@@ -125,7 +127,7 @@ class AppServer:
                     "--browser.gatherUsageStats",
                     "false",
                 ],  # fmt: skip
-                cwd=REPO,
+                cwd=self.cwd,
                 env=self.env,
                 stdout=out,
                 stderr=err,

@@ -27,6 +27,10 @@
     "Is Streamlit still running? If you accidentally stopped Streamlit, just restart it in your terminal:":
       "暂时无法连接服务器，请稍后刷新页面重试。",
     "You need to enable JavaScript to run this app.": "请在浏览器中启用JavaScript后使用本系统。",
+    // an error the page did not handle (client.showErrorDetails = "none": no details are sent to the browser)
+    "This app has encountered an error. The original error message is redacted to prevent data leaks. Full error details have been recorded in the logs (if you're on Streamlit Cloud, click on 'Manage app' in the lower right of your app).":
+      "抱歉，系统处理时出现错误，错误已记录，我们会尽快处理。请刷新页面后重试；您已填写并保存的内容不会丢失。" +
+      "如问题持续，请拨打办事指南中的咨询电话。",
     "Copy to clipboard": "复制",
     "Link to heading": "本节链接",
     "progress": "进度",
