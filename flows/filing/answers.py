@@ -19,7 +19,7 @@ from flows.documents.fonts import unprintable
 from flows.errors import FieldError
 from flows.filing.identifiers import ResidentId, check_mobile, check_resident_id, check_uscc
 from flows.filing.schema import ColType, Column, DateWindow, QType, Question, YearsRule
-from flows.regions import get_regions
+from flows.regions import Region, get_regions
 
 JSON = Any
 PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,6})?|1\d{10})$")
@@ -276,11 +276,43 @@ def check_answer(question: Question, raw: object, *, today: date,
             _refuse_one_number_for_two_names(question, str(checked.value), answers)
         if question.differs_from and answers and str(answers.get(question.differs_from) or "") == str(checked.value):
             raise FieldError(question.differs_message or f"“{question.label}”与已填写的另一项相同，请核对。")
+        if question.in_region and answers:
+            _refuse_an_address_in_another_place(question, str(checked.value), answers.get(question.in_region))
         return checked
     except FieldError as error:
         if error.field is None:
             error.field = question.id
         raise
+
+
+def _named_first(text: str, places: list[Region]) -> Region | None:
+    """The place whose full name begins `text` (the longest, if one name begins another)."""
+    found = [p for p in places if p.name and text.startswith(p.name)]
+    return max(found, key=lambda p: len(p.name)) if found else None
+
+
+def _refuse_an_address_in_another_place(question: Question, address: str, region: object) -> None:
+    """An address that begins with another prefecture's name than the one chosen, or (after the chosen
+    prefecture's name) with another of its counties' (see Question.in_region). Short names ("乌鲁木齐" without
+    市) and names further into the address (a 乌鲁木齐路 in 哈密) are not read as places."""
+    if not isinstance(region, dict) or not region.get("prefecture"):
+        return
+    regions = get_regions()
+    try:
+        prefecture = regions.get(str(region["prefecture"]))
+        county = regions.get(str(region["county"])) if region.get("county") else None
+    except FieldError:
+        return  # the region's own check names it
+    text = address.strip().removeprefix(get_config().province_name)
+    named = _named_first(text, regions.prefectures())
+    if named is not None and named.code != prefecture.code:
+        raise FieldError(f"“{question.label}”写的是{named.name}，与所选的所在地（{prefecture.name}）不一致，请核对。")
+    if county is None:
+        return
+    named = _named_first(text.removeprefix(prefecture.name), regions.counties(prefecture.code))
+    if named is not None and named.code != county.code:
+        raise FieldError(f"“{question.label}”写的是{named.name}，与所选的所在地（{prefecture.name}{county.name}）"
+                         "不一致，请核对。")
 
 
 def _refuse_one_number_for_two_names(question: Question, number: str, answers: Mapping[str, Any]) -> None:

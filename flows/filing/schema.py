@@ -130,6 +130,10 @@ class Question(Frozen):
     # what the refusal says.
     differs_from: str | None = None
     differs_message: str = ""
+    # TEXT only: the REGION question of the place this address is in. An address beginning with the name of
+    # another prefecture, or another county of the chosen prefecture, is refused (the place decides which
+    # police organ handles the case, and the certificate prints both).
+    in_region: str | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
@@ -437,6 +441,9 @@ class Filing(Frozen):
             for other in (q.not_before, q.differs_from):
                 if other is not None and other not in seen:
                     raise ValueError(f"filing {self.kind}: {q.id} compares with unknown {other}")
+            regions = {r.id for r in self.questions if r.type == QType.REGION}
+            if q.in_region is not None and (q.type != QType.TEXT or q.in_region not in regions):
+                raise ValueError(f"filing {self.kind}: {q.id} must be a text lying in a region question")
         if (self.certificate.cancels_referenced or self.cancels) and location.type != QType.FILING_REF:
             raise ValueError(f"filing {self.kind}: only a filing that refers to another can cancel it")
         if bool(self.cancels) != self.certificate.cancels_referenced:

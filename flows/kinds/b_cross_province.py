@@ -56,7 +56,7 @@ FILING = Filing(
     examples={
         "licence_no": "豫公保服20120008号", "licence_province": "河南省", "home_province": "河南省",
         "client_name": "新疆某能源有限公司", "client_uscc": "9144030071526726XG",
-        "service_region": Here(), "service_address": "乌鲁木齐市天山区某路8号", "service_kinds": ["门卫", "巡逻"],
+        "service_region": Here(), "service_address": "某路8号", "service_kinds": ["门卫", "巡逻"],
         "contract_start": Days(days=10), "contract_end": Days(days=375),
         "lead_name": "周明", "lead_id": Person(n=5), "lead_mobile": "13999100005", "guards": EXAMPLE_GUARDS,
     },
@@ -112,7 +112,8 @@ FILING = Filing(
         Question(id="service_region", section=S_SERVICE, label="服务所在地", type=QType.REGION,
                  hint="先选州、市、地，再选县（市、区）；决定由哪个公安机关办理"),
         Question(id="service_address", section=S_SERVICE, label="服务地点详细地址", type=QType.TEXT,
-                 max_length=120),
+                 max_length=120, in_region="service_region",
+                 hint="上一步已选所在地，从街道、路名和门牌号写起即可"),
         Question(id="service_kinds", section=S_SERVICE, label="服务类型", type=QType.MULTI_CHOICE,
                  options=SERVICE_KINDS),
         Question(id="contract_start", section=S_SERVICE, label="合同约定的服务开始日期", type=QType.DATE,

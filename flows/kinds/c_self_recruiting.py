@@ -52,7 +52,7 @@ FILING = Filing(
     )),
     baseline_names=("自行招用", "自行招用保安员单位"),
     examples={
-        "unit_type": "物业服务企业", "unit_region": Here(), "unit_address": "乌鲁木齐市天山区幸福路6号",
+        "unit_type": "物业服务企业", "unit_region": Here(), "unit_address": "幸福路6号",
         "principal_name": "刘芳", "principal_id": Person(n=6), "principal_mobile": "13999100006",
         "deputy_name": "陈刚", "deputy_id": Person(n=7), "deputy_mobile": "13999100007",
         "property_project": "幸福家园小区", "area_description": "小区共12栋住宅楼，设东、西两个出入口",
@@ -104,7 +104,8 @@ FILING = Filing(
         Question(id="unit_type", section=S_UNIT, label="单位类型", type=QType.CHOICE, options=UNIT_TYPES),
         Question(id="unit_region", section=S_UNIT, label="单位所在地", type=QType.REGION,
                  hint="先选州、市、地，再选县（市、区）；决定由哪个公安机关办理"),
-        Question(id="unit_address", section=S_UNIT, label="单位详细地址", type=QType.TEXT, max_length=120),
+        Question(id="unit_address", section=S_UNIT, label="单位详细地址", type=QType.TEXT, max_length=120,
+                 in_region="unit_region", hint="上一步已选所在地，从街道、路名和门牌号写起即可"),
         *person_questions("principal", S_PEOPLE, "法定代表人（主要负责人）"),
         *person_questions("deputy", S_PEOPLE, "分管保安工作的负责人"),
         Question(id="property_project", section=S_AREA, label="所服务的物业项目名称", type=QType.TEXT, max_length=80,
