@@ -29,8 +29,8 @@ from flows.documents import render as documents
 from flows.documents import signing
 from flows.filing.identifiers import mask_id
 from flows.filing.schema import CERTIFICATES, DetailRow, Filing, QType
+from flows.places import place
 from flows.ports import CaseView, NewDocument, ReturnItem, UnitOfWork
-from flows.regions import get_regions
 from flows.review.timelimits import PROVINCE_DAYS
 from flows.review.transitions import Act, Actor, Role, Stage
 
@@ -81,32 +81,6 @@ def _issuer(organ: IssuingOrgan) -> documents.Issuer:
 
 
 # ------------------------------------------------------------------ answers as printed text
-def place(region: Any, address: str) -> str:
-    """Region and detailed address as one place, without saying the region twice
-    (an address typed as 乌鲁木齐市天山区… is not printed as 乌鲁木齐市天山区乌鲁木齐市天山区…)."""
-    address = address.strip()
-    if not isinstance(region, dict):
-        return address
-    code = region.get("county") or region.get("prefecture")
-    if not code:
-        return address
-    regions = get_regions()
-    try:
-        full = regions.full_name(str(code))
-        named = regions.get(str(code)).name
-    except KeyError:
-        return address
-    province = get_config().province_name
-    if address.startswith(province):
-        return address
-    for prefix in (full, full.removesuffix(named)):
-        if prefix and address.startswith(prefix):
-            return address
-    if address.startswith(named) and full.endswith(named):
-        return full.removesuffix(named) + address
-    return full + address
-
-
 def _date(value: Any) -> str:
     try:
         return documents.chinese_date(date.fromisoformat(str(value)))

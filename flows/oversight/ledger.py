@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from flows.filing.schema import LedgerBook, LedgerColumn
 from flows.kinds import all_filings, get_filing, kinds_in
+from flows.places import place
 from flows.regions import get_regions
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -90,6 +91,10 @@ def column_text(column: LedgerColumn, answers: Mapping[str, Any]) -> str:
     for part in column.parts:
         names = [name for _, name, _, _ in string.Formatter().parse(part) if name]
         if names and not any(values[name] for name in names):
+            continue
+        if len(names) == 2 and part == f"{{{names[0]}}}{{{names[1]}}}" and isinstance(answers.get(names[0]), dict):
+            # a region and the address typed after it: the region said once, as a certificate prints it
+            text.append(place(answers[names[0]], values[names[1]]))
             continue
         text.append(part.format_map(values))
     return "".join(text)

@@ -50,3 +50,16 @@ def test_the_service_place_of_a_cross_province_filing_and_a_branch_are_checked_t
     with pytest.raises(FieldError):
         check("克拉玛依市白碱滩区1号", TIANSHAN, "E", "branch_address", "branch_region")
     assert check("天山区1号", TIANSHAN, "E", "branch_address", "branch_region") == "天山区1号"
+
+
+def test_the_ledger_says_the_place_once_whether_the_address_starts_at_the_street_or_with_the_place() -> None:
+    from flows.oversight.ledger import column_text
+
+    for kind, region_id, address_id in (("B", "service_region", "service_address"),
+                                        ("E", "branch_region", "branch_address")):
+        entry = get_filing(kind).ledger
+        assert entry is not None
+        column = next(c for c in entry.columns if c.label == "服务区域")
+        for typed in ("光明路18号", "天山区光明路18号", "乌鲁木齐市天山区光明路18号"):
+            answers = {region_id: TIANSHAN, address_id: typed, "service_kinds": ["门卫"]}
+            assert column_text(column, answers).startswith("乌鲁木齐市天山区光明路18号"), (kind, typed)
