@@ -155,9 +155,9 @@ def save_answer(uow: UnitOfWork, actor: Actor, case_id: int, question_id: str, r
         if question.type == QType.FILING_REF:
             checked = Checked(_check_filing_ref(uow, case, raw))
         else:
-            # Read only for a rule comparing two answers: an end date and its start, two people's ID numbers.
-            others = uow.answers(case_id) if question.not_before or question.name_question or question.differs_from \
-                else None
+            # Read only for a rule comparing two answers: an end date and its start, two people's ID numbers,
+            # an address and its place.
+            others = uow.answers(case_id) if question.compares_answers else None
             checked = check_answer(question, raw, today=today, answers=others)
         before = uow.answers(case_id).get(question_id) if case.stage == Stage.RETURNED else None
         uow.save_answer(case_id, question_id, checked.value, by=actor.user_id)

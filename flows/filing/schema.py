@@ -135,6 +135,11 @@ class Question(Frozen):
     # police organ handles the case, and the certificate prints both).
     in_region: str | None = None
 
+    @property
+    def compares_answers(self) -> bool:
+        """Whether checking this answer reads the case's other answers (flows.filing.answers.check_answer)."""
+        return bool(self.not_before or self.name_question or self.differs_from or self.in_region)
+
     @model_validator(mode="after")
     def _shape(self) -> Question:
         if self.type in (QType.CHOICE, QType.MULTI_CHOICE) and not self.options:

@@ -378,3 +378,16 @@ def test_a_branch_given_its_head_offices_credit_code_is_refused_at_the_question(
     assert refused.value.field == "branch_uscc"
     with world.uow() as uow:
         assert uow.answers(draft.id)["branch_uscc"] != own  # the answer stored before stays
+
+
+def test_an_address_in_another_place_than_the_one_chosen_is_refused_when_saved(world: World) -> None:
+    """A walk: the address rule was declared (in_region) and unit-tested, but saving the answer did not give the
+    check the chosen place, so 乌鲁木齐市沙依巴克区… was taken under 天山区 (the same gap as differs_from had)."""
+    draft = filled_draft(world, "C", today=TODAY)  # the demo's place: 乌鲁木齐市天山区
+    with pytest.raises(FieldError, match="写的是沙依巴克区") as refused:
+        cases.save_answer(world.uow(), world.applicant.actor, draft.id, "unit_address", "乌鲁木齐市沙依巴克区友好路1号",
+                          today=TODAY)
+    assert refused.value.field == "unit_address"
+    cases.save_answer(world.uow(), world.applicant.actor, draft.id, "unit_address", "天山区友好路1号", today=TODAY)
+    with world.uow() as uow:
+        assert uow.answers(draft.id)["unit_address"] == "天山区友好路1号"
