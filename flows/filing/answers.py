@@ -285,6 +285,9 @@ def check_answer(question: Question, raw: object, *, today: date,
         raise
 
 
+_WRONG_PLACE = "如是所在地选错了，可先从路名、门牌号写起，填完后在核对页面修改所在地。"
+
+
 def _named_first(text: str, places: list[Region]) -> Region | None:
     """The place whose full name begins `text` (the longest, if one name begins another)."""
     found = [p for p in places if p.name and text.startswith(p.name)]
@@ -306,13 +309,13 @@ def _refuse_an_address_in_another_place(question: Question, address: str, region
     text = address.strip().removeprefix(get_config().province_name)
     named = _named_first(text, regions.prefectures())
     if named is not None and named.code != prefecture.code:
-        raise FieldError(f"“{question.label}”写的是{named.name}，与所选的所在地（{prefecture.name}）不一致，请核对。")
+        raise FieldError(f"“{question.label}”写的是{named.name}，与所选的所在地（{prefecture.name}）不一致，请核对。" + _WRONG_PLACE)
     if county is None:
         return
     named = _named_first(text.removeprefix(prefecture.name), regions.counties(prefecture.code))
     if named is not None and named.code != county.code:
         raise FieldError(f"“{question.label}”写的是{named.name}，与所选的所在地（{prefecture.name}{county.name}）"
-                         "不一致，请核对。")
+                         "不一致，请核对。" + _WRONG_PLACE)
 
 
 def _refuse_one_number_for_two_names(question: Question, number: str, answers: Mapping[str, Any]) -> None:
