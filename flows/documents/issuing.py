@@ -28,8 +28,8 @@ from flows.config import IssuingOrgan, get_config
 from flows.documents import render as documents
 from flows.documents import signing
 from flows.filing.identifiers import mask_id
+from flows.filing.places import place
 from flows.filing.schema import CERTIFICATES, DetailRow, Filing, QType
-from flows.places import place
 from flows.ports import CaseView, NewDocument, ReturnItem, UnitOfWork
 from flows.review.timelimits import PROVINCE_DAYS
 from flows.review.transitions import Act, Actor, Role, Stage

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from flows.filing.places import place
 from flows.filing.schema import LedgerBook, LedgerColumn
 from flows.kinds import all_filings, get_filing, kinds_in
-from flows.places import place
 from flows.regions import get_regions
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
